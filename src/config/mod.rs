@@ -1,0 +1,372 @@
+//! Settings: `config/default.toml`, then `config/<RUJUKAN_ENV>.toml`, then `RUJUKAN_<SECTION>__<KEY>`
+//! environment variables (CONTRACT.md "Configuration").
+//!
+//! Every key is known: an unknown key or a value of the wrong type is refused with one line that
+//! names the key and where it came from. Secrets are [`SecretString`]s, which print as
+//! `[REDACTED]`, so they cannot reach a log by accident.
+
+pub mod secrets;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Toml};
+use secrecy::SecretString;
+use serde::Deserialize;
+
+pub use secrets::{DataKey, Secrets};
+
+/// Name of the environment variable that selects the configuration environment.
+pub const ENV_VAR: &str = "RUJUKAN_ENV";
+/// Prefix of the environment variables that override single keys.
+pub const ENV_PREFIX: &str = "RUJUKAN_";
+
+/// Which configuration environment is running (`development`, `test`, `production`, or any
+/// other name that has its own `config/<name>.toml`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Environment(String);
+
+impl Environment {
+    /// The environment named by `RUJUKAN_ENV`, `development` when unset or empty.
+    pub fn from_process() -> Self {
+        match std::env::var(ENV_VAR) {
+            Ok(name) if !name.trim().is_empty() => Self(name.trim().to_lowercase()),
+            _ => Self("development".to_owned()),
+        }
+    }
+
+    /// An environment by name.
+    pub fn named(name: &str) -> Self {
+        Self(name.to_lowercase())
+    }
+
+    /// The environment's name.
+    pub fn name(&self) -> &str {
+        &self.0
+    }
+
+    /// Production refuses generated secrets and demo data.
+    pub fn is_production(&self) -> bool {
+        self.0 == "production"
+    }
+}
+
+impl fmt::Display for Environment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// All of Rujukan's settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// HTTP server.
+    pub server: ServerSettings,
+    /// Database connection and pool.
+    pub database: DatabaseSettings,
+    /// Agreement files.
+    pub agreements: AgreementsSettings,
+    /// Secrets (optional outside production).
+    #[serde(default)]
+    pub security: SecuritySettings,
+    /// Data folder.
+    pub storage: StorageSettings,
+    /// Outgoing e-mail.
+    pub email: EmailSettings,
+    /// Logging.
+    pub log: LogSettings,
+    /// The environment these settings were loaded for (not a key in the files).
+    #[serde(skip, default = "default_environment")]
+    pub environment: Environment,
+}
+
+fn default_environment() -> Environment {
+    Environment::named("development")
+}
+
+/// `[server]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    /// Listen address, `HOST:PORT`.
+    pub bind: String,
+    /// Largest accepted request body in bytes.
+    pub max_body_bytes: usize,
+    /// Grace period for in-flight requests at shutdown.
+    pub shutdown_timeout_secs: u64,
+    /// Worker threads; 0 = one per core.
+    pub workers: usize,
+}
+
+/// `[database]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// `sqlite://PATH` or `postgres://…`; may hold a password, so it is secret.
+    pub url: SecretString,
+    /// Largest pool size.
+    pub pool_size: u32,
+    /// Wait for a pooled connection before answering 503.
+    pub pool_timeout_ms: u64,
+    /// SQLite lock wait.
+    pub sqlite_busy_timeout_ms: u32,
+}
+
+/// `[agreements]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgreementsSettings {
+    /// Folder of agreement files.
+    pub dir: PathBuf,
+}
+
+/// `[security]`
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecuritySettings {
+    /// Signs access tokens.
+    pub jwt_secret: Option<SecretString>,
+    /// 32 bytes, base64: encrypts survivors' identifying fields.
+    pub data_key: Option<SecretString>,
+}
+
+/// `[storage]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StorageSettings {
+    /// Data folder, relative to the working directory unless absolute.
+    pub data_dir: PathBuf,
+}
+
+/// How e-mail leaves Rujukan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EmailTransport {
+    /// `.eml` files under `<data_dir>/outbox-mail/`.
+    File,
+    /// SMTP through `email.smtp_url`.
+    Smtp,
+}
+
+/// `[email]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailSettings {
+    /// Transport.
+    pub transport: EmailTransport,
+    /// SMTP server URL, with credentials: secret.
+    pub smtp_url: Option<SecretString>,
+    /// Sender address.
+    pub from: String,
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Pretty,
+    /// One JSON object per line.
+    Json,
+}
+
+/// `[log]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    /// Line format.
+    pub format: LogFormat,
+    /// `tracing` filter directives.
+    pub filter: String,
+}
+
+/// A configuration that cannot be used; its `Display` is one line naming the key.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// `config/default.toml` is missing.
+    #[error("configuration file {0} not found (run from the project folder or pass --config-dir)")]
+    MissingDefault(PathBuf),
+    /// A key is unknown, missing or has the wrong type, or a file does not parse.
+    #[error("configuration: {0}")]
+    Invalid(String),
+}
+
+impl Settings {
+    /// Loads the settings for `environment` from `config_dir` and the process environment.
+    pub fn load(config_dir: &Path, environment: &Environment) -> Result<Self, ConfigError> {
+        let default_file = config_dir.join("default.toml");
+        if !default_file.is_file() {
+            return Err(ConfigError::MissingDefault(default_file));
+        }
+        let env_file = config_dir.join(format!("{}.toml", environment.name()));
+        let figment = Figment::new()
+            .merge(Toml::file_exact(&default_file))
+            .merge(Toml::file(&env_file))
+            .merge(
+                Env::prefixed(ENV_PREFIX)
+                    .filter(|key| key.as_str().contains("__"))
+                    .split("__"),
+            );
+        let mut settings: Settings = figment
+            .extract()
+            .map_err(|e| ConfigError::Invalid(one_line(e)))?;
+        settings.environment = environment.clone();
+        Ok(settings)
+    }
+}
+
+/// Joins figment's errors into one line: `unknown field `urll` for key "database.urll" in …`.
+fn one_line(error: figment::Error) -> String {
+    error
+        .into_iter()
+        .map(|e| e.to_string().replace('\n', " "))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+
+    fn write_default(jail: &mut figment::Jail) -> figment::error::Result<()> {
+        let text =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config/default.toml"))
+                .map_err(|e| e.to_string())?;
+        jail.create_file("default.toml", &text)?;
+        Ok(())
+    }
+
+    #[test]
+    fn layers_apply_in_order_default_then_environment_file_then_variables() {
+        figment::Jail::expect_with(|jail| {
+            write_default(jail)?;
+            jail.create_file(
+                "staging.toml",
+                "[server]\nbind = \"0.0.0.0:9000\"\n[database]\npool_size = 3\n",
+            )?;
+            jail.set_env("RUJUKAN_DATABASE__POOL_SIZE", "5");
+            jail.set_env("RUJUKAN_DATABASE__URL", "postgres://postgres@127.0.0.1/x");
+            let s = Settings::load(jail.directory(), &Environment::named("staging"))
+                .map_err(|e| e.to_string())?;
+            assert_eq!(
+                s.server.bind, "0.0.0.0:9000",
+                "environment file overrides default"
+            );
+            assert_eq!(
+                s.database.pool_size, 5,
+                "variable overrides environment file"
+            );
+            assert_eq!(
+                s.database.url.expose_secret(),
+                "postgres://postgres@127.0.0.1/x"
+            );
+            assert_eq!(
+                s.agreements.dir,
+                PathBuf::from("config/agreements"),
+                "default kept"
+            );
+            assert_eq!(s.environment.name(), "staging");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn typo_in_a_file_names_the_key() {
+        figment::Jail::expect_with(|jail| {
+            write_default(jail)?;
+            jail.create_file("development.toml", "[database]\nurll = \"sqlite://x.db\"\n")?;
+            let err = Settings::load(jail.directory(), &Environment::named("development"))
+                .err()
+                .ok_or("typo accepted")?
+                .to_string();
+            assert!(err.contains("urll"), "{err}");
+            assert!(err.contains("development.toml"), "{err}");
+            assert!(!err.contains('\n'));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn typo_in_a_variable_names_the_key() {
+        figment::Jail::expect_with(|jail| {
+            write_default(jail)?;
+            jail.set_env("RUJUKAN_DATABSE__URL", "sqlite://x.db");
+            let err = Settings::load(jail.directory(), &Environment::named("development"))
+                .err()
+                .ok_or("typo accepted")?
+                .to_string();
+            assert!(err.contains("databse"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn wrong_type_names_the_key() {
+        figment::Jail::expect_with(|jail| {
+            write_default(jail)?;
+            jail.set_env("RUJUKAN_DATABASE__POOL_SIZE", "many");
+            let err = Settings::load(jail.directory(), &Environment::named("development"))
+                .err()
+                .ok_or("wrong type accepted")?
+                .to_string();
+            assert!(err.contains("pool_size"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn malformed_file_is_one_line_naming_the_file() {
+        figment::Jail::expect_with(|jail| {
+            write_default(jail)?;
+            jail.create_file("development.toml", "[server\nbind = 1\n")?;
+            let err = Settings::load(jail.directory(), &Environment::named("development"))
+                .err()
+                .ok_or("broken file accepted")?
+                .to_string();
+            assert!(err.contains("development.toml"), "{err}");
+            assert!(!err.contains('\n'), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn missing_default_file_is_reported() {
+        figment::Jail::expect_with(|jail| {
+            let err = Settings::load(jail.directory(), &Environment::named("development"))
+                .err()
+                .ok_or("loaded without default.toml")?;
+            assert!(matches!(err, ConfigError::MissingDefault(_)));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn rujukan_env_itself_is_not_taken_for_a_key() {
+        figment::Jail::expect_with(|jail| {
+            write_default(jail)?;
+            jail.set_env("RUJUKAN_ENV", "development");
+            Settings::load(jail.directory(), &Environment::named("development"))
+                .map_err(|e| e.to_string())?;
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        figment::Jail::expect_with(|jail| {
+            write_default(jail)?;
+            jail.set_env(
+                "RUJUKAN_SECURITY__JWT_SECRET",
+                "very-secret-value-that-must-not-leak",
+            );
+            let s = Settings::load(jail.directory(), &Environment::named("development"))
+                .map_err(|e| e.to_string())?;
+            let printed = format!("{s:?}");
+            assert!(!printed.contains("very-secret-value"), "{printed}");
+            Ok(())
+        });
+    }
+}

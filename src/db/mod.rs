@@ -1,0 +1,37 @@
+//! The database layer: one diesel [`MultiConnection`](diesel::MultiConnection) over PostgreSQL
+//! and SQLite, an r2d2 pool, embedded migrations per backend, and query functions on
+//! `&mut DbConnection`.
+//!
+//! Code outside `db/` never matches on the backend; where SQL has to differ, the match lives
+//! in a query function here (STYLE.md B10).
+
+pub mod meta;
+pub mod migrate;
+pub mod pool;
+pub mod schema;
+pub mod url;
+
+use diesel::pg::PgConnection;
+use diesel::sqlite::SqliteConnection;
+
+pub use pool::{ConnectError, Db, DbPool};
+pub use url::{Backend, DatabaseUrl, UrlError};
+
+/// A connection to either backend; a `diesel::Connection` itself.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    /// PostgreSQL (province or national scale).
+    Pg(PgConnection),
+    /// SQLite (embedded default).
+    Sqlite(SqliteConnection),
+}
+
+impl DbConnection {
+    /// Which backend this connection talks to.
+    pub fn backend(&self) -> Backend {
+        match self {
+            DbConnection::Pg(_) => Backend::Postgres,
+            DbConnection::Sqlite(_) => Backend::Sqlite,
+        }
+    }
+}

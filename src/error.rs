@@ -1,0 +1,269 @@
+//! [`AppError`], the one error type at the boundary, and its answer: an
+//! `application/problem+json` body (RFC 9457) with a stable `code` that clients and the
+//! translated UI rely on (catalogue in `docs/API.md`).
+
+use std::fmt;
+
+use actix_web::http::{Method, StatusCode, header};
+use actix_web::{HttpResponse, ResponseError};
+use diesel::result::DatabaseErrorKind;
+use serde::Serialize;
+
+/// Media type of every error body.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// Seconds a client should wait before retrying while the database does not answer.
+pub const UNAVAILABLE_RETRY_SECS: u32 = 5;
+
+/// One invalid field of a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct FieldError {
+    /// Dotted path of the field, e.g. `survivor.date_of_birth`; empty when unknown.
+    pub field: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+/// Everything a request can fail with. The variant decides the status and the `code`.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// A resource that does not exist, or that the caller may not see.
+    #[error("not found")]
+    NotFound,
+    /// No route matches the path.
+    #[error("no such route")]
+    RouteNotFound,
+    /// The route exists, but not for this method.
+    #[error("method not allowed")]
+    MethodNotAllowed {
+        /// Methods the route accepts.
+        allow: Vec<Method>,
+    },
+    /// A body that is not JSON at all, or a bad path or query parameter.
+    #[error("bad request: {detail}")]
+    BadRequest {
+        /// Stable code.
+        code: &'static str,
+        /// Explanation.
+        detail: String,
+    },
+    /// Well-formed input that breaks the rules (unknown field, wrong type, bad value).
+    #[error("validation failed")]
+    Validation(Vec<FieldError>),
+    /// A body over the size limit.
+    #[error("request body larger than {limit} bytes")]
+    PayloadTooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// A body that is not `application/json` where JSON is expected.
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
+    /// A change that conflicts with the current state (duplicate, already decided…).
+    #[error("conflict: {code}")]
+    Conflict {
+        /// Stable code.
+        code: &'static str,
+        /// Explanation.
+        detail: String,
+    },
+    /// The database does not answer; the client may retry.
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
+    /// Anything else: logged in full, answered without details.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl AppError {
+    /// The stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::NotFound => "not_found",
+            AppError::RouteNotFound => "route.not_found",
+            AppError::MethodNotAllowed { .. } => "method.not_allowed",
+            AppError::BadRequest { code, .. } => code,
+            AppError::Validation(_) => "validation.failed",
+            AppError::PayloadTooLarge { .. } => "request.too_large",
+            AppError::UnsupportedMediaType => "request.unsupported_media_type",
+            AppError::Conflict { code, .. } => code,
+            AppError::Unavailable(_) => "service.unavailable",
+            AppError::Internal(_) => "internal",
+        }
+    }
+
+    fn title(&self) -> &'static str {
+        match self {
+            AppError::NotFound => "Not found",
+            AppError::RouteNotFound => "No such route",
+            AppError::MethodNotAllowed { .. } => "Method not allowed",
+            AppError::BadRequest { .. } => "Bad request",
+            AppError::Validation(_) => "Validation failed",
+            AppError::PayloadTooLarge { .. } => "Request body too large",
+            AppError::UnsupportedMediaType => "Unsupported media type",
+            AppError::Conflict { .. } => "Conflict",
+            AppError::Unavailable(_) => "Service unavailable",
+            AppError::Internal(_) => "Internal error",
+        }
+    }
+
+    fn detail(&self) -> String {
+        match self {
+            AppError::NotFound => {
+                "The resource does not exist or is not visible to you.".to_owned()
+            }
+            AppError::RouteNotFound => "No route matches this path.".to_owned(),
+            AppError::MethodNotAllowed { allow } => format!(
+                "This route accepts {}.",
+                allow
+                    .iter()
+                    .map(Method::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            AppError::BadRequest { detail, .. } | AppError::Conflict { detail, .. } => {
+                detail.clone()
+            }
+            AppError::Validation(errors) => match errors.as_slice() {
+                [one] if one.field.is_empty() => one.message.clone(),
+                [one] => format!("{}: {}", one.field, one.message),
+                _ => format!("{} fields are invalid.", errors.len()),
+            },
+            AppError::PayloadTooLarge { limit } => {
+                format!("The request body is larger than the limit of {limit} bytes.")
+            }
+            AppError::UnsupportedMediaType => "Send the body as application/json.".to_owned(),
+            AppError::Unavailable(_) => {
+                format!(
+                    "The database is not answering. Try again in {UNAVAILABLE_RETRY_SECS} seconds."
+                )
+            }
+            AppError::Internal(_) => {
+                "Something went wrong on our side; it has been logged with the request id."
+                    .to_owned()
+            }
+        }
+    }
+}
+
+/// The `application/problem+json` body.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// `urn:rujukan:problem:<code>`.
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// Short summary of the kind of problem.
+    pub title: String,
+    /// HTTP status.
+    pub status: u16,
+    /// Explanation of this occurrence.
+    pub detail: String,
+    /// Stable code, e.g. `validation.failed`.
+    pub code: String,
+    /// The request id, also sent as `X-Request-Id`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// For `validation.failed`: each invalid field.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::NotFound | AppError::RouteNotFound => StatusCode::NOT_FOUND,
+            AppError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        match self {
+            AppError::Internal(cause) => {
+                tracing::error!(error = %ErrorChain(cause), "request failed")
+            }
+            AppError::Unavailable(cause) => tracing::warn!(error = %cause, "database unavailable"),
+            _ => {}
+        }
+        let problem = Problem {
+            type_: format!("urn:rujukan:problem:{}", self.code()),
+            title: self.title().to_owned(),
+            status: status.as_u16(),
+            detail: self.detail(),
+            code: self.code().to_owned(),
+            request_id: crate::http::request_id::current(),
+            errors: match self {
+                AppError::Validation(errors) => errors.clone(),
+                _ => Vec::new(),
+            },
+        };
+        let mut response = HttpResponse::build(status);
+        response.content_type(PROBLEM_JSON);
+        match self {
+            AppError::Unavailable(_) => {
+                response.insert_header((header::RETRY_AFTER, UNAVAILABLE_RETRY_SECS.to_string()));
+            }
+            AppError::MethodNotAllowed { allow } => {
+                let list = allow
+                    .iter()
+                    .map(Method::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                response.insert_header((header::ALLOW, list));
+            }
+            _ => {}
+        }
+        response.json(problem)
+    }
+}
+
+/// Prints an error with its causes on one line.
+struct ErrorChain<'a>(&'a anyhow::Error);
+
+impl fmt::Display for ErrorChain<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:#}", self.0)
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(error: diesel::result::Error) -> Self {
+        use diesel::result::Error as E;
+        match error {
+            E::NotFound => AppError::NotFound,
+            E::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => AppError::Conflict {
+                code: "conflict.duplicate",
+                detail: format!(
+                    "A record with the same {} exists already.",
+                    info.constraint_name().unwrap_or("key")
+                ),
+            },
+            E::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => AppError::Conflict {
+                code: "conflict.reference",
+                detail:
+                    "The record refers to something that does not exist, or is still referred to."
+                        .to_owned(),
+            },
+            E::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
+                AppError::Unavailable(info.message().to_owned())
+            }
+            E::BrokenTransactionManager => {
+                AppError::Unavailable("broken transaction manager".to_owned())
+            }
+            other => AppError::Internal(anyhow::Error::new(other)),
+        }
+    }
+}
+
+impl From<r2d2::Error> for AppError {
+    fn from(error: r2d2::Error) -> Self {
+        AppError::Unavailable(error.to_string())
+    }
+}

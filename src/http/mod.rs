@@ -1,0 +1,57 @@
+//! The HTTP layer: the one route table, extractor settings, the fallback for unknown routes,
+//! and the per-request middleware. Handlers are thin: they parse, call a service or a query
+//! function through [`Db::run`](crate::db::Db::run), and map the result.
+
+pub mod extract;
+pub mod metrics;
+pub mod openapi;
+pub mod ops;
+pub mod request_id;
+
+use actix_web::{HttpRequest, HttpResponse, http::header, web};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::error::AppError;
+use openapi::RouteMethods;
+
+/// THE route table: every documented endpoint is registered here (and so appears in the
+/// OpenAPI document). Later issues add their `/api/v1` scopes below.
+pub fn configure(cfg: &mut ServiceConfig<'_>) {
+    cfg.service(ops::healthz)
+        .service(ops::readyz)
+        .service(ops::metrics);
+}
+
+/// The OpenAPI document of everything [`configure`] registers.
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    use utoipa::OpenApi;
+    use utoipa_actix_web::AppExt;
+    let (_app, doc) = actix_web::App::new()
+        .into_utoipa_app()
+        .openapi(openapi::ApiDoc::openapi())
+        .configure(configure)
+        .split_for_parts();
+    doc
+}
+
+/// `/api/docs` → `/api/docs/`, where the browser lives.
+pub async fn docs_redirect() -> HttpResponse {
+    HttpResponse::PermanentRedirect()
+        .insert_header((header::LOCATION, openapi::BROWSER_PATH))
+        .finish()
+}
+
+/// Fallback for every request no route took: 405 with `Allow` when the path exists for other
+/// methods, else 404 — both as problems.
+pub async fn fallback(
+    req: HttpRequest,
+    routes: web::Data<RouteMethods>,
+) -> Result<HttpResponse, AppError> {
+    let allowed = req
+        .match_pattern()
+        .and_then(|pattern| routes.allowed(&pattern).map(<[_]>::to_vec));
+    match allowed {
+        Some(allow) if !allow.is_empty() => Err(AppError::MethodNotAllowed { allow }),
+        _ => Err(AppError::RouteNotFound),
+    }
+}

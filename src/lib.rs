@@ -1,0 +1,10 @@
+//! Rujukan: case referral and coordination for SPPT-PKKTP, Indonesia's integrated criminal
+//! justice system for violence against women. See `docs/ARCHITECTURE.md` for the layers.
+
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod http;
+pub mod startup;
+pub mod telemetry;

@@ -1,0 +1,100 @@
+//! Building and running the application: a library function that tests call with port 0
+//! (zero-to-production's `Application::build`).
+
+use std::net::TcpListener;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::config::{Secrets, Settings};
+use crate::db::Db;
+use crate::http::{self, metrics::Metrics, openapi::RouteMethods};
+
+/// A bound, ready-to-run Rujukan server.
+pub struct Application {
+    port: u16,
+    server: Server,
+    db: Db,
+}
+
+impl Application {
+    /// Resolves secrets, connects to the database (applying migrations), binds the listener
+    /// and builds the server. Nothing is served until [`Application::run_until_stopped`].
+    pub fn build(settings: &Settings) -> anyhow::Result<Self> {
+        let _secrets = Secrets::resolve(settings)?;
+        let db = Db::open(&settings.database)?;
+        let listener = TcpListener::bind(&settings.server.bind)
+            .with_context(|| format!("cannot listen on {}", settings.server.bind))?;
+        Self::build_with(settings, db, listener)
+    }
+
+    /// Builds the server on an open database and a bound listener.
+    pub fn build_with(settings: &Settings, db: Db, listener: TcpListener) -> anyhow::Result<Self> {
+        let port = listener
+            .local_addr()
+            .context("reading the listen address")?
+            .port();
+        let metrics =
+            web::Data::new(Metrics::new(db.backend().name()).context("registering metrics")?);
+        let document = http::openapi_document();
+        let routes = web::Data::new(RouteMethods::from_document(&document));
+        let db_data = web::Data::new(db.clone());
+        let limit = settings.server.max_body_bytes;
+
+        let mut server = HttpServer::new(move || {
+            let (app, _) = App::new()
+                .into_utoipa_app()
+                .app_data(db_data.clone())
+                .app_data(metrics.clone())
+                .app_data(routes.clone())
+                .app_data(http::extract::json_config(limit))
+                .app_data(http::extract::payload_config(limit))
+                .app_data(http::extract::path_config())
+                .app_data(http::extract::query_config())
+                .configure(http::configure)
+                .split_for_parts();
+            app.service(
+                SwaggerUi::new("/api/docs/{_:.*}")
+                    .url(http::openapi::DOCUMENT_PATH, document.clone()),
+            )
+            .route("/api/docs", web::get().to(http::docs_redirect))
+            .default_service(web::to(http::fallback))
+            .wrap(from_fn(http::request_id::observe))
+        })
+        .shutdown_timeout(settings.server.shutdown_timeout_secs)
+        .client_request_timeout(Duration::from_secs(30));
+        if settings.server.workers > 0 {
+            server = server.workers(settings.server.workers);
+        }
+        let server = server
+            .listen(listener)
+            .context("starting the HTTP server")?
+            .run();
+        Ok(Self { port, server, db })
+    }
+
+    /// The port actually bound (useful with port 0).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The database handle the server uses.
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// A handle to stop the server gracefully.
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until SIGINT/SIGTERM (or the handle) stops it, letting in-flight requests finish.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
