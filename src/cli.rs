@@ -1,7 +1,7 @@
 //! The `rujukan` command line (CONTRACT.md): one binary, one subcommand per job. Every failure
 //! is one line on standard error and exit code 1; usage mistakes exit with 2.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
@@ -168,9 +168,4 @@ fn install_panic_hook() {
             message.replace('\n', " ")
         );
     }));
-}
-
-/// The default config folder, relative to the working directory.
-pub fn default_config_dir() -> &'static Path {
-    Path::new("config")
 }

@@ -1,1 +1,10 @@
-fn main() {}
+//! Rujukan's integration tests: one binary, each database or HTTP test on SQLite and PostgreSQL.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
+
+mod helpers;
+
+mod cli;
+mod errors;
+mod migrations;
+mod ops;

@@ -1,0 +1,301 @@
+//! The `rujukan` binary as an operator meets it: `migrate` and `serve` on both backends, and
+//! every kind of bad start answered with one readable line on standard error and exit code 1.
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::both_backends;
+use crate::helpers::*;
+
+/// The binary, run in `cwd` with the repository's configuration and a clean environment.
+fn rujukan(cwd: &Path) -> Command {
+    let mut command = rujukan_bare(cwd);
+    command.arg("--config-dir").arg(repo_dir().join("config"));
+    command
+}
+
+/// The binary without `--config-dir`, for tests that choose their own.
+fn rujukan_bare(cwd: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_rujukan"));
+    command
+        .current_dir(cwd)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("RUJUKAN_ENV", "test")
+        .stdin(Stdio::null());
+    command
+}
+
+/// Asserts a failed start: exit 1 and exactly one line on standard error, without a panic.
+fn assert_one_line_failure(output: &Output, expected: &str) -> String {
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(1), "exit code; stderr: {stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr:?}");
+    assert!(stderr.starts_with("error: "), "{stderr}");
+    assert!(
+        stderr.contains(expected),
+        "expected {expected:?} in {stderr:?}"
+    );
+    for forbidden in [
+        "panicked",
+        "backtrace",
+        "RUST_BACKTRACE",
+        "internal failure",
+    ] {
+        assert!(!stderr.contains(forbidden), "{forbidden} in {stderr:?}");
+    }
+    stderr
+}
+
+#[test]
+fn help_lists_the_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = rujukan(dir.path()).arg("--help").output().unwrap();
+    assert!(output.status.success());
+    let text = String::from_utf8_lossy(&output.stdout);
+    for word in ["serve", "migrate", "--config-dir"] {
+        assert!(text.contains(word), "{word} in {text}");
+    }
+    let serve = rujukan(dir.path())
+        .args(["serve", "--help"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&serve.stdout);
+    assert!(
+        text.contains("--bind") && text.contains("--database-url"),
+        "{text}"
+    );
+}
+
+#[test]
+fn unknown_command_is_one_line_and_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = rujukan(dir.path()).arg("frobnicate").output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("frobnicate"), "{stderr}");
+}
+
+#[test]
+fn unsupported_database_scheme() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = rujukan(dir.path())
+        .args([
+            "migrate",
+            "--database-url",
+            "mysql://root@localhost/rujukan",
+        ])
+        .output()
+        .unwrap();
+    assert_one_line_failure(&output, "unsupported scheme \"mysql\"");
+}
+
+#[test]
+fn bad_database_url_from_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = rujukan(dir.path())
+        .env("RUJUKAN_DATABASE__URL", "data/rujukan.db")
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert_one_line_failure(&output, "has no scheme");
+}
+
+#[test]
+fn unreachable_postgres() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = rujukan(dir.path())
+        .args([
+            "migrate",
+            "--database-url",
+            "postgres://postgres:hunter2@127.0.0.1:1/rujukan",
+        ])
+        .output()
+        .unwrap();
+    let stderr = assert_one_line_failure(
+        &output,
+        "cannot connect to postgres://postgres:***@127.0.0.1:1/rujukan",
+    );
+    assert!(!stderr.contains("hunter2"), "password leaked: {stderr}");
+}
+
+#[test]
+fn missing_postgres_database_keeps_the_real_error() {
+    if !postgres_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let base = postgres_base_url();
+    let (server, _) = base.rsplit_once('/').unwrap();
+    let url = format!("{server}/rujukan_no_such_database");
+    let output = rujukan(dir.path())
+        .args(["migrate", "--database-url", &url])
+        .output()
+        .unwrap();
+    assert_one_line_failure(&output, "does not exist");
+}
+
+#[test]
+fn unwritable_sqlite_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let blocker = dir.path().join("not-a-folder");
+    std::fs::write(&blocker, "a file where the data folder should be").unwrap();
+    let url = format!("sqlite://{}/rujukan.db", blocker.display());
+    let output = rujukan(dir.path())
+        .args(["migrate", "--database-url", &url])
+        .output()
+        .unwrap();
+    assert_one_line_failure(&output, "cannot create the folder");
+}
+
+#[test]
+fn malformed_config_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config");
+    std::fs::create_dir(&config).unwrap();
+    std::fs::copy(
+        repo_dir().join("config/default.toml"),
+        config.join("default.toml"),
+    )
+    .unwrap();
+    std::fs::write(config.join("test.toml"), "[database\nurl = \n").unwrap();
+    let output = rujukan_bare(dir.path())
+        .args(["--config-dir", "config", "migrate"])
+        .output()
+        .unwrap();
+    assert_one_line_failure(&output, "test.toml");
+}
+
+#[test]
+fn typo_in_config_names_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = rujukan(dir.path())
+        .env("RUJUKAN_SERVER__BIDN", "0.0.0.0:80")
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert_one_line_failure(&output, "bidn");
+}
+
+#[test]
+fn missing_config_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = rujukan_bare(dir.path())
+        .args(["--config-dir", "nowhere", "migrate"])
+        .output()
+        .unwrap();
+    assert_one_line_failure(&output, "default.toml not found");
+}
+
+#[test]
+fn production_refuses_to_start_without_real_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = rujukan(dir.path())
+        .env("RUJUKAN_ENV", "production")
+        .env(
+            "RUJUKAN_DATABASE__URL",
+            format!("sqlite://{}/r.db", dir.path().display()),
+        )
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .output()
+        .unwrap();
+    assert_one_line_failure(&output, "security.jwt_secret is required in production");
+
+    let output = rujukan(dir.path())
+        .env("RUJUKAN_ENV", "production")
+        .env(
+            "RUJUKAN_SECURITY__JWT_SECRET",
+            "a-real-signing-secret-of-enough-length-1234",
+        )
+        .env("RUJUKAN_SECURITY__DATA_KEY", "c2hvcnQ=")
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .output()
+        .unwrap();
+    let stderr = assert_one_line_failure(&output, "security.data_key: must decode to 32 bytes");
+    assert!(
+        !stderr.contains("c2hvcnQ") && !stderr.contains("a-real-signing"),
+        "secret leaked: {stderr}"
+    );
+    assert!(
+        !dir.path().join("data/secrets").exists(),
+        "production never generates secrets"
+    );
+}
+
+#[test]
+fn port_in_use() {
+    let dir = tempfile::tempdir().unwrap();
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = taken.local_addr().unwrap().to_string();
+    let output = rujukan(dir.path())
+        .env(
+            "RUJUKAN_DATABASE__URL",
+            format!("sqlite://{}/r.db", dir.path().display()),
+        )
+        .args(["serve", "--bind", &address])
+        .output()
+        .unwrap();
+    assert_one_line_failure(&output, &format!("cannot listen on {address}"));
+}
+
+both_backends! {
+    async fn migrate_applies_then_reports_up_to_date(backend: Backend) {
+        let db = TestDb::new(backend);
+        let first = rujukan(db.dir()).args(["migrate", "--database-url", db.url()]).output().unwrap();
+        assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+        assert!(String::from_utf8_lossy(&first.stdout).contains("applied 1 migration"), "{}", String::from_utf8_lossy(&first.stdout));
+        let second = rujukan(db.dir()).args(["migrate", "--database-url", db.url()]).output().unwrap();
+        assert!(second.status.success());
+        assert!(String::from_utf8_lossy(&second.stdout).contains("up to date"));
+        let mut conn = db.connect();
+        assert_eq!(rujukan::db::meta::get(&mut conn, "schema").unwrap().unwrap().value, "rujukan");
+    }
+}
+
+both_backends! {
+    async fn serve_answers_then_stops_cleanly_on_sigterm(backend: Backend) {
+        let db = TestDb::new(backend);
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let mut child = rujukan(db.dir())
+            .env("RUJUKAN_ENV", "development")
+            .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--database-url", db.url()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let address = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let ready = loop {
+            if let Ok(response) = reqwest::get(format!("{address}/readyz")).await {
+                break response;
+            }
+            assert!(Instant::now() < deadline, "server did not come up");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        assert_eq!(ready.status(), 200);
+        assert_eq!(reqwest::get(format!("{address}/healthz")).await.unwrap().status(), 200);
+        let doc: serde_json::Value = reqwest::get(format!("{address}/api/v1/openapi.json")).await.unwrap().json().await.unwrap();
+        assert!(doc["paths"]["/readyz"].is_object());
+        if backend == Backend::Sqlite {
+            assert!(db.dir().join("data/secrets/jwt_secret").exists(), "development secrets generated in the data folder");
+        }
+
+        let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+        assert!(status.success());
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let exit = loop {
+            if let Some(exit) = child.try_wait().unwrap() {
+                break exit;
+            }
+            assert!(Instant::now() < deadline, "did not stop on SIGTERM");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        let mut stderr = String::new();
+        std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+        assert_eq!(exit.code(), Some(0), "clean exit on SIGTERM; log: {stderr}");
+        assert!(stderr.contains("request_id="), "log lines carry the request id: {stderr}");
+    }
+}

@@ -1,0 +1,446 @@
+//! Test harness: every database or HTTP test is written once and runs on both backends.
+//!
+//! - SQLite: a fresh file in a temporary folder per test.
+//! - PostgreSQL: a fresh schema per test in the database named by `TEST_DATABASE_URL`
+//!   (default `postgres://postgres@127.0.0.1:5432/rujukan_test`, created when missing),
+//!   dropped when the test ends. When PostgreSQL cannot be reached the PostgreSQL variant
+//!   fails if `CI` is set and is skipped with a message otherwise.
+
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use rujukan::config::{Environment, Settings};
+use rujukan::db::pool::ConnectionManager;
+use rujukan::db::{DatabaseUrl, DbConnection};
+use rujukan::startup::Application;
+use secrecy::SecretString;
+
+/// Default PostgreSQL for tests on our machines.
+pub const DEFAULT_TEST_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/rujukan_test";
+
+/// Test schemas older than this are left over from crashed runs and are dropped.
+const STALE_SCHEMA_SECS: u64 = 2 * 60 * 60;
+
+/// Which backend a test variant runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Writes one test twice: `mod NAME { fn sqlite(); fn postgres(); }`.
+#[macro_export]
+macro_rules! both_backends {
+    ($(#[$meta:meta])* async fn $name:ident($backend:ident: Backend) $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            $(#[$meta])*
+            #[actix_web::test]
+            async fn sqlite() {
+                let $backend = $crate::helpers::Backend::Sqlite;
+                $body
+            }
+            $(#[$meta])*
+            #[actix_web::test]
+            async fn postgres() {
+                if !$crate::helpers::postgres_available() {
+                    return;
+                }
+                let $backend = $crate::helpers::Backend::Postgres;
+                $body
+            }
+        }
+    };
+}
+
+/// The repository's folder.
+pub fn repo_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The PostgreSQL URL tests use (the database, not a schema).
+pub fn postgres_base_url() -> String {
+    std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| DEFAULT_TEST_DATABASE_URL.to_owned())
+}
+
+/// Whether the PostgreSQL variants can run. In CI an unreachable server fails the test.
+pub fn postgres_available() -> bool {
+    static STATE: OnceLock<Result<(), String>> = OnceLock::new();
+    match STATE.get_or_init(prepare_postgres) {
+        Ok(()) => true,
+        Err(error) if std::env::var_os("CI").is_some() => {
+            panic!("PostgreSQL is required when CI is set, but {error}")
+        }
+        Err(error) => {
+            eprintln!("skipping the PostgreSQL variant: {error} (set TEST_DATABASE_URL)");
+            false
+        }
+    }
+}
+
+fn prepare_postgres() -> Result<(), String> {
+    let url = postgres_base_url();
+    let mut conn = match PgConnection::establish(&url) {
+        Ok(conn) => conn,
+        Err(first) => {
+            // The test database may not exist yet: create it from the server's `postgres` database.
+            let (server, name) = url
+                .rsplit_once('/')
+                .ok_or_else(|| format!("{url} names no database"))?;
+            let name = name.split('?').next().unwrap_or_default().to_owned();
+            let mut admin = PgConnection::establish(&format!("{server}/postgres"))
+                .map_err(|e| format!("cannot connect to {url}: {first}; nor to its server: {e}"))?;
+            // Two test processes may race to create it: ignore "already exists".
+            let _ = admin.batch_execute(&format!("CREATE DATABASE \"{name}\""));
+            PgConnection::establish(&url).map_err(|e| format!("cannot connect to {url}: {e}"))?
+        }
+    };
+    sweep_stale_schemas(&mut conn);
+    Ok(())
+}
+
+#[derive(QueryableByName)]
+struct SchemaName {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    nspname: String,
+}
+
+fn sweep_stale_schemas(conn: &mut PgConnection) {
+    let Ok(rows) =
+        diesel::sql_query("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'test\\_%'")
+            .load::<SchemaName>(conn)
+    else {
+        return;
+    };
+    let now = unix_now();
+    for row in rows {
+        let created = row
+            .nspname
+            .split('_')
+            .nth(1)
+            .and_then(|s| s.parse::<u64>().ok());
+        if created.is_some_and(|t| now.saturating_sub(t) > STALE_SCHEMA_SECS) {
+            let _ = conn.batch_execute(&format!(
+                "DROP SCHEMA IF EXISTS \"{}\" CASCADE",
+                row.nspname
+            ));
+        }
+    }
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
+}
+
+/// Appends a libpq `options` parameter that pins the schema.
+fn with_search_path(url: &str, schema: &str) -> String {
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}options=--search_path%3D{schema}")
+}
+
+/// A fresh, empty database for one test (no migrations applied yet).
+pub struct TestDb {
+    pub backend: Backend,
+    url: String,
+    dir: tempfile::TempDir,
+    pg_schema: Option<String>,
+}
+
+impl TestDb {
+    /// A fresh database on `backend`. For PostgreSQL call [`postgres_available`] first (the
+    /// `both_backends!` macro does).
+    pub fn new(backend: Backend) -> Self {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        match backend {
+            Backend::Sqlite => {
+                let url = format!("sqlite://{}", dir.path().join("rujukan.db").display());
+                Self {
+                    backend,
+                    url,
+                    dir,
+                    pg_schema: None,
+                }
+            }
+            Backend::Postgres => {
+                let schema = format!("test_{}_{}", unix_now(), uuid::Uuid::new_v4().simple());
+                let mut admin =
+                    PgConnection::establish(&postgres_base_url()).expect("PostgreSQL for tests");
+                admin
+                    .batch_execute(&format!("CREATE SCHEMA \"{schema}\""))
+                    .expect("create test schema");
+                Self {
+                    backend,
+                    url: with_search_path(&postgres_base_url(), &schema),
+                    dir,
+                    pg_schema: Some(schema),
+                }
+            }
+        }
+    }
+
+    /// The database URL (with the schema pinned for PostgreSQL).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// A scratch folder that lives as long as the database (data folder for apps).
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The PostgreSQL schema, if any.
+    pub fn schema(&self) -> Option<&str> {
+        self.pg_schema.as_deref()
+    }
+
+    /// One raw connection, made the way the server makes them.
+    pub fn connect(&self) -> DbConnection {
+        let url = DatabaseUrl::parse(&self.url).expect("test URL parses");
+        ConnectionManager::new(url, 5000)
+            .establish()
+            .expect("test database connects")
+    }
+
+    /// One raw connection with every migration applied.
+    pub fn migrated(&self) -> DbConnection {
+        let mut conn = self.connect();
+        rujukan::db::migrate::run_pending(&mut conn).expect("migrations apply");
+        conn
+    }
+
+    /// Settings for an app on this database: `config/test.toml`, port 0, data folder here.
+    pub fn settings(&self) -> Settings {
+        let mut settings = Settings::load(&repo_dir().join("config"), &Environment::named("test"))
+            .expect("test settings");
+        settings.database.url = SecretString::from(self.url.clone());
+        settings.storage.data_dir = self.dir.path().join("data");
+        settings.server.bind = "127.0.0.1:0".to_owned();
+        settings
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some(schema) = &self.pg_schema
+            && let Ok(mut admin) = PgConnection::establish(&postgres_base_url())
+        {
+            let _ = admin.batch_execute(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"));
+        }
+    }
+}
+
+/// A running Rujukan on a random port, with its own database.
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub db: TestDb,
+    handle: actix_web::dev::ServerHandle,
+}
+
+impl TestApp {
+    /// Starts Rujukan on a fresh database of `backend`.
+    pub async fn spawn(backend: Backend) -> Self {
+        let db = TestDb::new(backend);
+        let settings = db.settings();
+        Self::spawn_with(db, settings).await
+    }
+
+    /// Starts Rujukan with the given settings (whose database is `db`'s or points through a proxy).
+    pub async fn spawn_with(db: TestDb, settings: Settings) -> Self {
+        let app = Application::build(&settings).expect("application builds");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let handle = app.handle();
+        actix_web::rt::spawn(app.run_until_stopped());
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(20))
+            .build()
+            .expect("HTTP client");
+        Self {
+            address,
+            client,
+            db,
+            handle,
+        }
+    }
+
+    /// `GET path`.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// Stops the server, letting in-flight requests finish.
+    pub async fn stop(&self) {
+        self.handle.stop(true).await;
+    }
+}
+
+/// Reads a response that must be a problem: checks the media type and returns the body.
+pub async fn problem(response: reqwest::Response) -> serde_json::Value {
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(
+        content_type, "application/problem+json",
+        "problem media type"
+    );
+    let status = response.status().as_u16();
+    let body: serde_json::Value = response.json().await.expect("problem body is JSON");
+    assert_eq!(
+        body["status"], status,
+        "status in body matches the response"
+    );
+    for key in ["type", "title", "detail", "code"] {
+        assert!(body[key].is_string(), "problem has {key}: {body}");
+    }
+    body
+}
+
+/// A TCP relay in front of PostgreSQL that a test can cut and restore, to see how Rujukan
+/// behaves when its database stops answering.
+pub struct DbProxy {
+    port: u16,
+    up: Arc<AtomicBool>,
+    stop: Arc<AtomicBool>,
+    open: Arc<Mutex<Vec<TcpStream>>>,
+}
+
+impl DbProxy {
+    /// Relays a local port to `upstream` (`host:port`).
+    pub fn start(upstream: String) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("proxy binds");
+        let port = listener.local_addr().expect("proxy address").port();
+        let up = Arc::new(AtomicBool::new(true));
+        let stop = Arc::new(AtomicBool::new(false));
+        let open: Arc<Mutex<Vec<TcpStream>>> = Arc::default();
+        let (up2, stop2, open2) = (up.clone(), stop.clone(), open.clone());
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                if stop2.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(client) = client else { continue };
+                if !up2.load(Ordering::SeqCst) {
+                    let _ = client.shutdown(Shutdown::Both);
+                    continue;
+                }
+                let Ok(server) = TcpStream::connect(&upstream) else {
+                    continue;
+                };
+                if let (Ok(c), Ok(s)) = (client.try_clone(), server.try_clone())
+                    && let Ok(mut list) = open2.lock()
+                {
+                    list.push(c);
+                    list.push(s);
+                }
+                relay(client, server);
+            }
+        });
+        Self {
+            port,
+            up,
+            stop,
+            open,
+        }
+    }
+
+    /// The local port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Drops every open connection and refuses new ones, as a stopped server would.
+    pub fn cut(&self) {
+        self.up.store(false, Ordering::SeqCst);
+        if let Ok(mut list) = self.open.lock() {
+            for stream in list.drain(..) {
+                let _ = stream.shutdown(Shutdown::Both);
+            }
+        }
+    }
+
+    /// Relays again.
+    pub fn restore(&self) {
+        self.up.store(true, Ordering::SeqCst);
+    }
+}
+
+impl Drop for DbProxy {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        self.cut();
+        let _ = TcpStream::connect(("127.0.0.1", self.port));
+    }
+}
+
+fn relay(client: TcpStream, server: TcpStream) {
+    let pairs = [
+        (client.try_clone(), server.try_clone()),
+        (server.try_clone(), client.try_clone()),
+    ];
+    for pair in pairs {
+        if let (Ok(mut from), Ok(mut to)) = pair {
+            std::thread::spawn(move || {
+                let mut buffer = [0u8; 16 * 1024];
+                loop {
+                    match from.read(&mut buffer) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => {
+                            if to.write_all(&buffer[..n]).is_err() {
+                                break;
+                            }
+                        }
+                    }
+                }
+                let _ = to.shutdown(Shutdown::Both);
+                let _ = from.shutdown(Shutdown::Both);
+            });
+        }
+    }
+}
+
+/// `host:port` of a PostgreSQL URL (port 5432 when not given).
+pub fn postgres_authority(url: &str) -> String {
+    let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
+    let authority = rest.split('/').next().unwrap_or(rest);
+    let host = authority
+        .rsplit_once('@')
+        .map(|(_, h)| h)
+        .unwrap_or(authority);
+    if host.contains(':') {
+        host.to_owned()
+    } else {
+        format!("{host}:5432")
+    }
+}
+
+/// The same URL with its host and port replaced by `authority`.
+pub fn with_authority(url: &str, authority: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let (auth, tail) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    match auth.rsplit_once('@') {
+        Some((user, _)) => format!("{scheme}://{user}@{authority}{tail}"),
+        None => format!("{scheme}://{authority}{tail}"),
+    }
+}

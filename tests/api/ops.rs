@@ -1,0 +1,174 @@
+//! Operations endpoints: health, readiness (also through a database outage), metrics,
+//! the OpenAPI document and its offline browser, request ids, graceful stop.
+
+use std::time::{Duration, Instant};
+
+use crate::both_backends;
+use crate::helpers::*;
+
+both_backends! {
+    async fn health_and_readiness_answer(backend: Backend) {
+        let app = TestApp::spawn(backend).await;
+        let health = app.get("/healthz").await;
+        assert_eq!(health.status(), 200);
+        let body: serde_json::Value = health.json().await.unwrap();
+        assert_eq!(body["status"], "ok");
+
+        let ready = app.get("/readyz").await;
+        assert_eq!(ready.status(), 200);
+        let body: serde_json::Value = ready.json().await.unwrap();
+        assert_eq!(body["status"], "ready");
+        let expected = match backend { Backend::Sqlite => "sqlite", Backend::Postgres => "postgres" };
+        assert_eq!(body["database"], expected);
+    }
+}
+
+both_backends! {
+    async fn every_response_carries_a_request_id(backend: Backend) {
+        let app = TestApp::spawn(backend).await;
+        let first = app.get("/healthz").await;
+        let second = app.get("/no/such/page").await;
+        let id = |r: &reqwest::Response| r.headers().get("x-request-id").map(|v| v.to_str().unwrap().to_owned());
+        let (a, b) = (id(&first).expect("id on 200"), id(&second).expect("id on 404"));
+        assert_ne!(a, b, "each request gets its own id");
+        let body = problem(second).await;
+        assert_eq!(body["request_id"], b, "the problem names the same id as the header");
+
+        let relayed = app.client.get(format!("{}/healthz", app.address))
+            .header("x-request-id", "lb-7f3a9c").send().await.unwrap();
+        assert_eq!(relayed.headers()["x-request-id"], "lb-7f3a9c", "a load balancer's id is kept");
+    }
+}
+
+both_backends! {
+    async fn metrics_count_requests_by_route_and_status_and_show_the_pool(backend: Backend) {
+        let app = TestApp::spawn(backend).await;
+        for _ in 0..3 {
+            assert_eq!(app.get("/healthz").await.status(), 200);
+        }
+        assert_eq!(app.get("/cases/123/secret").await.status(), 404);
+        let response = app.get("/metrics").await;
+        assert_eq!(response.status(), 200);
+        assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/plain"));
+        let text = response.text().await.unwrap();
+        assert!(text.contains(r#"rujukan_http_requests_total{method="GET",route="/healthz",status="200"} 3"#), "{text}");
+        assert!(text.contains(r#"rujukan_http_requests_total{method="GET",route="unmatched",status="404"} 1"#), "{text}");
+        assert!(!text.contains("/cases/123/secret"), "raw paths never become labels");
+        assert!(text.contains(r#"rujukan_http_request_duration_seconds_bucket{method="GET",route="/healthz",status="200",le="+Inf"} 3"#), "{text}");
+        assert!(text.contains("rujukan_db_pool_connections "), "{text}");
+        assert!(text.contains("rujukan_db_pool_idle_connections "), "{text}");
+        let backend_name = match backend { Backend::Sqlite => "sqlite", Backend::Postgres => "postgres" };
+        assert!(text.contains(&format!(r#"rujukan_info{{backend="{backend_name}""#)), "{text}");
+    }
+}
+
+both_backends! {
+    async fn openapi_document_describes_the_endpoints(backend: Backend) {
+        let app = TestApp::spawn(backend).await;
+        let response = app.get("/api/v1/openapi.json").await;
+        assert_eq!(response.status(), 200);
+        let doc: serde_json::Value = response.json().await.unwrap();
+        assert!(doc["openapi"].as_str().unwrap().starts_with("3."), "OpenAPI 3: {}", doc["openapi"]);
+        assert_eq!(doc["info"]["title"], "Rujukan API");
+        for path in ["/healthz", "/readyz", "/metrics"] {
+            let op = &doc["paths"][path]["get"];
+            assert!(op.is_object(), "{path} documented");
+            assert!(op["responses"]["200"].is_object(), "{path} documents 200");
+        }
+        assert!(doc["paths"]["/readyz"]["get"]["responses"]["503"].is_object());
+        // Every $ref points at a schema that exists.
+        let text = doc.to_string();
+        for reference in text.split("\"$ref\":\"#/components/schemas/").skip(1) {
+            let name = reference.split('"').next().unwrap();
+            assert!(doc["components"]["schemas"][name].is_object(), "dangling $ref {name}");
+        }
+    }
+}
+
+both_backends! {
+    async fn api_browser_works_offline(backend: Backend) {
+        let app = TestApp::spawn(backend).await;
+        let redirect = app.get("/api/docs").await;
+        assert_eq!(redirect.status(), 308);
+        assert_eq!(redirect.headers()["location"], "/api/docs/");
+
+        let page = app.get("/api/docs/").await;
+        assert_eq!(page.status(), 200);
+        let html = page.text().await.unwrap();
+        assert!(html.contains("swagger-ui"), "{html}");
+        for attr in ["src=\"", "href=\""] {
+            for value in html.split(attr).skip(1) {
+                let target = value.split('"').next().unwrap();
+                assert!(!target.contains("//"), "external asset {target}");
+                let local = format!("/api/docs/{}", target.trim_start_matches("./"));
+                assert_eq!(app.get(&local).await.status(), 200, "asset {local} is served");
+            }
+        }
+        let init = app.get("/api/docs/swagger-initializer.js").await.text().await.unwrap();
+        assert!(init.contains("/api/v1/openapi.json"), "{init}");
+    }
+}
+
+both_backends! {
+    async fn graceful_stop_finishes_and_returns(backend: Backend) {
+        let db = TestDb::new(backend);
+        let settings = db.settings();
+        let app = rujukan::startup::Application::build(&settings).unwrap();
+        let address = format!("http://127.0.0.1:{}/healthz", app.port());
+        let handle = app.handle();
+        let server = actix_web::rt::spawn(app.run_until_stopped());
+        assert_eq!(reqwest::get(&address).await.unwrap().status(), 200);
+        handle.stop(true).await;
+        let outcome = tokio::time::timeout(Duration::from_secs(10), server).await;
+        assert!(matches!(outcome, Ok(Ok(Ok(())))), "server stopped cleanly: {outcome:?}");
+        assert!(reqwest::get(&address).await.is_err(), "no longer listening");
+    }
+}
+
+/// Stopping PostgreSQL under a running server: `/readyz` turns 503 (a problem, promptly, not a
+/// hang or a 500) and comes back by itself when the database does. PostgreSQL only: SQLite is a
+/// file inside the process and has no server to stop.
+#[actix_web::test]
+async fn readiness_follows_a_postgres_outage_without_restart() {
+    if !postgres_available() {
+        return;
+    }
+    let db = TestDb::new(Backend::Postgres);
+    let proxy = DbProxy::start(postgres_authority(&postgres_base_url()));
+    let mut settings = db.settings();
+    let through_proxy = with_authority(db.url(), &format!("127.0.0.1:{}", proxy.port()));
+    settings.database.url = secrecy::SecretString::from(through_proxy);
+    let app = TestApp::spawn_with(db, settings).await;
+
+    assert_eq!(app.get("/readyz").await.status(), 200);
+
+    proxy.cut();
+    let started = Instant::now();
+    let down = app.get("/readyz").await;
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "answered promptly: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(down.status(), 503);
+    assert!(down.headers().contains_key("retry-after"));
+    let body = problem(down).await;
+    assert_eq!(body["code"], "service.unavailable");
+    assert_eq!(
+        app.get("/healthz").await.status(),
+        200,
+        "liveness does not depend on the database"
+    );
+
+    proxy.restore();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let status = app.get("/readyz").await.status();
+        if status == 200 {
+            break;
+        }
+        assert_eq!(status, 503, "only 503 while recovering");
+        assert!(Instant::now() < deadline, "readiness did not come back");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
