@@ -227,7 +227,10 @@ fn one_line(error: figment::Error) -> String {
 }
 
 #[cfg(test)]
-#[expect(clippy::result_large_err, reason = "figment::Jail's closures return figment::Error")]
+#[expect(
+    clippy::result_large_err,
+    reason = "figment::Jail's closures return figment::Error"
+)]
 mod tests {
     use super::*;
     use secrecy::ExposeSecret;

@@ -299,3 +299,49 @@ both_backends! {
         assert!(stderr.contains("request_id="), "log lines carry the request id: {stderr}");
     }
 }
+
+both_backends! {
+    async fn production_with_real_secrets_serves_and_logs_json(backend: Backend) {
+        let db = TestDb::new(backend);
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let mut child = rujukan(db.dir())
+            .env("RUJUKAN_ENV", "production")
+            .env("RUJUKAN_SECURITY__JWT_SECRET", "production-signing-secret-0123456789abcdef")
+            .env("RUJUKAN_SECURITY__DATA_KEY", "q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq8M=")
+            .env("RUJUKAN_STORAGE__DATA_DIR", db.dir().join("data"))
+            .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--database-url", db.url()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let address = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let ready = loop {
+            if let Ok(response) = reqwest::get(format!("{address}/readyz")).await {
+                break response;
+            }
+            assert!(Instant::now() < deadline, "server did not come up");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        assert_eq!(ready.status(), 200);
+        let request_id = ready.headers()["x-request-id"].to_str().unwrap().to_owned();
+        Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while child.try_wait().unwrap().is_none() {
+            assert!(Instant::now() < deadline, "did not stop on SIGTERM");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let mut stderr = String::new();
+        std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+        let lines: Vec<serde_json::Value> = stderr
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap_or_else(|_| panic!("not a JSON log line: {line}")))
+            .collect();
+        assert!(
+            lines.iter().any(|l| l["span"]["request_id"] == request_id.as_str() && l["fields"]["status"] == 200),
+            "the request's completion line carries its id: {stderr}"
+        );
+        assert!(!stderr.contains("production-signing-secret"), "secret in the log");
+        assert!(!db.dir().join("data/secrets").exists(), "production never generates secrets");
+    }
+}
