@@ -7,8 +7,13 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use secrecy::SecretString;
 
+use crate::audit::Ctx;
+use crate::auth::password::PasswordHasher;
 use crate::config::{Environment, Settings};
 use crate::db::{self, DatabaseUrl};
+use crate::domain::agency::AgencyInput;
+use crate::error::AppError;
+use crate::services::accounts::{self, UserInput};
 use crate::startup::Application;
 use crate::telemetry;
 
@@ -32,6 +37,96 @@ pub enum Command {
     Serve(ServeArgs),
     /// Apply pending migrations and exit.
     Migrate(DatabaseArgs),
+    /// Manage agencies.
+    #[command(subcommand)]
+    Agency(AgencyCommand),
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+/// `rujukan agency …`
+#[derive(Debug, Subcommand)]
+pub enum AgencyCommand {
+    /// Create an agency.
+    Add(AgencyAddArgs),
+    /// Add the agencies of a seed file that do not exist yet (default: config/seed/agencies.toml).
+    Import(AgencyImportArgs),
+}
+
+/// Options of `agency add`.
+#[derive(Debug, Args)]
+pub struct AgencyAddArgs {
+    /// Stable code, e.g. POLDA-JATENG.
+    #[arg(long)]
+    pub code: String,
+    /// Name.
+    #[arg(long)]
+    pub name: String,
+    /// Kind: service_unit, disnaker, bp3mi, police, prosecutor, court, health, shelter, legal_aid, lpsk, social_affairs, ngo, mission_abroad.
+    #[arg(long)]
+    pub kind: String,
+    /// Kemendagri province code, e.g. 33 (Jawa Tengah), 52 (NTB); omit for national agencies.
+    #[arg(long)]
+    pub province: Option<String>,
+    /// national, province (default) or regency.
+    #[arg(long)]
+    pub level: Option<String>,
+    /// Kemendagri kabupaten/kota code (regency level).
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Parent agency code.
+    #[arg(long)]
+    pub parent: Option<String>,
+    /// Contact e-mail.
+    #[arg(long)]
+    pub email: Option<String>,
+    /// Database options.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+}
+
+/// Options of `agency import`.
+#[derive(Debug, Args)]
+pub struct AgencyImportArgs {
+    /// Seed file (default: <config dir>/seed/agencies.toml).
+    pub file: Option<PathBuf>,
+    /// Database options.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+}
+
+/// `rujukan user …`
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user; the password is read as one line from standard input.
+    Add(UserAddArgs),
+}
+
+/// Options of `user add`.
+#[derive(Debug, Args)]
+pub struct UserAddArgs {
+    /// Login name.
+    #[arg(long)]
+    pub username: String,
+    /// Agency code.
+    #[arg(long)]
+    pub agency: String,
+    /// Role (repeat for several): caseworker, supervisor, investigator, prosecutor, court_clerk, agency_admin, auditor, sysadmin.
+    #[arg(long = "role", required = true)]
+    pub roles: Vec<String>,
+    /// E-mail.
+    #[arg(long)]
+    pub email: Option<String>,
+    /// Display name (default: the username).
+    #[arg(long)]
+    pub display_name: Option<String>,
+    /// Language: id (default) or en.
+    #[arg(long)]
+    pub language: Option<String>,
+    /// Database options.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
 }
 
 /// Options of `serve`.
@@ -82,6 +177,7 @@ pub fn main() -> ExitCode {
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     let environment = Environment::from_process();
     let mut settings = Settings::load(&cli.config_dir, &environment)?;
+    let cli_config_dir = cli.config_dir.clone();
     match cli.command {
         Command::Serve(args) => {
             if let Some(bind) = args.bind {
@@ -96,7 +192,127 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             telemetry::init(&settings.log);
             migrate(&settings)
         }
+        Command::Agency(AgencyCommand::Add(args)) => {
+            apply_database_url(
+                &mut settings,
+                DatabaseArgs {
+                    database_url: args.database.database_url.clone(),
+                },
+            )?;
+            let input = AgencyInput {
+                code: args.code,
+                name: args.name,
+                kind: args.kind,
+                level: args.level,
+                province: args.province,
+                region: args.region,
+                parent: args.parent,
+                email: args.email,
+                unverified: false,
+            };
+            let mut conn = open(&settings)?;
+            let row = accounts::create_agency(&mut conn, &Ctx::operator(now()), input)
+                .map_err(one_line)?;
+            say(&format!("agency {} created (id {})", row.code, row.id));
+            Ok(())
+        }
+        Command::Agency(AgencyCommand::Import(args)) => {
+            apply_database_url(&mut settings, args.database)?;
+            let file = args
+                .file
+                .unwrap_or_else(|| cli_config_dir.join(crate::seed::AGENCIES_FILE));
+            let entries = crate::seed::read_agencies(&file)?;
+            let total = entries.len();
+            let mut conn = open(&settings)?;
+            let added = crate::seed::import_agencies(&mut conn, &Ctx::operator(now()), entries)
+                .map_err(one_line)?;
+            say(&format!(
+                "{}: {added} agencies added, {} already present",
+                file.display(),
+                total - added
+            ));
+            Ok(())
+        }
+        Command::User(UserCommand::Add(args)) => {
+            apply_database_url(
+                &mut settings,
+                DatabaseArgs {
+                    database_url: args.database.database_url.clone(),
+                },
+            )?;
+            let mut password = String::new();
+            std::io::stdin().read_line(&mut password).map_err(|e| {
+                anyhow::anyhow!("cannot read the password from standard input: {e}")
+            })?;
+            let password = password.trim_end_matches(['\n', '\r']).to_owned();
+            if password.is_empty() {
+                anyhow::bail!("password: give it as one line on standard input");
+            }
+            let hasher = PasswordHasher::new(&settings.auth)?;
+            let input = UserInput {
+                username: args.username,
+                display_name: args.display_name,
+                email: args.email,
+                agency: args.agency,
+                roles: args.roles,
+                language: args.language,
+                password,
+            };
+            let mut conn = open(&settings)?;
+            let view = accounts::create_user(&mut conn, &Ctx::operator(now()), &hasher, input)
+                .map_err(one_line)?;
+            say(&format!(
+                "user {} created (id {}, agency {}, roles {})",
+                view.user.username,
+                view.user.id,
+                view.agency_code,
+                view.roles.join(",")
+            ));
+            Ok(())
+        }
     }
+}
+
+fn now() -> chrono::NaiveDateTime {
+    chrono::Utc::now().naive_utc()
+}
+
+/// Opens the database and applies pending migrations.
+fn open(settings: &Settings) -> anyhow::Result<db::DbConnection> {
+    use secrecy::ExposeSecret;
+    let url = DatabaseUrl::parse(settings.database.url.expose_secret())?;
+    let manager =
+        db::pool::ConnectionManager::new(url.clone(), settings.database.sqlite_busy_timeout_ms);
+    let mut conn = manager.establish()?;
+    db::migrate::run_pending(&mut conn).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot apply migrations to {url}: {}",
+            e.to_string().replace('\n', " ")
+        )
+    })?;
+    Ok(conn)
+}
+
+/// A service error as one line: validation problems listed field by field.
+fn one_line(error: AppError) -> anyhow::Error {
+    match error {
+        AppError::Validation(fields) => anyhow::anyhow!(
+            "{}",
+            fields
+                .iter()
+                .map(|f| format!("{}: {}", f.field, f.message))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+        AppError::Conflict { detail, .. } => anyhow::anyhow!("{detail}"),
+        AppError::Internal(cause) => cause,
+        other => anyhow::anyhow!("{other}"),
+    }
+}
+
+#[expect(clippy::print_stdout, reason = "the command's own report")]
+fn say(line: &str) {
+    println!("{line}");
 }
 
 fn apply_database_url(settings: &mut Settings, args: DatabaseArgs) -> anyhow::Result<()> {

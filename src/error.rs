@@ -27,6 +27,30 @@ pub struct FieldError {
 /// Everything a request can fail with. The variant decides the status and the `code`.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
+    /// No valid credentials: missing, expired, tampered or revoked token, or a wrong password.
+    #[error("unauthenticated: {code}")]
+    Unauthenticated {
+        /// Stable code (`auth.invalid_credentials`, `auth.invalid_token`, `auth.required`).
+        code: &'static str,
+    },
+    /// The caller sees the resource but may not do this.
+    #[error("forbidden")]
+    Forbidden,
+    /// A cookie-authenticated change without the session's CSRF token.
+    #[error("CSRF token missing or wrong")]
+    CsrfRejected,
+    /// The account is locked after repeated failed logins.
+    #[error("account locked")]
+    Locked {
+        /// Seconds until the lock ends.
+        retry_after: u64,
+    },
+    /// Too many requests from this address.
+    #[error("rate limited")]
+    RateLimited {
+        /// Seconds until a new attempt is accepted.
+        retry_after: u64,
+    },
     /// A resource that does not exist, or that the caller may not see.
     #[error("not found")]
     NotFound,
@@ -79,6 +103,11 @@ impl AppError {
     /// The stable machine-readable code.
     pub fn code(&self) -> &'static str {
         match self {
+            AppError::Unauthenticated { code } => code,
+            AppError::Forbidden => "auth.forbidden",
+            AppError::CsrfRejected => "auth.csrf_failed",
+            AppError::Locked { .. } => "auth.locked",
+            AppError::RateLimited { .. } => "auth.rate_limited",
             AppError::NotFound => "not_found",
             AppError::RouteNotFound => "route.not_found",
             AppError::MethodNotAllowed { .. } => "method.not_allowed",
@@ -94,6 +123,11 @@ impl AppError {
 
     fn title(&self) -> &'static str {
         match self {
+            AppError::Unauthenticated { .. } => "Authentication required",
+            AppError::Forbidden => "Forbidden",
+            AppError::CsrfRejected => "CSRF check failed",
+            AppError::Locked { .. } => "Account locked",
+            AppError::RateLimited { .. } => "Too many requests",
             AppError::NotFound => "Not found",
             AppError::RouteNotFound => "No such route",
             AppError::MethodNotAllowed { .. } => "Method not allowed",
@@ -109,6 +143,26 @@ impl AppError {
 
     fn detail(&self) -> String {
         match self {
+            AppError::Unauthenticated {
+                code: "auth.invalid_credentials",
+            } => "The username or password is wrong.".to_owned(),
+            AppError::Unauthenticated { .. } => {
+                "Log in again: the token is missing, invalid, expired or revoked.".to_owned()
+            }
+            AppError::Forbidden => "Your role does not allow this.".to_owned(),
+            AppError::CsrfRejected => {
+                "Send the session's CSRF token in the X-CSRF-Token header or the csrf_token field."
+                    .to_owned()
+            }
+            AppError::Locked { retry_after } => format!(
+                "Too many failed logins: the account is locked. Try again in {} minute(s).",
+                retry_after.div_ceil(60)
+            ),
+            AppError::RateLimited { retry_after } => {
+                format!(
+                    "Too many attempts from this address. Try again in {retry_after} second(s)."
+                )
+            }
             AppError::NotFound => {
                 "The resource does not exist or is not visible to you.".to_owned()
             }
@@ -171,6 +225,10 @@ pub struct Problem {
 impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
+            AppError::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden | AppError::CsrfRejected => StatusCode::FORBIDDEN,
+            AppError::Locked { .. } => StatusCode::LOCKED,
+            AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::NotFound | AppError::RouteNotFound => StatusCode::NOT_FOUND,
             AppError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
@@ -209,6 +267,12 @@ impl ResponseError for AppError {
         match self {
             AppError::Unavailable(_) => {
                 response.insert_header((header::RETRY_AFTER, UNAVAILABLE_RETRY_SECS.to_string()));
+            }
+            AppError::Locked { retry_after } | AppError::RateLimited { retry_after } => {
+                response.insert_header((header::RETRY_AFTER, (*retry_after).max(1).to_string()));
+            }
+            AppError::Unauthenticated { .. } => {
+                response.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"rujukan\""));
             }
             AppError::MethodNotAllowed { allow } => {
                 let list = allow
@@ -265,5 +329,34 @@ impl From<diesel::result::Error> for AppError {
 impl From<r2d2::Error> for AppError {
     fn from(error: r2d2::Error) -> Self {
         AppError::Unavailable(error.to_string())
+    }
+}
+
+impl From<crate::authz::Denial> for AppError {
+    fn from(denial: crate::authz::Denial) -> Self {
+        match denial {
+            crate::authz::Denial::Hidden => AppError::NotFound,
+            crate::authz::Denial::Forbidden => AppError::Forbidden,
+        }
+    }
+}
+
+impl From<Vec<crate::domain::Invalid>> for AppError {
+    fn from(problems: Vec<crate::domain::Invalid>) -> Self {
+        AppError::Validation(
+            problems
+                .into_iter()
+                .map(|p| FieldError {
+                    field: p.field.to_owned(),
+                    message: p.message,
+                })
+                .collect(),
+        )
+    }
+}
+
+impl From<crate::domain::Invalid> for AppError {
+    fn from(problem: crate::domain::Invalid) -> Self {
+        AppError::from(vec![problem])
     }
 }

@@ -1,10 +1,16 @@
 //! Rujukan: case referral and coordination for SPPT-PKKTP, Indonesia's integrated criminal
 //! justice system for violence against women. See `docs/ARCHITECTURE.md` for the layers.
 
+pub mod audit;
+pub mod auth;
+pub mod authz;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod domain;
 pub mod error;
 pub mod http;
+pub mod seed;
+pub mod services;
 pub mod startup;
 pub mod telemetry;

@@ -11,9 +11,13 @@ use anyhow::Context;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::auth::limiter::LoginLimiter;
+use crate::auth::password::PasswordHasher;
+use crate::auth::token::TokenKeys;
 use crate::config::{Secrets, Settings};
 use crate::db::Db;
 use crate::http::{self, metrics::Metrics, openapi::RouteMethods};
+use crate::services::auth::AuthDeps;
 
 /// A bound, ready-to-run Rujukan server.
 pub struct Application {
@@ -26,15 +30,20 @@ impl Application {
     /// Resolves secrets, connects to the database (applying migrations), binds the listener
     /// and builds the server. Nothing is served until [`Application::run_until_stopped`].
     pub fn build(settings: &Settings) -> anyhow::Result<Self> {
-        let _secrets = Secrets::resolve(settings)?;
+        let secrets = Secrets::resolve(settings)?;
         let db = Db::open(&settings.database)?;
         let listener = TcpListener::bind(&settings.server.bind)
             .with_context(|| format!("cannot listen on {}", settings.server.bind))?;
-        Self::build_with(settings, db, listener)
+        Self::build_with(settings, &secrets, db, listener)
     }
 
     /// Builds the server on an open database and a bound listener.
-    pub fn build_with(settings: &Settings, db: Db, listener: TcpListener) -> anyhow::Result<Self> {
+    pub fn build_with(
+        settings: &Settings,
+        secrets: &Secrets,
+        db: Db,
+        listener: TcpListener,
+    ) -> anyhow::Result<Self> {
         let port = listener
             .local_addr()
             .context("reading the listen address")?
@@ -44,6 +53,15 @@ impl Application {
         let document = http::openapi_document();
         let routes = web::Data::new(RouteMethods::from_document(&document));
         let db_data = web::Data::new(db.clone());
+        let auth = web::Data::new(AuthDeps {
+            hasher: PasswordHasher::new(&settings.auth)?,
+            keys: TokenKeys::new(
+                &secrets.jwt_secret,
+                i64::from(settings.auth.access_token_minutes) * 60,
+            ),
+            settings: settings.auth.clone(),
+        });
+        let limiter = web::Data::new(LoginLimiter::new(settings.auth.login_per_ip_per_minute));
         let limit = settings.server.max_body_bytes;
 
         let mut server = HttpServer::new(move || {
@@ -52,6 +70,8 @@ impl Application {
                 .app_data(db_data.clone())
                 .app_data(metrics.clone())
                 .app_data(routes.clone())
+                .app_data(auth.clone())
+                .app_data(limiter.clone())
                 .app_data(http::extract::json_config(limit))
                 .app_data(http::extract::payload_config(limit))
                 .app_data(http::extract::path_config())

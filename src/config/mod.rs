@@ -68,6 +68,8 @@ pub struct Settings {
     pub database: DatabaseSettings,
     /// Agreement files.
     pub agreements: AgreementsSettings,
+    /// Login, tokens, sessions, passwords.
+    pub auth: AuthSettings,
     /// Secrets (optional outside production).
     #[serde(default)]
     pub security: SecuritySettings,
@@ -120,6 +122,34 @@ pub struct DatabaseSettings {
 pub struct AgreementsSettings {
     /// Folder of agreement files.
     pub dir: PathBuf,
+}
+
+/// `[auth]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSettings {
+    /// Lifetime of an access token.
+    pub access_token_minutes: u32,
+    /// Absolute lifetime of a session (refresh tokens and web cookies).
+    pub session_hours: u32,
+    /// A web session unused this long ends.
+    pub web_idle_minutes: u32,
+    /// Failed logins within the window that lock an account.
+    pub lockout_failures: u32,
+    /// Window for counting failed logins.
+    pub lockout_window_minutes: u32,
+    /// How long a locked account stays locked.
+    pub lockout_minutes: u32,
+    /// Login attempts accepted per client address per minute.
+    pub login_per_ip_per_minute: u32,
+    /// argon2id memory cost in KiB.
+    pub argon2_memory_kib: u32,
+    /// argon2id iterations.
+    pub argon2_iterations: u32,
+    /// argon2id lanes.
+    pub argon2_parallelism: u32,
+    /// Mark cookies `Secure` even when the request did not arrive over TLS (behind a proxy).
+    pub secure_cookies: bool,
 }
 
 /// `[security]`

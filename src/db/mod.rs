@@ -5,11 +5,16 @@
 //! Code outside `db/` never matches on the backend; where SQL has to differ, the match lives
 //! in a query function here (STYLE.md B10).
 
+pub mod agencies;
+pub mod audit;
+pub mod cases;
 pub mod meta;
 pub mod migrate;
 pub mod pool;
 pub mod schema;
+pub mod sessions;
 pub mod url;
+pub mod users;
 
 use diesel::pg::PgConnection;
 use diesel::sqlite::SqliteConnection;

@@ -2,11 +2,13 @@
 //! and the per-request middleware. Handlers are thin: they parse, call a service or a query
 //! function through [`Db::run`](crate::db::Db::run), and map the result.
 
+pub mod api;
 pub mod extract;
 pub mod metrics;
 pub mod openapi;
 pub mod ops;
 pub mod request_id;
+pub mod session;
 
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use utoipa_actix_web::service_config::ServiceConfig;

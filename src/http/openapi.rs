@@ -24,10 +24,34 @@ pub const BROWSER_PATH: &str = "/api/docs/";
     ),
     tags(
         (name = "operations", description = "Health, readiness and metrics"),
+        (name = "auth", description = "Login, tokens, web session, the caller"),
+        (name = "agencies", description = "Agencies of the referral network"),
+        (name = "users", description = "User administration"),
+        (name = "cases", description = "Cases, under need-to-know"),
     ),
-    components(schemas(Problem, FieldError))
+    components(schemas(Problem, FieldError)),
+    modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
+
+/// Declares the `bearer` security scheme used by the endpoints.
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
 
 /// Methods each documented path accepts, for `405 Method Not Allowed` with an `Allow` header.
 #[derive(Debug, Clone, Default)]

@@ -1,0 +1,163 @@
+//! Recording audit events, always inside the transaction of the change they describe. The audit
+//! issue adds hash chains to the same table; this module is the only writer.
+
+use chrono::NaiveDateTime;
+use diesel::QueryResult;
+
+use crate::authz::Actor;
+use crate::db::DbConnection;
+use crate::db::audit::{NewAuditRow, append};
+
+/// Stream of events that concern no single case (logins, administration).
+pub const SYSTEM_STREAM: &str = "system";
+
+/// Who did it, from where, in which request, when.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    /// The authenticated actor; `None` for the command line and for failed logins.
+    pub actor: Option<Actor>,
+    /// Request id (HTTP) or `cli`.
+    pub request_id: Option<String>,
+    /// Client address.
+    pub client_ip: Option<String>,
+    /// The instant the action happens.
+    pub now: NaiveDateTime,
+}
+
+impl Ctx {
+    /// A context for the command line (an operator with database access).
+    pub fn operator(now: NaiveDateTime) -> Self {
+        Self {
+            actor: None,
+            request_id: Some("cli".to_owned()),
+            client_ip: None,
+            now,
+        }
+    }
+}
+
+/// Audit action codes (documented in `docs/AUDIT.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditAction {
+    /// Successful login.
+    Login,
+    /// Failed login (wrong password, unknown or disabled user).
+    LoginFailed,
+    /// The failure that locked the account.
+    Locked,
+    /// Login refused because the account is locked.
+    LoginRefusedLocked,
+    /// Tokens renewed with a refresh token.
+    Refreshed,
+    /// A used refresh token came back: the session was revoked.
+    RefreshReused,
+    /// Logout.
+    Logout,
+    /// Agency created.
+    AgencyCreated,
+    /// User created.
+    UserCreated,
+    /// User changed (profile, roles, active flag).
+    UserUpdated,
+    /// Password changed or reset.
+    PasswordChanged,
+}
+
+impl AuditAction {
+    /// The stored code.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditAction::Login => "auth.login",
+            AuditAction::LoginFailed => "auth.login_failed",
+            AuditAction::Locked => "auth.locked",
+            AuditAction::LoginRefusedLocked => "auth.login_refused_locked",
+            AuditAction::Refreshed => "auth.refreshed",
+            AuditAction::RefreshReused => "auth.refresh_reused",
+            AuditAction::Logout => "auth.logout",
+            AuditAction::AgencyCreated => "agency.created",
+            AuditAction::UserCreated => "user.created",
+            AuditAction::UserUpdated => "user.updated",
+            AuditAction::PasswordChanged => "user.password_changed",
+        }
+    }
+}
+
+/// One event to record.
+#[derive(Debug, Clone)]
+pub struct Event {
+    /// What happened.
+    pub action: AuditAction,
+    /// Subject kind and id (`user`, `42`).
+    pub subject: Option<(&'static str, String)>,
+    /// The case concerned (the event then goes to that case's stream).
+    pub case_id: Option<i64>,
+    /// Who acted, when there is no authenticated actor (attempted username, `operator`).
+    pub username: Option<String>,
+    /// What changed: compact JSON, never identity or secrets.
+    pub details: serde_json::Value,
+}
+
+impl Event {
+    /// An event with no subject or details.
+    pub fn new(action: AuditAction) -> Self {
+        Self {
+            action,
+            subject: None,
+            case_id: None,
+            username: None,
+            details: serde_json::Value::Object(serde_json::Map::new()),
+        }
+    }
+
+    /// Sets the subject.
+    pub fn subject(mut self, kind: &'static str, id: impl ToString) -> Self {
+        self.subject = Some((kind, id.to_string()));
+        self
+    }
+
+    /// Names the acting or attempted username when there is no actor.
+    pub fn username(mut self, username: &str) -> Self {
+        self.username = Some(username.to_owned());
+        self
+    }
+
+    /// Sets the details.
+    pub fn details(mut self, details: serde_json::Value) -> Self {
+        self.details = details;
+        self
+    }
+}
+
+/// Appends `event`; call it inside the transaction of the change.
+pub fn record(conn: &mut DbConnection, ctx: &Ctx, event: Event) -> QueryResult<i64> {
+    let actor = ctx.actor.as_ref();
+    let stream = match event.case_id {
+        Some(id) => format!("case:{id}"),
+        None => SYSTEM_STREAM.to_owned(),
+    };
+    let row = NewAuditRow {
+        occurred_at: ctx.now,
+        stream,
+        action: event.action.as_str().to_owned(),
+        actor_user_id: actor.map(|a| a.user_id),
+        actor_username: actor
+            .map(|a| a.username.clone())
+            .or(event.username)
+            .or_else(|| Some("operator".to_owned())),
+        actor_agency_id: actor.map(|a| a.agency_id),
+        actor_roles: actor.map(|a| {
+            a.roles
+                .iter()
+                .map(|r| r.as_str())
+                .collect::<Vec<_>>()
+                .join(",")
+        }),
+        subject_type: event.subject.as_ref().map(|(kind, _)| (*kind).to_owned()),
+        subject_id: event.subject.map(|(_, id)| id),
+        case_id: event.case_id,
+        request_id: ctx.request_id.clone(),
+        client_ip: ctx.client_ip.clone(),
+        details: event.details.to_string(),
+    };
+    append(conn, &row)
+}

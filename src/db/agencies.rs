@@ -1,0 +1,106 @@
+//! Queries on `agencies`.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::DbConnection;
+use super::schema::agencies;
+use crate::domain::agency::NewAgency;
+
+/// An agency as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = agencies)]
+pub struct AgencyRow {
+    /// Row id.
+    pub id: i64,
+    /// Code.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// Kind.
+    pub kind: String,
+    /// Level.
+    pub level: String,
+    /// Province code.
+    pub province: Option<String>,
+    /// Kabupaten/kota code.
+    pub region: Option<String>,
+    /// Parent id.
+    pub parent_id: Option<i64>,
+    /// Contact e-mail.
+    pub email: Option<String>,
+    /// Unverified seed entry.
+    pub unverified: bool,
+    /// Takes part.
+    pub active: bool,
+    /// Created.
+    pub created_at: NaiveDateTime,
+    /// Changed.
+    pub updated_at: NaiveDateTime,
+}
+
+/// Inserts an agency whose parent (if any) has id `parent_id`; returns the new id.
+pub fn insert(
+    conn: &mut DbConnection,
+    agency: &NewAgency,
+    parent_id: Option<i64>,
+    now: NaiveDateTime,
+) -> QueryResult<i64> {
+    diesel::insert_into(agencies::table)
+        .values((
+            agencies::code.eq(agency.code.as_str()),
+            agencies::name.eq(&agency.name),
+            agencies::kind.eq(agency.kind.as_str()),
+            agencies::level.eq(agency.level.as_str()),
+            agencies::province.eq(agency.province.map(|p| p.as_string())),
+            agencies::region.eq(agency.region.as_deref()),
+            agencies::parent_id.eq(parent_id),
+            agencies::email.eq(agency.email.as_ref().map(|e| e.as_str())),
+            agencies::unverified.eq(agency.unverified),
+            agencies::active.eq(true),
+            agencies::created_at.eq(now),
+            agencies::updated_at.eq(now),
+        ))
+        .returning(agencies::id)
+        .get_result(conn)
+}
+
+/// One agency by code.
+pub fn by_code(conn: &mut DbConnection, code: &str) -> QueryResult<Option<AgencyRow>> {
+    agencies::table
+        .filter(agencies::code.eq(code))
+        .select(AgencyRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// One agency by id.
+pub fn by_id(conn: &mut DbConnection, id: i64) -> QueryResult<Option<AgencyRow>> {
+    agencies::table
+        .find(id)
+        .select(AgencyRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Agencies ordered by code, after `after` (keyset pagination), at most `limit`.
+pub fn list(
+    conn: &mut DbConnection,
+    after: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<AgencyRow>> {
+    let mut query = agencies::table
+        .select(AgencyRow::as_select())
+        .order(agencies::code.asc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(after) = after {
+        query = query.filter(agencies::code.gt(after.to_owned()));
+    }
+    query.load(conn)
+}
+
+/// Number of agencies.
+pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
+    agencies::table.count().get_result(conn)
+}

@@ -1,0 +1,216 @@
+//! Queries on `sessions`, `refresh_tokens` and `login_throttle`.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::DbConnection;
+use super::schema::{login_throttle, refresh_tokens, sessions};
+
+/// A session as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = sessions)]
+pub struct SessionRow {
+    /// Id.
+    pub id: String,
+    /// User.
+    pub user_id: i64,
+    /// `api` or `web`.
+    pub kind: String,
+    /// SHA-256 of the web secret.
+    pub secret_hash: Option<String>,
+    /// Created.
+    pub created_at: NaiveDateTime,
+    /// Last use.
+    pub last_seen_at: NaiveDateTime,
+    /// Absolute end.
+    pub expires_at: NaiveDateTime,
+    /// Ended.
+    pub revoked_at: Option<NaiveDateTime>,
+    /// Why ended.
+    pub revoked_reason: Option<String>,
+    /// Opened from.
+    pub client_ip: Option<String>,
+}
+
+impl SessionRow {
+    /// Whether the session may still be used at `now`.
+    pub fn is_live(&self, now: NaiveDateTime) -> bool {
+        self.revoked_at.is_none() && self.expires_at > now
+    }
+}
+
+/// Opens a session.
+#[allow(clippy::too_many_arguments)]
+pub fn insert(
+    conn: &mut DbConnection,
+    id: &str,
+    user_id: i64,
+    kind: &str,
+    secret_hash: Option<&str>,
+    now: NaiveDateTime,
+    expires_at: NaiveDateTime,
+    client_ip: Option<&str>,
+) -> QueryResult<()> {
+    diesel::insert_into(sessions::table)
+        .values((
+            sessions::id.eq(id),
+            sessions::user_id.eq(user_id),
+            sessions::kind.eq(kind),
+            sessions::secret_hash.eq(secret_hash),
+            sessions::created_at.eq(now),
+            sessions::last_seen_at.eq(now),
+            sessions::expires_at.eq(expires_at),
+            sessions::client_ip.eq(client_ip),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// One session by id.
+pub fn by_id(conn: &mut DbConnection, id: &str) -> QueryResult<Option<SessionRow>> {
+    sessions::table
+        .find(id)
+        .select(SessionRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Ends a session (no-op when already ended); returns whether it was live.
+pub fn revoke(
+    conn: &mut DbConnection,
+    id: &str,
+    reason: &str,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let changed = diesel::update(
+        sessions::table
+            .find(id)
+            .filter(sessions::revoked_at.is_null()),
+    )
+    .set((
+        sessions::revoked_at.eq(now),
+        sessions::revoked_reason.eq(reason),
+    ))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// Ends every live session of a user; returns how many.
+pub fn revoke_all_of_user(
+    conn: &mut DbConnection,
+    user_id: i64,
+    reason: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        sessions::table
+            .filter(sessions::user_id.eq(user_id))
+            .filter(sessions::revoked_at.is_null()),
+    )
+    .set((
+        sessions::revoked_at.eq(now),
+        sessions::revoked_reason.eq(reason),
+    ))
+    .execute(conn)
+}
+
+/// Records use of a session.
+pub fn touch(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(sessions::table.find(id))
+        .set(sessions::last_seen_at.eq(now))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Stores a new refresh token's hash.
+pub fn insert_refresh(
+    conn: &mut DbConnection,
+    hash: &str,
+    session_id: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::insert_into(refresh_tokens::table)
+        .values((
+            refresh_tokens::token_hash.eq(hash),
+            refresh_tokens::session_id.eq(session_id),
+            refresh_tokens::created_at.eq(now),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// The session a refresh token belongs to, and when it was used (if it was).
+pub fn refresh_by_hash(
+    conn: &mut DbConnection,
+    hash: &str,
+) -> QueryResult<Option<(String, Option<NaiveDateTime>)>> {
+    refresh_tokens::table
+        .find(hash)
+        .select((refresh_tokens::session_id, refresh_tokens::used_at))
+        .first(conn)
+        .optional()
+}
+
+/// Marks a refresh token used, only if it was unused: exactly one of two racing refreshes wins.
+pub fn use_refresh(conn: &mut DbConnection, hash: &str, now: NaiveDateTime) -> QueryResult<bool> {
+    let changed = diesel::update(
+        refresh_tokens::table
+            .find(hash)
+            .filter(refresh_tokens::used_at.is_null()),
+    )
+    .set(refresh_tokens::used_at.eq(now))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// Failed-login state of a username.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = login_throttle)]
+pub struct ThrottleRow {
+    /// Username.
+    pub username: String,
+    /// Failures in the window.
+    pub failures: i32,
+    /// Window start.
+    pub window_started_at: NaiveDateTime,
+    /// Locked until.
+    pub locked_until: Option<NaiveDateTime>,
+}
+
+/// Reads the failed-login state.
+pub fn throttle(conn: &mut DbConnection, username: &str) -> QueryResult<Option<ThrottleRow>> {
+    login_throttle::table
+        .find(username)
+        .select(ThrottleRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Writes the failed-login state (insert or replace).
+pub fn save_throttle(conn: &mut DbConnection, row: &ThrottleRow) -> QueryResult<()> {
+    let changed = diesel::update(login_throttle::table.find(&row.username))
+        .set((
+            login_throttle::failures.eq(row.failures),
+            login_throttle::window_started_at.eq(row.window_started_at),
+            login_throttle::locked_until.eq(row.locked_until),
+        ))
+        .execute(conn)?;
+    if changed == 0 {
+        diesel::insert_into(login_throttle::table)
+            .values((
+                login_throttle::username.eq(&row.username),
+                login_throttle::failures.eq(row.failures),
+                login_throttle::window_started_at.eq(row.window_started_at),
+                login_throttle::locked_until.eq(row.locked_until),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Forgets failures after a successful login.
+pub fn clear_throttle(conn: &mut DbConnection, username: &str) -> QueryResult<()> {
+    diesel::delete(login_throttle::table.find(username))
+        .execute(conn)
+        .map(|_| ())
+}

@@ -1,0 +1,71 @@
+//! Pure domain types: no database, no HTTP, no I/O. Every validated value is built by a
+//! `parse` constructor, so code that holds one never checks it again.
+
+pub mod agency;
+pub mod password_policy;
+pub mod user;
+
+/// A value that failed to parse, with the field it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct Invalid {
+    /// Field name as clients send it.
+    pub field: &'static str,
+    /// What is wrong, in plain words.
+    pub message: String,
+}
+
+impl Invalid {
+    /// A parse failure of `field`.
+    pub fn new(field: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            field,
+            message: message.into(),
+        }
+    }
+}
+
+/// Generates `as_str`, `parse` and `ALL` for a closed vocabulary stored as text.
+macro_rules! vocabulary {
+    ($(#[$meta:meta])* $name:ident, $field:literal { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name {
+            $($(#[$vmeta])* $variant),+
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The stored and transmitted name.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text),+
+                }
+            }
+
+            /// Parses a name; the error lists the accepted names.
+            pub fn parse(text: &str) -> Result<Self, $crate::domain::Invalid> {
+                match text {
+                    $($text => Ok($name::$variant),)+
+                    other => Err($crate::domain::Invalid::new(
+                        $field,
+                        format!(
+                            "unknown value {other:?}; expected one of {}",
+                            [$($text),+].join(", ")
+                        ),
+                    )),
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+pub(crate) use vocabulary;

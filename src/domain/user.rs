@@ -1,0 +1,167 @@
+//! Users: roles, usernames, languages, e-mail addresses.
+
+use super::{Invalid, vocabulary};
+
+vocabulary! {
+    /// What a user may do (CONTRACT.md vocabulary). A user holds one or more.
+    Role, "role" {
+        /// Takes cases in, records consent, refers cases on.
+        Caseworker = "caseworker",
+        /// Oversees the agency's caseload; overrides consent with a legal basis.
+        Supervisor = "supervisor",
+        /// Police investigator.
+        Investigator = "investigator",
+        /// Public prosecutor.
+        Prosecutor = "prosecutor",
+        /// Court clerk: receives notices.
+        CourtClerk = "court_clerk",
+        /// Manages the users of their own agency; reads no case content.
+        AgencyAdmin = "agency_admin",
+        /// Verifies the audit trail, reads timelines, access logs and statistics.
+        Auditor = "auditor",
+        /// Manages agencies and all users; reads no case content.
+        Sysadmin = "sysadmin",
+    }
+}
+
+vocabulary! {
+    /// Language of the interface and of e-mails.
+    Language, "language" {
+        /// Bahasa Indonesia (default).
+        Id = "id",
+        /// English.
+        En = "en",
+    }
+}
+
+/// A login name: 3–64 characters of lower-case letters, digits, `.`, `_` and `-`, starting
+/// with a letter or digit. Input is lower-cased, so names are case-insensitive.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Username(String);
+
+impl Username {
+    /// Parses a username.
+    pub fn parse(text: &str) -> Result<Self, Invalid> {
+        let name = text.trim().to_lowercase();
+        let valid = (3..=64).contains(&name.len())
+            && name.bytes().all(|b| {
+                b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-')
+            })
+            && name
+                .bytes()
+                .next()
+                .is_some_and(|b| b.is_ascii_alphanumeric());
+        if valid {
+            Ok(Self(name))
+        } else {
+            Err(Invalid::new(
+                "username",
+                "must be 3–64 letters, digits, '.', '_' or '-', starting with a letter or digit",
+            ))
+        }
+    }
+
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// An e-mail address, checked for shape only (one `@`, a dotted domain, no spaces).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct EmailAddress(String);
+
+impl EmailAddress {
+    /// Parses an address.
+    pub fn parse(text: &str) -> Result<Self, Invalid> {
+        let text = text.trim();
+        let ok = text.len() <= 254
+            && !text.chars().any(|c| c.is_whitespace() || c.is_control())
+            && match text.split_once('@') {
+                Some((local, domain)) => {
+                    !local.is_empty()
+                        && !domain.contains('@')
+                        && domain.contains('.')
+                        && !domain.starts_with('.')
+                        && !domain.ends_with('.')
+                }
+                None => false,
+            };
+        if ok {
+            Ok(Self(text.to_owned()))
+        } else {
+            Err(Invalid::new("email", "is not an e-mail address"))
+        }
+    }
+
+    /// The address.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Parses a display name: 1–200 characters after trimming.
+pub fn parse_display_name(text: &str) -> Result<String, Invalid> {
+    let name = text.trim();
+    if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
+        Err(Invalid::new("display_name", "must be 1–200 characters"))
+    } else {
+        Ok(name.to_owned())
+    }
+}
+
+/// Parses a non-empty list of roles, without duplicates, in a stable order.
+pub fn parse_roles(texts: &[String]) -> Result<Vec<Role>, Invalid> {
+    let mut roles = Vec::new();
+    for text in texts {
+        let role = Role::parse(text.trim()).map_err(|e| Invalid::new("roles", e.message))?;
+        if !roles.contains(&role) {
+            roles.push(role);
+        }
+    }
+    if roles.is_empty() {
+        return Err(Invalid::new("roles", "at least one role is required"));
+    }
+    roles.sort();
+    Ok(roles)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_are_case_insensitive_and_plain() {
+        assert_eq!(
+            Username::parse(" Siti.Rahma ").map(|u| u.as_str().to_owned()),
+            Ok("siti.rahma".to_owned())
+        );
+        for bad in ["ab", "-abc", "siti rahma", "siti@polda", &"a".repeat(65)] {
+            assert!(Username::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn roles_parse_deduplicated_and_sorted() {
+        let roles = parse_roles(&[
+            "supervisor".into(),
+            "caseworker".into(),
+            "supervisor".into(),
+        ]);
+        assert_eq!(roles, Ok(vec![Role::Caseworker, Role::Supervisor]));
+        assert!(parse_roles(&[]).is_err());
+        let err = parse_roles(&["admin".into()])
+            .err()
+            .map(|e| e.message)
+            .unwrap_or_default();
+        assert!(err.contains("sysadmin"), "{err}");
+    }
+
+    #[test]
+    fn email_shape() {
+        assert!(EmailAddress::parse("ppa@jatengprov.go.id").is_ok());
+        for bad in ["ppa", "ppa@", "@x.id", "a b@x.id", "a@x", "a@@x.id"] {
+            assert!(EmailAddress::parse(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,88 @@
+//! `/api/v1/agencies`.
+
+use actix_web::{HttpRequest, get, post, web};
+
+use super::Page;
+use super::dto::{AgencyView, List};
+use crate::db::{Db, agencies};
+use crate::domain::agency::AgencyInput;
+use crate::error::{AppError, Problem};
+use crate::http::session::{self, CurrentUser};
+use crate::services::accounts;
+
+fn parent_code(
+    conn: &mut crate::db::DbConnection,
+    row: &agencies::AgencyRow,
+) -> Result<Option<String>, AppError> {
+    Ok(match row.parent_id {
+        Some(id) => agencies::by_id(conn, id)?.map(|p| p.code),
+        None => None,
+    })
+}
+
+/// The agencies of the network, by code.
+#[utoipa::path(
+    get, path = "/api/v1/agencies", tag = "agencies", params(Page), security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Agencies", body = List<AgencyView>),
+        (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/api/v1/agencies")]
+pub async fn list(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    user: CurrentUser,
+    page: web::Query<Page>,
+) -> Result<web::Json<List<AgencyView>>, AppError> {
+    let ctx = session::ctx(&req, Some(user.actor));
+    let page = page.into_inner();
+    let list = db
+        .run(move |conn| {
+            let limit = page.limit();
+            let rows = accounts::list_agencies(conn, &ctx, page.cursor.as_deref(), limit)?;
+            let next = (i64::try_from(rows.len()).unwrap_or(0) == limit)
+                .then(|| rows.last().map(|r| r.code.clone()))
+                .flatten();
+            let mut items = Vec::with_capacity(rows.len());
+            for row in rows {
+                let parent = parent_code(conn, &row)?;
+                items.push(AgencyView::new(row, parent));
+            }
+            Ok(List {
+                items,
+                next_cursor: next,
+            })
+        })
+        .await?;
+    Ok(web::Json(list))
+}
+
+/// Create an agency (system administrators).
+#[utoipa::path(
+    post, path = "/api/v1/agencies", tag = "agencies", request_body = AgencyInput, security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created", body = AgencyView),
+        (status = 403, description = "Not a system administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Code taken", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/api/v1/agencies")]
+pub async fn create(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    user: CurrentUser,
+    body: web::Json<AgencyInput>,
+) -> Result<actix_web::HttpResponse, AppError> {
+    let ctx = session::ctx(&req, Some(user.actor));
+    let input = body.into_inner();
+    let view = db
+        .run(move |conn| {
+            let row = accounts::create_agency(conn, &ctx, input)?;
+            let parent = parent_code(conn, &row)?;
+            Ok(AgencyView::new(row, parent))
+        })
+        .await?;
+    Ok(actix_web::HttpResponse::Created().json(view))
+}

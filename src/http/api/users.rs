@@ -1,0 +1,171 @@
+//! `/api/v1/users`: administration by system and agency administrators.
+
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use serde::Deserialize;
+
+use super::Page;
+use super::dto::{List, PasswordBody, UserDto};
+use crate::db::Db;
+use crate::error::{AppError, Problem};
+use crate::http::session::{self, CurrentUser};
+use crate::services::accounts::{self, UserInput, UserPatch};
+use crate::services::auth::AuthDeps;
+
+/// Filters of the user list.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct UserQuery {
+    /// Only this agency's users (agency administrators always see only their own).
+    pub agency: Option<String>,
+    /// Items per page.
+    pub limit: Option<i64>,
+    /// Cursor.
+    pub cursor: Option<String>,
+}
+
+/// Users the caller administers.
+#[utoipa::path(
+    get, path = "/api/v1/users", tag = "users", params(UserQuery), security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Users", body = List<UserDto>),
+        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/api/v1/users")]
+pub async fn list(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    user: CurrentUser,
+    query: web::Query<UserQuery>,
+) -> Result<web::Json<List<UserDto>>, AppError> {
+    let ctx = session::ctx(&req, Some(user.actor));
+    let query = query.into_inner();
+    let page = Page {
+        limit: query.limit,
+        cursor: query.cursor,
+    };
+    let after = page.numeric_cursor()?;
+    let limit = page.limit();
+    let rows = db
+        .run(move |conn| accounts::list_users(conn, &ctx, query.agency.as_deref(), after, limit))
+        .await?;
+    let next = (i64::try_from(rows.len()).unwrap_or(0) == limit)
+        .then(|| rows.last().map(|r| r.user.id.to_string()))
+        .flatten();
+    Ok(web::Json(List {
+        items: rows.into_iter().map(UserDto::from).collect(),
+        next_cursor: next,
+    }))
+}
+
+/// Create a user.
+#[utoipa::path(
+    post, path = "/api/v1/users", tag = "users", request_body = UserInput, security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created", body = UserDto),
+        (status = 403, description = "Not an administrator, or a role you may not give", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Username taken", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field or weak password", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/api/v1/users")]
+pub async fn create(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    deps: web::Data<AuthDeps>,
+    user: CurrentUser,
+    body: web::Json<UserInput>,
+) -> Result<HttpResponse, AppError> {
+    let ctx = session::ctx(&req, Some(user.actor));
+    let input = body.into_inner();
+    let view = db
+        .run(move |conn| accounts::create_user(conn, &ctx, &deps.hasher, input))
+        .await?;
+    Ok(HttpResponse::Created().json(UserDto::from(view)))
+}
+
+/// One user.
+#[utoipa::path(
+    get, path = "/api/v1/users/{id}", tag = "users", params(("id" = i64, Path, description = "User id")), security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The user", body = UserDto),
+        (status = 404, description = "No such user in your scope", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/api/v1/users/{id}")]
+pub async fn get(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    user: CurrentUser,
+    id: web::Path<i64>,
+) -> Result<web::Json<UserDto>, AppError> {
+    let ctx = session::ctx(&req, Some(user.actor));
+    let id = id.into_inner();
+    let view = db
+        .run(move |conn| accounts::get_user(conn, &ctx, id))
+        .await?;
+    Ok(web::Json(view.into()))
+}
+
+/// Change a user: profile, roles, active flag (disabling ends their sessions at once).
+#[utoipa::path(
+    patch, path = "/api/v1/users/{id}", tag = "users", request_body = UserPatch,
+    params(("id" = i64, Path, description = "User id")), security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Changed", body = UserDto),
+        (status = 404, description = "No such user in your scope", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/api/v1/users/{id}")]
+pub async fn update(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    user: CurrentUser,
+    id: web::Path<i64>,
+    body: web::Json<UserPatch>,
+) -> Result<web::Json<UserDto>, AppError> {
+    let ctx = session::ctx(&req, Some(user.actor));
+    let id = id.into_inner();
+    let patch = body.into_inner();
+    let view = db
+        .run(move |conn| accounts::update_user(conn, &ctx, id, patch))
+        .await?;
+    Ok(web::Json(view.into()))
+}
+
+/// Reset a user's password (administrators); their sessions end at once.
+#[utoipa::path(
+    post, path = "/api/v1/users/{id}/password", tag = "users", request_body = PasswordBody,
+    params(("id" = i64, Path, description = "User id")), security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Reset"),
+        (status = 404, description = "No such user in your scope", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Weak password", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/api/v1/users/{id}/password")]
+pub async fn reset_password(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    deps: web::Data<AuthDeps>,
+    user: CurrentUser,
+    id: web::Path<i64>,
+    body: web::Json<PasswordBody>,
+) -> Result<HttpResponse, AppError> {
+    let ctx = session::ctx(&req, Some(user.actor));
+    let id = id.into_inner();
+    let body = body.into_inner();
+    db.run(move |conn| {
+        accounts::set_password(
+            conn,
+            &ctx,
+            &deps.hasher,
+            id,
+            body.current_password.as_deref(),
+            &body.new_password,
+        )
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,417 @@
+//! Login, refresh, logout and the per-request authentication of tokens and cookies.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Duration, NaiveDateTime, Utc};
+use diesel::Connection;
+use serde_json::json;
+
+use crate::audit::{self, AuditAction, Ctx, Event};
+use crate::auth::password::PasswordHasher;
+use crate::auth::token::{self, TokenKeys};
+use crate::authz::Actor;
+use crate::config::AuthSettings;
+use crate::db::{DbConnection, sessions, users};
+use crate::domain::user::Role;
+use crate::error::AppError;
+
+/// What authentication needs, shared by all requests.
+#[derive(Debug, Clone)]
+pub struct AuthDeps {
+    /// Password hashing.
+    pub hasher: PasswordHasher,
+    /// Token keys.
+    pub keys: TokenKeys,
+    /// Lifetimes and lockout rules.
+    pub settings: AuthSettings,
+}
+
+/// Kind of session a login opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionKind {
+    /// Bearer access token + refresh token (API clients).
+    Api,
+    /// HttpOnly cookie with CSRF token (web UI).
+    Web,
+}
+
+/// A successful API login or refresh.
+#[derive(Debug, Clone)]
+pub struct TokenPair {
+    /// JWT access token.
+    pub access_token: String,
+    /// Opaque refresh token (single use).
+    pub refresh_token: String,
+    /// Access token lifetime in seconds.
+    pub expires_in: i64,
+    /// Session id.
+    pub session_id: String,
+}
+
+/// A successful web login.
+#[derive(Debug, Clone)]
+pub struct WebSession {
+    /// Cookie value: `<session id>.<secret>`.
+    pub cookie_value: String,
+    /// CSRF token for forms and unsafe requests.
+    pub csrf_token: String,
+    /// Session id.
+    pub session_id: String,
+    /// Absolute end of the session.
+    pub expires_at: NaiveDateTime,
+}
+
+/// Outcome of a login.
+#[derive(Debug, Clone)]
+pub enum LoginOutcome {
+    /// Bearer tokens.
+    Api(TokenPair),
+    /// Cookie session.
+    Web(WebSession),
+}
+
+const INVALID_CREDENTIALS: AppError = AppError::Unauthenticated {
+    code: "auth.invalid_credentials",
+};
+const INVALID_TOKEN: AppError = AppError::Unauthenticated {
+    code: "auth.invalid_token",
+};
+
+fn utc(now: NaiveDateTime) -> DateTime<Utc> {
+    DateTime::from_naive_utc_and_offset(now, Utc)
+}
+
+/// Checks a username and password and opens a session. Unknown users, wrong passwords and
+/// disabled accounts get the same 401 after the same work; failures are counted per username
+/// (known or not) and lock it after `lockout_failures` within the window.
+pub fn login(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    deps: &AuthDeps,
+    username: &str,
+    password: &str,
+    kind: SessionKind,
+) -> Result<LoginOutcome, AppError> {
+    let now = ctx.now;
+    let name: String = username.trim().to_lowercase().chars().take(64).collect();
+
+    if let Some(throttle) = sessions::throttle(conn, &name)?
+        && let Some(until) = throttle.locked_until
+        && until > now
+    {
+        // Same cost as a real check, so a locked account cannot be told apart by timing either.
+        deps.hasher.verify(password, None);
+        conn.transaction(|conn| {
+            audit::record(
+                conn,
+                ctx,
+                Event::new(AuditAction::LoginRefusedLocked).username(&name),
+            )
+        })?;
+        let retry_after = u64::try_from((until - now).num_seconds())
+            .unwrap_or(1)
+            .max(1);
+        return Err(AppError::Locked { retry_after });
+    }
+
+    let user = users::by_username(conn, &name)?;
+    let verified = deps
+        .hasher
+        .verify(password, user.as_ref().map(|u| u.password_hash.as_str()));
+    let user = match user {
+        Some(user) if verified && user.active => user,
+        other => {
+            let reason = match &other {
+                None => "unknown_user",
+                Some(u) if !u.active && verified => "disabled",
+                Some(_) => "wrong_password",
+            };
+            record_failure(
+                conn,
+                ctx,
+                &deps.settings,
+                &name,
+                other.map(|u| u.id),
+                reason,
+            )?;
+            return Err(INVALID_CREDENTIALS);
+        }
+    };
+
+    let session_id = uuid::Uuid::new_v4().to_string();
+    let expires_at = now + Duration::hours(i64::from(deps.settings.session_hours));
+    let outcome = conn.transaction(|conn| -> Result<LoginOutcome, AppError> {
+        sessions::clear_throttle(conn, &name)?;
+        let outcome = match kind {
+            SessionKind::Api => {
+                sessions::insert(
+                    conn,
+                    &session_id,
+                    user.id,
+                    "api",
+                    None,
+                    now,
+                    expires_at,
+                    ctx.client_ip.as_deref(),
+                )?;
+                let refresh = token::new_secret();
+                sessions::insert_refresh(conn, &token::hash_secret(&refresh), &session_id, now)?;
+                LoginOutcome::Api(TokenPair {
+                    access_token: deps
+                        .keys
+                        .issue(user.id, &session_id, utc(now))
+                        .map_err(internal)?,
+                    refresh_token: refresh,
+                    expires_in: deps.keys.access_ttl_secs,
+                    session_id: session_id.clone(),
+                })
+            }
+            SessionKind::Web => {
+                let secret = token::new_secret();
+                let hash = token::hash_secret(&secret);
+                sessions::insert(
+                    conn,
+                    &session_id,
+                    user.id,
+                    "web",
+                    Some(&hash),
+                    now,
+                    expires_at,
+                    ctx.client_ip.as_deref(),
+                )?;
+                LoginOutcome::Web(WebSession {
+                    cookie_value: format!("{session_id}.{secret}"),
+                    csrf_token: deps.keys.csrf_token(&session_id),
+                    session_id: session_id.clone(),
+                    expires_at,
+                })
+            }
+        };
+        let kind_name = if kind == SessionKind::Api {
+            "api"
+        } else {
+            "web"
+        };
+        audit::record(
+            conn,
+            ctx,
+            Event::new(AuditAction::Login)
+                .username(&name)
+                .subject("session", &session_id)
+                .details(json!({"user_id": user.id, "session": kind_name})),
+        )?;
+        Ok(outcome)
+    })?;
+    Ok(outcome)
+}
+
+fn record_failure(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    settings: &AuthSettings,
+    name: &str,
+    user_id: Option<i64>,
+    reason: &str,
+) -> Result<(), AppError> {
+    let now = ctx.now;
+    let window = Duration::minutes(i64::from(settings.lockout_window_minutes));
+    conn.transaction(|conn| -> Result<(), AppError> {
+        let previous = sessions::throttle(conn, name)?;
+        let mut row = match previous {
+            Some(row) if row.window_started_at + window > now => row,
+            _ => sessions::ThrottleRow {
+                username: name.to_owned(),
+                failures: 0,
+                window_started_at: now,
+                locked_until: None,
+            },
+        };
+        row.failures += 1;
+        let locks = u32::try_from(row.failures).unwrap_or(u32::MAX) >= settings.lockout_failures;
+        if locks {
+            row.locked_until = Some(now + Duration::minutes(i64::from(settings.lockout_minutes)));
+        }
+        sessions::save_throttle(conn, &row)?;
+        let mut event = Event::new(AuditAction::LoginFailed)
+            .username(name)
+            .details(json!({"reason": reason, "failures": row.failures}));
+        if let Some(id) = user_id {
+            event = event.subject("user", id);
+        }
+        audit::record(conn, ctx, event)?;
+        if locks {
+            audit::record(
+                conn,
+                ctx,
+                Event::new(AuditAction::Locked)
+                    .username(name)
+                    .details(json!({"minutes": settings.lockout_minutes})),
+            )?;
+        }
+        Ok(())
+    })
+}
+
+/// Exchanges a refresh token for a new pair. The old token stops working; presenting a used
+/// token again revokes the whole session (it was probably stolen).
+pub fn refresh(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    deps: &AuthDeps,
+    refresh_token: &str,
+) -> Result<TokenPair, AppError> {
+    let now = ctx.now;
+    let hash = token::hash_secret(refresh_token.trim());
+    let Some((session_id, used_at)) = sessions::refresh_by_hash(conn, &hash)? else {
+        return Err(INVALID_TOKEN);
+    };
+    let session = sessions::by_id(conn, &session_id)?.ok_or(INVALID_TOKEN)?;
+    if used_at.is_some() {
+        revoke_for_reuse(conn, ctx, &session)?;
+        return Err(INVALID_TOKEN);
+    }
+    let user = users::by_id(conn, session.user_id)?.ok_or(INVALID_TOKEN)?;
+    if !session.is_live(now) || !user.active {
+        return Err(INVALID_TOKEN);
+    }
+    let pair = conn.transaction(|conn| -> Result<Option<TokenPair>, AppError> {
+        if !sessions::use_refresh(conn, &hash, now)? {
+            return Ok(None);
+        }
+        let next = token::new_secret();
+        sessions::insert_refresh(conn, &token::hash_secret(&next), &session.id, now)?;
+        sessions::touch(conn, &session.id, now)?;
+        audit::record(
+            conn,
+            ctx,
+            Event::new(AuditAction::Refreshed)
+                .username(&user.username)
+                .subject("session", &session.id),
+        )?;
+        Ok(Some(TokenPair {
+            access_token: deps
+                .keys
+                .issue(user.id, &session.id, utc(now))
+                .map_err(internal)?,
+            refresh_token: next,
+            expires_in: deps.keys.access_ttl_secs,
+            session_id: session.id.clone(),
+        }))
+    })?;
+    match pair {
+        Some(pair) => Ok(pair),
+        None => {
+            // Another request used the same token a moment ago: treat as reuse.
+            revoke_for_reuse(conn, ctx, &session)?;
+            Err(INVALID_TOKEN)
+        }
+    }
+}
+
+fn revoke_for_reuse(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    session: &sessions::SessionRow,
+) -> Result<(), AppError> {
+    conn.transaction(|conn| -> Result<(), AppError> {
+        if sessions::revoke(conn, &session.id, "refresh_token_reused", ctx.now)? {
+            audit::record(
+                conn,
+                ctx,
+                Event::new(AuditAction::RefreshReused)
+                    .subject("session", &session.id)
+                    .details(json!({"user_id": session.user_id})),
+            )?;
+        }
+        Ok(())
+    })
+}
+
+/// Ends the actor's session: its access and refresh tokens (or cookie) stop working at once.
+pub fn logout(conn: &mut DbConnection, ctx: &Ctx, session_id: &str) -> Result<(), AppError> {
+    conn.transaction(|conn| -> Result<(), AppError> {
+        if sessions::revoke(conn, session_id, "logout", ctx.now)? {
+            audit::record(
+                conn,
+                ctx,
+                Event::new(AuditAction::Logout).subject("session", session_id),
+            )?;
+        }
+        Ok(())
+    })
+}
+
+/// The actor behind a session, if the session and the user are still good.
+fn actor_for_session(
+    conn: &mut DbConnection,
+    session: &sessions::SessionRow,
+    now: NaiveDateTime,
+) -> Result<Actor, AppError> {
+    if !session.is_live(now) {
+        return Err(INVALID_TOKEN);
+    }
+    let user = users::by_id(conn, session.user_id)?.ok_or(INVALID_TOKEN)?;
+    if !user.active {
+        return Err(INVALID_TOKEN);
+    }
+    let roles: BTreeSet<Role> = users::roles(conn, user.id)?
+        .iter()
+        .filter_map(|r| Role::parse(r).ok())
+        .collect();
+    let (agency_code, _, _, province) = users::agency_of(conn, user.agency_id)?;
+    Ok(Actor {
+        user_id: user.id,
+        username: user.username,
+        agency_id: user.agency_id,
+        agency_code,
+        province,
+        roles,
+    })
+}
+
+/// Authenticates a bearer access token: signature and claims, then the session row.
+pub fn authenticate_bearer(
+    conn: &mut DbConnection,
+    deps: &AuthDeps,
+    token: &str,
+    now: NaiveDateTime,
+) -> Result<(Actor, String), AppError> {
+    let claims = deps.keys.check(token).map_err(|_| INVALID_TOKEN)?;
+    let session = sessions::by_id(conn, &claims.sid)?.ok_or(INVALID_TOKEN)?;
+    if session.kind != "api" || session.user_id.to_string() != claims.sub {
+        return Err(INVALID_TOKEN);
+    }
+    Ok((actor_for_session(conn, &session, now)?, session.id))
+}
+
+/// Authenticates a web cookie `<session id>.<secret>`; ends it when idle too long.
+pub fn authenticate_cookie(
+    conn: &mut DbConnection,
+    deps: &AuthDeps,
+    cookie: &str,
+    now: NaiveDateTime,
+) -> Result<(Actor, String), AppError> {
+    let (session_id, secret) = cookie.split_once('.').ok_or(INVALID_TOKEN)?;
+    let session = sessions::by_id(conn, session_id)?.ok_or(INVALID_TOKEN)?;
+    let expected = session.secret_hash.as_deref().ok_or(INVALID_TOKEN)?;
+    let given = token::hash_secret(secret);
+    if session.kind != "web" || !constant_time_eq(expected.as_bytes(), given.as_bytes()) {
+        return Err(INVALID_TOKEN);
+    }
+    let idle = Duration::minutes(i64::from(deps.settings.web_idle_minutes));
+    if session.last_seen_at + idle < now {
+        sessions::revoke(conn, &session.id, "idle", now)?;
+        return Err(INVALID_TOKEN);
+    }
+    let actor = actor_for_session(conn, &session, now)?;
+    sessions::touch(conn, &session.id, now)?;
+    Ok((actor, session.id))
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn internal(error: impl std::fmt::Display) -> AppError {
+    AppError::Internal(anyhow::anyhow!("{error}"))
+}

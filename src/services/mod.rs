@@ -1,0 +1,18 @@
+//! Use cases. Each public function checks authorization first (through [`crate::authz::can`]),
+//! then does its work in one transaction that also writes the audit event.
+
+pub mod accounts;
+pub mod auth;
+pub mod cases;
+
+pub use crate::audit::Ctx;
+
+use crate::authz::Actor;
+use crate::error::AppError;
+
+/// The authenticated actor, or 401 when the context has none.
+pub fn actor(ctx: &Ctx) -> Result<&Actor, AppError> {
+    ctx.actor.as_ref().ok_or(AppError::Unauthenticated {
+        code: "auth.required",
+    })
+}
