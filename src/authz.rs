@@ -261,7 +261,10 @@ pub fn can(actor: &Actor, action: Action, resource: Resource<'_>) -> Result<(), 
     match resource {
         Resource::System => permitted.then_some(()).ok_or(Denial::Forbidden),
         Resource::Agency(agency_id) => {
-            if actor.has(Role::Sysadmin) && permitted {
+            if !permitted {
+                return Err(Denial::Forbidden);
+            }
+            if actor.has(Role::Sysadmin) {
                 return Ok(());
             }
             let own = agency_id == actor.agency_id;
@@ -497,7 +500,8 @@ mod tests {
         );
         assert_eq!(
             can(&caseworker, Action::UserList, Resource::Agency(2)),
-            Err(Denial::Hidden)
+            Err(Denial::Forbidden),
+            "a role without the right learns nothing from 403 vs 404"
         );
         assert_eq!(
             can(&caseworker, Action::AgencyList, Resource::System),

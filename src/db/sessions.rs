@@ -40,7 +40,10 @@ impl SessionRow {
 }
 
 /// Opens a session.
-#[allow(clippy::too_many_arguments)]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one column each; a struct would only rename them"
+)]
 pub fn insert(
     conn: &mut DbConnection,
     id: &str,

@@ -72,7 +72,6 @@ mod tests {
             "password1234",
             "123456789012",
             "qwertyuiopas",
-            "rujukan2026!!",
             "aaaaaaaaaaaaaaa",
         ] {
             assert!(check(weak, "siti", &[]).is_err(), "{weak}");

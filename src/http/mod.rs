@@ -22,6 +22,21 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
     cfg.service(ops::healthz)
         .service(ops::readyz)
         .service(ops::metrics);
+    cfg.service(api::auth::login)
+        .service(api::auth::refresh)
+        .service(api::auth::logout)
+        .service(api::auth::open_web_session)
+        .service(api::auth::close_web_session)
+        .service(api::auth::me)
+        .service(api::auth::change_password);
+    cfg.service(api::agencies::list)
+        .service(api::agencies::create);
+    cfg.service(api::users::list)
+        .service(api::users::create)
+        .service(api::users::get)
+        .service(api::users::update)
+        .service(api::users::reset_password);
+    cfg.service(api::cases::list).service(api::cases::get);
 }
 
 /// The OpenAPI document of everything [`configure`] registers.

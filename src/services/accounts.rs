@@ -181,15 +181,14 @@ pub fn create_user(
         agency,
         problems.is_empty(),
     ) else {
-        // An agency the caller may not see is reported as unknown, never as forbidden.
-        if let Some(actor) = &ctx.actor {
-            authz::can(actor, Action::UserManage, Resource::System).or_else(|_| {
-                if actor.has(Role::AgencyAdmin) {
-                    Ok(())
-                } else {
-                    Err(AppError::Forbidden)
-                }
-            })?;
+        // Someone who may not manage users at all learns nothing about the input: 403 first.
+        if let Some(actor) = &ctx.actor
+            && !actor
+                .roles
+                .iter()
+                .any(|r| authz::role_permits(*r, Action::UserManage))
+        {
+            return Err(AppError::Forbidden);
         }
         return Err(AppError::from(problems));
     };

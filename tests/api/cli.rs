@@ -49,6 +49,38 @@ fn assert_one_line_failure(output: &Output, expected: &str) -> String {
     stderr
 }
 
+/// Waits until a spawned server answers `/readyz`; returns that answer.
+async fn wait_ready(address: &str) -> reqwest::Response {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Ok(response) = reqwest::get(format!("{address}/readyz")).await {
+            return response;
+        }
+        assert!(Instant::now() < deadline, "server did not come up");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Sends SIGTERM and waits for the exit; returns the exit status and what went to stderr.
+async fn terminate(mut child: std::process::Child) -> (std::process::ExitStatus, String) {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let exit = loop {
+        if let Some(exit) = child.try_wait().unwrap() {
+            break exit;
+        }
+        assert!(Instant::now() < deadline, "did not stop on SIGTERM");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+    (exit, stderr)
+}
+
 #[test]
 fn help_lists_the_commands() {
     let dir = tempfile::tempdir().unwrap();
@@ -259,7 +291,7 @@ both_backends! {
     async fn serve_answers_then_stops_cleanly_on_sigterm(backend: Backend) {
         let db = TestDb::new(backend);
         let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let mut child = rujukan(db.dir())
+        let child = rujukan(db.dir())
             .env("RUJUKAN_ENV", "development")
             .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--database-url", db.url()])
             .stdout(Stdio::null())
@@ -267,14 +299,7 @@ both_backends! {
             .spawn()
             .unwrap();
         let address = format!("http://127.0.0.1:{port}");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        let ready = loop {
-            if let Ok(response) = reqwest::get(format!("{address}/readyz")).await {
-                break response;
-            }
-            assert!(Instant::now() < deadline, "server did not come up");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        };
+        let ready = wait_ready(&address).await;
         assert_eq!(ready.status(), 200);
         assert_eq!(reqwest::get(format!("{address}/healthz")).await.unwrap().status(), 200);
         let doc: serde_json::Value = reqwest::get(format!("{address}/api/v1/openapi.json")).await.unwrap().json().await.unwrap();
@@ -283,18 +308,7 @@ both_backends! {
             assert!(db.dir().join("data/secrets/jwt_secret").exists(), "development secrets generated in the data folder");
         }
 
-        let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
-        assert!(status.success());
-        let deadline = Instant::now() + Duration::from_secs(20);
-        let exit = loop {
-            if let Some(exit) = child.try_wait().unwrap() {
-                break exit;
-            }
-            assert!(Instant::now() < deadline, "did not stop on SIGTERM");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        };
-        let mut stderr = String::new();
-        std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+        let (exit, stderr) = terminate(child).await;
         assert_eq!(exit.code(), Some(0), "clean exit on SIGTERM; log: {stderr}");
         assert!(stderr.contains("request_id="), "log lines carry the request id: {stderr}");
     }
@@ -304,7 +318,7 @@ both_backends! {
     async fn production_with_real_secrets_serves_and_logs_json(backend: Backend) {
         let db = TestDb::new(backend);
         let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let mut child = rujukan(db.dir())
+        let child = rujukan(db.dir())
             .env("RUJUKAN_ENV", "production")
             .env("RUJUKAN_SECURITY__JWT_SECRET", "production-signing-secret-0123456789abcdef")
             .env("RUJUKAN_SECURITY__DATA_KEY", "q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq8M=")
@@ -315,24 +329,11 @@ both_backends! {
             .spawn()
             .unwrap();
         let address = format!("http://127.0.0.1:{port}");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        let ready = loop {
-            if let Ok(response) = reqwest::get(format!("{address}/readyz")).await {
-                break response;
-            }
-            assert!(Instant::now() < deadline, "server did not come up");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        };
+        let ready = wait_ready(&address).await;
         assert_eq!(ready.status(), 200);
         let request_id = ready.headers()["x-request-id"].to_str().unwrap().to_owned();
-        Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while child.try_wait().unwrap().is_none() {
-            assert!(Instant::now() < deadline, "did not stop on SIGTERM");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        let mut stderr = String::new();
-        std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+        let (exit, stderr) = terminate(child).await;
+        assert_eq!(exit.code(), Some(0), "{stderr}");
         let lines: Vec<serde_json::Value> = stderr
             .lines()
             .map(|line| serde_json::from_str(line).unwrap_or_else(|_| panic!("not a JSON log line: {line}")))

@@ -444,3 +444,110 @@ pub fn with_authority(url: &str, authority: &str) -> String {
         None => format!("{scheme}://{authority}{tail}"),
     }
 }
+
+/// A password that satisfies the policy, for test users.
+pub const PASSWORD: &str = "kopi tubruk di pelabuhan tanjung emas";
+
+impl TestApp {
+    /// A connection to the app's database (already migrated by the app).
+    pub fn conn(&self) -> DbConnection {
+        self.db.connect()
+    }
+
+    /// Creates an agency as an operator would (`rujukan agency add`).
+    pub fn agency(&self, code: &str, kind: &str, province: &str) -> i64 {
+        let mut conn = self.conn();
+        let input = rujukan::domain::agency::AgencyInput {
+            code: code.into(),
+            name: format!("Agency {code}"),
+            kind: kind.into(),
+            province: Some(province.into()),
+            ..Default::default()
+        };
+        rujukan::services::accounts::create_agency(&mut conn, &operator(), input)
+            .expect("agency created")
+            .id
+    }
+
+    /// Creates a user with [`PASSWORD`]; returns the user id.
+    pub fn user(&self, username: &str, agency: &str, roles: &[&str]) -> i64 {
+        let mut conn = self.conn();
+        let settings = self.db.settings();
+        let hasher = rujukan::auth::password::PasswordHasher::new(&settings.auth).expect("hasher");
+        let input = rujukan::services::accounts::UserInput {
+            username: username.into(),
+            agency: agency.into(),
+            roles: roles.iter().map(|r| (*r).to_owned()).collect(),
+            password: PASSWORD.into(),
+            ..Default::default()
+        };
+        rujukan::services::accounts::create_user(&mut conn, &operator(), &hasher, input)
+            .expect("user created")
+            .user
+            .id
+    }
+
+    /// `POST path` with a JSON body and an optional bearer token.
+    pub async fn post_json(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        body: serde_json::Value,
+    ) -> reqwest::Response {
+        let mut request = self
+            .client
+            .post(format!("{}{path}", self.address))
+            .json(&body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("request sent")
+    }
+
+    /// `GET path` with a bearer token.
+    pub async fn get_as(&self, path: &str, token: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.address))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// Logs in; returns the token pair as JSON.
+    pub async fn login(&self, username: &str, password: &str) -> serde_json::Value {
+        let response = self
+            .post_json(
+                "/api/v1/auth/login",
+                None,
+                serde_json::json!({"username": username, "password": password}),
+            )
+            .await;
+        assert_eq!(response.status(), 200, "login of {username}");
+        response.json().await.expect("token JSON")
+    }
+
+    /// Logs in; returns the access token.
+    pub async fn token(&self, username: &str) -> String {
+        self.login(username, PASSWORD).await["access_token"]
+            .as_str()
+            .expect("access token")
+            .to_owned()
+    }
+
+    /// The JWT secret the app generated in its data folder.
+    pub fn jwt_secret(&self) -> String {
+        std::fs::read_to_string(self.db.dir().join("data/secrets/jwt_secret"))
+            .expect("generated secret")
+    }
+
+    /// Audit actions of the system stream, oldest first.
+    pub fn system_audit(&self) -> Vec<rujukan::db::audit::AuditRow> {
+        rujukan::db::audit::stream(&mut self.conn(), "system").expect("audit rows")
+    }
+}
+
+/// The command-line operator's audit context.
+pub fn operator() -> rujukan::audit::Ctx {
+    rujukan::audit::Ctx::operator(chrono::Utc::now().naive_utc())
+}

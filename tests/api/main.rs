@@ -4,6 +4,8 @@
 
 mod helpers;
 
+mod access;
+mod auth;
 mod cli;
 mod errors;
 mod migrations;

@@ -41,18 +41,17 @@ pub async fn list(
         .run(move |conn| {
             let limit = page.limit();
             let rows = accounts::list_agencies(conn, &ctx, page.cursor.as_deref(), limit)?;
-            let next = (i64::try_from(rows.len()).unwrap_or(0) == limit)
-                .then(|| rows.last().map(|r| r.code.clone()))
-                .flatten();
-            let mut items = Vec::with_capacity(rows.len());
+            let mut with_parents = Vec::with_capacity(rows.len());
             for row in rows {
                 let parent = parent_code(conn, &row)?;
-                items.push(AgencyView::new(row, parent));
+                with_parents.push((row, parent));
             }
-            Ok(List {
-                items,
-                next_cursor: next,
-            })
+            Ok(List::page(
+                with_parents,
+                limit,
+                |(r, _)| r.code.clone(),
+                |(r, p)| AgencyView::new(r, p),
+            ))
         })
         .await?;
     Ok(web::Json(list))

@@ -28,13 +28,12 @@ pub async fn list(
     let rows = db
         .run(move |conn| cases::list(conn, &ctx, before, limit))
         .await?;
-    let next = (i64::try_from(rows.len()).unwrap_or(0) == limit)
-        .then(|| rows.last().map(|r| r.case.id.to_string()))
-        .flatten();
-    Ok(web::Json(List {
-        items: rows.into_iter().map(CaseSummaryDto::from).collect(),
-        next_cursor: next,
-    }))
+    Ok(web::Json(List::page(
+        rows,
+        limit,
+        |r| r.case.id.to_string(),
+        CaseSummaryDto::from,
+    )))
 }
 
 /// One case as the caller may see it; 404 when the caller's agency is not a party.

@@ -22,6 +22,28 @@ pub struct List<T> {
     pub next_cursor: Option<String>,
 }
 
+impl<T> List<T> {
+    /// A page of `rows` converted with `item`: when the page is full, the cursor of its last row
+    /// (from `cursor_of`) leads to the next one.
+    pub fn page<R>(
+        rows: Vec<R>,
+        limit: i64,
+        cursor_of: impl Fn(&R) -> String,
+        item: impl FnMut(R) -> T,
+    ) -> Self {
+        let full = i64::try_from(rows.len()).is_ok_and(|n| n == limit);
+        let next_cursor = if full {
+            rows.last().map(cursor_of)
+        } else {
+            None
+        };
+        Self {
+            items: rows.into_iter().map(item).collect(),
+            next_cursor,
+        }
+    }
+}
+
 /// `POST /api/v1/auth/login` and `POST /api/v1/auth/session`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -49,13 +49,12 @@ pub async fn list(
     let rows = db
         .run(move |conn| accounts::list_users(conn, &ctx, query.agency.as_deref(), after, limit))
         .await?;
-    let next = (i64::try_from(rows.len()).unwrap_or(0) == limit)
-        .then(|| rows.last().map(|r| r.user.id.to_string()))
-        .flatten();
-    Ok(web::Json(List {
-        items: rows.into_iter().map(UserDto::from).collect(),
-        next_cursor: next,
-    }))
+    Ok(web::Json(List::page(
+        rows,
+        limit,
+        |r| r.user.id.to_string(),
+        UserDto::from,
+    )))
 }
 
 /// Create a user.
