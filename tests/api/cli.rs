@@ -346,3 +346,48 @@ both_backends! {
         assert!(!db.dir().join("data/secrets").exists(), "production never generates secrets");
     }
 }
+
+both_backends! {
+    async fn agency_and_user_commands_refuse_bad_input_with_one_line(backend: Backend) {
+        let db = TestDb::new(backend);
+        let url = db.url().to_owned();
+        let run = |args: &[&str], stdin: Option<&str>| {
+            let mut command = rujukan(db.dir());
+            command.args(args).args(["--database-url", &url]).stdout(Stdio::piped()).stderr(Stdio::piped());
+            if stdin.is_some() {
+                command.stdin(Stdio::piped());
+            }
+            let mut child = command.spawn().unwrap();
+            if let Some(text) = stdin {
+                use std::io::Write;
+                child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+            }
+            child.wait_with_output().unwrap()
+        };
+        let ok = run(&["agency", "add", "--code", "POLDA-JATENG", "--name", "Polda Jawa Tengah", "--kind", "police", "--province", "33"], None);
+        assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+        assert_one_line_failure(&run(&["agency", "add", "--code", "POLDA-JATENG", "--name", "Again", "--kind", "police", "--province", "33"], None), "exists already");
+        assert_one_line_failure(&run(&["agency", "add", "--code", "TNI-AD", "--name", "Army", "--kind", "army", "--province", "33"], None), "kind: unknown value \"army\"");
+        assert_one_line_failure(&run(&["agency", "add", "--code", "PN-X", "--name", "PN", "--kind", "court", "--province", "99"], None), "province");
+
+        let password = format!("{PASSWORD}\n");
+        let created = run(&["user", "add", "--username", "bayu", "--agency", "POLDA-JATENG", "--role", "investigator"], Some(&password));
+        assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+        assert!(String::from_utf8_lossy(&created.stdout).contains("user bayu created"));
+        assert!(!String::from_utf8_lossy(&created.stdout).contains(PASSWORD), "password never echoed");
+        assert_one_line_failure(&run(&["user", "add", "--username", "bayu", "--agency", "POLDA-JATENG", "--role", "investigator"], Some(&password)), "taken");
+        assert_one_line_failure(&run(&["user", "add", "--username", "wati", "--agency", "POLDA-JATENG", "--role", "investigator"], Some("password1234\n")), "password: is too weak");
+        assert_one_line_failure(&run(&["user", "add", "--username", "wati", "--agency", "POLDA-JATENG", "--role", "boss"], Some(&password)), "roles: unknown value \"boss\"");
+        assert_one_line_failure(&run(&["user", "add", "--username", "wati", "--agency", "NOWHERE", "--role", "caseworker"], Some(&password)), "agency: unknown agency");
+        assert_one_line_failure(&run(&["user", "add", "--username", "wati", "--agency", "POLDA-JATENG", "--role", "caseworker"], Some("")), "standard input");
+
+        let imported = run(&["agency", "import"], None);
+        assert!(imported.status.success(), "{}", String::from_utf8_lossy(&imported.stderr));
+        assert!(String::from_utf8_lossy(&imported.stdout).contains("1 already present"), "{}", String::from_utf8_lossy(&imported.stdout));
+        let broken = db.dir().join("broken.toml");
+        std::fs::write(&broken, "[[agency]]\ncode = \"OK-1\"\nname = \"x\"\nkind = \"police\"\nprovince = \"33\"\n[[agency]]\ncode = \"bad code\"\nname = \"y\"\nkind = \"police\"\nprovince = \"33\"\n").unwrap();
+        assert_one_line_failure(&run(&["agency", "import", &broken.to_string_lossy()], None), "agency 2 (bad code)");
+        let mut conn = db.connect();
+        assert!(rujukan::db::agencies::by_code(&mut conn, "OK-1").unwrap().is_none(), "a broken file adds nothing");
+    }
+}

@@ -76,6 +76,13 @@ both_backends! {
             assert!(op["responses"]["200"].is_object(), "{path} documents 200");
         }
         assert!(doc["paths"]["/readyz"]["get"]["responses"]["503"].is_object());
+        for (path, method) in [
+            ("/api/v1/auth/login", "post"), ("/api/v1/auth/refresh", "post"), ("/api/v1/auth/logout", "post"),
+            ("/api/v1/me", "get"), ("/api/v1/agencies", "get"), ("/api/v1/users", "post"), ("/api/v1/cases/{id}", "get"),
+        ] {
+            assert!(doc["paths"][path][method].is_object(), "{method} {path} documented");
+        }
+        assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
         // Every $ref points at a schema that exists.
         let text = doc.to_string();
         for reference in text.split("\"$ref\":\"#/components/schemas/").skip(1) {
