@@ -61,6 +61,24 @@ pub enum AuditAction {
     UserUpdated,
     /// Password changed or reset.
     PasswordChanged,
+    /// Case taken in.
+    CaseCreated,
+    /// Case record changed.
+    CaseUpdated,
+    /// A track moved to another stage.
+    CaseStageChanged,
+    /// Case closed.
+    CaseClosed,
+    /// Consent given or withdrawn.
+    ConsentRecorded,
+    /// Note added.
+    NoteAdded,
+    /// Document uploaded.
+    DocumentUploaded,
+    /// Document downloaded.
+    DocumentViewed,
+    /// Survivor identity revealed, with a purpose.
+    IdentityRevealed,
 }
 
 impl AuditAction {
@@ -78,6 +96,15 @@ impl AuditAction {
             AuditAction::UserCreated => "user.created",
             AuditAction::UserUpdated => "user.updated",
             AuditAction::PasswordChanged => "user.password_changed",
+            AuditAction::CaseCreated => "case.created",
+            AuditAction::CaseUpdated => "case.updated",
+            AuditAction::CaseStageChanged => "case.stage_changed",
+            AuditAction::CaseClosed => "case.closed",
+            AuditAction::ConsentRecorded => "consent.recorded",
+            AuditAction::NoteAdded => "note.added",
+            AuditAction::DocumentUploaded => "document.uploaded",
+            AuditAction::DocumentViewed => "document.viewed",
+            AuditAction::IdentityRevealed => "identity.revealed",
         }
     }
 }
@@ -118,6 +145,12 @@ impl Event {
     /// Names the acting or attempted username when there is no actor.
     pub fn username(mut self, username: &str) -> Self {
         self.username = Some(username.to_owned());
+        self
+    }
+
+    /// Puts the event in a case's stream.
+    pub fn case(mut self, case_id: i64) -> Self {
+        self.case_id = Some(case_id);
         self
     }
 

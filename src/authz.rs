@@ -86,6 +86,8 @@ pub enum Action {
     CaseEdit,
     /// Reveal the survivor's identity, with a purpose.
     IdentityReveal,
+    /// Read or download a case's documents.
+    DocumentRead,
     /// Record or withdraw consent.
     ConsentRecord,
     /// Override a missing consent with a legal basis.
@@ -106,7 +108,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, for the matrix (role assignment shown once, as "assign roles").
-    pub const MATRIX: [Action; 17] = [
+    pub const MATRIX: [Action; 18] = [
         Action::AgencyList,
         Action::AgencyManage,
         Action::UserList,
@@ -116,6 +118,7 @@ impl Action {
         Action::CaseView,
         Action::CaseEdit,
         Action::IdentityReveal,
+        Action::DocumentRead,
         Action::ConsentRecord,
         Action::ConsentOverride,
         Action::HandoffSend,
@@ -138,6 +141,7 @@ impl Action {
             Action::CaseView => "case.view",
             Action::CaseEdit => "case.edit",
             Action::IdentityReveal => "identity.reveal",
+            Action::DocumentRead => "document.read",
             Action::ConsentRecord => "consent.record",
             Action::ConsentOverride => "consent.override",
             Action::HandoffSend => "handoff.send",
@@ -153,6 +157,7 @@ impl Action {
     pub fn category(self) -> Option<Category> {
         match self {
             Action::IdentityReveal => Some(Category::Identity),
+            Action::DocumentRead => Some(Category::Documents),
             Action::CaseView | Action::TimelineView => Some(Category::Summary),
             _ => None,
         }
@@ -177,7 +182,7 @@ pub fn role_permits(role: Role, action: Action) -> bool {
             role == R::Sysadmin || (role == R::AgencyAdmin && target != R::Sysadmin)
         }
         A::CaseCreate | A::ConsentRecord => matches!(role, R::Caseworker | R::Supervisor),
-        A::CaseView | A::HandoffDecide => {
+        A::CaseView | A::DocumentRead | A::HandoffDecide => {
             matches!(
                 role,
                 R::Caseworker | R::Supervisor | R::Investigator | R::Prosecutor | R::CourtClerk
@@ -398,7 +403,7 @@ mod tests {
                 };
                 assert_eq!(owner, expected_owner, "owner {role} {}", action.name());
 
-                let expected_party = if action == Action::IdentityReveal && permits {
+                let expected_party = if matches!(action, Action::IdentityReveal | Action::DocumentRead) && permits {
                     Err(Denial::Hidden)
                 } else {
                     expected_owner

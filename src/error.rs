@@ -347,7 +347,7 @@ impl From<Vec<crate::domain::Invalid>> for AppError {
             problems
                 .into_iter()
                 .map(|p| FieldError {
-                    field: p.field.to_owned(),
+                    field: p.field.into_owned(),
                     message: p.message,
                 })
                 .collect(),

@@ -15,6 +15,8 @@ use crate::auth::limiter::LoginLimiter;
 use crate::auth::password::PasswordHasher;
 use crate::auth::token::TokenKeys;
 use crate::config::{Secrets, Settings};
+use crate::crypto::Vault;
+use crate::http::api::cases::Storage;
 use crate::db::Db;
 use crate::http::{self, metrics::Metrics, openapi::RouteMethods};
 use crate::services::auth::AuthDeps;
@@ -62,6 +64,11 @@ impl Application {
             settings: settings.auth.clone(),
         });
         let limiter = web::Data::new(LoginLimiter::new(settings.auth.login_per_ip_per_minute));
+        let vault = web::Data::new(Vault::new(&secrets.data_key));
+        let storage = web::Data::new(Storage {
+            data_dir: settings.storage.data_dir.clone(),
+            max_document_bytes: settings.storage.max_document_bytes,
+        });
         let limit = settings.server.max_body_bytes;
 
         let mut server = HttpServer::new(move || {
@@ -72,6 +79,8 @@ impl Application {
                 .app_data(routes.clone())
                 .app_data(auth.clone())
                 .app_data(limiter.clone())
+                .app_data(vault.clone())
+                .app_data(storage.clone())
                 .app_data(http::extract::json_config(limit))
                 .app_data(http::extract::payload_config(limit))
                 .app_data(http::extract::path_config())

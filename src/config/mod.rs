@@ -168,6 +168,8 @@ pub struct SecuritySettings {
 pub struct StorageSettings {
     /// Data folder, relative to the working directory unless absolute.
     pub data_dir: PathBuf,
+    /// Largest document upload, in bytes.
+    pub max_document_bytes: usize,
 }
 
 /// How e-mail leaves Rujukan.

@@ -172,9 +172,21 @@ diesel::table! {
 }
 
 diesel::table! {
-    /// Cases (the core needed for need-to-know scoping).
+    /// Per-province, per-year case number counters.
+    case_number_counters (prefix, year) {
+        /// `JT`, `NB`, …
+        prefix -> Text,
+        /// Year.
+        year -> Integer,
+        /// Last number given.
+        last_number -> BigInt,
+    }
+}
+
+diesel::table! {
+    /// Cases. Identity is only in `identity_ciphertext` (AES-256-GCM).
     cases (id) {
-        /// Row id.
+        /// Id.
         id -> BigInt,
         /// `JT-2026-000123`.
         case_number -> Text,
@@ -184,10 +196,200 @@ diesel::table! {
         owner_agency_id -> BigInt,
         /// Creator.
         created_by -> BigInt,
-        /// Created, UTC.
+        /// `open` or `closed`.
+        status -> Text,
+        /// Why closed.
+        closure_reason -> Nullable<Text>,
+        /// When closed.
+        closed_at -> Nullable<Timestamp>,
+        /// Optimistic-concurrency version.
+        version -> Integer,
+        /// Encrypted identity JSON.
+        identity_ciphertext -> Text,
+        /// Key that encrypted it.
+        identity_key_id -> Text,
+        /// Keyed hash of the NIK.
+        nik_index -> Nullable<Text>,
+        /// Keyed hash of the passport number.
+        passport_index -> Nullable<Text>,
+        /// Age band code.
+        age_band -> Nullable<Text>,
+        /// Sex code.
+        sex -> Nullable<Text>,
+        /// Disability codes, JSON.
+        disabilities -> Text,
+        /// ISO country code.
+        nationality -> Nullable<Text>,
+        /// Home province code.
+        home_province -> Nullable<Text>,
+        /// Home kabupaten/kota code.
+        home_district -> Nullable<Text>,
+        /// Migration stage code.
+        migration_stage -> Nullable<Text>,
+        /// Placement channel code.
+        placement_channel -> Nullable<Text>,
+        /// ISO country code.
+        destination_country -> Nullable<Text>,
+        /// Sector code.
+        sector -> Nullable<Text>,
+        /// Placement company.
+        p3mi -> Nullable<Text>,
+        /// Employer abroad.
+        employer_abroad -> Nullable<Text>,
+        /// BP2MI complaint number.
+        bp2mi_complaint_number -> Nullable<Text>,
+        /// Risk level code.
+        risk_level -> Nullable<Text>,
+        /// Safety plan.
+        safety_plan -> Nullable<Text>,
+        /// Legal basis codes, JSON.
+        legal_basis -> Text,
+        /// `KUHAP_1981` or `KUHAP_2025`.
+        procedural_regime -> Nullable<Text>,
+        /// Created.
         created_at -> Timestamp,
-        /// Last change, UTC.
+        /// Changed.
         updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Current stage of each track of a case.
+    case_tracks (case_id, track) {
+        /// Case.
+        case_id -> BigInt,
+        /// `service`, `justice`, `protection`, `migrant_complaint`.
+        track -> Text,
+        /// Stage code.
+        stage -> Text,
+    }
+}
+
+diesel::table! {
+    /// Incidents of a case.
+    case_incidents (id) {
+        /// Id.
+        id -> BigInt,
+        /// Case.
+        case_id -> BigInt,
+        /// Order within the case.
+        position -> Integer,
+        /// Date.
+        occurred_on -> Nullable<Date>,
+        /// Place.
+        place -> Nullable<Text>,
+        /// ISO country code.
+        country -> Nullable<Text>,
+        /// SIMFONI-PPA forms, JSON.
+        forms -> Text,
+        /// TPKS forms, JSON.
+        tpks_forms -> Text,
+        /// PKDRT forms, JSON.
+        pkdrt_forms -> Text,
+        /// TPPO elements, JSON.
+        tppo_elements -> Text,
+        /// GBVIMS type.
+        gbvims_type -> Nullable<Text>,
+        /// GBVIMS contexts, JSON.
+        gbvims_contexts -> Text,
+        /// Perpetrator relation.
+        perpetrator_relation -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// Stage history.
+    case_stage_changes (id) {
+        /// Id.
+        id -> BigInt,
+        /// Case.
+        case_id -> BigInt,
+        /// Track.
+        track -> Text,
+        /// Previous stage.
+        from_stage -> Text,
+        /// New stage.
+        to_stage -> Text,
+        /// Who.
+        changed_by -> BigInt,
+        /// Their agency.
+        agency_id -> BigInt,
+        /// When.
+        changed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Consent records (append-only; the latest per purpose and recipient is in force).
+    consents (id) {
+        /// Id.
+        id -> BigInt,
+        /// Case.
+        case_id -> BigInt,
+        /// Purpose code.
+        purpose -> Text,
+        /// Only for this receiving agency.
+        recipient_agency_id -> Nullable<BigInt>,
+        /// Given or withdrawn.
+        given -> Bool,
+        /// Method code.
+        method -> Text,
+        /// `survivor`, `guardian` or `legal_basis`.
+        given_by -> Text,
+        /// Legal basis when a child's guardian is the alleged perpetrator.
+        legal_basis -> Nullable<Text>,
+        /// Recorder.
+        recorded_by -> BigInt,
+        /// Recorder's agency.
+        agency_id -> BigInt,
+        /// When.
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Notes, private to the writer's agency, encrypted.
+    case_notes (id) {
+        /// Id.
+        id -> BigInt,
+        /// Case.
+        case_id -> BigInt,
+        /// Writer's agency.
+        agency_id -> BigInt,
+        /// Writer.
+        author_id -> BigInt,
+        /// Encrypted text.
+        body_ciphertext -> Text,
+        /// Key id.
+        key_id -> Text,
+        /// When.
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Documents, stored under the data folder by SHA-256.
+    documents (id) {
+        /// Id.
+        id -> BigInt,
+        /// Case.
+        case_id -> BigInt,
+        /// Uploading agency.
+        agency_id -> BigInt,
+        /// Uploader.
+        uploaded_by -> BigInt,
+        /// Encrypted file name.
+        filename_ciphertext -> Text,
+        /// Key id.
+        key_id -> Text,
+        /// Media type.
+        content_type -> Text,
+        /// Size.
+        size_bytes -> BigInt,
+        /// SHA-256, hex.
+        sha256 -> Text,
+        /// When.
+        created_at -> Timestamp,
     }
 }
 
@@ -196,6 +398,12 @@ diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(cases -> agencies (owner_agency_id));
+diesel::joinable!(case_incidents -> cases (case_id));
+diesel::joinable!(case_tracks -> cases (case_id));
+diesel::joinable!(consents -> cases (case_id));
+diesel::joinable!(case_notes -> cases (case_id));
+diesel::joinable!(documents -> cases (case_id));
+diesel::joinable!(case_stage_changes -> cases (case_id));
 diesel::allow_tables_to_appear_in_same_query!(
     system_meta,
     agencies,
@@ -205,5 +413,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     refresh_tokens,
     login_throttle,
     audit_events,
-    cases
+    case_number_counters,
+    cases,
+    case_tracks,
+    case_incidents,
+    case_stage_changes,
+    consents,
+    case_notes,
+    documents
 );

@@ -277,7 +277,7 @@ mod tests {
         let problems = NewAgency::parse(input("polda jateng", "army", Some("3")))
             .err()
             .unwrap_or_default();
-        let fields: Vec<_> = problems.iter().map(|p| p.field).collect();
+        let fields: Vec<_> = problems.iter().map(|p| p.field.as_ref()).collect();
         assert_eq!(fields, ["code", "kind", "province"], "{problems:?}");
         assert!(
             problems[1].message.contains("service_unit"),

@@ -2,6 +2,8 @@
 //! `parse` constructor, so code that holds one never checks it again.
 
 pub mod agency;
+pub mod case;
+pub mod classification;
 pub mod password_policy;
 pub mod user;
 
@@ -9,17 +11,17 @@ pub mod user;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{field}: {message}")]
 pub struct Invalid {
-    /// Field name as clients send it.
-    pub field: &'static str,
+    /// Field name (dotted path) as clients send it.
+    pub field: std::borrow::Cow<'static, str>,
     /// What is wrong, in plain words.
     pub message: String,
 }
 
 impl Invalid {
     /// A parse failure of `field`.
-    pub fn new(field: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(field: impl Into<std::borrow::Cow<'static, str>>, message: impl Into<String>) -> Self {
         Self {
-            field,
+            field: field.into(),
             message: message.into(),
         }
     }

@@ -36,7 +36,20 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
         .service(api::users::get)
         .service(api::users::update)
         .service(api::users::reset_password);
-    cfg.service(api::cases::list).service(api::cases::get);
+    cfg.service(api::cases::list)
+        .service(api::cases::create)
+        .service(api::cases::get)
+        .service(api::cases::update)
+        .service(api::cases::reveal_identity)
+        .service(api::cases::record_consent)
+        .service(api::cases::consents)
+        .service(api::cases::change_stage)
+        .service(api::cases::close)
+        .service(api::cases::add_note)
+        .service(api::cases::notes)
+        .service(api::cases::upload_document)
+        .service(api::cases::documents)
+        .service(api::cases::download_document);
 }
 
 /// The OpenAPI document of everything [`configure`] registers.

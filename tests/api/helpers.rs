@@ -514,6 +514,14 @@ impl TestApp {
             .expect("request sent")
     }
 
+    /// Takes a case in as `username`; returns its id.
+    pub async fn intake(&self, username: &str, body: serde_json::Value) -> i64 {
+        let token = self.token(username).await;
+        let response = self.post_json("/api/v1/cases", Some(&token), body).await;
+        assert_eq!(response.status(), 201, "intake by {username}");
+        response.json::<serde_json::Value>().await.expect("JSON")["id"].as_i64().expect("id")
+    }
+
     /// Logs in; returns the token pair as JSON.
     pub async fn login(&self, username: &str, password: &str) -> serde_json::Value {
         let response = self

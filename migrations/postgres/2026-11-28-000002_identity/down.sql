@@ -1,4 +1,3 @@
-DROP TABLE cases;
 DROP TABLE audit_events;
 DROP TABLE login_throttle;
 DROP TABLE refresh_tokens;

@@ -1,6 +1,5 @@
--- Agencies, users and their roles, sessions and refresh tokens, login throttling, the audit
--- table (the audit issue adds its hash chain), and the core of a case needed for need-to-know
--- scoping (the case issue adds the rest).
+-- Agencies, users and their roles, sessions and refresh tokens, login throttling, and the audit
+-- table (the audit issue adds its hash chain).
 
 CREATE TABLE agencies (
     id          INTEGER   PRIMARY KEY,
@@ -87,14 +86,3 @@ CREATE TABLE audit_events (
 );
 CREATE INDEX audit_events_stream_idx ON audit_events (stream, id);
 CREATE INDEX audit_events_case_idx ON audit_events (case_id, id);
-
-CREATE TABLE cases (
-    id              INTEGER   PRIMARY KEY,
-    case_number     TEXT      NOT NULL UNIQUE,
-    province        TEXT      NOT NULL CHECK (length(province) = 2),
-    owner_agency_id BIGINT    NOT NULL REFERENCES agencies (id),
-    created_by      BIGINT    NOT NULL REFERENCES users (id),
-    created_at      TIMESTAMP NOT NULL,
-    updated_at      TIMESTAMP NOT NULL
-);
-CREATE INDEX cases_owner_idx ON cases (owner_agency_id);

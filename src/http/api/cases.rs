@@ -1,58 +1,391 @@
-//! `/api/v1/cases` (reading, under need-to-know; intake arrives with the case issue).
+//! `/api/v1/cases`: intake, reading under need-to-know, changes, identity reveal, consents,
+//! stages, closure, notes and documents.
 
-use actix_web::{HttpRequest, get, web};
+use actix_web::{HttpRequest, HttpResponse, get, http::header, patch, post, web};
+use futures_util::StreamExt;
+use serde::Deserialize;
+use utoipa::ToSchema;
 
 use super::Page;
-use super::dto::{CaseSummaryDto, List};
+use super::dto::List;
+use crate::crypto::Vault;
 use crate::db::Db;
+use crate::domain::case::{CaseInput, Identity};
 use crate::error::{AppError, Problem};
 use crate::http::session::{self, CurrentUser};
-use crate::services::cases;
+use crate::services::cases::{
+    self, CaseDetail, CaseListItem, CasePatch, CaseQuery, ConsentInput, ConsentView, Consents, Created, DocumentView, NoteView,
+};
 
-/// The cases the caller's agency is party to, newest first.
+/// Where documents are kept and how large they may be.
+#[derive(Debug, Clone)]
+pub struct Storage {
+    /// Data folder.
+    pub data_dir: std::path::PathBuf,
+    /// Largest upload.
+    pub max_document_bytes: usize,
+}
+
+/// The cases the caller's agency is party to, newest first, with filters.
 #[utoipa::path(
-    get, path = "/api/v1/cases", tag = "cases", params(Page), security(("bearer" = [])),
-    responses((status = 200, description = "Visible cases", body = List<CaseSummaryDto>))
+    get, path = "/api/v1/cases", tag = "cases", params(CaseQuery), security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Visible cases", body = List<CaseListItem>),
+        (status = 422, description = "Unknown filter code or bad date", body = Problem, content_type = "application/problem+json"),
+    )
 )]
 #[get("/api/v1/cases")]
-pub async fn list(
-    req: HttpRequest,
-    db: web::Data<Db>,
-    user: CurrentUser,
-    page: web::Query<Page>,
-) -> Result<web::Json<List<CaseSummaryDto>>, AppError> {
+pub async fn list(req: HttpRequest, db: web::Data<Db>, user: CurrentUser, query: web::Query<CaseQuery>) -> Result<web::Json<List<CaseListItem>>, AppError> {
     let ctx = session::ctx(&req, Some(user.actor));
-    let page = page.into_inner();
+    let query = query.into_inner();
+    let page = Page {
+        limit: query.limit,
+        cursor: query.cursor.clone(),
+    };
     let before = page.numeric_cursor()?;
     let limit = page.limit();
-    let rows = db
-        .run(move |conn| cases::list(conn, &ctx, before, limit))
-        .await?;
-    Ok(web::Json(List::page(
-        rows,
-        limit,
-        |r| r.case.id.to_string(),
-        CaseSummaryDto::from,
-    )))
+    let rows = db.run(move |conn| cases::list(conn, &ctx, &query, before, limit)).await?;
+    Ok(web::Json(List::page(rows, limit, |r| r.id.to_string(), |r| r)))
+}
+
+/// Take a case in. Only `survivor.full_name` is required. Identity is encrypted; a NIK or passport
+/// number seen before in a case you may see comes back as a duplicate warning.
+#[utoipa::path(
+    post, path = "/api/v1/cases", tag = "cases", security(("bearer" = [])),
+    request_body(content = CaseInput, example = json!({
+        "survivor": {"full_name": "Siti Rahmawati", "nik": "3374015703940001", "date_of_birth": "1994-03-17", "sex": "female"},
+        "migrant": {"migration_stage": "during_work", "destination_country": "MY", "sector": "domestic_work"},
+        "incidents": [{"date": "2026-10-02", "country": "MY", "forms": ["physical", "sexual"], "perpetrator_relation": "employer"}],
+        "risk_level": "high",
+        "legal_basis": ["TPKS", "PMI_18_2017"]
+    })),
+    responses(
+        (status = 201, description = "Taken in", body = Created),
+        (status = 403, description = "Your role does not take cases in", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field (each listed)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/api/v1/cases")]
+pub async fn create(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    vault: web::Data<Vault>,
+    user: CurrentUser,
+    body: web::Json<CaseInput>,
+) -> Result<HttpResponse, AppError> {
+    let ctx = session::ctx(&req, Some(user.actor));
+    let input = body.into_inner();
+    let created = db.run(move |conn| cases::create(conn, &ctx, &vault, input)).await?;
+    Ok(HttpResponse::Created().json(created))
 }
 
 /// One case as the caller may see it; 404 when the caller's agency is not a party.
 #[utoipa::path(
     get, path = "/api/v1/cases/{id}", tag = "cases", params(("id" = i64, Path, description = "Case id")), security(("bearer" = [])),
     responses(
-        (status = 200, description = "The case", body = CaseSummaryDto),
+        (status = 200, description = "The case", body = CaseDetail),
         (status = 404, description = "No such case, or not visible to you", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/api/v1/cases/{id}")]
-pub async fn get(
+pub async fn get(req: HttpRequest, db: web::Data<Db>, user: CurrentUser, id: web::Path<i64>) -> Result<web::Json<CaseDetail>, AppError> {
+    let ctx = session::ctx(&req, Some(user.actor));
+    let id = id.into_inner();
+    Ok(web::Json(db.run(move |conn| cases::get(conn, &ctx, id)).await?))
+}
+
+/// Change a case. Send the `version` you read; if someone changed it since, the answer is 409
+/// `case.stale_version` and nothing is written.
+#[utoipa::path(
+    patch, path = "/api/v1/cases/{id}", tag = "cases", params(("id" = i64, Path, description = "Case id")), security(("bearer" = [])),
+    request_body(content = CasePatch, example = json!({"version": 3, "risk_level": "critical"})),
+    responses(
+        (status = 200, description = "Changed", body = CaseDetail),
+        (status = 409, description = "Stale version or closed case", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/api/v1/cases/{id}")]
+pub async fn update(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    vault: web::Data<Vault>,
+    user: CurrentUser,
+    id: web::Path<i64>,
+    body: web::Json<CasePatch>,
+) -> Result<web::Json<CaseDetail>, AppError> {
+    let ctx = session::ctx(&req, Some(user.actor));
+    let id = id.into_inner();
+    let patch = body.into_inner();
+    Ok(web::Json(db.run(move |conn| cases::update(conn, &ctx, &vault, id, patch)).await?))
+}
+
+/// Why identity is revealed.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RevealBody {
+    /// The purpose, recorded in the case's audit trail.
+    pub purpose: String,
+}
+
+/// Reveal the survivor's identity for a stated purpose (recorded as an event).
+#[utoipa::path(
+    post, path = "/api/v1/cases/{id}/reveal-identity", tag = "cases", params(("id" = i64, Path, description = "Case id")),
+    security(("bearer" = [])), request_body(content = RevealBody, example = json!({"purpose": "Contact the survivor to schedule the BAP interview"})),
+    responses(
+        (status = 200, description = "The identity", body = Identity),
+        (status = 404, description = "Not visible, or your agency does not hold identity", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No purpose", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/api/v1/cases/{id}/reveal-identity")]
+pub async fn reveal_identity(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    vault: web::Data<Vault>,
+    user: CurrentUser,
+    id: web::Path<i64>,
+    body: web::Json<RevealBody>,
+) -> Result<HttpResponse, AppError> {
+    let ctx = session::ctx(&req, Some(user.actor));
+    let id = id.into_inner();
+    let purpose = body.into_inner().purpose;
+    let identity = db.run(move |conn| cases::reveal_identity(conn, &ctx, &vault, id, &purpose)).await?;
+    Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(identity))
+}
+
+/// Record consent given or withdrawn, per purpose and optionally for one receiving agency.
+#[utoipa::path(
+    post, path = "/api/v1/cases/{id}/consents", tag = "cases", params(("id" = i64, Path, description = "Case id")), security(("bearer" = [])),
+    request_body(content = ConsentInput, example = json!({"purpose": "police_report", "given": true, "recipient_agency": "POLDA-JATENG", "method": "written"})),
+    responses(
+        (status = 201, description = "Recorded", body = ConsentView),
+        (status = 422, description = "Unknown purpose, method or agency; a child's consent without guardian or legal basis", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/api/v1/cases/{id}/consents")]
+pub async fn record_consent(
     req: HttpRequest,
     db: web::Data<Db>,
     user: CurrentUser,
     id: web::Path<i64>,
-) -> Result<web::Json<CaseSummaryDto>, AppError> {
+    body: web::Json<ConsentInput>,
+) -> Result<HttpResponse, AppError> {
     let ctx = session::ctx(&req, Some(user.actor));
     let id = id.into_inner();
-    let case = db.run(move |conn| cases::get(conn, &ctx, id)).await?;
-    Ok(web::Json(case.into()))
+    let input = body.into_inner();
+    let view = db.run(move |conn| cases::record_consent(conn, &ctx, id, input)).await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+/// The consent in force per purpose and recipient, and the history.
+#[utoipa::path(
+    get, path = "/api/v1/cases/{id}/consents", tag = "cases", params(("id" = i64, Path, description = "Case id")), security(("bearer" = [])),
+    responses((status = 200, description = "Consents", body = Consents))
+)]
+#[get("/api/v1/cases/{id}/consents")]
+pub async fn consents(req: HttpRequest, db: web::Data<Db>, user: CurrentUser, id: web::Path<i64>) -> Result<web::Json<Consents>, AppError> {
+    let ctx = session::ctx(&req, Some(user.actor));
+    let id = id.into_inner();
+    Ok(web::Json(db.run(move |conn| cases::consents(conn, &ctx, id)).await?))
+}
+
+/// A stage change.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StageBody {
+    /// `service`, `justice`, `protection` or `migrant_complaint`.
+    pub track: String,
+    /// Stage code of that track.
+    pub stage: String,
+}
+
+/// Move a track to another stage.
+#[utoipa::path(
+    post, path = "/api/v1/cases/{id}/stages", tag = "cases", params(("id" = i64, Path, description = "Case id")), security(("bearer" = [])),
+    request_body(content = StageBody, example = json!({"track": "justice", "stage": "reported_to_police"})),
+    responses(
+        (status = 200, description = "Moved", body = CaseDetail),
+        (status = 422, description = "Unknown track or stage", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/api/v1/cases/{id}/stages")]
+pub async fn change_stage(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    user: CurrentUser,
+    id: web::Path<i64>,
+    body: web::Json<StageBody>,
+) -> Result<web::Json<CaseDetail>, AppError> {
+    let ctx = session::ctx(&req, Some(user.actor));
+    let id = id.into_inner();
+    let body = body.into_inner();
+    Ok(web::Json(db.run(move |conn| cases::change_stage(conn, &ctx, id, &body.track, &body.stage)).await?))
+}
+
+/// A closure.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CloseBody {
+    /// Closure reason code.
+    pub reason: String,
+}
+
+/// Close a case with a reason (an adult TPKS case cannot be closed as settled by mediation).
+#[utoipa::path(
+    post, path = "/api/v1/cases/{id}/close", tag = "cases", params(("id" = i64, Path, description = "Case id")), security(("bearer" = [])),
+    request_body(content = CloseBody, example = json!({"reason": "goals_met"})),
+    responses(
+        (status = 200, description = "Closed", body = CaseDetail),
+        (status = 409, description = "Already closed", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Unknown reason, or mediation for an adult TPKS case", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/api/v1/cases/{id}/close")]
+pub async fn close(req: HttpRequest, db: web::Data<Db>, user: CurrentUser, id: web::Path<i64>, body: web::Json<CloseBody>) -> Result<web::Json<CaseDetail>, AppError> {
+    let ctx = session::ctx(&req, Some(user.actor));
+    let id = id.into_inner();
+    let reason = body.into_inner().reason;
+    Ok(web::Json(db.run(move |conn| cases::close(conn, &ctx, id, &reason)).await?))
+}
+
+/// A note.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoteBody {
+    /// Text (encrypted at rest; only your agency reads it).
+    pub body: String,
+}
+
+/// Add a note, private to your agency.
+#[utoipa::path(
+    post, path = "/api/v1/cases/{id}/notes", tag = "cases", params(("id" = i64, Path, description = "Case id")), security(("bearer" = [])),
+    request_body = NoteBody,
+    responses((status = 201, description = "Added", body = NoteView))
+)]
+#[post("/api/v1/cases/{id}/notes")]
+pub async fn add_note(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    vault: web::Data<Vault>,
+    user: CurrentUser,
+    id: web::Path<i64>,
+    body: web::Json<NoteBody>,
+) -> Result<HttpResponse, AppError> {
+    let ctx = session::ctx(&req, Some(user.actor));
+    let id = id.into_inner();
+    let text = body.into_inner().body;
+    let note = db.run(move |conn| cases::add_note(conn, &ctx, &vault, id, &text)).await?;
+    Ok(HttpResponse::Created().json(note))
+}
+
+/// Your agency's notes on a case.
+#[utoipa::path(
+    get, path = "/api/v1/cases/{id}/notes", tag = "cases", params(("id" = i64, Path, description = "Case id")), security(("bearer" = [])),
+    responses((status = 200, description = "Notes", body = Vec<NoteView>))
+)]
+#[get("/api/v1/cases/{id}/notes")]
+pub async fn notes(req: HttpRequest, db: web::Data<Db>, vault: web::Data<Vault>, user: CurrentUser, id: web::Path<i64>) -> Result<web::Json<Vec<NoteView>>, AppError> {
+    let ctx = session::ctx(&req, Some(user.actor));
+    let id = id.into_inner();
+    Ok(web::Json(db.run(move |conn| cases::notes(conn, &ctx, &vault, id)).await?))
+}
+
+/// `?filename=` of an upload.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct UploadQuery {
+    /// File name (encrypted at rest).
+    pub filename: String,
+}
+
+/// Upload a document: the raw content as the body, its media type as `Content-Type`
+/// (PDF, JPEG, PNG, plain text, MP3), at most `storage.max_document_bytes`.
+#[utoipa::path(
+    post, path = "/api/v1/cases/{id}/documents", tag = "cases", params(("id" = i64, Path, description = "Case id"), UploadQuery),
+    security(("bearer" = [])), request_body(content = Vec<u8>, content_type = "application/pdf"),
+    responses(
+        (status = 201, description = "Stored", body = DocumentView),
+        (status = 422, description = "Media type not allowed, empty content or bad file name", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Too large", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/api/v1/cases/{id}/documents")]
+pub async fn upload_document(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    vault: web::Data<Vault>,
+    storage: web::Data<Storage>,
+    user: CurrentUser,
+    id: web::Path<i64>,
+    query: web::Query<UploadQuery>,
+    mut payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    let limit = storage.max_document_bytes;
+    let mut content = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| AppError::BadRequest {
+            code: "request.unreadable_body",
+            detail: e.to_string(),
+        })?;
+        if content.len() + chunk.len() > limit {
+            return Err(AppError::PayloadTooLarge { limit });
+        }
+        content.extend_from_slice(&chunk);
+    }
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let ctx = session::ctx(&req, Some(user.actor));
+    let id = id.into_inner();
+    let filename = query.into_inner().filename;
+    let view = db
+        .run(move |conn| cases::upload_document(conn, &ctx, &vault, &storage.data_dir, id, &filename, &content_type, &content))
+        .await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+/// The documents of a case.
+#[utoipa::path(
+    get, path = "/api/v1/cases/{id}/documents", tag = "cases", params(("id" = i64, Path, description = "Case id")), security(("bearer" = [])),
+    responses((status = 200, description = "Documents", body = Vec<DocumentView>))
+)]
+#[get("/api/v1/cases/{id}/documents")]
+pub async fn documents(req: HttpRequest, db: web::Data<Db>, vault: web::Data<Vault>, user: CurrentUser, id: web::Path<i64>) -> Result<web::Json<Vec<DocumentView>>, AppError> {
+    let ctx = session::ctx(&req, Some(user.actor));
+    let id = id.into_inner();
+    Ok(web::Json(db.run(move |conn| cases::documents(conn, &ctx, &vault, id)).await?))
+}
+
+/// Download a document (recorded in its custody log).
+#[utoipa::path(
+    get, path = "/api/v1/cases/{id}/documents/{document_id}", tag = "cases",
+    params(("id" = i64, Path, description = "Case id"), ("document_id" = i64, Path, description = "Document id")), security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The content", body = Vec<u8>, content_type = "application/octet-stream"),
+        (status = 404, description = "No such document, or not visible to you", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/api/v1/cases/{id}/documents/{document_id}")]
+pub async fn download_document(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    vault: web::Data<Vault>,
+    storage: web::Data<Storage>,
+    user: CurrentUser,
+    path: web::Path<(i64, i64)>,
+) -> Result<HttpResponse, AppError> {
+    let ctx = session::ctx(&req, Some(user.actor));
+    let (id, document_id) = path.into_inner();
+    let (view, content) = db
+        .run(move |conn| cases::download_document(conn, &ctx, &vault, &storage.data_dir, id, document_id))
+        .await?;
+    Ok(HttpResponse::Ok()
+        .content_type(view.content_type)
+        .insert_header((header::CONTENT_DISPOSITION, "attachment"))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(content))
 }

@@ -6,7 +6,6 @@ use utoipa::ToSchema;
 
 use crate::db::agencies::AgencyRow;
 use crate::services::accounts::UserView;
-use crate::services::cases::CaseSummary;
 
 /// UTC time for JSON (RFC 3339 with `Z`).
 pub fn utc(at: NaiveDateTime) -> DateTime<Utc> {
@@ -203,31 +202,4 @@ pub struct PasswordBody {
     /// The new password (password policy applies).
     #[schema(format = Password)]
     pub new_password: String,
-}
-
-/// A case as listed.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CaseSummaryDto {
-    /// Id.
-    pub id: i64,
-    /// `JT-2026-000123`.
-    pub case_number: String,
-    /// Owner agency code.
-    pub owner_agency: String,
-    /// Province code.
-    pub province: String,
-    /// Created.
-    pub created_at: DateTime<Utc>,
-}
-
-impl From<CaseSummary> for CaseSummaryDto {
-    fn from(summary: CaseSummary) -> Self {
-        Self {
-            id: summary.case.id,
-            case_number: summary.case.case_number,
-            owner_agency: summary.owner_agency,
-            province: summary.case.province,
-            created_at: utc(summary.case.created_at),
-        }
-    }
 }
