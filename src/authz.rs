@@ -403,11 +403,12 @@ mod tests {
                 };
                 assert_eq!(owner, expected_owner, "owner {role} {}", action.name());
 
-                let expected_party = if matches!(action, Action::IdentityReveal | Action::DocumentRead) && permits {
-                    Err(Denial::Hidden)
-                } else {
-                    expected_owner
-                };
+                let expected_party =
+                    if matches!(action, Action::IdentityReveal | Action::DocumentRead) && permits {
+                        Err(Denial::Hidden)
+                    } else {
+                        expected_owner
+                    };
                 assert_eq!(party, expected_party, "party {role} {}", action.name());
 
                 let audit = *role == Role::Auditor

@@ -70,7 +70,9 @@ impl Vault {
         if key_id != self.key_id {
             return Err(VaultError("encrypted with another key"));
         }
-        let bytes = BASE64.decode(sealed).map_err(|_| VaultError("not base64"))?;
+        let bytes = BASE64
+            .decode(sealed)
+            .map_err(|_| VaultError("not base64"))?;
         if bytes.len() < 12 + 16 {
             return Err(VaultError("too short"));
         }
@@ -119,7 +121,10 @@ mod tests {
         let mut bytes = BASE64.decode(&sealed).map_err(|_| VaultError("b64"))?;
         let last = bytes.len() - 1;
         bytes[last] ^= 1;
-        assert!(v.open(v.key_id(), &BASE64.encode(bytes)).is_err(), "tampered");
+        assert!(
+            v.open(v.key_id(), &BASE64.encode(bytes)).is_err(),
+            "tampered"
+        );
         Ok(())
     }
 

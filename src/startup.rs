@@ -16,8 +16,8 @@ use crate::auth::password::PasswordHasher;
 use crate::auth::token::TokenKeys;
 use crate::config::{Secrets, Settings};
 use crate::crypto::Vault;
-use crate::http::api::cases::Storage;
 use crate::db::Db;
+use crate::http::api::cases::Storage;
 use crate::http::{self, metrics::Metrics, openapi::RouteMethods};
 use crate::services::auth::AuthDeps;
 

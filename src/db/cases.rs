@@ -6,7 +6,8 @@ use diesel::prelude::*;
 
 use super::DbConnection;
 use super::schema::{
-    case_incidents, case_notes, case_number_counters, case_stage_changes, case_tracks, cases, consents, documents,
+    case_incidents, case_notes, case_number_counters, case_stage_changes, case_tracks, cases,
+    consents, documents,
 };
 use crate::authz::CaseScope;
 
@@ -140,17 +141,23 @@ pub fn next_number(conn: &mut DbConnection, prefix: &str, year: i32) -> QueryRes
         if let Some(number) = bumped {
             return Ok(number);
         }
-        let inserted = diesel::insert_into(case_number_counters::table)
-            .values((
-                case_number_counters::prefix.eq(prefix),
-                case_number_counters::year.eq(year),
-                case_number_counters::last_number.eq(1_i64),
-            ))
-            .execute(conn);
+        // In a savepoint: on PostgreSQL a failed statement would otherwise abort the transaction.
+        let inserted = conn.transaction(|conn| {
+            diesel::insert_into(case_number_counters::table)
+                .values((
+                    case_number_counters::prefix.eq(prefix),
+                    case_number_counters::year.eq(year),
+                    case_number_counters::last_number.eq(1_i64),
+                ))
+                .execute(conn)
+        });
         match inserted {
             Ok(_) => return Ok(1),
             // Someone created the counter at the same moment: bump theirs.
-            Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => {}
+            Err(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            )) => {}
             Err(e) => return Err(e),
         }
     }
@@ -192,7 +199,11 @@ pub fn update_if_version(
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
     let changed = diesel::update(cases::table.find(id).filter(cases::version.eq(expected)))
-        .set((values, cases::version.eq(expected + 1), cases::updated_at.eq(now)))
+        .set((
+            values,
+            cases::version.eq(expected + 1),
+            cases::updated_at.eq(now),
+        ))
         .execute(conn)?;
     Ok(changed == 1)
 }
@@ -200,13 +211,21 @@ pub fn update_if_version(
 /// Bumps the version (for changes kept in other tables: stages, closure).
 pub fn touch(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> QueryResult<()> {
     diesel::update(cases::table.find(id))
-        .set((cases::version.eq(cases::version + 1), cases::updated_at.eq(now)))
+        .set((
+            cases::version.eq(cases::version + 1),
+            cases::updated_at.eq(now),
+        ))
         .execute(conn)
         .map(|_| ())
 }
 
 /// Closes a case.
-pub fn close(conn: &mut DbConnection, id: i64, reason: &str, now: NaiveDateTime) -> QueryResult<()> {
+pub fn close(
+    conn: &mut DbConnection,
+    id: i64,
+    reason: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
     diesel::update(cases::table.find(id))
         .set((
             cases::status.eq("closed"),
@@ -221,7 +240,11 @@ pub fn close(conn: &mut DbConnection, id: i64, reason: &str, now: NaiveDateTime)
 
 /// One case.
 pub fn by_id(conn: &mut DbConnection, id: i64) -> QueryResult<Option<CaseRow>> {
-    cases::table.find(id).select(CaseRow::as_select()).first(conn).optional()
+    cases::table
+        .find(id)
+        .select(CaseRow::as_select())
+        .first(conn)
+        .optional()
 }
 
 /// Who is party to a case, for the policy: today its owner (handoff receivers are added by the
@@ -319,7 +342,11 @@ pub fn duplicates(
 ) -> QueryResult<Vec<(CaseRow, &'static str)>> {
     let mut out = Vec::new();
     if let Some(index) = nik_index {
-        for row in cases::table.filter(cases::nik_index.eq(index)).select(CaseRow::as_select()).load(conn)? {
+        for row in cases::table
+            .filter(cases::nik_index.eq(index))
+            .select(CaseRow::as_select())
+            .load(conn)?
+        {
             out.push((row, "nik"));
         }
     }
@@ -338,10 +365,18 @@ pub fn duplicates(
 }
 
 /// Sets the stage of each track.
-pub fn insert_tracks(conn: &mut DbConnection, case_id: i64, tracks: &[(&str, &str)]) -> QueryResult<()> {
+pub fn insert_tracks(
+    conn: &mut DbConnection,
+    case_id: i64,
+    tracks: &[(&str, &str)],
+) -> QueryResult<()> {
     for (track, stage) in tracks {
         diesel::insert_into(case_tracks::table)
-            .values((case_tracks::case_id.eq(case_id), case_tracks::track.eq(*track), case_tracks::stage.eq(*stage)))
+            .values((
+                case_tracks::case_id.eq(case_id),
+                case_tracks::track.eq(*track),
+                case_tracks::stage.eq(*stage),
+            ))
             .execute(conn)?;
     }
     Ok(())
@@ -357,7 +392,10 @@ pub fn tracks(conn: &mut DbConnection, case_id: i64) -> QueryResult<Vec<(String,
 }
 
 /// Moves a track from `from` to `to`, only if it is still at `from`; records the change.
-#[expect(clippy::too_many_arguments, reason = "one value per column of the history row")]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one value per column of the history row"
+)]
 pub fn change_stage(
     conn: &mut DbConnection,
     case_id: i64,
@@ -420,7 +458,11 @@ pub struct IncidentRow {
 }
 
 /// Inserts the incidents of a case.
-pub fn insert_incidents(conn: &mut DbConnection, case_id: i64, rows: &[IncidentRow]) -> QueryResult<()> {
+pub fn insert_incidents(
+    conn: &mut DbConnection,
+    case_id: i64,
+    rows: &[IncidentRow],
+) -> QueryResult<()> {
     for row in rows {
         diesel::insert_into(case_incidents::table)
             .values((case_incidents::case_id.eq(case_id), row))
@@ -467,7 +509,10 @@ pub struct ConsentRow {
 }
 
 /// Records a consent decision; returns its id.
-#[expect(clippy::too_many_arguments, reason = "one value per column of the consent row")]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one value per column of the consent row"
+)]
 pub fn insert_consent(
     conn: &mut DbConnection,
     case_id: i64,
@@ -551,7 +596,11 @@ pub fn insert_note(
 }
 
 /// The notes one agency wrote on a case, oldest first.
-pub fn notes_of_agency(conn: &mut DbConnection, case_id: i64, agency_id: i64) -> QueryResult<Vec<NoteRow>> {
+pub fn notes_of_agency(
+    conn: &mut DbConnection,
+    case_id: i64,
+    agency_id: i64,
+) -> QueryResult<Vec<NoteRow>> {
     case_notes::table
         .filter(case_notes::case_id.eq(case_id))
         .filter(case_notes::agency_id.eq(agency_id))
@@ -587,7 +636,10 @@ pub struct DocumentRow {
 }
 
 /// Records an uploaded document; returns its id.
-#[expect(clippy::too_many_arguments, reason = "one value per column of the document row")]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one value per column of the document row"
+)]
 pub fn insert_document(
     conn: &mut DbConnection,
     case_id: i64,
@@ -626,7 +678,11 @@ pub fn documents(conn: &mut DbConnection, case_id: i64) -> QueryResult<Vec<Docum
 }
 
 /// One document of a case.
-pub fn document(conn: &mut DbConnection, case_id: i64, id: i64) -> QueryResult<Option<DocumentRow>> {
+pub fn document(
+    conn: &mut DbConnection,
+    case_id: i64,
+    id: i64,
+) -> QueryResult<Option<DocumentRow>> {
     documents::table
         .filter(documents::case_id.eq(case_id))
         .filter(documents::id.eq(id))

@@ -264,7 +264,13 @@ impl Check {
         if list.contains(value) {
             Some(value.to_owned())
         } else {
-            self.fail(field, format!("unknown code {value:?}; expected one of {}", list.codes().join(", ")));
+            self.fail(
+                field,
+                format!(
+                    "unknown code {value:?}; expected one of {}",
+                    list.codes().join(", ")
+                ),
+            );
             None
         }
     }
@@ -316,7 +322,10 @@ impl Check {
         if upper.len() == 2 && upper.bytes().all(|b| b.is_ascii_uppercase()) {
             Some(upper)
         } else {
-            self.fail(field, "must be an ISO 3166 two-letter country code, e.g. ID, MY, SA");
+            self.fail(
+                field,
+                "must be an ISO 3166 two-letter country code, e.g. ID, MY, SA",
+            );
             None
         }
     }
@@ -326,32 +335,50 @@ impl Check {
 pub fn parse_nik(text: &str) -> Result<String, Invalid> {
     let nik: String = text.chars().filter(|c| !c.is_whitespace()).collect();
     let digits = nik.len() == 16 && nik.bytes().all(|b| b.is_ascii_digit());
-    let province_ok = nik.get(..2).and_then(|p| p.parse::<u8>().ok()).is_some_and(|p| (11..=96).contains(&p));
+    let province_ok = nik
+        .get(..2)
+        .and_then(|p| p.parse::<u8>().ok())
+        .is_some_and(|p| (11..=96).contains(&p));
     if digits && province_ok {
         Ok(nik)
     } else {
-        Err(Invalid::new("survivor.nik", "must be 16 digits starting with a province code"))
+        Err(Invalid::new(
+            "survivor.nik",
+            "must be 16 digits starting with a province code",
+        ))
     }
 }
 
 /// Normalises a passport number (upper case, no spaces); 5–20 letters and digits.
 pub fn parse_passport(text: &str) -> Result<String, Invalid> {
-    let number: String = text.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_uppercase();
+    let number: String = text
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_uppercase();
     if (5..=20).contains(&number.len()) && number.bytes().all(|b| b.is_ascii_alphanumeric()) {
         Ok(number)
     } else {
-        Err(Invalid::new("survivor.passport_number", "must be 5–20 letters and digits"))
+        Err(Invalid::new(
+            "survivor.passport_number",
+            "must be 5–20 letters and digits",
+        ))
     }
 }
 
 fn parse_phone(text: &str) -> Result<String, Invalid> {
     let phone = text.trim();
     let digits = phone.chars().filter(char::is_ascii_digit).count();
-    let allowed = phone.chars().all(|c| c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '(' | ')'));
+    let allowed = phone
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '(' | ')'));
     if allowed && (8..=15).contains(&digits) {
         Ok(phone.to_owned())
     } else {
-        Err(Invalid::new("survivor.phone", "must be a phone number of 8–15 digits"))
+        Err(Invalid::new(
+            "survivor.phone",
+            "must be a phone number of 8–15 digits",
+        ))
     }
 }
 
@@ -379,32 +406,59 @@ impl NewCase {
         if full_name.is_empty() || full_name.chars().count() > 200 {
             c.fail("survivor.full_name", "is required (1–200 characters)");
         }
-        let nik = s.nik.as_deref().filter(|v| !v.trim().is_empty()).and_then(|v| parse_nik(v).map_err(|e| c.0.push(e)).ok());
+        let nik = s
+            .nik
+            .as_deref()
+            .filter(|v| !v.trim().is_empty())
+            .and_then(|v| parse_nik(v).map_err(|e| c.0.push(e)).ok());
         let passport_number = s
             .passport_number
             .as_deref()
             .filter(|v| !v.trim().is_empty())
             .and_then(|v| parse_passport(v).map_err(|e| c.0.push(e)).ok());
-        let phone = s.phone.as_deref().filter(|v| !v.trim().is_empty()).and_then(|v| parse_phone(v).map_err(|e| c.0.push(e)).ok());
+        let phone = s
+            .phone
+            .as_deref()
+            .filter(|v| !v.trim().is_empty())
+            .and_then(|v| parse_phone(v).map_err(|e| c.0.push(e)).ok());
         let address = c.text("survivor.address", s.address.as_deref(), 500);
         let date_of_birth = c.date("survivor.date_of_birth", s.date_of_birth.as_deref(), today);
 
         let given_band = c.code(&cls::AGE_BAND, "survivor.age_band", s.age_band.as_deref());
-        let derived_band = date_of_birth.and_then(|dob| age_band_for(age_on(dob, today))).map(str::to_owned);
+        let derived_band = date_of_birth
+            .and_then(|dob| age_band_for(age_on(dob, today)))
+            .map(str::to_owned);
         if let (Some(given), Some(derived)) = (&given_band, &derived_band)
             && given != derived
         {
-            c.fail("survivor.age_band", format!("does not match the date of birth (which gives {derived})"));
+            c.fail(
+                "survivor.age_band",
+                format!("does not match the date of birth (which gives {derived})"),
+            );
         }
         let home_province = s
             .home_province
             .as_deref()
             .filter(|v| !v.trim().is_empty())
-            .and_then(|v| ProvinceCode::parse(v).map_err(|e| c.fail("survivor.home_province", e.message)).ok());
-        let home_district = match s.home_district.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+            .and_then(|v| {
+                ProvinceCode::parse(v)
+                    .map_err(|e| c.fail("survivor.home_province", e.message))
+                    .ok()
+            });
+        let home_district = match s
+            .home_district
+            .as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+        {
             None => None,
             Some(text) => super::agency::parse_region(text, home_province)
-                .map_err(|_| c.fail("survivor.home_district", "must be a four-digit kabupaten/kota code inside survivor.home_province"))
+                .map_err(|_| {
+                    c.fail(
+                        "survivor.home_district",
+                        "must be a four-digit kabupaten/kota code inside survivor.home_province",
+                    )
+                })
                 .ok(),
         };
         let profile = Profile {
@@ -418,13 +472,28 @@ impl NewCase {
 
         let m = input.migrant.clone().unwrap_or_default();
         let migrant = MigrantFacts {
-            migration_stage: c.code(&cls::MIGRATION_STAGE, "migrant.migration_stage", m.migration_stage.as_deref()),
-            placement_channel: c.code(&cls::PLACEMENT_CHANNEL, "migrant.placement_channel", m.placement_channel.as_deref()),
-            destination_country: c.country("migrant.destination_country", m.destination_country.as_deref()),
+            migration_stage: c.code(
+                &cls::MIGRATION_STAGE,
+                "migrant.migration_stage",
+                m.migration_stage.as_deref(),
+            ),
+            placement_channel: c.code(
+                &cls::PLACEMENT_CHANNEL,
+                "migrant.placement_channel",
+                m.placement_channel.as_deref(),
+            ),
+            destination_country: c.country(
+                "migrant.destination_country",
+                m.destination_country.as_deref(),
+            ),
             sector: c.code(&cls::SECTOR, "migrant.sector", m.sector.as_deref()),
             p3mi: c.text("migrant.p3mi", m.p3mi.as_deref(), 200),
             employer_abroad: c.text("migrant.employer_abroad", m.employer_abroad.as_deref(), 200),
-            bp2mi_complaint_number: c.text("migrant.bp2mi_complaint_number", m.bp2mi_complaint_number.as_deref(), 100),
+            bp2mi_complaint_number: c.text(
+                "migrant.bp2mi_complaint_number",
+                m.bp2mi_complaint_number.as_deref(),
+                100,
+            ),
         };
 
         if input.incidents.len() > 50 {
@@ -447,16 +516,32 @@ impl NewCase {
                 tpks_forms: c.codes(&cls::TPKS_FORM, &f("tpks_forms"), &inc.tpks_forms),
                 pkdrt_forms: c.codes(&cls::PKDRT_FORM, &f("pkdrt_forms"), &inc.pkdrt_forms),
                 tppo_elements: c.codes(&cls::TPPO_ELEMENT, &f("tppo_elements"), &inc.tppo_elements),
-                gbvims_type: c.code(&cls::GBVIMS_TYPE, &f("gbvims_type"), inc.gbvims_type.as_deref()),
-                gbvims_contexts: c.codes(&cls::GBVIMS_CONTEXT, &f("gbvims_contexts"), &inc.gbvims_contexts),
-                perpetrator_relation: c.code(&cls::PERPETRATOR_RELATION, &f("perpetrator_relation"), inc.perpetrator_relation.as_deref()),
+                gbvims_type: c.code(
+                    &cls::GBVIMS_TYPE,
+                    &f("gbvims_type"),
+                    inc.gbvims_type.as_deref(),
+                ),
+                gbvims_contexts: c.codes(
+                    &cls::GBVIMS_CONTEXT,
+                    &f("gbvims_contexts"),
+                    &inc.gbvims_contexts,
+                ),
+                perpetrator_relation: c.code(
+                    &cls::PERPETRATOR_RELATION,
+                    &f("perpetrator_relation"),
+                    inc.perpetrator_relation.as_deref(),
+                ),
             });
         }
 
         let risk_level = c.code(&cls::RISK_LEVEL, "risk_level", input.risk_level.as_deref());
         let safety_plan = c.text("safety_plan", input.safety_plan.as_deref(), 4000);
         let legal_basis = c.codes(&cls::LEGAL_BASIS, "legal_basis", &input.legal_basis);
-        let procedural_regime = c.code(&cls::PROCEDURAL_REGIME, "procedural_regime", input.procedural_regime.as_deref());
+        let procedural_regime = c.code(
+            &cls::PROCEDURAL_REGIME,
+            "procedural_regime",
+            input.procedural_regime.as_deref(),
+        );
         let province = input
             .province
             .as_deref()
@@ -494,11 +579,18 @@ pub fn is_child_band(band: &str) -> bool {
 
 /// The closure rule of DOMAIN.md §2.1: an adult TPKS case cannot be closed as settled by
 /// mediation (UU 12/2022 Ps 23 excludes restorative settlement outside the law's exceptions).
-pub fn check_closure(reason: &str, legal_basis: &[String], age_band: Option<&str>) -> Result<(), Invalid> {
+pub fn check_closure(
+    reason: &str,
+    legal_basis: &[String],
+    age_band: Option<&str>,
+) -> Result<(), Invalid> {
     if !cls::CLOSURE_REASON.contains(reason) {
         return Err(Invalid::new(
             "reason",
-            format!("unknown code {reason:?}; expected one of {}", cls::CLOSURE_REASON.codes().join(", ")),
+            format!(
+                "unknown code {reason:?}; expected one of {}",
+                cls::CLOSURE_REASON.codes().join(", ")
+            ),
         ));
     }
     let tpks = legal_basis.iter().any(|b| b == "TPKS");
@@ -567,7 +659,13 @@ mod tests {
         let fields: Vec<&str> = problems.iter().map(|p| p.field.as_ref()).collect();
         assert_eq!(
             fields,
-            ["survivor.nik", "survivor.date_of_birth", "incidents[0].date", "incidents[0].forms[0]", "legal_basis[0]"],
+            [
+                "survivor.nik",
+                "survivor.date_of_birth",
+                "incidents[0].date",
+                "incidents[0].forms[0]",
+                "legal_basis[0]"
+            ],
             "{problems:?}"
         );
     }
@@ -592,7 +690,13 @@ mod tests {
         let case = NewCase::parse(input, today()).unwrap_or_else(|e| panic!("{e:?}"));
         let band = case.profile.age_band.unwrap_or_default();
         assert!(is_child_band(&band), "a 15-year-old is a child: {band}");
-        assert_eq!(age_on(NaiveDate::from_ymd_opt(2000, 11, 29).unwrap_or_default(), today()), 25);
+        assert_eq!(
+            age_on(
+                NaiveDate::from_ymd_opt(2000, 11, 29).unwrap_or_default(),
+                today()
+            ),
+            25
+        );
     }
 
     #[test]
@@ -601,7 +705,10 @@ mod tests {
         let adult = age_band_for(30);
         let child = age_band_for(12);
         assert!(check_closure("settled_by_mediation", &tpks, adult).is_err());
-        assert!(check_closure("settled_by_mediation", &tpks, None).is_err(), "unknown age counts as adult");
+        assert!(
+            check_closure("settled_by_mediation", &tpks, None).is_err(),
+            "unknown age counts as adult"
+        );
         assert!(check_closure("settled_by_mediation", &tpks, child).is_ok());
         assert!(check_closure("settled_by_mediation", &["PKDRT".to_owned()], adult).is_ok());
         assert!(check_closure("no_such_reason", &tpks, adult).is_err());
@@ -609,14 +716,23 @@ mod tests {
 
     #[test]
     fn case_numbers() {
-        assert_eq!(format_case_number(&case_number_prefix("33"), 2026, 123), "JT-2026-000123");
+        assert_eq!(
+            format_case_number(&case_number_prefix("33"), 2026, 123),
+            "JT-2026-000123"
+        );
         assert_eq!(case_number_prefix("52"), "NB");
     }
 
     #[test]
     fn nik_and_passport_normalise() {
-        assert_eq!(parse_nik("3374 0101 0190 0001").ok().as_deref(), Some("3374010101900001"));
+        assert_eq!(
+            parse_nik("3374 0101 0190 0001").ok().as_deref(),
+            Some("3374010101900001")
+        );
         assert!(parse_nik("0074010101900001").is_err());
-        assert_eq!(parse_passport(" c 1234567 ").ok().as_deref(), Some("C1234567"));
+        assert_eq!(
+            parse_passport(" c 1234567 ").ok().as_deref(),
+            Some("C1234567")
+        );
     }
 }

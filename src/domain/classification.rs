@@ -277,11 +277,23 @@ pub const TPKS_FORM: List = List {
             "Pelecehan seksual fisik",
             "Physical sexual harassment",
         ),
-        t("forced_contraception", "Pemaksaan kontrasepsi", "Forced contraception"),
-        t("forced_sterilisation", "Pemaksaan sterilisasi", "Forced sterilisation"),
+        t(
+            "forced_contraception",
+            "Pemaksaan kontrasepsi",
+            "Forced contraception",
+        ),
+        t(
+            "forced_sterilisation",
+            "Pemaksaan sterilisasi",
+            "Forced sterilisation",
+        ),
         t("forced_marriage", "Pemaksaan perkawinan", "Forced marriage"),
         t("sexual_torture", "Penyiksaan seksual", "Sexual torture"),
-        t("sexual_exploitation", "Eksploitasi seksual", "Sexual exploitation"),
+        t(
+            "sexual_exploitation",
+            "Eksploitasi seksual",
+            "Sexual exploitation",
+        ),
         t("sexual_slavery", "Perbudakan seksual", "Sexual slavery"),
         t(
             "electronic_sexual_violence",
@@ -306,7 +318,11 @@ pub const TPKS_FORM: List = List {
             "Pornografi yang melibatkan anak atau yang secara eksplisit memuat kekerasan dan eksploitasi seksual",
             "Pornography involving children or explicitly containing sexual violence and exploitation",
         ),
-        t("forced_prostitution", "Pemaksaan pelacuran", "Forced prostitution"),
+        t(
+            "forced_prostitution",
+            "Pemaksaan pelacuran",
+            "Forced prostitution",
+        ),
         t(
             "trafficking_sexual_exploitation",
             "Tindak pidana perdagangan orang untuk tujuan eksploitasi seksual",

@@ -19,7 +19,10 @@ pub struct Invalid {
 
 impl Invalid {
     /// A parse failure of `field`.
-    pub fn new(field: impl Into<std::borrow::Cow<'static, str>>, message: impl Into<String>) -> Self {
+    pub fn new(
+        field: impl Into<std::borrow::Cow<'static, str>>,
+        message: impl Into<String>,
+    ) -> Self {
         Self {
             field: field.into(),
             message: message.into(),

@@ -19,7 +19,8 @@ use crate::db::cases::{self as db, CaseFilter, CaseRow, CaseValues, IncidentRow}
 use crate::db::{DbConnection, agencies};
 use crate::domain::Invalid;
 use crate::domain::case::{
-    self as domain, CaseInput, Identity, Incident, IncidentInput, MigrantFacts, MigrantInput, NewCase, Profile, SurvivorInput,
+    self as domain, CaseInput, Identity, Incident, IncidentInput, MigrantFacts, MigrantInput,
+    NewCase, Profile, SurvivorInput,
 };
 use crate::domain::classification as cls;
 use crate::error::AppError;
@@ -71,8 +72,16 @@ fn case_values(vault: &Vault, case: &NewCase) -> Result<CaseValues, AppError> {
     Ok(CaseValues {
         identity_ciphertext: vault.seal(&identity).map_err(internal)?,
         identity_key_id: vault.key_id().to_owned(),
-        nik_index: case.identity.nik.as_deref().map(|n| vault.blind_index("nik", n)),
-        passport_index: case.identity.passport_number.as_deref().map(|p| vault.blind_index("passport", p)),
+        nik_index: case
+            .identity
+            .nik
+            .as_deref()
+            .map(|n| vault.blind_index("nik", n)),
+        passport_index: case
+            .identity
+            .passport_number
+            .as_deref()
+            .map(|p| vault.blind_index("passport", p)),
         age_band: case.profile.age_band.clone(),
         sex: case.profile.sex.clone(),
         disabilities: json_list(&case.profile.disabilities),
@@ -113,12 +122,23 @@ fn incident_rows(incidents: &[Incident]) -> Vec<IncidentRow> {
         .collect()
 }
 
-fn visible_duplicates(conn: &mut DbConnection, actor: &Actor, values: &CaseValues, except: Option<i64>) -> Result<Vec<DuplicateWarning>, AppError> {
-    let found = db::duplicates(conn, values.nik_index.as_deref(), values.passport_index.as_deref())?;
+fn visible_duplicates(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    values: &CaseValues,
+    except: Option<i64>,
+) -> Result<Vec<DuplicateWarning>, AppError> {
+    let found = db::duplicates(
+        conn,
+        values.nik_index.as_deref(),
+        values.passport_index.as_deref(),
+    )?;
     Ok(found
         .into_iter()
         .filter(|(row, _)| Some(row.id) != except)
-        .filter(|(row, _)| authz::can(actor, Action::CaseView, Resource::Case(&db::scope_of(row))).is_ok())
+        .filter(|(row, _)| {
+            authz::can(actor, Action::CaseView, Resource::Case(&db::scope_of(row))).is_ok()
+        })
         .map(|(row, matched)| DuplicateWarning {
             case_number: row.case_number,
             matched,
@@ -127,14 +147,25 @@ fn visible_duplicates(conn: &mut DbConnection, actor: &Actor, values: &CaseValue
 }
 
 /// Takes a case in. The caller's agency owns it; its number is allocated per province and year.
-pub fn create(conn: &mut DbConnection, ctx: &Ctx, vault: &Vault, input: CaseInput) -> Result<Created, AppError> {
+pub fn create(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    vault: &Vault,
+    input: CaseInput,
+) -> Result<Created, AppError> {
     let actor = super::actor(ctx)?.clone();
     authz::can(&actor, Action::CaseCreate, Resource::System)?;
     let case = NewCase::parse(input, ctx.now.date())?;
     let province = match (&case.province, &actor.province) {
         (Some(p), _) => p.as_string(),
         (None, Some(p)) => p.clone(),
-        (None, None) => return Err(Invalid::new("province", "is required when a national agency takes a case in").into()),
+        (None, None) => {
+            return Err(Invalid::new(
+                "province",
+                "is required when a national agency takes a case in",
+            )
+            .into());
+        }
     };
     let values = case_values(vault, &case)?;
     let duplicates = visible_duplicates(conn, &actor, &values, None)?;
@@ -144,7 +175,15 @@ pub fn create(conn: &mut DbConnection, ctx: &Ctx, vault: &Vault, input: CaseInpu
     let (id, case_number) = conn.transaction(|conn| -> Result<(i64, String), AppError> {
         let number = db::next_number(conn, &prefix, year)?;
         let case_number = domain::format_case_number(&prefix, year, number);
-        let id = db::insert(conn, &case_number, &province, actor.agency_id, actor.user_id, &values, ctx.now)?;
+        let id = db::insert(
+            conn,
+            &case_number,
+            &province,
+            actor.agency_id,
+            actor.user_id,
+            &values,
+            ctx.now,
+        )?;
         let tracks: Vec<(&str, &str)> = cls::TRACKS
             .iter()
             .filter_map(|(track, stages)| stages.first().map(|first| (track.code, first.code)))
@@ -154,14 +193,17 @@ pub fn create(conn: &mut DbConnection, ctx: &Ctx, vault: &Vault, input: CaseInpu
         audit::record(
             conn,
             ctx,
-            Event::new(AuditAction::CaseCreated).case(id).subject("case", id).details(json!({
-                "case_number": case_number,
-                "province": province,
-                "incidents": case.incidents.len(),
-                "has_nik": case.identity.nik.is_some(),
-                "has_passport": case.identity.passport_number.is_some(),
-                "duplicate_warnings": duplicates.len(),
-            })),
+            Event::new(AuditAction::CaseCreated)
+                .case(id)
+                .subject("case", id)
+                .details(json!({
+                    "case_number": case_number,
+                    "province": province,
+                    "incidents": case.incidents.len(),
+                    "has_nik": case.identity.nik.is_some(),
+                    "has_passport": case.identity.passport_number.is_some(),
+                    "duplicate_warnings": duplicates.len(),
+                })),
         )?;
         Ok((id, case_number))
     })?;
@@ -280,7 +322,12 @@ fn incidents_of(rows: Vec<IncidentRow>) -> Vec<Incident> {
 }
 
 /// Loads a case the actor may act on with `action`; everything else is 404 or 403.
-fn load(conn: &mut DbConnection, actor: &Actor, id: i64, action: Action) -> Result<(CaseRow, CaseScope), AppError> {
+fn load(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: i64,
+    action: Action,
+) -> Result<(CaseRow, CaseScope), AppError> {
     let (row, scope) = db::scope(conn, id)?.ok_or(AppError::NotFound)?;
     // Whoever may not even see the case learns nothing more than "not found".
     authz::can(actor, Action::CaseView, Resource::Case(&scope)).map_err(|_| AppError::NotFound)?;
@@ -313,7 +360,11 @@ pub fn get(conn: &mut DbConnection, ctx: &Ctx, id: i64) -> Result<CaseDetail, Ap
         identity_hidden: true,
         migrant: migrant_of(&row),
         risk_level: row.risk_level.clone(),
-        safety_plan: if held.contains(&Category::Identity) { row.safety_plan.clone() } else { None },
+        safety_plan: if held.contains(&Category::Identity) {
+            row.safety_plan.clone()
+        } else {
+            None
+        },
         incidents,
         legal: held.contains(&Category::Legal).then(|| Legal {
             legal_basis: parse_list(&row.legal_basis),
@@ -379,16 +430,24 @@ fn parse_filter(query: &CaseQuery) -> Result<(CaseFilter, Option<String>), AppEr
     let mut filter = CaseFilter::default();
     if let Some(stage) = query.stage.as_deref() {
         match stage.split_once(':') {
-            Some((track, code)) if cls::stages(track).is_some_and(|s| s.iter().any(|t| t.code == code)) => {
+            Some((track, code))
+                if cls::stages(track).is_some_and(|s| s.iter().any(|t| t.code == code)) =>
+            {
                 filter.stage = Some((track.to_owned(), code.to_owned()));
             }
-            _ => problems.push(Invalid::new("stage", "must be TRACK:STAGE with a known track and stage, e.g. justice:reported_to_police")),
+            _ => problems.push(Invalid::new(
+                "stage",
+                "must be TRACK:STAGE with a known track and stage, e.g. justice:reported_to_police",
+            )),
         }
     }
     let track = match query.track.as_deref() {
         Some(track) if cls::stages(track).is_some() => Some(track.to_owned()),
         Some(_) => {
-            problems.push(Invalid::new("track", "must be service, justice, protection or migrant_complaint"));
+            problems.push(Invalid::new(
+                "track",
+                "must be service, justice, protection or migrant_complaint",
+            ));
             None
         }
         None => None,
@@ -403,14 +462,26 @@ fn parse_filter(query: &CaseQuery) -> Result<(CaseFilter, Option<String>), AppEr
         if cls::VIOLENCE_FORM.contains(form) {
             filter.form = Some(form.to_owned());
         } else {
-            problems.push(Invalid::new("form", format!("unknown code; expected one of {}", cls::VIOLENCE_FORM.codes().join(", "))));
+            problems.push(Invalid::new(
+                "form",
+                format!(
+                    "unknown code; expected one of {}",
+                    cls::VIOLENCE_FORM.codes().join(", ")
+                ),
+            ));
         }
     }
     if let Some(risk) = query.risk.as_deref() {
         if cls::RISK_LEVEL.contains(risk) {
             filter.risk_level = Some(risk.to_owned());
         } else {
-            problems.push(Invalid::new("risk", format!("unknown code; expected one of {}", cls::RISK_LEVEL.codes().join(", "))));
+            problems.push(Invalid::new(
+                "risk",
+                format!(
+                    "unknown code; expected one of {}",
+                    cls::RISK_LEVEL.codes().join(", ")
+                ),
+            ));
         }
     }
     if let Some(status) = query.status.as_deref() {
@@ -429,13 +500,25 @@ fn parse_filter(query: &CaseQuery) -> Result<(CaseFilter, Option<String>), AppEr
         filter.from = date("from", from, &mut problems).and_then(|d| d.and_hms_opt(0, 0, 0));
     }
     if let Some(to) = query.to.as_deref() {
-        filter.to = date("to", to, &mut problems).and_then(|d| d.succ_opt()).and_then(|d| d.and_hms_opt(0, 0, 0));
+        filter.to = date("to", to, &mut problems)
+            .and_then(|d| d.succ_opt())
+            .and_then(|d| d.and_hms_opt(0, 0, 0));
     }
-    if problems.is_empty() { Ok((filter, track)) } else { Err(problems.into()) }
+    if problems.is_empty() {
+        Ok((filter, track))
+    } else {
+        Err(problems.into())
+    }
 }
 
 /// The cases the actor's agency is party to, newest first, filtered.
-pub fn list(conn: &mut DbConnection, ctx: &Ctx, query: &CaseQuery, before: Option<i64>, limit: i64) -> Result<Vec<CaseListItem>, AppError> {
+pub fn list(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    query: &CaseQuery,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<CaseListItem>, AppError> {
     let actor = super::actor(ctx)?;
     let (filter, track) = parse_filter(query)?;
     let mut out = Vec::new();
@@ -456,7 +539,9 @@ pub fn list(conn: &mut DbConnection, ctx: &Ctx, query: &CaseQuery, before: Optio
                     continue;
                 }
             }
-            let owner = agencies::by_id(conn, row.owner_agency_id)?.map(|a| a.code).unwrap_or_default();
+            let owner = agencies::by_id(conn, row.owner_agency_id)?
+                .map(|a| a.code)
+                .unwrap_or_default();
             out.push(CaseListItem {
                 id: row.id,
                 case_number: row.case_number,
@@ -538,7 +623,9 @@ pub struct SurvivorPatch {
 }
 
 fn open_identity(vault: &Vault, row: &CaseRow) -> Result<Identity, AppError> {
-    let bytes = vault.open(&row.identity_key_id, &row.identity_ciphertext).map_err(internal)?;
+    let bytes = vault
+        .open(&row.identity_key_id, &row.identity_ciphertext)
+        .map_err(internal)?;
     serde_json::from_slice(&bytes).map_err(internal)
 }
 
@@ -558,7 +645,13 @@ fn incident_input(inc: Incident) -> IncidentInput {
 }
 
 /// Applies a patch; a stale version is 409 `case.stale_version` and changes nothing.
-pub fn update(conn: &mut DbConnection, ctx: &Ctx, vault: &Vault, id: i64, patch: CasePatch) -> Result<CaseDetail, AppError> {
+pub fn update(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    vault: &Vault,
+    id: i64,
+    patch: CasePatch,
+) -> Result<CaseDetail, AppError> {
     let actor = super::actor(ctx)?.clone();
     let (row, _) = load(conn, &actor, id, Action::CaseEdit)?;
     if row.status == "closed" {
@@ -578,9 +671,16 @@ pub fn update(conn: &mut DbConnection, ctx: &Ctx, vault: &Vault, id: i64, patch:
         passport_number: keep(s.passport_number, identity.passport_number),
         phone: keep(s.phone, identity.phone),
         address: keep(s.address, identity.address),
-        date_of_birth: keep(s.date_of_birth, identity.date_of_birth.map(|d| d.to_string())),
+        date_of_birth: keep(
+            s.date_of_birth,
+            identity.date_of_birth.map(|d| d.to_string()),
+        ),
         // A stored band derived from the date of birth is derived again, not checked against itself.
-        age_band: if dob_changed || identity.date_of_birth.is_some() { s.age_band } else { keep(s.age_band, profile.age_band) },
+        age_band: if dob_changed || identity.date_of_birth.is_some() {
+            s.age_band
+        } else {
+            keep(s.age_band, profile.age_band)
+        },
         sex: keep(s.sex, profile.sex),
         disabilities: s.disabilities.unwrap_or(profile.disabilities),
         nationality: keep(s.nationality, profile.nationality),
@@ -601,12 +701,21 @@ pub fn update(conn: &mut DbConnection, ctx: &Ctx, vault: &Vault, id: i64, patch:
         })),
         incidents: match patch.incidents.clone() {
             Some(list) => list,
-            None => incidents_of(db::incidents(conn, id)?).into_iter().map(incident_input).collect(),
+            None => incidents_of(db::incidents(conn, id)?)
+                .into_iter()
+                .map(incident_input)
+                .collect(),
         },
         risk_level: keep(patch.risk_level.clone(), row.risk_level.clone()),
         safety_plan: keep(patch.safety_plan.clone(), row.safety_plan.clone()),
-        legal_basis: patch.legal_basis.clone().unwrap_or_else(|| parse_list(&row.legal_basis)),
-        procedural_regime: keep(patch.procedural_regime.clone(), row.procedural_regime.clone()),
+        legal_basis: patch
+            .legal_basis
+            .clone()
+            .unwrap_or_else(|| parse_list(&row.legal_basis)),
+        procedural_regime: keep(
+            patch.procedural_regime.clone(),
+            row.procedural_regime.clone(),
+        ),
         province: None,
     };
     let case = NewCase::parse(input, ctx.now.date())?;
@@ -627,13 +736,16 @@ pub fn update(conn: &mut DbConnection, ctx: &Ctx, vault: &Vault, id: i64, patch:
         if !db::update_if_version(conn, id, patch.version, &values, ctx.now)? {
             return Err(AppError::Conflict {
                 code: "case.stale_version",
-                detail: "The case changed since you read it; reload it and apply your change again.".to_owned(),
+                detail:
+                    "The case changed since you read it; reload it and apply your change again."
+                        .to_owned(),
             });
         }
         if patch.incidents.is_some() {
-            use diesel::prelude::*;
             use crate::db::schema::case_incidents;
-            diesel::delete(case_incidents::table.filter(case_incidents::case_id.eq(id))).execute(conn)?;
+            use diesel::prelude::*;
+            diesel::delete(case_incidents::table.filter(case_incidents::case_id.eq(id)))
+                .execute(conn)?;
             db::insert_incidents(conn, id, &incident_rows(&case.incidents))?;
         }
         audit::record(
@@ -650,11 +762,21 @@ pub fn update(conn: &mut DbConnection, ctx: &Ctx, vault: &Vault, id: i64, patch:
 }
 
 /// Reveals the survivor's identity for a stated purpose; recorded as an event.
-pub fn reveal_identity(conn: &mut DbConnection, ctx: &Ctx, vault: &Vault, id: i64, purpose: &str) -> Result<Identity, AppError> {
+pub fn reveal_identity(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    vault: &Vault,
+    id: i64,
+    purpose: &str,
+) -> Result<Identity, AppError> {
     let actor = super::actor(ctx)?;
     let purpose = purpose.trim();
     if purpose.chars().count() < 5 || purpose.chars().count() > 500 {
-        return Err(Invalid::new("purpose", "state why you need the identity (5–500 characters)").into());
+        return Err(Invalid::new(
+            "purpose",
+            "state why you need the identity (5–500 characters)",
+        )
+        .into());
     }
     let (row, _) = load(conn, actor, id, Action::IdentityReveal)?;
     let identity = open_identity(vault, &row)?;
@@ -721,7 +843,9 @@ fn consent_view(conn: &mut DbConnection, row: db::ConsentRow) -> Result<ConsentV
         Some(id) => agencies::by_id(conn, id)?.map(|a| a.code),
         None => None,
     };
-    let recorder = crate::db::users::by_id(conn, row.recorded_by)?.map(|u| u.username).unwrap_or_default();
+    let recorder = crate::db::users::by_id(conn, row.recorded_by)?
+        .map(|u| u.username)
+        .unwrap_or_default();
     Ok(ConsentView {
         id: row.id,
         purpose: row.purpose,
@@ -736,19 +860,39 @@ fn consent_view(conn: &mut DbConnection, row: db::ConsentRow) -> Result<ConsentV
 }
 
 /// Records consent given or withdrawn.
-pub fn record_consent(conn: &mut DbConnection, ctx: &Ctx, id: i64, input: ConsentInput) -> Result<ConsentView, AppError> {
+pub fn record_consent(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    id: i64,
+    input: ConsentInput,
+) -> Result<ConsentView, AppError> {
     let actor = super::actor(ctx)?.clone();
     let (row, _) = load(conn, &actor, id, Action::ConsentRecord)?;
     let mut problems = Vec::new();
     if !cls::CONSENT_PURPOSE.contains(&input.purpose) {
-        problems.push(Invalid::new("purpose", format!("unknown code; expected one of {}", cls::CONSENT_PURPOSE.codes().join(", "))));
+        problems.push(Invalid::new(
+            "purpose",
+            format!(
+                "unknown code; expected one of {}",
+                cls::CONSENT_PURPOSE.codes().join(", ")
+            ),
+        ));
     }
     let method = input.method.clone().unwrap_or_else(|| "written".to_owned());
     if !cls::CONSENT_METHOD.contains(&method) {
-        problems.push(Invalid::new("method", format!("unknown code; expected one of {}", cls::CONSENT_METHOD.codes().join(", "))));
+        problems.push(Invalid::new(
+            "method",
+            format!(
+                "unknown code; expected one of {}",
+                cls::CONSENT_METHOD.codes().join(", ")
+            ),
+        ));
     }
     let child = row.age_band.as_deref().is_some_and(domain::is_child_band);
-    let given_by = input.given_by.clone().unwrap_or_else(|| if child { "guardian" } else { "survivor" }.to_owned());
+    let given_by = input
+        .given_by
+        .clone()
+        .unwrap_or_else(|| if child { "guardian" } else { "survivor" }.to_owned());
     match given_by.as_str() {
         "survivor" if child => problems.push(Invalid::new(
             "given_by",
@@ -766,7 +910,10 @@ pub fn record_consent(conn: &mut DbConnection, ctx: &Ctx, id: i64, input: Consen
         Some(code) => match agencies::by_code(conn, code.trim())? {
             Some(agency) => Some(agency.id),
             None => {
-                problems.push(Invalid::new("recipient_agency", format!("unknown agency {code:?}")));
+                problems.push(Invalid::new(
+                    "recipient_agency",
+                    format!("unknown agency {code:?}"),
+                ));
                 None
             }
         },
@@ -775,7 +922,11 @@ pub fn record_consent(conn: &mut DbConnection, ctx: &Ctx, id: i64, input: Consen
     if !problems.is_empty() {
         return Err(problems.into());
     }
-    let legal_basis = input.legal_basis.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let legal_basis = input
+        .legal_basis
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
     let consent_id = conn.transaction(|conn| -> Result<i64, AppError> {
         let consent_id = db::insert_consent(
             conn,
@@ -794,13 +945,16 @@ pub fn record_consent(conn: &mut DbConnection, ctx: &Ctx, id: i64, input: Consen
         audit::record(
             conn,
             ctx,
-            Event::new(AuditAction::ConsentRecorded).case(id).subject("consent", consent_id).details(json!({
-                "purpose": input.purpose,
-                "given": input.given,
-                "recipient_agency": input.recipient_agency,
-                "method": method,
-                "given_by": given_by,
-            })),
+            Event::new(AuditAction::ConsentRecorded)
+                .case(id)
+                .subject("consent", consent_id)
+                .details(json!({
+                    "purpose": input.purpose,
+                    "given": input.given,
+                    "recipient_agency": input.recipient_agency,
+                    "method": method,
+                    "given_by": given_by,
+                })),
         )?;
         Ok(consent_id)
     })?;
@@ -825,7 +979,10 @@ pub struct Consents {
 pub fn consent_in_force(records: &[db::ConsentRow], purpose: &str, recipient: Option<i64>) -> bool {
     records
         .iter()
-        .filter(|r| r.purpose == purpose && (r.recipient_agency_id.is_none() || r.recipient_agency_id == recipient))
+        .filter(|r| {
+            r.purpose == purpose
+                && (r.recipient_agency_id.is_none() || r.recipient_agency_id == recipient)
+        })
         .max_by_key(|r| r.id)
         .is_some_and(|r| r.given)
 }
@@ -839,21 +996,44 @@ pub fn consents(conn: &mut DbConnection, ctx: &Ctx, id: i64) -> Result<Consents,
     for row in &rows {
         latest.insert((row.purpose.clone(), row.recipient_agency_id), row.clone());
     }
-    let current = latest.into_values().map(|r| consent_view(conn, r)).collect::<Result<Vec<_>, _>>()?;
-    let history = rows.into_iter().map(|r| consent_view(conn, r)).collect::<Result<Vec<_>, _>>()?;
+    let current = latest
+        .into_values()
+        .map(|r| consent_view(conn, r))
+        .collect::<Result<Vec<_>, _>>()?;
+    let history = rows
+        .into_iter()
+        .map(|r| consent_view(conn, r))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(Consents { current, history })
 }
 
 /// Moves a track to another stage.
-pub fn change_stage(conn: &mut DbConnection, ctx: &Ctx, id: i64, track: &str, stage: &str) -> Result<CaseDetail, AppError> {
+pub fn change_stage(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    id: i64,
+    track: &str,
+    stage: &str,
+) -> Result<CaseDetail, AppError> {
     let actor = super::actor(ctx)?.clone();
     let (row, _) = load(conn, &actor, id, Action::CaseEdit)?;
     let Some(stages) = cls::stages(track) else {
-        return Err(Invalid::new("track", "must be service, justice, protection or migrant_complaint").into());
+        return Err(Invalid::new(
+            "track",
+            "must be service, justice, protection or migrant_complaint",
+        )
+        .into());
     };
     if !stages.iter().any(|t| t.code == stage) {
         let codes: Vec<&str> = stages.iter().map(|t| t.code).collect();
-        return Err(Invalid::new("stage", format!("unknown stage of {track}; expected one of {}", codes.join(", "))).into());
+        return Err(Invalid::new(
+            "stage",
+            format!(
+                "unknown stage of {track}; expected one of {}",
+                codes.join(", ")
+            ),
+        )
+        .into());
     }
     if row.status == "closed" {
         return Err(AppError::Conflict {
@@ -864,10 +1044,21 @@ pub fn change_stage(conn: &mut DbConnection, ctx: &Ctx, id: i64, track: &str, st
     let tracks: BTreeMap<String, String> = db::tracks(conn, id)?.into_iter().collect();
     let from = tracks.get(track).cloned().unwrap_or_default();
     if from == stage {
-        return Err(Invalid::new("stage", format!("the {track} track is already at {stage}")).into());
+        return Err(
+            Invalid::new("stage", format!("the {track} track is already at {stage}")).into(),
+        );
     }
     conn.transaction(|conn| -> Result<(), AppError> {
-        if !db::change_stage(conn, id, track, &from, stage, actor.user_id, actor.agency_id, ctx.now)? {
+        if !db::change_stage(
+            conn,
+            id,
+            track,
+            &from,
+            stage,
+            actor.user_id,
+            actor.agency_id,
+            ctx.now,
+        )? {
             return Err(AppError::Conflict {
                 code: "case.stale_version",
                 detail: "The stage changed meanwhile; reload the case.".to_owned(),
@@ -888,10 +1079,19 @@ pub fn change_stage(conn: &mut DbConnection, ctx: &Ctx, id: i64, track: &str, st
 }
 
 /// Closes a case with a reason code (an adult TPKS case cannot be settled by mediation).
-pub fn close(conn: &mut DbConnection, ctx: &Ctx, id: i64, reason: &str) -> Result<CaseDetail, AppError> {
+pub fn close(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    id: i64,
+    reason: &str,
+) -> Result<CaseDetail, AppError> {
     let actor = super::actor(ctx)?.clone();
     let (row, _) = load(conn, &actor, id, Action::CaseEdit)?;
-    domain::check_closure(reason, &parse_list(&row.legal_basis), row.age_band.as_deref())?;
+    domain::check_closure(
+        reason,
+        &parse_list(&row.legal_basis),
+        row.age_band.as_deref(),
+    )?;
     if row.status == "closed" {
         return Err(AppError::Conflict {
             code: "case.closed",
@@ -900,7 +1100,14 @@ pub fn close(conn: &mut DbConnection, ctx: &Ctx, id: i64, reason: &str) -> Resul
     }
     conn.transaction(|conn| -> Result<(), AppError> {
         db::close(conn, id, reason, ctx.now)?;
-        audit::record(conn, ctx, Event::new(AuditAction::CaseClosed).case(id).subject("case", id).details(json!({"reason": reason})))?;
+        audit::record(
+            conn,
+            ctx,
+            Event::new(AuditAction::CaseClosed)
+                .case(id)
+                .subject("case", id)
+                .details(json!({"reason": reason})),
+        )?;
         Ok(())
     })?;
     get(conn, ctx, id)
@@ -920,7 +1127,13 @@ pub struct NoteView {
 }
 
 /// Adds a note, visible only to the writer's agency.
-pub fn add_note(conn: &mut DbConnection, ctx: &Ctx, vault: &Vault, id: i64, body: &str) -> Result<NoteView, AppError> {
+pub fn add_note(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    vault: &Vault,
+    id: i64,
+    body: &str,
+) -> Result<NoteView, AppError> {
     let actor = super::actor(ctx)?.clone();
     load(conn, &actor, id, Action::CaseEdit)?;
     let body = body.trim();
@@ -929,8 +1142,23 @@ pub fn add_note(conn: &mut DbConnection, ctx: &Ctx, vault: &Vault, id: i64, body
     }
     let sealed = vault.seal(body.as_bytes()).map_err(internal)?;
     let note_id = conn.transaction(|conn| -> Result<i64, AppError> {
-        let note_id = db::insert_note(conn, id, actor.agency_id, actor.user_id, &sealed, vault.key_id(), ctx.now)?;
-        audit::record(conn, ctx, Event::new(AuditAction::NoteAdded).case(id).subject("note", note_id).details(json!({"length": body.chars().count()})))?;
+        let note_id = db::insert_note(
+            conn,
+            id,
+            actor.agency_id,
+            actor.user_id,
+            &sealed,
+            vault.key_id(),
+            ctx.now,
+        )?;
+        audit::record(
+            conn,
+            ctx,
+            Event::new(AuditAction::NoteAdded)
+                .case(id)
+                .subject("note", note_id)
+                .details(json!({"length": body.chars().count()})),
+        )?;
         Ok(note_id)
     })?;
     Ok(NoteView {
@@ -942,14 +1170,23 @@ pub fn add_note(conn: &mut DbConnection, ctx: &Ctx, vault: &Vault, id: i64, body
 }
 
 /// The notes the actor's agency wrote on a case.
-pub fn notes(conn: &mut DbConnection, ctx: &Ctx, vault: &Vault, id: i64) -> Result<Vec<NoteView>, AppError> {
+pub fn notes(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    vault: &Vault,
+    id: i64,
+) -> Result<Vec<NoteView>, AppError> {
     let actor = super::actor(ctx)?;
     load(conn, actor, id, Action::CaseView)?;
     db::notes_of_agency(conn, id, actor.agency_id)?
         .into_iter()
         .map(|row| {
-            let body = vault.open(&row.key_id, &row.body_ciphertext).map_err(internal)?;
-            let author = crate::db::users::by_id(conn, row.author_id)?.map(|u| u.username).unwrap_or_default();
+            let body = vault
+                .open(&row.key_id, &row.body_ciphertext)
+                .map_err(internal)?;
+            let author = crate::db::users::by_id(conn, row.author_id)?
+                .map(|u| u.username)
+                .unwrap_or_default();
             Ok(NoteView {
                 id: row.id,
                 author,
@@ -961,7 +1198,13 @@ pub fn notes(conn: &mut DbConnection, ctx: &Ctx, vault: &Vault, id: i64) -> Resu
 }
 
 /// Media types accepted for documents.
-pub const DOCUMENT_TYPES: [&str; 5] = ["application/pdf", "image/jpeg", "image/png", "text/plain", "audio/mpeg"];
+pub const DOCUMENT_TYPES: [&str; 5] = [
+    "application/pdf",
+    "image/jpeg",
+    "image/png",
+    "text/plain",
+    "audio/mpeg",
+];
 
 /// A document as listed.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -982,9 +1225,17 @@ pub struct DocumentView {
     pub created_at: DateTime<Utc>,
 }
 
-fn document_view(conn: &mut DbConnection, vault: &Vault, row: db::DocumentRow) -> Result<DocumentView, AppError> {
-    let name = vault.open(&row.key_id, &row.filename_ciphertext).map_err(internal)?;
-    let agency = agencies::by_id(conn, row.agency_id)?.map(|a| a.code).unwrap_or_default();
+fn document_view(
+    conn: &mut DbConnection,
+    vault: &Vault,
+    row: db::DocumentRow,
+) -> Result<DocumentView, AppError> {
+    let name = vault
+        .open(&row.key_id, &row.filename_ciphertext)
+        .map_err(internal)?;
+    let agency = agencies::by_id(conn, row.agency_id)?
+        .map(|a| a.code)
+        .unwrap_or_default();
     Ok(DocumentView {
         id: row.id,
         filename: String::from_utf8_lossy(&name).into_owned(),
@@ -998,7 +1249,21 @@ fn document_view(conn: &mut DbConnection, vault: &Vault, row: db::DocumentRow) -
 
 /// Where a document's encrypted content lives.
 pub fn document_path(data_dir: &Path, sha256: &str) -> std::path::PathBuf {
-    data_dir.join("documents").join(sha256.get(..2).unwrap_or("00")).join(sha256)
+    data_dir
+        .join("documents")
+        .join(sha256.get(..2).unwrap_or("00"))
+        .join(sha256)
+}
+
+/// An uploaded file.
+#[derive(Debug, Clone, Copy)]
+pub struct Upload<'a> {
+    /// File name as given.
+    pub filename: &'a str,
+    /// `Content-Type` as given.
+    pub content_type: &'a str,
+    /// The bytes.
+    pub content: &'a [u8],
 }
 
 /// Stores an uploaded document (encrypted, named by the SHA-256 of its content) and records it.
@@ -1008,19 +1273,33 @@ pub fn upload_document(
     vault: &Vault,
     data_dir: &Path,
     id: i64,
-    filename: &str,
-    content_type: &str,
-    content: &[u8],
+    upload: Upload<'_>,
 ) -> Result<DocumentView, AppError> {
+    let Upload {
+        filename,
+        content_type,
+        content,
+    } = upload;
     let actor = super::actor(ctx)?.clone();
     load(conn, &actor, id, Action::CaseEdit)?;
-    let media = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    let media = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
     if !DOCUMENT_TYPES.contains(&media.as_str()) {
-        return Err(Invalid::new("content_type", format!("documents may be {}", DOCUMENT_TYPES.join(", "))).into());
+        return Err(Invalid::new(
+            "content_type",
+            format!("documents may be {}", DOCUMENT_TYPES.join(", ")),
+        )
+        .into());
     }
     let filename = filename.trim();
     if filename.is_empty() || filename.chars().count() > 200 || filename.contains(['/', '\\']) {
-        return Err(Invalid::new("filename", "must be a plain file name of 1–200 characters").into());
+        return Err(
+            Invalid::new("filename", "must be a plain file name of 1–200 characters").into(),
+        );
     }
     if content.is_empty() {
         return Err(Invalid::new("content", "the document is empty").into());
@@ -1039,7 +1318,18 @@ pub fn upload_document(
     let sealed_name = vault.seal(filename.as_bytes()).map_err(internal)?;
     let size = i64::try_from(content.len()).unwrap_or(i64::MAX);
     let doc_id = conn.transaction(|conn| -> Result<i64, AppError> {
-        let doc_id = db::insert_document(conn, id, actor.agency_id, actor.user_id, &sealed_name, vault.key_id(), &media, size, &sha256, ctx.now)?;
+        let doc_id = db::insert_document(
+            conn,
+            id,
+            actor.agency_id,
+            actor.user_id,
+            &sealed_name,
+            vault.key_id(),
+            &media,
+            size,
+            &sha256,
+            ctx.now,
+        )?;
         audit::record(
             conn,
             ctx,
@@ -1055,10 +1345,18 @@ pub fn upload_document(
 }
 
 /// The documents of a case (agencies holding the `documents` category).
-pub fn documents(conn: &mut DbConnection, ctx: &Ctx, vault: &Vault, id: i64) -> Result<Vec<DocumentView>, AppError> {
+pub fn documents(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    vault: &Vault,
+    id: i64,
+) -> Result<Vec<DocumentView>, AppError> {
     let actor = super::actor(ctx)?;
     load(conn, actor, id, Action::DocumentRead)?;
-    db::documents(conn, id)?.into_iter().map(|row| document_view(conn, vault, row)).collect()
+    db::documents(conn, id)?
+        .into_iter()
+        .map(|row| document_view(conn, vault, row))
+        .collect()
 }
 
 /// Reads a document's content for download; recorded in its custody log.
@@ -1082,7 +1380,10 @@ pub fn download_document(
         audit::record(
             conn,
             ctx,
-            Event::new(AuditAction::DocumentViewed).case(id).subject("document", doc_id).details(json!({"sha256": row.sha256})),
+            Event::new(AuditAction::DocumentViewed)
+                .case(id)
+                .subject("document", doc_id)
+                .details(json!({"sha256": row.sha256})),
         )
     })?;
     let view = document_view(conn, vault, row)?;

@@ -34,9 +34,23 @@ async fn world(backend: Backend) -> World {
     }
     app.user("b.caseworker", "POLDA-NTB", &["caseworker"]);
     app.user("a.owner", "UPTD-PPA-JATENG", &["caseworker"]);
-    let case_a = app.intake("a.owner", json!({"survivor": {"full_name": "Siti Rahmawati"}})).await;
-    let case_b = app.intake("b.caseworker", json!({"survivor": {"full_name": "Wulan Sari"}})).await;
-    World { app, case_a, case_b }
+    let case_a = app
+        .intake(
+            "a.owner",
+            json!({"survivor": {"full_name": "Siti Rahmawati"}}),
+        )
+        .await;
+    let case_b = app
+        .intake(
+            "b.caseworker",
+            json!({"survivor": {"full_name": "Wulan Sari"}}),
+        )
+        .await;
+    World {
+        app,
+        case_a,
+        case_b,
+    }
 }
 
 /// What each role of agency A gets from each endpoint: the HTTP status, in ROLES order.

@@ -519,7 +519,9 @@ impl TestApp {
         let token = self.token(username).await;
         let response = self.post_json("/api/v1/cases", Some(&token), body).await;
         assert_eq!(response.status(), 201, "intake by {username}");
-        response.json::<serde_json::Value>().await.expect("JSON")["id"].as_i64().expect("id")
+        response.json::<serde_json::Value>().await.expect("JSON")["id"]
+            .as_i64()
+            .expect("id")
     }
 
     /// Logs in; returns the token pair as JSON.

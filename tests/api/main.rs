@@ -6,6 +6,7 @@ mod helpers;
 
 mod access;
 mod auth;
+mod cases;
 mod cli;
 mod errors;
 mod migrations;

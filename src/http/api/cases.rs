@@ -14,7 +14,8 @@ use crate::domain::case::{CaseInput, Identity};
 use crate::error::{AppError, Problem};
 use crate::http::session::{self, CurrentUser};
 use crate::services::cases::{
-    self, CaseDetail, CaseListItem, CasePatch, CaseQuery, ConsentInput, ConsentView, Consents, Created, DocumentView, NoteView,
+    self, CaseDetail, CaseListItem, CasePatch, CaseQuery, ConsentInput, ConsentView, Consents,
+    Created, DocumentView, NoteView,
 };
 
 /// Where documents are kept and how large they may be.
@@ -35,7 +36,12 @@ pub struct Storage {
     )
 )]
 #[get("/api/v1/cases")]
-pub async fn list(req: HttpRequest, db: web::Data<Db>, user: CurrentUser, query: web::Query<CaseQuery>) -> Result<web::Json<List<CaseListItem>>, AppError> {
+pub async fn list(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    user: CurrentUser,
+    query: web::Query<CaseQuery>,
+) -> Result<web::Json<List<CaseListItem>>, AppError> {
     let ctx = session::ctx(&req, Some(user.actor));
     let query = query.into_inner();
     let page = Page {
@@ -44,8 +50,15 @@ pub async fn list(req: HttpRequest, db: web::Data<Db>, user: CurrentUser, query:
     };
     let before = page.numeric_cursor()?;
     let limit = page.limit();
-    let rows = db.run(move |conn| cases::list(conn, &ctx, &query, before, limit)).await?;
-    Ok(web::Json(List::page(rows, limit, |r| r.id.to_string(), |r| r)))
+    let rows = db
+        .run(move |conn| cases::list(conn, &ctx, &query, before, limit))
+        .await?;
+    Ok(web::Json(List::page(
+        rows,
+        limit,
+        |r| r.id.to_string(),
+        |r| r,
+    )))
 }
 
 /// Take a case in. Only `survivor.full_name` is required. Identity is encrypted; a NIK or passport
@@ -75,7 +88,9 @@ pub async fn create(
 ) -> Result<HttpResponse, AppError> {
     let ctx = session::ctx(&req, Some(user.actor));
     let input = body.into_inner();
-    let created = db.run(move |conn| cases::create(conn, &ctx, &vault, input)).await?;
+    let created = db
+        .run(move |conn| cases::create(conn, &ctx, &vault, input))
+        .await?;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -88,10 +103,17 @@ pub async fn create(
     )
 )]
 #[get("/api/v1/cases/{id}")]
-pub async fn get(req: HttpRequest, db: web::Data<Db>, user: CurrentUser, id: web::Path<i64>) -> Result<web::Json<CaseDetail>, AppError> {
+pub async fn get(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    user: CurrentUser,
+    id: web::Path<i64>,
+) -> Result<web::Json<CaseDetail>, AppError> {
     let ctx = session::ctx(&req, Some(user.actor));
     let id = id.into_inner();
-    Ok(web::Json(db.run(move |conn| cases::get(conn, &ctx, id)).await?))
+    Ok(web::Json(
+        db.run(move |conn| cases::get(conn, &ctx, id)).await?,
+    ))
 }
 
 /// Change a case. Send the `version` you read; if someone changed it since, the answer is 409
@@ -117,7 +139,10 @@ pub async fn update(
     let ctx = session::ctx(&req, Some(user.actor));
     let id = id.into_inner();
     let patch = body.into_inner();
-    Ok(web::Json(db.run(move |conn| cases::update(conn, &ctx, &vault, id, patch)).await?))
+    Ok(web::Json(
+        db.run(move |conn| cases::update(conn, &ctx, &vault, id, patch))
+            .await?,
+    ))
 }
 
 /// Why identity is revealed.
@@ -150,8 +175,12 @@ pub async fn reveal_identity(
     let ctx = session::ctx(&req, Some(user.actor));
     let id = id.into_inner();
     let purpose = body.into_inner().purpose;
-    let identity = db.run(move |conn| cases::reveal_identity(conn, &ctx, &vault, id, &purpose)).await?;
-    Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(identity))
+    let identity = db
+        .run(move |conn| cases::reveal_identity(conn, &ctx, &vault, id, &purpose))
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(identity))
 }
 
 /// Record consent given or withdrawn, per purpose and optionally for one receiving agency.
@@ -174,7 +203,9 @@ pub async fn record_consent(
     let ctx = session::ctx(&req, Some(user.actor));
     let id = id.into_inner();
     let input = body.into_inner();
-    let view = db.run(move |conn| cases::record_consent(conn, &ctx, id, input)).await?;
+    let view = db
+        .run(move |conn| cases::record_consent(conn, &ctx, id, input))
+        .await?;
     Ok(HttpResponse::Created().json(view))
 }
 
@@ -184,10 +215,17 @@ pub async fn record_consent(
     responses((status = 200, description = "Consents", body = Consents))
 )]
 #[get("/api/v1/cases/{id}/consents")]
-pub async fn consents(req: HttpRequest, db: web::Data<Db>, user: CurrentUser, id: web::Path<i64>) -> Result<web::Json<Consents>, AppError> {
+pub async fn consents(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    user: CurrentUser,
+    id: web::Path<i64>,
+) -> Result<web::Json<Consents>, AppError> {
     let ctx = session::ctx(&req, Some(user.actor));
     let id = id.into_inner();
-    Ok(web::Json(db.run(move |conn| cases::consents(conn, &ctx, id)).await?))
+    Ok(web::Json(
+        db.run(move |conn| cases::consents(conn, &ctx, id)).await?,
+    ))
 }
 
 /// A stage change.
@@ -220,7 +258,10 @@ pub async fn change_stage(
     let ctx = session::ctx(&req, Some(user.actor));
     let id = id.into_inner();
     let body = body.into_inner();
-    Ok(web::Json(db.run(move |conn| cases::change_stage(conn, &ctx, id, &body.track, &body.stage)).await?))
+    Ok(web::Json(
+        db.run(move |conn| cases::change_stage(conn, &ctx, id, &body.track, &body.stage))
+            .await?,
+    ))
 }
 
 /// A closure.
@@ -242,11 +283,20 @@ pub struct CloseBody {
     )
 )]
 #[post("/api/v1/cases/{id}/close")]
-pub async fn close(req: HttpRequest, db: web::Data<Db>, user: CurrentUser, id: web::Path<i64>, body: web::Json<CloseBody>) -> Result<web::Json<CaseDetail>, AppError> {
+pub async fn close(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    user: CurrentUser,
+    id: web::Path<i64>,
+    body: web::Json<CloseBody>,
+) -> Result<web::Json<CaseDetail>, AppError> {
     let ctx = session::ctx(&req, Some(user.actor));
     let id = id.into_inner();
     let reason = body.into_inner().reason;
-    Ok(web::Json(db.run(move |conn| cases::close(conn, &ctx, id, &reason)).await?))
+    Ok(web::Json(
+        db.run(move |conn| cases::close(conn, &ctx, id, &reason))
+            .await?,
+    ))
 }
 
 /// A note.
@@ -275,7 +325,9 @@ pub async fn add_note(
     let ctx = session::ctx(&req, Some(user.actor));
     let id = id.into_inner();
     let text = body.into_inner().body;
-    let note = db.run(move |conn| cases::add_note(conn, &ctx, &vault, id, &text)).await?;
+    let note = db
+        .run(move |conn| cases::add_note(conn, &ctx, &vault, id, &text))
+        .await?;
     Ok(HttpResponse::Created().json(note))
 }
 
@@ -285,10 +337,19 @@ pub async fn add_note(
     responses((status = 200, description = "Notes", body = Vec<NoteView>))
 )]
 #[get("/api/v1/cases/{id}/notes")]
-pub async fn notes(req: HttpRequest, db: web::Data<Db>, vault: web::Data<Vault>, user: CurrentUser, id: web::Path<i64>) -> Result<web::Json<Vec<NoteView>>, AppError> {
+pub async fn notes(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    vault: web::Data<Vault>,
+    user: CurrentUser,
+    id: web::Path<i64>,
+) -> Result<web::Json<Vec<NoteView>>, AppError> {
     let ctx = session::ctx(&req, Some(user.actor));
     let id = id.into_inner();
-    Ok(web::Json(db.run(move |conn| cases::notes(conn, &ctx, &vault, id)).await?))
+    Ok(web::Json(
+        db.run(move |conn| cases::notes(conn, &ctx, &vault, id))
+            .await?,
+    ))
 }
 
 /// `?filename=` of an upload.
@@ -311,6 +372,7 @@ pub struct UploadQuery {
     )
 )]
 #[post("/api/v1/cases/{id}/documents")]
+#[expect(clippy::too_many_arguments, reason = "one actix extractor each")]
 pub async fn upload_document(
     req: HttpRequest,
     db: web::Data<Db>,
@@ -343,7 +405,20 @@ pub async fn upload_document(
     let id = id.into_inner();
     let filename = query.into_inner().filename;
     let view = db
-        .run(move |conn| cases::upload_document(conn, &ctx, &vault, &storage.data_dir, id, &filename, &content_type, &content))
+        .run(move |conn| {
+            cases::upload_document(
+                conn,
+                &ctx,
+                &vault,
+                &storage.data_dir,
+                id,
+                cases::Upload {
+                    filename: &filename,
+                    content_type: &content_type,
+                    content: &content,
+                },
+            )
+        })
         .await?;
     Ok(HttpResponse::Created().json(view))
 }
@@ -354,10 +429,19 @@ pub async fn upload_document(
     responses((status = 200, description = "Documents", body = Vec<DocumentView>))
 )]
 #[get("/api/v1/cases/{id}/documents")]
-pub async fn documents(req: HttpRequest, db: web::Data<Db>, vault: web::Data<Vault>, user: CurrentUser, id: web::Path<i64>) -> Result<web::Json<Vec<DocumentView>>, AppError> {
+pub async fn documents(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    vault: web::Data<Vault>,
+    user: CurrentUser,
+    id: web::Path<i64>,
+) -> Result<web::Json<Vec<DocumentView>>, AppError> {
     let ctx = session::ctx(&req, Some(user.actor));
     let id = id.into_inner();
-    Ok(web::Json(db.run(move |conn| cases::documents(conn, &ctx, &vault, id)).await?))
+    Ok(web::Json(
+        db.run(move |conn| cases::documents(conn, &ctx, &vault, id))
+            .await?,
+    ))
 }
 
 /// Download a document (recorded in its custody log).
@@ -381,7 +465,9 @@ pub async fn download_document(
     let ctx = session::ctx(&req, Some(user.actor));
     let (id, document_id) = path.into_inner();
     let (view, content) = db
-        .run(move |conn| cases::download_document(conn, &ctx, &vault, &storage.data_dir, id, document_id))
+        .run(move |conn| {
+            cases::download_document(conn, &ctx, &vault, &storage.data_dir, id, document_id)
+        })
         .await?;
     Ok(HttpResponse::Ok()
         .content_type(view.content_type)
