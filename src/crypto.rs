@@ -18,6 +18,7 @@ pub struct Vault {
     cipher: Aes256Gcm,
     key_id: String,
     index_key: [u8; 32],
+    retired: Vec<(String, Aes256Gcm)>,
 }
 
 impl std::fmt::Debug for Vault {
@@ -35,8 +36,14 @@ impl Vault {
     /// A vault for `key`. The key id is derived from the key (first 8 bytes of its SHA-256), so
     /// rows name the key that encrypted them without revealing it.
     pub fn new(key: &DataKey) -> Self {
+        Self::with_retired(key, &[])
+    }
+
+    /// A vault that encrypts with `key` and still opens what `retired` keys encrypted. Blind
+    /// indexes follow the current key (rotating re-indexes).
+    pub fn with_retired(key: &DataKey, retired: &[DataKey]) -> Self {
         let bytes = key.expose();
-        let key_id = hex::encode(&Sha256::digest(bytes)[..8]);
+        let key_id = key_id_of(key);
         let mut index = Sha256::new();
         index.update(b"rujukan blind index\0");
         index.update(bytes);
@@ -44,6 +51,15 @@ impl Vault {
             cipher: Aes256Gcm::new(&Key::<Aes256Gcm>::from(*bytes)),
             key_id,
             index_key: index.finalize().into(),
+            retired: retired
+                .iter()
+                .map(|k| {
+                    (
+                        key_id_of(k),
+                        Aes256Gcm::new(&Key::<Aes256Gcm>::from(*k.expose())),
+                    )
+                })
+                .collect(),
         }
     }
 
@@ -67,9 +83,16 @@ impl Vault {
 
     /// Decrypts what [`Vault::seal`] produced with this key.
     pub fn open(&self, key_id: &str, sealed: &str) -> Result<Vec<u8>, VaultError> {
-        if key_id != self.key_id {
-            return Err(VaultError("encrypted with another key"));
-        }
+        let cipher = if key_id == self.key_id {
+            &self.cipher
+        } else {
+            &self
+                .retired
+                .iter()
+                .find(|(id, _)| id == key_id)
+                .ok_or(VaultError("encrypted with a key that is not configured"))?
+                .1
+        };
         let bytes = BASE64
             .decode(sealed)
             .map_err(|_| VaultError("not base64"))?;
@@ -78,7 +101,7 @@ impl Vault {
         }
         let (nonce, body) = bytes.split_at(12);
         let nonce: [u8; 12] = nonce.try_into().map_err(|_| VaultError("bad nonce"))?;
-        self.cipher
+        cipher
             .decrypt(&Nonce::from(nonce), body)
             .map_err(|_| VaultError("authentication failed"))
     }
@@ -94,6 +117,11 @@ impl Vault {
         mac.update(value.as_bytes());
         hex::encode(mac.finalize().into_bytes())
     }
+}
+
+/// The id of a key: the first 8 bytes of its SHA-256, hex.
+fn key_id_of(key: &DataKey) -> String {
+    hex::encode(&Sha256::digest(key.expose())[..8])
 }
 
 #[cfg(test)]
@@ -125,6 +153,23 @@ mod tests {
             v.open(v.key_id(), &BASE64.encode(bytes)).is_err(),
             "tampered"
         );
+        Ok(())
+    }
+
+    #[test]
+    fn retired_keys_still_open_their_data() -> Result<(), VaultError> {
+        let old = vault(3);
+        let sealed = old.seal(b"Wulan")?;
+        let mut key = [9u8; 32];
+        key[0] = 1;
+        let new_key = parse_data_key(&BASE64.encode(key)).unwrap_or_else(|e| panic!("{e}"));
+        let mut old_key = [3u8; 32];
+        old_key[0] = 4;
+        let old_key = parse_data_key(&BASE64.encode(old_key)).unwrap_or_else(|e| panic!("{e}"));
+        let rotated = Vault::with_retired(&new_key, &[old_key]);
+        assert_ne!(rotated.key_id(), old.key_id());
+        assert_eq!(rotated.open(old.key_id(), &sealed)?, b"Wulan");
+        assert!(Vault::new(&new_key).open(old.key_id(), &sealed).is_err());
         Ok(())
     }
 

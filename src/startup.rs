@@ -64,7 +64,10 @@ impl Application {
             settings: settings.auth.clone(),
         });
         let limiter = web::Data::new(LoginLimiter::new(settings.auth.login_per_ip_per_minute));
-        let vault = web::Data::new(Vault::new(&secrets.data_key));
+        let vault = web::Data::new(Vault::with_retired(
+            &secrets.data_key,
+            &secrets.retired_data_keys,
+        ));
         let storage = web::Data::new(Storage {
             data_dir: settings.storage.data_dir.clone(),
             max_document_bytes: settings.storage.max_document_bytes,

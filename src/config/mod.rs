@@ -160,6 +160,9 @@ pub struct SecuritySettings {
     pub jwt_secret: Option<SecretString>,
     /// 32 bytes, base64: encrypts survivors' identifying fields.
     pub data_key: Option<SecretString>,
+    /// Earlier data keys, still accepted for reading data they encrypted (key rotation).
+    #[serde(default)]
+    pub retired_data_keys: Vec<SecretString>,
 }
 
 /// `[storage]`

@@ -42,6 +42,8 @@ pub struct Secrets {
     pub jwt_secret: SecretString,
     /// Encrypts identifying fields.
     pub data_key: DataKey,
+    /// Earlier data keys, for reading what they encrypted.
+    pub retired_data_keys: Vec<DataKey>,
 }
 
 /// Why the secrets cannot be used. Each message names the key and never the value.
@@ -104,10 +106,17 @@ impl Secrets {
             None => read_or_generate(&folder.join("data_key"))?,
         };
         let data_key = parse_data_key(&key_text)?;
+        let retired_data_keys = settings
+            .security
+            .retired_data_keys
+            .iter()
+            .map(|k| parse_data_key(k.expose_secret()))
+            .collect::<Result<Vec<_>, _>>()?;
 
         Ok(Self {
             jwt_secret,
             data_key,
+            retired_data_keys,
         })
     }
 }

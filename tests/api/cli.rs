@@ -391,3 +391,56 @@ both_backends! {
         assert!(rujukan::db::agencies::by_code(&mut conn, "OK-1").unwrap().is_none(), "a broken file adds nothing");
     }
 }
+
+both_backends! {
+    async fn survivor_identity_never_reaches_the_log(backend: Backend) {
+        let db = TestDb::new(backend);
+        let url = db.url().to_owned();
+        let setup = |args: &[&str], stdin: Option<&str>| {
+            let mut command = rujukan(db.dir());
+            command.args(args).args(["--database-url", &url]).stdout(Stdio::null()).stderr(Stdio::piped());
+            command.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() });
+            let mut child = command.spawn().unwrap();
+            if let Some(text) = stdin {
+                use std::io::Write;
+                child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+            }
+            assert!(child.wait_with_output().unwrap().status.success());
+        };
+        setup(&["agency", "add", "--code", "UPTD-PPA-JATENG", "--name", "UPTD PPA Jawa Tengah", "--kind", "service_unit", "--province", "33"], None);
+        setup(&["user", "add", "--username", "siti", "--agency", "UPTD-PPA-JATENG", "--role", "caseworker"], Some(&format!("{PASSWORD}\n")));
+
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = rujukan(db.dir())
+            .env("RUJUKAN_ENV", "development")
+            .env("RUST_LOG", "trace,h2=info,hyper=info,mio=info,actix_server=info,actix_http=info")
+            .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--database-url", &url])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let address = format!("http://127.0.0.1:{port}");
+        assert_eq!(wait_ready(&address).await.status(), 200);
+        let client = reqwest::Client::new();
+        let login: serde_json::Value = client.post(format!("{address}/api/v1/auth/login"))
+            .json(&serde_json::json!({"username": "siti", "password": PASSWORD})).send().await.unwrap().json().await.unwrap();
+        let token = login["access_token"].as_str().unwrap().to_owned();
+        let body = serde_json::json!({"survivor": {"full_name": "Kartini Wulandari", "nik": "3374015703940001", "phone": "081234567890", "address": "Jl. Melati 7"}});
+        let created = client.post(format!("{address}/api/v1/cases")).bearer_auth(&token).json(&body).send().await.unwrap();
+        assert_eq!(created.status(), 201);
+        let id = created.json::<serde_json::Value>().await.unwrap()["id"].as_i64().unwrap();
+        let bad = client.post(format!("{address}/api/v1/cases")).bearer_auth(&token)
+            .json(&serde_json::json!({"survivor": {"full_name": "Kartini Wulandari", "nik": "123"}})).send().await.unwrap();
+        assert_eq!(bad.status(), 422);
+        let revealed = client.post(format!("{address}/api/v1/cases/{id}/reveal-identity")).bearer_auth(&token)
+            .json(&serde_json::json!({"purpose": "schedule the interview"})).send().await.unwrap();
+        assert_eq!(revealed.status(), 200);
+
+        let (exit, stderr) = terminate(child).await;
+        assert_eq!(exit.code(), Some(0));
+        assert!(stderr.contains("request completed"), "trace logging was on: {stderr}");
+        for secret in ["Kartini", "Wulandari", "3374015703940001", "081234567890", "Melati", PASSWORD, &token] {
+            assert!(!stderr.contains(secret), "{secret} in the log");
+        }
+    }
+}
