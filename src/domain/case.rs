@@ -108,7 +108,7 @@ pub struct IncidentInput {
     #[serde(default)]
     #[schema(value_type = Option<String>, format = Date)]
     pub date: Option<String>,
-    /// Place.
+    /// Kind of place (code of `incident.place`, e.g. `household`, `workplace`, `abroad`).
     #[serde(default)]
     pub place: Option<String>,
     /// ISO 3166 alpha-2 country.
@@ -510,7 +510,7 @@ impl NewCase {
             }
             incidents.push(Incident {
                 date,
-                place: c.text(&f("place"), inc.place.as_deref(), 200),
+                place: c.code(&cls::INCIDENT_PLACE, &f("place"), inc.place.as_deref()),
                 country: c.country(&f("country"), inc.country.as_deref()),
                 forms: c.codes(&cls::VIOLENCE_FORM, &f("forms"), &inc.forms),
                 tpks_forms: c.codes(&cls::TPKS_FORM, &f("tpks_forms"), &inc.tpks_forms),

@@ -100,7 +100,7 @@ pub const AGE_BAND: List = List {
 // and ganda/multi, plus "none".
 /// Disability of the survivor (`survivor.disability`), by the kinds of UU 8/2016 Ps 4.
 pub const DISABILITY: List = List {
-    name: "survivor.disability",
+    name: "survivor.disabilities",
     source: "UU 8/2016 Ps 4",
     terms: &[
         t("none", "Tidak ada disabilitas", "No disability"),
@@ -1189,6 +1189,41 @@ pub fn stages(track: &str) -> Option<&'static [Term]> {
         .map(|(_, stages)| *stages)
 }
 
+/// Every list and track as Markdown, as in `docs/CLASSIFICATIONS.md` (a test keeps them equal).
+pub fn markdown() -> String {
+    let mut out = String::new();
+    for list in ALL {
+        out.push_str(&format!(
+            "### `{}`\n\nSource: {}\n\n| code | Bahasa Indonesia | English |\n|---|---|---|\n",
+            list.name, list.source
+        ));
+        for term in list.terms {
+            out.push_str(&format!(
+                "| `{}` | {} | {} |\n",
+                term.code, term.id, term.en
+            ));
+        }
+        out.push('\n');
+    }
+    for (track, stages) in TRACKS {
+        out.push_str(&format!(
+            "### Track `{}`: {} / {}\n\n| order | code | Bahasa Indonesia | English |\n|---|---|---|---|\n",
+            track.code, track.id, track.en
+        ));
+        for (i, stage) in stages.iter().enumerate() {
+            out.push_str(&format!(
+                "| {} | `{}` | {} | {} |\n",
+                i + 1,
+                stage.code,
+                stage.id,
+                stage.en
+            ));
+        }
+        out.push('\n');
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1352,5 +1387,19 @@ mod tests {
         assert!(!SEX.contains(""));
         assert_eq!(SEX.codes(), ["female", "male"]);
         assert_eq!(CLOSURE_REASON.codes().len(), CLOSURE_REASON.terms.len());
+    }
+
+    #[test]
+    fn the_classification_doc_is_current() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/CLASSIFICATIONS.md");
+        if std::env::var_os("RUJUKAN_BLESS_DOCS").is_some() {
+            let head = "# Classification lists\n\nThe closed lists Rujukan validates at intake and uses in statistics, with their stable codes and\nlabels in Bahasa Indonesia and English (`src/domain/classification.rs`; sources in DOMAIN.md §4, §7.2,\n§7.5, §7.6). Codes are stored and exchanged and are never renamed; labels may be improved. This page is\ngenerated from the code: run `RUJUKAN_BLESS_DOCS=1 cargo nextest run classification` after a change.\n\n";
+            let _ = std::fs::write(path, format!("{head}{}", markdown()));
+        }
+        let doc = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(
+            doc.contains(&markdown()),
+            "docs/CLASSIFICATIONS.md is out of date; regenerate it with classification::markdown()"
+        );
     }
 }

@@ -24,7 +24,7 @@ fn full_intake() -> Value {
             "sector": "domestic_work", "p3mi": "PT Sentosa Jaya", "employer_abroad": "Tan family", "bp2mi_complaint_number": "ADU-2026-0042"
         },
         "incidents": [{
-            "date": "2026-10-02", "place": "Employer's house", "country": "MY",
+            "date": "2026-10-02", "place": "workplace", "country": "MY",
             "forms": ["physical", "sexual"], "tpks_forms": [], "pkdrt_forms": [], "tppo_elements": [],
             "gbvims_type": "sexual_assault", "gbvims_contexts": [], "perpetrator_relation": "employer"
         }],
@@ -84,6 +84,7 @@ both_backends! {
         assert_eq!(case["incidents"][0]["forms"], json!(["physical", "sexual"]));
         assert_eq!(case["incidents"][0]["date"], "2026-10-02");
         assert_eq!(case["incidents"][0]["perpetrator_relation"], "employer");
+        assert_eq!(case["incidents"][0]["place"], "workplace");
         assert_eq!(case["risk_level"], "high");
         assert_eq!(case["safety_plan"], "Stays at the provincial shelter");
         assert_eq!(case["legal"]["legal_basis"], json!(["TPKS", "PMI_18_2017"]));
