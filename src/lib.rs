@@ -1,6 +1,7 @@
 //! Rujukan: case referral and coordination for SPPT-PKKTP, Indonesia's integrated criminal
 //! justice system for violence against women. See `docs/ARCHITECTURE.md` for the layers.
 
+pub mod agreements;
 pub mod audit;
 pub mod auth;
 pub mod authz;
