@@ -247,23 +247,44 @@ pub fn by_id(conn: &mut DbConnection, id: i64) -> QueryResult<Option<CaseRow>> {
         .optional()
 }
 
-/// Who is party to a case, for the policy: today its owner (handoff receivers are added by the
-/// handoff feature, here).
-pub fn scope_of(row: &CaseRow) -> CaseScope {
-    CaseScope {
+/// Who is party to a case, for the policy: its owner, and the agencies its handoffs make parties
+/// (see [`super::handoffs::parties`]).
+pub fn scope_of(conn: &mut DbConnection, row: &CaseRow) -> QueryResult<CaseScope> {
+    let handoffs = super::handoffs::of_case(conn, row.id)?;
+    Ok(CaseScope {
         case_id: row.id,
         province: row.province.clone(),
         owner_agency_id: row.owner_agency_id,
-        parties: Vec::new(),
-    }
+        parties: super::handoffs::parties(&handoffs),
+    })
 }
 
 /// A case and its scope.
 pub fn scope(conn: &mut DbConnection, id: i64) -> QueryResult<Option<(CaseRow, CaseScope)>> {
-    Ok(by_id(conn, id)?.map(|row| {
-        let scope = scope_of(&row);
-        (row, scope)
-    }))
+    match by_id(conn, id)? {
+        Some(row) => {
+            let scope = scope_of(conn, &row)?;
+            Ok(Some((row, scope)))
+        }
+        None => Ok(None),
+    }
+}
+
+/// Makes `agency_id` the owner (an accepted transfer).
+pub fn set_owner(
+    conn: &mut DbConnection,
+    id: i64,
+    agency_id: i64,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(cases::table.find(id))
+        .set((
+            cases::owner_agency_id.eq(agency_id),
+            cases::version.eq(cases::version + 1),
+            cases::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .map(|_| ())
 }
 
 /// Filters of the case list.
@@ -293,8 +314,13 @@ pub fn visible_to(
     before: Option<i64>,
     limit: i64,
 ) -> QueryResult<Vec<CaseRow>> {
+    let through_handoffs = super::handoffs::party_case_ids(conn, agency_id)?;
     let mut query = cases::table
-        .filter(cases::owner_agency_id.eq(agency_id))
+        .filter(
+            cases::owner_agency_id
+                .eq(agency_id)
+                .or(cases::id.eq_any(through_handoffs)),
+        )
         .select(CaseRow::as_select())
         .order(cases::id.desc())
         .limit(limit)

@@ -393,6 +393,90 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Agreement versions in force, kept with their text.
+    agreement_versions (id) {
+        /// Row id.
+        id -> BigInt,
+        /// Agreement id.
+        agreement_id -> Text,
+        /// Version.
+        version -> Integer,
+        /// Title.
+        title -> Text,
+        /// SHA-256 of the file.
+        content_hash -> Text,
+        /// The file's text.
+        content -> Text,
+        /// In force from.
+        effective_from -> Date,
+        /// First loaded.
+        loaded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Handoffs between agencies.
+    handoffs (id) {
+        /// Id.
+        id -> BigInt,
+        /// Case.
+        case_id -> BigInt,
+        /// `referral`, `transfer`, `notice`.
+        kind -> Text,
+        /// Handoff id in the agreement.
+        rule_id -> Text,
+        /// The agreement version that allowed it.
+        agreement_version_id -> BigInt,
+        /// Sender.
+        from_agency_id -> BigInt,
+        /// Receiver.
+        to_agency_id -> BigInt,
+        /// Case owner when sent.
+        owner_agency_id -> BigInt,
+        /// Who sent it.
+        created_by -> BigInt,
+        /// Status.
+        status -> Text,
+        /// Shared data categories, JSON.
+        shares -> Text,
+        /// Consent purpose required.
+        consent_purpose -> Nullable<Text>,
+        /// Consent record relied on.
+        consent_id -> Nullable<BigInt>,
+        /// Override: legal basis.
+        override_legal_basis -> Nullable<Text>,
+        /// Override: reason.
+        override_reason -> Nullable<Text>,
+        /// Encrypted message.
+        message_ciphertext -> Nullable<Text>,
+        /// Key id of the message.
+        key_id -> Nullable<Text>,
+        /// Accept or decline by.
+        respond_by -> Nullable<Timestamp>,
+        /// Complete by.
+        complete_by -> Nullable<Timestamp>,
+        /// Who decided.
+        decided_by -> Nullable<BigInt>,
+        /// When decided.
+        decided_at -> Nullable<Timestamp>,
+        /// Decline or withdrawal reason.
+        decision_reason -> Nullable<Text>,
+        /// When completed.
+        completed_at -> Nullable<Timestamp>,
+        /// Outcome.
+        outcome -> Nullable<Text>,
+        /// When access ended (consent withdrawn).
+        access_ended_at -> Nullable<Timestamp>,
+        /// Why access ended.
+        access_ended_reason -> Nullable<Text>,
+        /// Created.
+        created_at -> Timestamp,
+        /// Changed.
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> agencies (agency_id));
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
@@ -404,6 +488,8 @@ diesel::joinable!(consents -> cases (case_id));
 diesel::joinable!(case_notes -> cases (case_id));
 diesel::joinable!(documents -> cases (case_id));
 diesel::joinable!(case_stage_changes -> cases (case_id));
+diesel::joinable!(handoffs -> cases (case_id));
+diesel::joinable!(handoffs -> agreement_versions (agreement_version_id));
 diesel::allow_tables_to_appear_in_same_query!(
     system_meta,
     agencies,
@@ -420,5 +506,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     case_stage_changes,
     consents,
     case_notes,
-    documents
+    documents,
+    agreement_versions,
+    handoffs
 );

@@ -133,17 +133,20 @@ fn visible_duplicates(
         values.nik_index.as_deref(),
         values.passport_index.as_deref(),
     )?;
-    Ok(found
-        .into_iter()
-        .filter(|(row, _)| Some(row.id) != except)
-        .filter(|(row, _)| {
-            authz::can(actor, Action::CaseView, Resource::Case(&db::scope_of(row))).is_ok()
-        })
-        .map(|(row, matched)| DuplicateWarning {
-            case_number: row.case_number,
-            matched,
-        })
-        .collect())
+    let mut out = Vec::new();
+    for (row, matched) in found {
+        if Some(row.id) == except {
+            continue;
+        }
+        let scope = db::scope_of(conn, &row)?;
+        if authz::can(actor, Action::CaseView, Resource::Case(&scope)).is_ok() {
+            out.push(DuplicateWarning {
+                case_number: row.case_number,
+                matched,
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// Takes a case in. The caller's agency owns it; its number is allocated per province and year.
@@ -529,7 +532,8 @@ pub fn list(
         let exhausted = i64::try_from(rows.len()).is_ok_and(|n| n < limit);
         for row in rows {
             cursor = Some(row.id);
-            if authz::can(actor, Action::CaseView, Resource::Case(&db::scope_of(&row))).is_err() {
+            let scope = db::scope_of(conn, &row)?;
+            if authz::can(actor, Action::CaseView, Resource::Case(&scope)).is_err() {
                 continue;
             }
             let tracks: BTreeMap<String, String> = db::tracks(conn, row.id)?.into_iter().collect();

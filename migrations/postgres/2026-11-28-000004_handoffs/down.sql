@@ -1,0 +1,2 @@
+DROP TABLE handoffs;
+DROP TABLE agreement_versions;

@@ -1,0 +1,391 @@
+//! Queries on `agreement_versions` and `handoffs`.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use std::collections::BTreeSet;
+
+use super::DbConnection;
+use super::schema::{agreement_versions, handoffs};
+use crate::authz::Category;
+
+/// A stored agreement version.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = agreement_versions)]
+pub struct AgreementVersionRow {
+    /// Row id.
+    pub id: i64,
+    /// Agreement id.
+    pub agreement_id: String,
+    /// Version.
+    pub version: i32,
+    /// Title.
+    pub title: String,
+    /// SHA-256 of the file.
+    pub content_hash: String,
+    /// Text.
+    pub content: String,
+    /// In force from.
+    pub effective_from: NaiveDate,
+    /// First loaded.
+    pub loaded_at: NaiveDateTime,
+}
+
+/// Every stored version of an agreement, newest first.
+pub fn versions_of(
+    conn: &mut DbConnection,
+    agreement_id: &str,
+) -> QueryResult<Vec<AgreementVersionRow>> {
+    agreement_versions::table
+        .filter(agreement_versions::agreement_id.eq(agreement_id))
+        .order(agreement_versions::version.desc())
+        .select(AgreementVersionRow::as_select())
+        .load(conn)
+}
+
+/// One stored version by row id.
+pub fn version_by_id(conn: &mut DbConnection, id: i64) -> QueryResult<Option<AgreementVersionRow>> {
+    agreement_versions::table
+        .find(id)
+        .select(AgreementVersionRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Stores a version; returns its row id.
+pub fn insert_version(
+    conn: &mut DbConnection,
+    agreement_id: &str,
+    version: i32,
+    title: &str,
+    content_hash: &str,
+    content: &str,
+    effective_from: NaiveDate,
+    now: NaiveDateTime,
+) -> QueryResult<i64> {
+    diesel::insert_into(agreement_versions::table)
+        .values((
+            agreement_versions::agreement_id.eq(agreement_id),
+            agreement_versions::version.eq(version),
+            agreement_versions::title.eq(title),
+            agreement_versions::content_hash.eq(content_hash),
+            agreement_versions::content.eq(content),
+            agreement_versions::effective_from.eq(effective_from),
+            agreement_versions::loaded_at.eq(now),
+        ))
+        .returning(agreement_versions::id)
+        .get_result(conn)
+}
+
+/// A handoff row.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = handoffs)]
+pub struct HandoffRow {
+    /// Id.
+    pub id: i64,
+    /// Case.
+    pub case_id: i64,
+    /// Kind.
+    pub kind: String,
+    /// Handoff id in the agreement.
+    pub rule_id: String,
+    /// Agreement version row.
+    pub agreement_version_id: i64,
+    /// Sender.
+    pub from_agency_id: i64,
+    /// Receiver.
+    pub to_agency_id: i64,
+    /// Owner when sent.
+    pub owner_agency_id: i64,
+    /// Sent by.
+    pub created_by: i64,
+    /// Status.
+    pub status: String,
+    /// Shares, JSON.
+    pub shares: String,
+    /// Consent purpose.
+    pub consent_purpose: Option<String>,
+    /// Consent record.
+    pub consent_id: Option<i64>,
+    /// Override legal basis.
+    pub override_legal_basis: Option<String>,
+    /// Override reason.
+    pub override_reason: Option<String>,
+    /// Encrypted message.
+    pub message_ciphertext: Option<String>,
+    /// Key id.
+    pub key_id: Option<String>,
+    /// Respond by.
+    pub respond_by: Option<NaiveDateTime>,
+    /// Complete by.
+    pub complete_by: Option<NaiveDateTime>,
+    /// Decided by.
+    pub decided_by: Option<i64>,
+    /// Decided at.
+    pub decided_at: Option<NaiveDateTime>,
+    /// Decision reason.
+    pub decision_reason: Option<String>,
+    /// Completed at.
+    pub completed_at: Option<NaiveDateTime>,
+    /// Outcome.
+    pub outcome: Option<String>,
+    /// Access ended at.
+    pub access_ended_at: Option<NaiveDateTime>,
+    /// Why.
+    pub access_ended_reason: Option<String>,
+    /// Created.
+    pub created_at: NaiveDateTime,
+    /// Changed.
+    pub updated_at: NaiveDateTime,
+}
+
+/// Columns of a new handoff.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = handoffs)]
+pub struct NewHandoff {
+    /// Case.
+    pub case_id: i64,
+    /// Kind.
+    pub kind: String,
+    /// Rule id.
+    pub rule_id: String,
+    /// Agreement version row.
+    pub agreement_version_id: i64,
+    /// Sender.
+    pub from_agency_id: i64,
+    /// Receiver.
+    pub to_agency_id: i64,
+    /// Owner.
+    pub owner_agency_id: i64,
+    /// Sent by.
+    pub created_by: i64,
+    /// Status.
+    pub status: String,
+    /// Shares, JSON.
+    pub shares: String,
+    /// Consent purpose.
+    pub consent_purpose: Option<String>,
+    /// Consent record.
+    pub consent_id: Option<i64>,
+    /// Override legal basis.
+    pub override_legal_basis: Option<String>,
+    /// Override reason.
+    pub override_reason: Option<String>,
+    /// Encrypted message.
+    pub message_ciphertext: Option<String>,
+    /// Key id.
+    pub key_id: Option<String>,
+    /// Respond by.
+    pub respond_by: Option<NaiveDateTime>,
+    /// Created.
+    pub created_at: NaiveDateTime,
+    /// Changed.
+    pub updated_at: NaiveDateTime,
+}
+
+/// Inserts a handoff; returns its id.
+pub fn insert(conn: &mut DbConnection, row: &NewHandoff) -> QueryResult<i64> {
+    diesel::insert_into(handoffs::table)
+        .values(row)
+        .returning(handoffs::id)
+        .get_result(conn)
+}
+
+/// One handoff.
+pub fn by_id(conn: &mut DbConnection, id: i64) -> QueryResult<Option<HandoffRow>> {
+    handoffs::table
+        .find(id)
+        .select(HandoffRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The handoffs of a case, oldest first.
+pub fn of_case(conn: &mut DbConnection, case_id: i64) -> QueryResult<Vec<HandoffRow>> {
+    handoffs::table
+        .filter(handoffs::case_id.eq(case_id))
+        .order(handoffs::id.asc())
+        .select(HandoffRow::as_select())
+        .load(conn)
+}
+
+/// Moves a handoff from `from` to `to` only if it is still `from`: of two racing decisions,
+/// exactly one changes a row. Returns whether this one did.
+pub fn decide(
+    conn: &mut DbConnection,
+    id: i64,
+    from: &str,
+    to: &str,
+    user_id: i64,
+    reason: Option<&str>,
+    complete_by: Option<NaiveDateTime>,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let changed = diesel::update(handoffs::table.find(id).filter(handoffs::status.eq(from)))
+        .set((
+            handoffs::status.eq(to),
+            handoffs::decided_by.eq(user_id),
+            handoffs::decided_at.eq(now),
+            handoffs::decision_reason.eq(reason),
+            handoffs::complete_by.eq(complete_by),
+            handoffs::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// Completes an accepted handoff, only if it is still accepted.
+pub fn complete(
+    conn: &mut DbConnection,
+    id: i64,
+    outcome: &str,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let changed = diesel::update(
+        handoffs::table
+            .find(id)
+            .filter(handoffs::status.eq("accepted")),
+    )
+    .set((
+        handoffs::status.eq("completed"),
+        handoffs::completed_at.eq(now),
+        handoffs::outcome.eq(outcome),
+        handoffs::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// Marks a notice read, only if it is still delivered.
+pub fn mark_read(
+    conn: &mut DbConnection,
+    id: i64,
+    user_id: i64,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let changed = diesel::update(
+        handoffs::table
+            .find(id)
+            .filter(handoffs::status.eq("delivered")),
+    )
+    .set((
+        handoffs::status.eq("read"),
+        handoffs::decided_by.eq(user_id),
+        handoffs::decided_at.eq(now),
+        handoffs::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// Ends the access a handoff gave (its consent was withdrawn).
+pub fn end_access(
+    conn: &mut DbConnection,
+    id: i64,
+    reason: &str,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let changed = diesel::update(
+        handoffs::table
+            .find(id)
+            .filter(handoffs::access_ended_at.is_null()),
+    )
+    .set((
+        handoffs::access_ended_at.eq(now),
+        handoffs::access_ended_reason.eq(reason),
+        handoffs::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// An agency's incoming or outgoing handoffs, newest first, optionally of one status.
+pub fn boxed(
+    conn: &mut DbConnection,
+    agency_id: i64,
+    incoming: bool,
+    status: Option<&str>,
+    before: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<HandoffRow>> {
+    let mut query = handoffs::table
+        .select(HandoffRow::as_select())
+        .order(handoffs::id.desc())
+        .limit(limit)
+        .into_boxed();
+    query = if incoming {
+        query.filter(handoffs::to_agency_id.eq(agency_id))
+    } else {
+        query.filter(handoffs::from_agency_id.eq(agency_id))
+    };
+    if let Some(status) = status {
+        query = query.filter(handoffs::status.eq(status.to_owned()));
+    }
+    if let Some(before) = before {
+        query = query.filter(handoffs::id.lt(before));
+    }
+    query.load(conn)
+}
+
+/// Ids of the cases an agency is party to through handoffs (not as owner).
+pub fn party_case_ids(conn: &mut DbConnection, agency_id: i64) -> QueryResult<Vec<i64>> {
+    let received = handoffs::table
+        .filter(handoffs::to_agency_id.eq(agency_id))
+        .filter(handoffs::status.eq_any(["pending", "accepted", "completed", "delivered", "read"]))
+        .filter(handoffs::access_ended_at.is_null())
+        .select(handoffs::case_id);
+    let mut ids: Vec<i64> = received.load(conn)?;
+    let transferred_away: Vec<i64> = handoffs::table
+        .filter(handoffs::from_agency_id.eq(agency_id))
+        .filter(handoffs::kind.eq("transfer"))
+        .filter(handoffs::status.eq_any(["accepted", "completed"]))
+        .select(handoffs::case_id)
+        .load(conn)?;
+    ids.extend(transferred_away);
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(ids)
+}
+
+/// Parses a stored category list.
+pub fn categories(json: &str) -> BTreeSet<Category> {
+    let names: Vec<String> = serde_json::from_str(json).unwrap_or_default();
+    names
+        .iter()
+        .filter_map(|n| match n.as_str() {
+            "summary" => Some(Category::Summary),
+            "identity" => Some(Category::Identity),
+            "incident" => Some(Category::Incident),
+            "health" => Some(Category::Health),
+            "legal" => Some(Category::Legal),
+            "documents" => Some(Category::Documents),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Who a case's handoffs make a party, and what each holds: the receiver of a pending handoff
+/// sees the summary it needs to decide; after acceptance (or for a notice) the shared categories;
+/// nothing after a decline, a withdrawal or the end of the consent it rested on. The sender of an
+/// accepted transfer keeps the summary.
+pub fn parties(rows: &[HandoffRow]) -> Vec<(i64, BTreeSet<Category>)> {
+    let mut out = Vec::new();
+    for row in rows.iter().filter(|r| r.access_ended_at.is_none()) {
+        match row.status.as_str() {
+            "pending" => out.push((row.to_agency_id, [Category::Summary].into_iter().collect())),
+            "accepted" | "completed" | "delivered" | "read" => {
+                out.push((row.to_agency_id, categories(&row.shares)))
+            }
+            _ => {}
+        }
+    }
+    for row in rows {
+        if row.kind == "transfer" && matches!(row.status.as_str(), "accepted" | "completed") {
+            out.push((
+                row.from_agency_id,
+                [Category::Summary].into_iter().collect(),
+            ));
+        }
+    }
+    out
+}
