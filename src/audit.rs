@@ -79,6 +79,22 @@ pub enum AuditAction {
     DocumentViewed,
     /// Survivor identity revealed, with a purpose.
     IdentityRevealed,
+    /// Handoff sent.
+    HandoffCreated,
+    /// Handoff accepted.
+    HandoffAccepted,
+    /// Handoff declined.
+    HandoffDeclined,
+    /// Handoff withdrawn by its sender.
+    HandoffWithdrawn,
+    /// Handoff completed.
+    HandoffCompleted,
+    /// Notice read.
+    HandoffRead,
+    /// A missing consent was overridden by a supervisor.
+    ConsentOverridden,
+    /// Access a handoff gave ended (its consent was withdrawn).
+    HandoffAccessEnded,
 }
 
 impl AuditAction {
@@ -105,6 +121,14 @@ impl AuditAction {
             AuditAction::DocumentUploaded => "document.uploaded",
             AuditAction::DocumentViewed => "document.viewed",
             AuditAction::IdentityRevealed => "identity.revealed",
+            AuditAction::HandoffCreated => "handoff.created",
+            AuditAction::HandoffAccepted => "handoff.accepted",
+            AuditAction::HandoffDeclined => "handoff.declined",
+            AuditAction::HandoffWithdrawn => "handoff.withdrawn",
+            AuditAction::HandoffCompleted => "handoff.completed",
+            AuditAction::HandoffRead => "handoff.read",
+            AuditAction::ConsentOverridden => "consent.overridden",
+            AuditAction::HandoffAccessEnded => "handoff.access_ended",
         }
     }
 }

@@ -91,6 +91,9 @@ pub enum AppError {
         /// Explanation.
         detail: String,
     },
+    /// A handoff the agreements do not allow: each unmet condition is listed.
+    #[error("handoff not allowed")]
+    HandoffNotAllowed(Vec<Violation>),
     /// The database does not answer; the client may retry.
     #[error("service unavailable: {0}")]
     Unavailable(String),
@@ -116,6 +119,7 @@ impl AppError {
             AppError::PayloadTooLarge { .. } => "request.too_large",
             AppError::UnsupportedMediaType => "request.unsupported_media_type",
             AppError::Conflict { code, .. } => code,
+            AppError::HandoffNotAllowed(_) => "handoff.not_allowed",
             AppError::Unavailable(_) => "service.unavailable",
             AppError::Internal(_) => "internal",
         }
@@ -136,6 +140,7 @@ impl AppError {
             AppError::PayloadTooLarge { .. } => "Request body too large",
             AppError::UnsupportedMediaType => "Unsupported media type",
             AppError::Conflict { .. } => "Conflict",
+            AppError::HandoffNotAllowed(_) => "Handoff not allowed",
             AppError::Unavailable(_) => "Service unavailable",
             AppError::Internal(_) => "Internal error",
         }
@@ -187,6 +192,14 @@ impl AppError {
                 format!("The request body is larger than the limit of {limit} bytes.")
             }
             AppError::UnsupportedMediaType => "Send the body as application/json.".to_owned(),
+            AppError::HandoffNotAllowed(violations) => format!(
+                "The agreements do not allow this handoff: {}.",
+                violations
+                    .iter()
+                    .map(|v| v.message.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
             AppError::Unavailable(_) => {
                 format!(
                     "The database is not answering. Try again in {UNAVAILABLE_RETRY_SECS} seconds."
@@ -198,6 +211,21 @@ impl AppError {
             }
         }
     }
+}
+
+/// One unmet condition of a refused handoff.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Violation {
+    /// Agreement id.
+    pub agreement: String,
+    /// Agreement version.
+    pub version: i32,
+    /// Handoff id in the agreement.
+    pub handoff: String,
+    /// Stable condition code, e.g. `consent_missing`.
+    pub condition: String,
+    /// The condition in words.
+    pub message: String,
 }
 
 /// The `application/problem+json` body.
@@ -220,6 +248,9 @@ pub struct Problem {
     /// For `validation.failed`: each invalid field.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// For `handoff.not_allowed`: each unmet condition, naming agreement, version and handoff.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub violations: Vec<Violation>,
 }
 
 impl ResponseError for AppError {
@@ -236,6 +267,7 @@ impl ResponseError for AppError {
             AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::HandoffNotAllowed(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -259,6 +291,10 @@ impl ResponseError for AppError {
             request_id: crate::http::request_id::current(),
             errors: match self {
                 AppError::Validation(errors) => errors.clone(),
+                _ => Vec::new(),
+            },
+            violations: match self {
+                AppError::HandoffNotAllowed(violations) => violations.clone(),
                 _ => Vec::new(),
             },
         };

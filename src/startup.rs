@@ -20,6 +20,7 @@ use crate::db::Db;
 use crate::http::api::cases::Storage;
 use crate::http::{self, metrics::Metrics, openapi::RouteMethods};
 use crate::services::auth::AuthDeps;
+use crate::services::handoffs::{self, AgreementSet};
 
 /// A bound, ready-to-run Rujukan server.
 pub struct Application {
@@ -34,16 +35,27 @@ impl Application {
     pub fn build(settings: &Settings) -> anyhow::Result<Self> {
         let secrets = Secrets::resolve(settings)?;
         let db = Db::open(&settings.database)?;
+        let agreements = {
+            let mut conn = db.get().context("connecting to load the agreements")?;
+            handoffs::load(
+                &mut conn,
+                &settings.agreements.dir,
+                &settings.agreements.known_agencies_file,
+                chrono::Utc::now().naive_utc(),
+            )
+            .map_err(|problems| anyhow::anyhow!("invalid agreements: {}", problems.join("; ")))?
+        };
         let listener = TcpListener::bind(&settings.server.bind)
             .with_context(|| format!("cannot listen on {}", settings.server.bind))?;
-        Self::build_with(settings, &secrets, db, listener)
+        Self::build_with(settings, &secrets, db, agreements, listener)
     }
 
-    /// Builds the server on an open database and a bound listener.
+    /// Builds the server on an open database, the loaded agreements and a bound listener.
     pub fn build_with(
         settings: &Settings,
         secrets: &Secrets,
         db: Db,
+        agreements: AgreementSet,
         listener: TcpListener,
     ) -> anyhow::Result<Self> {
         let port = listener
@@ -68,6 +80,7 @@ impl Application {
             &secrets.data_key,
             &secrets.retired_data_keys,
         ));
+        let agreements = web::Data::new(agreements);
         let storage = web::Data::new(Storage {
             data_dir: settings.storage.data_dir.clone(),
             max_document_bytes: settings.storage.max_document_bytes,
@@ -84,6 +97,7 @@ impl Application {
                 .app_data(limiter.clone())
                 .app_data(vault.clone())
                 .app_data(storage.clone())
+                .app_data(agreements.clone())
                 .app_data(http::extract::json_config(limit))
                 .app_data(http::extract::payload_config(limit))
                 .app_data(http::extract::path_config())

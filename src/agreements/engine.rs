@@ -272,7 +272,7 @@ requires_consent = "police_report"
         .into_iter()
         .map(|(c, k)| (c.to_owned(), k))
         .collect();
-        vec![parse_file(Path::new("t.toml"), MOU, &known).unwrap_or_else(|p| panic!("{p:?}"))]
+        vec![parse_file(Path::new("t.toml"), MOU, Some(&known)).unwrap_or_else(|p| panic!("{p:?}"))]
     }
 
     struct Case {

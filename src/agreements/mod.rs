@@ -253,10 +253,12 @@ fn category(text: &str) -> Option<Category> {
 pub type KnownAgencies = BTreeMap<String, AgencyKind>;
 
 /// Parses and validates one agreement file.
+/// `agencies`: the agencies party codes must name (with their kinds); `None` skips that check
+/// (re-reading a stored version whose parties may since have changed).
 pub fn parse_file(
     path: &Path,
     text: &str,
-    agencies: &KnownAgencies,
+    agencies: Option<&KnownAgencies>,
 ) -> Result<Agreement, Vec<Problem>> {
     let mut lines = Lines {
         file: path,
@@ -318,11 +320,12 @@ pub fn parse_file(
     let mut party_kinds = BTreeSet::new();
     for party in raw.parties.get_ref() {
         let code = party.get_ref().trim();
-        match agencies.get(code) {
-            Some(kind) => {
+        match agencies.map(|known| known.get(code)) {
+            Some(Some(kind)) => {
                 party_kinds.insert(*kind);
             }
-            None => lines.fail(&party.span(), format!("unknown agency code {code:?}")),
+            Some(None) => lines.fail(&party.span(), format!("unknown agency code {code:?}")),
+            None => {}
         }
         if parties.iter().any(|p| p == code) {
             lines.fail(&party.span(), format!("agency {code} is listed twice"));
@@ -340,7 +343,7 @@ pub fn parse_file(
     let mut ids = BTreeSet::new();
     for spanned in &raw.handoff {
         let h = spanned.get_ref();
-        if let Some(rule) = parse_rule(&mut lines, h, &party_kinds) {
+        if let Some(rule) = parse_rule(&mut lines, h, agencies.map(|_| &party_kinds)) {
             if !ids.insert(rule.id.clone()) {
                 lines.fail(
                     &h.id.span(),
@@ -395,7 +398,7 @@ fn kinds(
 fn parse_rule(
     lines: &mut Lines<'_>,
     h: &RawHandoff,
-    party_kinds: &BTreeSet<AgencyKind>,
+    party_kinds: Option<&BTreeSet<AgencyKind>>,
 ) -> Option<HandoffRule> {
     let before = lines.problems.len();
     let id = h.id.get_ref().trim().to_owned();
@@ -416,7 +419,10 @@ fn parse_rule(
     let from = kinds(lines, &h.from, "from");
     let to = kinds(lines, &h.to, "to");
     for (list, key) in [(&from, &h.from), (&to, &h.to)] {
-        if !list.is_empty() && !list.iter().any(|k| party_kinds.contains(k)) {
+        if let Some(party_kinds) = party_kinds
+            && !list.is_empty()
+            && !list.iter().any(|k| party_kinds.contains(k))
+        {
             lines.fail(&key.span(), "no party of the agreement is of these kinds");
         }
     }
@@ -622,7 +628,7 @@ pub fn load_dir(dir: &Path, agencies: &KnownAgencies) -> Result<Vec<Agreement>, 
                 continue;
             }
         };
-        match parse_file(&file, &text, agencies) {
+        match parse_file(&file, &text, Some(agencies)) {
             Ok(agreement) => {
                 if let Some(first) = agreements.iter().find(|a| a.id == agreement.id) {
                     problems.push(Problem {
@@ -690,7 +696,7 @@ to = ["court"]
 
     #[test]
     fn a_good_file_parses() {
-        let a = parse_file(Path::new("good.toml"), GOOD, &agencies())
+        let a = parse_file(Path::new("good.toml"), GOOD, Some(&agencies()))
             .unwrap_or_else(|p| panic!("{p:?}"));
         assert_eq!(
             (a.id.as_str(), a.version, a.handoffs.len()),
@@ -704,7 +710,7 @@ to = ["court"]
     }
 
     fn problems_of(text: &str) -> Vec<String> {
-        match parse_file(Path::new("f.toml"), text, &agencies()) {
+        match parse_file(Path::new("f.toml"), text, Some(&agencies())) {
             Ok(_) => Vec::new(),
             Err(problems) => problems.iter().map(ToString::to_string).collect(),
         }

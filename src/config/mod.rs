@@ -122,6 +122,8 @@ pub struct DatabaseSettings {
 pub struct AgreementsSettings {
     /// Folder of agreement files.
     pub dir: PathBuf,
+    /// Agencies that party codes may name besides those in the database (the seed file).
+    pub known_agencies_file: PathBuf,
 }
 
 /// `[auth]`

@@ -53,6 +53,7 @@ pub fn version_by_id(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Agr
 }
 
 /// Stores a version; returns its row id.
+#[expect(clippy::too_many_arguments, reason = "one value per column")]
 pub fn insert_version(
     conn: &mut DbConnection,
     agreement_id: &str,
@@ -211,6 +212,7 @@ pub fn of_case(conn: &mut DbConnection, case_id: i64) -> QueryResult<Vec<Handoff
 
 /// Moves a handoff from `from` to `to` only if it is still `from`: of two racing decisions,
 /// exactly one changes a row. Returns whether this one did.
+#[expect(clippy::too_many_arguments, reason = "one value per column of the decision")]
 pub fn decide(
     conn: &mut DbConnection,
     id: i64,

@@ -189,6 +189,11 @@ impl Db {
         })
     }
 
+    /// A connection for start-up work outside requests (blocks; not for async code).
+    pub fn get(&self) -> Result<r2d2::PooledConnection<ConnectionManager>, r2d2::Error> {
+        self.pool.get()
+    }
+
     /// The backend in use.
     pub fn backend(&self) -> Backend {
         self.backend

@@ -960,6 +960,15 @@ pub fn record_consent(
                     "given_by": given_by,
                 })),
         )?;
+        if !input.given {
+            super::handoffs::end_access_for_withdrawn_consent(
+                conn,
+                ctx,
+                id,
+                &input.purpose,
+                recipient,
+            )?;
+        }
         Ok(consent_id)
     })?;
     let row = db::consents(conn, id)?

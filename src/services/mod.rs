@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod auth;
 pub mod cases;
+pub mod handoffs;
 
 pub use crate::audit::Ctx;
 

@@ -24,6 +24,14 @@ fn rujukan_bare(cwd: &Path) -> Command {
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("RUJUKAN_ENV", "test")
+        .env(
+            "RUJUKAN_AGREEMENTS__DIR",
+            repo_dir().join("config/agreements"),
+        )
+        .env(
+            "RUJUKAN_AGREEMENTS__KNOWN_AGENCIES_FILE",
+            repo_dir().join("config/seed/agencies.toml"),
+        )
         .stdin(Stdio::null());
     command
 }
