@@ -40,6 +40,9 @@ pub enum Command {
     /// Manage agencies.
     #[command(subcommand)]
     Agency(AgencyCommand),
+    /// Work with agreement (MOU) files.
+    #[command(subcommand)]
+    Agreements(AgreementsCommand),
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
@@ -94,6 +97,20 @@ pub struct AgencyImportArgs {
     /// Database options.
     #[command(flatten)]
     pub database: DatabaseArgs,
+}
+
+/// `rujukan agreements …`
+#[derive(Debug, Subcommand)]
+pub enum AgreementsCommand {
+    /// Validate every agreement file without touching the database; prints FILE:LINE: message per problem.
+    Check(AgreementsCheckArgs),
+}
+
+/// Options of `agreements check`.
+#[derive(Debug, Args)]
+pub struct AgreementsCheckArgs {
+    /// Folder of agreement files (default: agreements.dir).
+    pub dir: Option<PathBuf>,
 }
 
 /// `rujukan user …`
@@ -166,6 +183,7 @@ pub fn main() -> ExitCode {
     };
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(error) if error.is::<CheckFailed>() => ExitCode::FAILURE,
         Err(error) => {
             eprintln!("error: {}", format!("{error:#}").replace('\n', " "));
             ExitCode::FAILURE
@@ -233,6 +251,36 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             ));
             Ok(())
         }
+        Command::Agreements(AgreementsCommand::Check(args)) => {
+            let dir = args.dir.unwrap_or_else(|| settings.agreements.dir.clone());
+            let known = crate::services::handoffs::known_agencies(
+                None,
+                &settings.agreements.known_agencies_file,
+            )
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            match crate::agreements::load_dir(&dir, &known) {
+                Ok(agreements) => {
+                    for a in &agreements {
+                        say(&format!(
+                            "{}: {} version {} ({} handoffs, {} parties) valid",
+                            a.source.display(),
+                            a.id,
+                            a.version,
+                            a.handoffs.len(),
+                            a.parties.len()
+                        ));
+                    }
+                    say(&format!("{} agreement file(s) valid", agreements.len()));
+                    Ok(())
+                }
+                Err(problems) => {
+                    for problem in &problems {
+                        eprintln!("{problem}");
+                    }
+                    Err(CheckFailed(problems.len()).into())
+                }
+            }
+        }
         Command::User(UserCommand::Add(args)) => {
             apply_database_url(
                 &mut settings,
@@ -272,6 +320,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         }
     }
 }
+
+/// `agreements check` found problems (already printed, one per line).
+#[derive(Debug, thiserror::Error)]
+#[error("{0} problem(s) in the agreement files")]
+pub struct CheckFailed(usize);
 
 fn now() -> chrono::NaiveDateTime {
     chrono::Utc::now().naive_utc()

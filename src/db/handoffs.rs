@@ -212,7 +212,10 @@ pub fn of_case(conn: &mut DbConnection, case_id: i64) -> QueryResult<Vec<Handoff
 
 /// Moves a handoff from `from` to `to` only if it is still `from`: of two racing decisions,
 /// exactly one changes a row. Returns whether this one did.
-#[expect(clippy::too_many_arguments, reason = "one value per column of the decision")]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one value per column of the decision"
+)]
 pub fn decide(
     conn: &mut DbConnection,
     id: i64,

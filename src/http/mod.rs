@@ -50,6 +50,16 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
         .service(api::cases::upload_document)
         .service(api::cases::documents)
         .service(api::cases::download_document);
+    cfg.service(api::handoffs::create)
+        .service(api::handoffs::of_case)
+        .service(api::handoffs::options)
+        .service(api::handoffs::list)
+        .service(api::handoffs::get)
+        .service(api::handoffs::accept)
+        .service(api::handoffs::decline)
+        .service(api::handoffs::withdraw)
+        .service(api::handoffs::complete)
+        .service(api::handoffs::read);
 }
 
 /// The OpenAPI document of everything [`configure`] registers.

@@ -28,8 +28,9 @@ pub const BROWSER_PATH: &str = "/api/docs/";
         (name = "agencies", description = "Agencies of the referral network"),
         (name = "users", description = "User administration"),
         (name = "cases", description = "Cases, under need-to-know"),
+        (name = "handoffs", description = "Handoffs between agencies under the agreements"),
     ),
-    components(schemas(Problem, FieldError)),
+    components(schemas(Problem, FieldError, crate::error::Violation)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;

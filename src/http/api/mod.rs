@@ -4,6 +4,7 @@ pub mod agencies;
 pub mod auth;
 pub mod cases;
 pub mod dto;
+pub mod handoffs;
 pub mod users;
 
 use serde::Deserialize;

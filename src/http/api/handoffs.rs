@@ -1,0 +1,338 @@
+//! Handoffs: sending from a case, the options the caller has, inbox and outbox, decisions.
+
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::Page;
+use super::dto::List;
+use crate::crypto::Vault;
+use crate::db::Db;
+use crate::error::{AppError, Problem};
+use crate::http::session::{self, CurrentUser};
+use crate::services::handoffs::{
+    self, AgreementSet, Decision, HandoffInput, HandoffOption, HandoffView,
+};
+
+/// Send a handoff from a case. Allowed only when an agreement in force allows it; otherwise 422
+/// `handoff.not_allowed` lists each unmet condition with its agreement, version and handoff id.
+#[utoipa::path(
+    post, path = "/api/v1/cases/{id}/handoffs", tag = "handoffs", params(("id" = i64, Path, description = "Case id")),
+    security(("bearer" = [])),
+    request_body(content = HandoffInput, example = json!({"handoff": "report-to-police", "to_agency": "POLDA-JATENG", "message": "Survivor ready to report; interpreter needed"})),
+    responses(
+        (status = 201, description = "Sent", body = HandoffView),
+        (status = 404, description = "No such case, or not visible to you", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "An open handoff of this kind to this agency exists", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not allowed by the agreements (violations listed), or an invalid field", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/api/v1/cases/{id}/handoffs")]
+pub async fn create(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    set: web::Data<AgreementSet>,
+    vault: web::Data<Vault>,
+    user: CurrentUser,
+    id: web::Path<i64>,
+    body: web::Json<HandoffInput>,
+) -> Result<HttpResponse, AppError> {
+    let ctx = session::ctx(&req, Some(user.actor));
+    let id = id.into_inner();
+    let input = body.into_inner();
+    let view = db
+        .run(move |conn| handoffs::create(conn, &ctx, &set, &vault, id, input))
+        .await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+/// The handoffs of a case that concern the caller's agency.
+#[utoipa::path(
+    get, path = "/api/v1/cases/{id}/handoffs", tag = "handoffs", params(("id" = i64, Path, description = "Case id")), security(("bearer" = [])),
+    responses((status = 200, description = "Handoffs", body = Vec<HandoffView>))
+)]
+#[get("/api/v1/cases/{id}/handoffs")]
+pub async fn of_case(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    vault: web::Data<Vault>,
+    user: CurrentUser,
+    id: web::Path<i64>,
+) -> Result<web::Json<Vec<HandoffView>>, AppError> {
+    let ctx = session::ctx(&req, Some(user.actor));
+    let id = id.into_inner();
+    Ok(web::Json(
+        db.run(move |conn| handoffs::of_case(conn, &ctx, &vault, id))
+            .await?,
+    ))
+}
+
+/// What the caller may send from this case, to whom, and for each closed option why.
+#[utoipa::path(
+    get, path = "/api/v1/cases/{id}/handoff-options", tag = "handoffs", params(("id" = i64, Path, description = "Case id")), security(("bearer" = [])),
+    responses((status = 200, description = "Options", body = Vec<HandoffOption>))
+)]
+#[get("/api/v1/cases/{id}/handoff-options")]
+pub async fn options(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    set: web::Data<AgreementSet>,
+    vault: web::Data<Vault>,
+    user: CurrentUser,
+    id: web::Path<i64>,
+) -> Result<web::Json<Vec<HandoffOption>>, AppError> {
+    let ctx = session::ctx(&req, Some(user.actor));
+    let id = id.into_inner();
+    Ok(web::Json(
+        db.run(move |conn| handoffs::options(conn, &ctx, &set, &vault, id))
+            .await?,
+    ))
+}
+
+/// `?box=&status=` of the handoff list.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct BoxQuery {
+    /// `incoming` (default) or `outgoing`.
+    #[serde(rename = "box")]
+    pub box_: Option<String>,
+    /// Only this status.
+    pub status: Option<String>,
+    /// Items per page.
+    pub limit: Option<i64>,
+    /// Cursor.
+    pub cursor: Option<String>,
+}
+
+/// The caller's agency's incoming or outgoing handoffs, newest first.
+#[utoipa::path(
+    get, path = "/api/v1/handoffs", tag = "handoffs", params(BoxQuery), security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Handoffs", body = List<HandoffView>),
+        (status = 422, description = "Unknown box or status", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/api/v1/handoffs")]
+pub async fn list(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    vault: web::Data<Vault>,
+    user: CurrentUser,
+    query: web::Query<BoxQuery>,
+) -> Result<web::Json<List<HandoffView>>, AppError> {
+    let ctx = session::ctx(&req, Some(user.actor));
+    let query = query.into_inner();
+    let incoming = match query.box_.as_deref() {
+        None | Some("incoming") => true,
+        Some("outgoing") => false,
+        Some(_) => {
+            return Err(crate::domain::Invalid::new("box", "must be incoming or outgoing").into());
+        }
+    };
+    let page = Page {
+        limit: query.limit,
+        cursor: query.cursor,
+    };
+    let before = page.numeric_cursor()?;
+    let limit = page.limit();
+    let status = query.status;
+    let rows = db
+        .run(move |conn| {
+            handoffs::list(
+                conn,
+                &ctx,
+                &vault,
+                incoming,
+                status.as_deref(),
+                before,
+                limit,
+            )
+        })
+        .await?;
+    Ok(web::Json(List::page(
+        rows,
+        limit,
+        |h| h.id.to_string(),
+        |h| h,
+    )))
+}
+
+/// One handoff (its sender's or receiver's).
+#[utoipa::path(
+    get, path = "/api/v1/handoffs/{id}", tag = "handoffs", params(("id" = i64, Path, description = "Handoff id")), security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The handoff", body = HandoffView),
+        (status = 404, description = "No such handoff, or not yours", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/api/v1/handoffs/{id}")]
+pub async fn get(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    vault: web::Data<Vault>,
+    user: CurrentUser,
+    id: web::Path<i64>,
+) -> Result<web::Json<HandoffView>, AppError> {
+    let ctx = session::ctx(&req, Some(user.actor));
+    let id = id.into_inner();
+    Ok(web::Json(
+        db.run(move |conn| handoffs::get(conn, &ctx, &vault, id))
+            .await?,
+    ))
+}
+
+/// A reason (decline, withdraw).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReasonBody {
+    /// Why.
+    pub reason: String,
+}
+
+/// An outcome (complete).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OutcomeBody {
+    /// What was done.
+    pub outcome: String,
+}
+
+async fn decide(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    vault: web::Data<Vault>,
+    user: CurrentUser,
+    id: i64,
+    decision: Decision,
+) -> Result<web::Json<HandoffView>, AppError> {
+    let ctx = session::ctx(&req, Some(user.actor));
+    Ok(web::Json(
+        db.run(move |conn| handoffs::decide(conn, &ctx, &vault, id, decision))
+            .await?,
+    ))
+}
+
+/// Accept a pending handoff (receiving agency). A transfer moves case ownership.
+#[utoipa::path(
+    post, path = "/api/v1/handoffs/{id}/accept", tag = "handoffs", params(("id" = i64, Path, description = "Handoff id")), security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Accepted", body = HandoffView),
+        (status = 409, description = "Decided already (`handoff.already_decided`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/api/v1/handoffs/{id}/accept")]
+pub async fn accept(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    vault: web::Data<Vault>,
+    user: CurrentUser,
+    id: web::Path<i64>,
+) -> Result<web::Json<HandoffView>, AppError> {
+    decide(req, db, vault, user, id.into_inner(), Decision::Accept).await
+}
+
+/// Decline a pending handoff with a reason (receiving agency).
+#[utoipa::path(
+    post, path = "/api/v1/handoffs/{id}/decline", tag = "handoffs", params(("id" = i64, Path, description = "Handoff id")), security(("bearer" = [])),
+    request_body = ReasonBody,
+    responses(
+        (status = 200, description = "Declined", body = HandoffView),
+        (status = 409, description = "Decided already", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/api/v1/handoffs/{id}/decline")]
+pub async fn decline(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    vault: web::Data<Vault>,
+    user: CurrentUser,
+    id: web::Path<i64>,
+    body: web::Json<ReasonBody>,
+) -> Result<web::Json<HandoffView>, AppError> {
+    decide(
+        req,
+        db,
+        vault,
+        user,
+        id.into_inner(),
+        Decision::Decline(body.into_inner().reason),
+    )
+    .await
+}
+
+/// Withdraw a pending handoff with a reason (sending agency).
+#[utoipa::path(
+    post, path = "/api/v1/handoffs/{id}/withdraw", tag = "handoffs", params(("id" = i64, Path, description = "Handoff id")), security(("bearer" = [])),
+    request_body = ReasonBody,
+    responses(
+        (status = 200, description = "Withdrawn", body = HandoffView),
+        (status = 409, description = "Decided already", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/api/v1/handoffs/{id}/withdraw")]
+pub async fn withdraw(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    vault: web::Data<Vault>,
+    user: CurrentUser,
+    id: web::Path<i64>,
+    body: web::Json<ReasonBody>,
+) -> Result<web::Json<HandoffView>, AppError> {
+    decide(
+        req,
+        db,
+        vault,
+        user,
+        id.into_inner(),
+        Decision::Withdraw(body.into_inner().reason),
+    )
+    .await
+}
+
+/// Complete an accepted handoff with its outcome (receiving agency).
+#[utoipa::path(
+    post, path = "/api/v1/handoffs/{id}/complete", tag = "handoffs", params(("id" = i64, Path, description = "Handoff id")), security(("bearer" = [])),
+    request_body = OutcomeBody,
+    responses(
+        (status = 200, description = "Completed", body = HandoffView),
+        (status = 409, description = "Not accepted, or completed already", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/api/v1/handoffs/{id}/complete")]
+pub async fn complete(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    vault: web::Data<Vault>,
+    user: CurrentUser,
+    id: web::Path<i64>,
+    body: web::Json<OutcomeBody>,
+) -> Result<web::Json<HandoffView>, AppError> {
+    decide(
+        req,
+        db,
+        vault,
+        user,
+        id.into_inner(),
+        Decision::Complete(body.into_inner().outcome),
+    )
+    .await
+}
+
+/// Mark a notice read (receiving agency).
+#[utoipa::path(
+    post, path = "/api/v1/handoffs/{id}/read", tag = "handoffs", params(("id" = i64, Path, description = "Handoff id")), security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Read", body = HandoffView),
+        (status = 409, description = "Not a notice, or read already", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/api/v1/handoffs/{id}/read")]
+pub async fn read(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    vault: web::Data<Vault>,
+    user: CurrentUser,
+    id: web::Path<i64>,
+) -> Result<web::Json<HandoffView>, AppError> {
+    decide(req, db, vault, user, id.into_inner(), Decision::Read).await
+}
