@@ -561,3 +561,89 @@ impl TestApp {
 pub fn operator() -> rujukan::audit::Ctx {
     rujukan::audit::Ctx::operator(chrono::Utc::now().naive_utc())
 }
+
+/// An agreement and agencies written only for tests (not the demo ones).
+pub const TEST_AGREEMENT: &str = r#"id = "test-mou"
+version = 1
+title = "Test agreement"
+effective_from = 2025-01-01
+parties = ["SU-ALPHA", "SU-OMEGA", "POL-BETA", "PROS-GAMMA", "COURT-DELTA", "SHELTER-EPS"]
+
+[[handoff]]
+id = "report"
+kind = "referral"
+from = ["service_unit"]
+to = ["police"]
+requires_consent = "police_report"
+consent_override = true
+requires = ["incident.date"]
+shares = ["summary", "incident"]
+respond_within_hours = 24
+complete_within_days = 14
+escalate_to = "supervisor"
+on_accept = { track = "justice", stage = "reported_to_police" }
+
+[[handoff]]
+id = "shelter"
+kind = "referral"
+from = ["service_unit"]
+to = ["shelter"]
+requires_consent = "shelter"
+shares = ["summary"]
+
+[[handoff]]
+id = "transfer-cm"
+kind = "transfer"
+from = ["service_unit"]
+to = ["service_unit"]
+requires_consent = "services"
+shares = ["summary", "identity", "incident", "health", "legal", "documents"]
+respond_within_hours = 72
+
+[[handoff]]
+id = "court-notice"
+kind = "notice"
+from = ["service_unit", "police"]
+to = ["court"]
+shares = ["summary", "legal"]
+"#;
+
+/// The agencies of [`TEST_AGREEMENT`] plus one outsider.
+pub const TEST_AGENCIES: [(&str, &str); 7] = [
+    ("SU-ALPHA", "service_unit"),
+    ("SU-OMEGA", "service_unit"),
+    ("POL-BETA", "police"),
+    ("PROS-GAMMA", "prosecutor"),
+    ("COURT-DELTA", "court"),
+    ("SHELTER-EPS", "shelter"),
+    ("SU-OUTSIDER", "service_unit"),
+];
+
+impl TestApp {
+    /// Starts Rujukan with the test agencies in the database and `agreement` as the only
+    /// agreement file (the demo agreements and seed agencies are not used).
+    pub async fn spawn_with_agreement(backend: Backend, agreement: &str) -> Self {
+        let db = TestDb::new(backend);
+        {
+            let mut conn = db.migrated();
+            for (code, kind) in TEST_AGENCIES {
+                let input = rujukan::domain::agency::AgencyInput {
+                    code: code.into(),
+                    name: format!("Agency {code}"),
+                    kind: kind.into(),
+                    province: Some("33".into()),
+                    ..Default::default()
+                };
+                rujukan::services::accounts::create_agency(&mut conn, &operator(), input)
+                    .expect("test agency");
+            }
+        }
+        let dir = db.dir().join("agreements");
+        std::fs::create_dir_all(&dir).expect("agreements folder");
+        std::fs::write(dir.join("test.toml"), agreement).expect("agreement file");
+        let mut settings = db.settings();
+        settings.agreements.dir = dir;
+        settings.agreements.known_agencies_file = db.dir().join("no-seed-file.toml");
+        Self::spawn_with(db, settings).await
+    }
+}

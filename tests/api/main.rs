@@ -9,5 +9,6 @@ mod auth;
 mod cases;
 mod cli;
 mod errors;
+mod handoffs;
 mod migrations;
 mod ops;
