@@ -452,3 +452,79 @@ both_backends! {
         }
     }
 }
+
+#[test]
+fn agreements_check_passes_the_shipped_files_and_names_the_line_of_a_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let ok = rujukan(dir.path())
+        .args(["agreements", "check"])
+        .output()
+        .unwrap();
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let text = String::from_utf8_lossy(&ok.stdout);
+    assert!(
+        text.contains("jateng-pmi version 1") && text.contains("ntb-pmi version 1"),
+        "{text}"
+    );
+
+    let broken = dir.path().join("broken");
+    std::fs::create_dir(&broken).unwrap();
+    let shipped =
+        std::fs::read_to_string(repo_dir().join("config/agreements/jateng-pmi.toml")).unwrap();
+    let line = shipped
+        .lines()
+        .position(|l| l.contains("requires_consent = \"lpsk_application\""))
+        .unwrap()
+        + 1;
+    std::fs::write(
+        broken.join("jateng.toml"),
+        shipped.replace(
+            "requires_consent = \"lpsk_application\"",
+            "requires_consent = \"lpsk_aplication\"",
+        ),
+    )
+    .unwrap();
+    std::fs::write(broken.join("typo.toml"), "id = \"typo\"\nversion = 1\ntitle = \"T\"\neffective_from = 2025-01-01\nparties = [\"LPSK\", \"POLDA-NTB\"]\n\n[[handoff]]\nid = \"x\"\nkind = \"referral\"\nfrom = [\"police\"]\nto = [\"lpsk\"]\nrespond_within_hour = 4\n").unwrap();
+    let bad = rujukan(dir.path())
+        .args(["agreements", "check", &broken.to_string_lossy()])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "one line per problem: {stderr}");
+    assert!(
+        lines[0].starts_with(&format!(
+            "{}:{line}: ",
+            broken.join("jateng.toml").display()
+        )),
+        "{stderr}"
+    );
+    assert!(lines[0].contains("lpsk_aplication"), "{stderr}");
+    assert!(
+        lines[1].starts_with(&format!("{}:12: ", broken.join("typo.toml").display()))
+            && lines[1].contains("respond_within_hour"),
+        "{stderr}"
+    );
+}
+
+both_backends! {
+    async fn serve_refuses_an_invalid_agreement(backend: Backend) {
+        let db = TestDb::new(backend);
+        let agreements = db.dir().join("agreements");
+        std::fs::create_dir(&agreements).unwrap();
+        let shipped = std::fs::read_to_string(repo_dir().join("config/agreements/ntb-pmi.toml")).unwrap();
+        std::fs::write(agreements.join("ntb.toml"), shipped.replace("kind = \"notice\"", "kind = \"memo\"")).unwrap();
+        let output = rujukan(db.dir())
+            .env("RUJUKAN_AGREEMENTS__DIR", &agreements)
+            .args(["serve", "--bind", "127.0.0.1:0", "--database-url", db.url()])
+            .output()
+            .unwrap();
+        let stderr = assert_one_line_failure(&output, "invalid agreements: ");
+        assert!(stderr.contains("ntb.toml:106: kind must be referral, transfer or notice"), "{stderr}");
+    }
+}

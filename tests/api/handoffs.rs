@@ -306,3 +306,32 @@ both_backends! {
         assert_eq!(accepted, 1, "one event");
     }
 }
+
+both_backends! {
+    async fn agreement_versions_are_kept_and_cannot_be_rewritten_or_lowered(backend: Backend) {
+        use rujukan::agreements::{KnownAgencies, parse_file};
+        use rujukan::domain::agency::AgencyKind;
+        use rujukan::services::handoffs::sync_versions;
+        let db = TestDb::new(backend);
+        let mut conn = db.migrated();
+        let known: KnownAgencies = TEST_AGENCIES.iter().map(|(c, k)| ((*c).to_owned(), AgencyKind::parse(k).unwrap())).collect();
+        let parse = |text: &str| parse_file(std::path::Path::new("test.toml"), text, Some(&known)).unwrap();
+        let now = chrono::Utc::now().naive_utc();
+
+        let first = sync_versions(&mut conn, vec![parse(TEST_AGREEMENT)], now).unwrap();
+        let again = sync_versions(&mut conn, vec![parse(TEST_AGREEMENT)], now).unwrap();
+        assert_eq!(first.version_ids, again.version_ids, "the same text is the same stored version");
+
+        let rewritten = TEST_AGREEMENT.replace("title = \"Test agreement\"", "title = \"Rewritten\"");
+        let problems = sync_versions(&mut conn, vec![parse(&rewritten)], now).unwrap_err();
+        assert!(problems[0].contains("test.toml:2: version 1 of agreement test-mou was changed after it came into use"), "{problems:?}");
+
+        let v2 = rewritten.replace("version = 1", "version = 2");
+        sync_versions(&mut conn, vec![parse(&v2)], now).unwrap();
+        let lowered = sync_versions(&mut conn, vec![parse(TEST_AGREEMENT.replace("title = \"Test agreement\"", "title = \"Other\"").as_str())], now).unwrap_err();
+        assert!(lowered[0].contains("version 1 of agreement test-mou"), "{lowered:?}");
+        let stored = rujukan::db::handoffs::versions_of(&mut conn, "test-mou").unwrap();
+        assert_eq!(stored.iter().map(|v| v.version).collect::<Vec<_>>(), [2, 1], "both versions kept, with their text");
+        assert!(stored[0].content.contains("Rewritten") && !stored[1].content.contains("Rewritten"));
+    }
+}
