@@ -528,3 +528,139 @@ both_backends! {
         assert!(stderr.contains("ntb.toml:106: kind must be referral, transfer or notice"), "{stderr}");
     }
 }
+
+both_backends! {
+    async fn demo_seed_adds_cases_with_handoffs_in_every_status(backend: Backend) {
+        let db = TestDb::new(backend);
+        let output = rujukan(db.dir())
+            .args(["demo", "seed", "--cases", "60", "--database-url", db.url()])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(stdout.contains("60 cases and"), "{stdout}");
+        let password_line = stdout.lines().find(|l| l.trim_start().starts_with("demo.caseworker")).unwrap();
+        assert!(password_line.split_whitespace().nth(1).unwrap().len() > 20, "a password is printed once");
+        use diesel::prelude::*;
+        use rujukan::db::schema::{cases, handoffs};
+        let mut conn = db.connect();
+        assert_eq!(cases::table.count().get_result::<i64>(&mut conn).unwrap(), 60);
+        let statuses: Vec<String> = handoffs::table.select(handoffs::status).distinct().load(&mut conn).unwrap();
+        for status in ["pending", "accepted", "declined", "withdrawn", "completed", "delivered"] {
+            assert!(statuses.iter().any(|s| s == status), "{status} in {statuses:?}");
+        }
+        let again = rujukan(db.dir()).args(["demo", "seed", "--cases", "5", "--database-url", db.url()]).output().unwrap();
+        assert!(again.status.success());
+        assert!(!String::from_utf8_lossy(&again.stdout).contains("passwords are shown"), "users exist: no new passwords");
+        assert_eq!(cases::table.count().get_result::<i64>(&mut conn).unwrap(), 65);
+    }
+}
+
+#[actix_web::test]
+async fn serve_demo_gives_a_working_system_and_is_refused_where_it_must_be() {
+    let db = TestDb::new(Backend::Sqlite);
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = rujukan(db.dir())
+        .env("RUJUKAN_ENV", "development")
+        .args([
+            "serve",
+            "--demo",
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+            "--database-url",
+            db.url(),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let address = format!("http://127.0.0.1:{port}");
+    assert_eq!(wait_ready(&address).await.status(), 200);
+    let (exit, _) = terminate_with_stdout_check(child, &address).await;
+    assert_eq!(exit.code(), Some(0));
+
+    let production = rujukan(db.dir())
+        .env("RUJUKAN_ENV", "production")
+        .env(
+            "RUJUKAN_SECURITY__JWT_SECRET",
+            "production-signing-secret-0123456789abcdef",
+        )
+        .env(
+            "RUJUKAN_SECURITY__DATA_KEY",
+            "q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq8M=",
+        )
+        .args([
+            "serve",
+            "--demo",
+            "--bind",
+            "127.0.0.1:0",
+            "--database-url",
+            db.url(),
+        ])
+        .output()
+        .unwrap();
+    assert_one_line_failure(
+        &production,
+        "demo data is refused when RUJUKAN_ENV=production",
+    );
+    let postgres = rujukan(db.dir())
+        .args([
+            "serve",
+            "--demo",
+            "--bind",
+            "127.0.0.1:0",
+            "--database-url",
+            &postgres_base_url(),
+        ])
+        .output()
+        .unwrap();
+    assert_one_line_failure(&postgres, "--demo is refused on PostgreSQL");
+}
+
+/// Logs in as the demo caseworker with the password the server printed, sees the demo cases,
+/// then stops the server.
+async fn terminate_with_stdout_check(
+    mut child: std::process::Child,
+    address: &str,
+) -> (std::process::ExitStatus, String) {
+    let mut stdout = child.stdout.take().unwrap();
+    // The passwords are printed before serving starts, so they are in the pipe by now.
+    let mut printed = vec![0u8; 8192];
+    let n = std::io::Read::read(&mut stdout, &mut printed).unwrap();
+    let printed = String::from_utf8_lossy(&printed[..n]).into_owned();
+    let line = printed
+        .lines()
+        .find(|l| l.trim_start().starts_with("demo.caseworker"))
+        .unwrap_or_else(|| panic!("{printed}"));
+    let password = line.split_whitespace().nth(1).unwrap().to_owned();
+    let client = reqwest::Client::new();
+    let login: serde_json::Value = client
+        .post(format!("{address}/api/v1/auth/login"))
+        .json(&serde_json::json!({"username": "demo.caseworker", "password": password}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["access_token"].as_str().unwrap();
+    let cases: serde_json::Value = client
+        .get(format!("{address}/api/v1/cases"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        !cases["items"].as_array().unwrap().is_empty(),
+        "demo cases are there"
+    );
+    drop(client);
+    terminate(child).await
+}
