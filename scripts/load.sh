@@ -47,7 +47,7 @@ run "GET /healthz" "$base/healthz"
 run "GET /readyz" "$base/readyz"
 run "GET /api/v1/cases/{id}" -H "authorization: Bearer $token" "$base/api/v1/cases/$case_id"
 run "POST /api/v1/cases (intake)" -s "$work/post.lua" "$base/api/v1/cases"
-echo "== login timing (20 each, ms): known user + wrong password vs unknown user"
+echo "== login timing (4 each, ms): known user + wrong password vs unknown user"
 python3 - "$base" <<'PY'
 import json, statistics, sys, time, urllib.request, urllib.error
 base = sys.argv[1]
