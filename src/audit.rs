@@ -77,6 +77,8 @@ pub enum AuditAction {
     DocumentUploaded,
     /// Document downloaded.
     DocumentViewed,
+    /// Document made visible to another agency by a handoff.
+    DocumentShared,
     /// Survivor identity revealed, with a purpose.
     IdentityRevealed,
     /// Handoff sent.
@@ -120,6 +122,7 @@ impl AuditAction {
             AuditAction::NoteAdded => "note.added",
             AuditAction::DocumentUploaded => "document.uploaded",
             AuditAction::DocumentViewed => "document.viewed",
+            AuditAction::DocumentShared => "document.shared",
             AuditAction::IdentityRevealed => "identity.revealed",
             AuditAction::HandoffCreated => "handoff.created",
             AuditAction::HandoffAccepted => "handoff.accepted",

@@ -564,6 +564,10 @@ pub fn create(
                     "respond_by": new.respond_by.map(utc),
                 })),
         )?;
+        if rule.kind == HandoffKind::Notice && rule.shares.contains(&Category::Documents) {
+            let inserted = db::by_id(conn, id)?.ok_or(AppError::NotFound)?;
+            record_documents_shared(conn, ctx, &inserted)?;
+        }
         if let (Some(basis), Some(reason)) = (&override_basis, &override_reason) {
             audit::record(
                 conn,
@@ -686,6 +690,9 @@ pub fn decide(
                         }
                     }
                 }
+                if changed && rule.shares.contains(&Category::Documents) {
+                    record_documents_shared(conn, ctx, &row)?;
+                }
                 (changed, AuditAction::HandoffAccepted, json!({"complete_by": complete_by.map(utc), "ownership_moved": row.kind == "transfer"}))
             }
             Decision::Decline(reason) => {
@@ -723,6 +730,26 @@ pub fn decide(
     })?;
     let row = db::by_id(conn, id)?.ok_or(AppError::NotFound)?;
     view(conn, vault, row)
+}
+
+/// Writes `document.shared` into the custody log of each document of the case that a handoff
+/// now makes visible to its receiver.
+fn record_documents_shared(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    row: &HandoffRow,
+) -> Result<(), AppError> {
+    for doc in case_db::documents(conn, row.case_id)? {
+        audit::record(
+            conn,
+            ctx,
+            Event::new(AuditAction::DocumentShared)
+                .case(row.case_id)
+                .subject("document", doc.id)
+                .details(json!({"sha256": doc.sha256, "to_agency_id": row.to_agency_id, "handoff": row.id})),
+        )?;
+    }
+    Ok(())
 }
 
 /// One handoff, for its sender or receiver.

@@ -243,6 +243,9 @@ both_backends! {
     async fn a_transfer_moves_ownership_on_acceptance(backend: Backend) {
         let w = world(backend).await;
         w.consent("services", None, true).await;
+        let upload = w.app.client.post(format!("{}/api/v1/cases/{}/documents?filename=visum.pdf", w.app.address, w.case))
+            .bearer_auth(&w.alpha).header("content-type", "application/pdf").body(b"%PDF-1.4 visum".to_vec()).send().await.unwrap();
+        assert_eq!(upload.status(), 201);
         let omega = w.app.token("omega.cw").await;
         let id = w.send(&w.alpha, json!({"handoff": "transfer-cm", "to_agency": "SU-OMEGA"})).await.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
         let before: Value = w.app.get_as(&format!("/api/v1/cases/{}", w.case), &w.alpha).await.json().await.unwrap();
@@ -251,6 +254,9 @@ both_backends! {
         let now: Value = w.app.get_as(&format!("/api/v1/cases/{}", w.case), &omega).await.json().await.unwrap();
         assert_eq!(now["owner_agency"], "SU-OMEGA");
         assert_eq!(now["categories"].as_array().unwrap().len(), 6, "the new owner holds everything");
+        let custody: Vec<String> = rujukan::db::audit::stream(&mut w.app.conn(), &format!("case:{}", w.case)).unwrap().into_iter()
+            .filter(|e| e.subject_type.as_deref() == Some("document")).map(|e| e.action).collect();
+        assert_eq!(custody, ["document.uploaded", "document.shared"], "the transfer shared the document");
         let old: Value = w.app.get_as(&format!("/api/v1/cases/{}", w.case), &w.alpha).await.json().await.unwrap();
         assert_eq!(old["categories"], json!(["summary"]), "the old owner keeps the summary");
     }
