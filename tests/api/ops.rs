@@ -83,6 +83,13 @@ both_backends! {
             assert!(doc["paths"][path][method].is_object(), "{method} {path} documented");
         }
         assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
+        let mut operation_ids = std::collections::BTreeSet::new();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                let id = op["operationId"].as_str().unwrap_or_else(|| panic!("{method} {path} has an operationId")).to_owned();
+                assert!(operation_ids.insert(id.clone()), "operationId {id} is not unique");
+            }
+        }
         // Every $ref points at a schema that exists.
         let text = doc.to_string();
         for reference in text.split("\"$ref\":\"#/components/schemas/").skip(1) {

@@ -22,6 +22,7 @@ fn parent_code(
 
 /// The agencies of the network, by code.
 #[utoipa::path(
+    operation_id = "agencies_list",
     get, path = "/api/v1/agencies", tag = "agencies", params(Page), security(("bearer" = [])),
     responses(
         (status = 200, description = "Agencies", body = List<AgencyView>),
@@ -59,6 +60,7 @@ pub async fn list(
 
 /// Create an agency (system administrators).
 #[utoipa::path(
+    operation_id = "agencies_create",
     post, path = "/api/v1/agencies", tag = "agencies", request_body = AgencyInput, security(("bearer" = [])),
     responses(
         (status = 201, description = "Created", body = AgencyView),

@@ -29,6 +29,7 @@ pub struct Storage {
 
 /// The cases the caller's agency is party to, newest first, with filters.
 #[utoipa::path(
+    operation_id = "cases_list",
     get, path = "/api/v1/cases", tag = "cases", params(CaseQuery), security(("bearer" = [])),
     responses(
         (status = 200, description = "Visible cases", body = List<CaseListItem>),
@@ -64,6 +65,7 @@ pub async fn list(
 /// Take a case in. Only `survivor.full_name` is required. Identity is encrypted; a NIK or passport
 /// number seen before in a case you may see comes back as a duplicate warning.
 #[utoipa::path(
+    operation_id = "cases_create",
     post, path = "/api/v1/cases", tag = "cases", security(("bearer" = [])),
     request_body(content = CaseInput, example = json!({
         "survivor": {"full_name": "Siti Rahmawati", "nik": "3374015703940001", "date_of_birth": "1994-03-17", "sex": "female"},
@@ -96,6 +98,7 @@ pub async fn create(
 
 /// One case as the caller may see it; 404 when the caller's agency is not a party.
 #[utoipa::path(
+    operation_id = "cases_get",
     get, path = "/api/v1/cases/{id}", tag = "cases", params(("id" = i64, Path, description = "Case id")), security(("bearer" = [])),
     responses(
         (status = 200, description = "The case", body = CaseDetail),
@@ -119,6 +122,7 @@ pub async fn get(
 /// Change a case. Send the `version` you read; if someone changed it since, the answer is 409
 /// `case.stale_version` and nothing is written.
 #[utoipa::path(
+    operation_id = "cases_update",
     patch, path = "/api/v1/cases/{id}", tag = "cases", params(("id" = i64, Path, description = "Case id")), security(("bearer" = [])),
     request_body(content = CasePatch, example = json!({"version": 3, "risk_level": "critical"})),
     responses(
@@ -155,6 +159,7 @@ pub struct RevealBody {
 
 /// Reveal the survivor's identity for a stated purpose (recorded as an event).
 #[utoipa::path(
+    operation_id = "cases_reveal_identity",
     post, path = "/api/v1/cases/{id}/reveal-identity", tag = "cases", params(("id" = i64, Path, description = "Case id")),
     security(("bearer" = [])), request_body(content = RevealBody, example = json!({"purpose": "Contact the survivor to schedule the BAP interview"})),
     responses(
@@ -185,6 +190,7 @@ pub async fn reveal_identity(
 
 /// Record consent given or withdrawn, per purpose and optionally for one receiving agency.
 #[utoipa::path(
+    operation_id = "cases_record_consent",
     post, path = "/api/v1/cases/{id}/consents", tag = "cases", params(("id" = i64, Path, description = "Case id")), security(("bearer" = [])),
     request_body(content = ConsentInput, example = json!({"purpose": "police_report", "given": true, "recipient_agency": "POLDA-JATENG", "method": "written"})),
     responses(
@@ -211,6 +217,7 @@ pub async fn record_consent(
 
 /// The consent in force per purpose and recipient, and the history.
 #[utoipa::path(
+    operation_id = "cases_consents",
     get, path = "/api/v1/cases/{id}/consents", tag = "cases", params(("id" = i64, Path, description = "Case id")), security(("bearer" = [])),
     responses((status = 200, description = "Consents", body = Consents))
 )]
@@ -240,6 +247,7 @@ pub struct StageBody {
 
 /// Move a track to another stage.
 #[utoipa::path(
+    operation_id = "cases_change_stage",
     post, path = "/api/v1/cases/{id}/stages", tag = "cases", params(("id" = i64, Path, description = "Case id")), security(("bearer" = [])),
     request_body(content = StageBody, example = json!({"track": "justice", "stage": "reported_to_police"})),
     responses(
@@ -274,6 +282,7 @@ pub struct CloseBody {
 
 /// Close a case with a reason (an adult TPKS case cannot be closed as settled by mediation).
 #[utoipa::path(
+    operation_id = "cases_close",
     post, path = "/api/v1/cases/{id}/close", tag = "cases", params(("id" = i64, Path, description = "Case id")), security(("bearer" = [])),
     request_body(content = CloseBody, example = json!({"reason": "goals_met"})),
     responses(
@@ -309,6 +318,7 @@ pub struct NoteBody {
 
 /// Add a note, private to your agency.
 #[utoipa::path(
+    operation_id = "cases_add_note",
     post, path = "/api/v1/cases/{id}/notes", tag = "cases", params(("id" = i64, Path, description = "Case id")), security(("bearer" = [])),
     request_body = NoteBody,
     responses((status = 201, description = "Added", body = NoteView))
@@ -333,6 +343,7 @@ pub async fn add_note(
 
 /// Your agency's notes on a case.
 #[utoipa::path(
+    operation_id = "cases_notes",
     get, path = "/api/v1/cases/{id}/notes", tag = "cases", params(("id" = i64, Path, description = "Case id")), security(("bearer" = [])),
     responses((status = 200, description = "Notes", body = Vec<NoteView>))
 )]
@@ -363,6 +374,7 @@ pub struct UploadQuery {
 /// Upload a document: the raw content as the body, its media type as `Content-Type`
 /// (PDF, JPEG, PNG, plain text, MP3), at most `storage.max_document_bytes`.
 #[utoipa::path(
+    operation_id = "cases_upload_document",
     post, path = "/api/v1/cases/{id}/documents", tag = "cases", params(("id" = i64, Path, description = "Case id"), UploadQuery),
     security(("bearer" = [])), request_body(content = Vec<u8>, content_type = "application/pdf"),
     responses(
@@ -425,6 +437,7 @@ pub async fn upload_document(
 
 /// The documents of a case.
 #[utoipa::path(
+    operation_id = "cases_documents",
     get, path = "/api/v1/cases/{id}/documents", tag = "cases", params(("id" = i64, Path, description = "Case id")), security(("bearer" = [])),
     responses((status = 200, description = "Documents", body = Vec<DocumentView>))
 )]
@@ -446,6 +459,7 @@ pub async fn documents(
 
 /// Download a document (recorded in its custody log).
 #[utoipa::path(
+    operation_id = "cases_download_document",
     get, path = "/api/v1/cases/{id}/documents/{document_id}", tag = "cases",
     params(("id" = i64, Path, description = "Case id"), ("document_id" = i64, Path, description = "Document id")), security(("bearer" = [])),
     responses(

@@ -17,6 +17,7 @@ use crate::services::handoffs::{
 /// Send a handoff from a case. Allowed only when an agreement in force allows it; otherwise 422
 /// `handoff.not_allowed` lists each unmet condition with its agreement, version and handoff id.
 #[utoipa::path(
+    operation_id = "handoffs_create",
     post, path = "/api/v1/cases/{id}/handoffs", tag = "handoffs", params(("id" = i64, Path, description = "Case id")),
     security(("bearer" = [])),
     request_body(content = HandoffInput, example = json!({"handoff": "report-to-police", "to_agency": "POLDA-JATENG", "message": "Survivor ready to report; interpreter needed"})),
@@ -48,6 +49,7 @@ pub async fn create(
 
 /// The handoffs of a case that concern the caller's agency.
 #[utoipa::path(
+    operation_id = "handoffs_of_case",
     get, path = "/api/v1/cases/{id}/handoffs", tag = "handoffs", params(("id" = i64, Path, description = "Case id")), security(("bearer" = [])),
     responses((status = 200, description = "Handoffs", body = Vec<HandoffView>))
 )]
@@ -69,6 +71,7 @@ pub async fn of_case(
 
 /// What the caller may send from this case, to whom, and for each closed option why.
 #[utoipa::path(
+    operation_id = "handoffs_options",
     get, path = "/api/v1/cases/{id}/handoff-options", tag = "handoffs", params(("id" = i64, Path, description = "Case id")), security(("bearer" = [])),
     responses((status = 200, description = "Options", body = Vec<HandoffOption>))
 )]
@@ -106,6 +109,7 @@ pub struct BoxQuery {
 
 /// The caller's agency's incoming or outgoing handoffs, newest first.
 #[utoipa::path(
+    operation_id = "handoffs_list",
     get, path = "/api/v1/handoffs", tag = "handoffs", params(BoxQuery), security(("bearer" = [])),
     responses(
         (status = 200, description = "Handoffs", body = List<HandoffView>),
@@ -159,6 +163,7 @@ pub async fn list(
 
 /// One handoff (its sender's or receiver's).
 #[utoipa::path(
+    operation_id = "handoffs_get",
     get, path = "/api/v1/handoffs/{id}", tag = "handoffs", params(("id" = i64, Path, description = "Handoff id")), security(("bearer" = [])),
     responses(
         (status = 200, description = "The handoff", body = HandoffView),
@@ -214,6 +219,7 @@ async fn decide(
 
 /// Accept a pending handoff (receiving agency). A transfer moves case ownership.
 #[utoipa::path(
+    operation_id = "handoffs_accept",
     post, path = "/api/v1/handoffs/{id}/accept", tag = "handoffs", params(("id" = i64, Path, description = "Handoff id")), security(("bearer" = [])),
     responses(
         (status = 200, description = "Accepted", body = HandoffView),
@@ -233,6 +239,7 @@ pub async fn accept(
 
 /// Decline a pending handoff with a reason (receiving agency).
 #[utoipa::path(
+    operation_id = "handoffs_decline",
     post, path = "/api/v1/handoffs/{id}/decline", tag = "handoffs", params(("id" = i64, Path, description = "Handoff id")), security(("bearer" = [])),
     request_body = ReasonBody,
     responses(
@@ -262,6 +269,7 @@ pub async fn decline(
 
 /// Withdraw a pending handoff with a reason (sending agency).
 #[utoipa::path(
+    operation_id = "handoffs_withdraw",
     post, path = "/api/v1/handoffs/{id}/withdraw", tag = "handoffs", params(("id" = i64, Path, description = "Handoff id")), security(("bearer" = [])),
     request_body = ReasonBody,
     responses(
@@ -291,6 +299,7 @@ pub async fn withdraw(
 
 /// Complete an accepted handoff with its outcome (receiving agency).
 #[utoipa::path(
+    operation_id = "handoffs_complete",
     post, path = "/api/v1/handoffs/{id}/complete", tag = "handoffs", params(("id" = i64, Path, description = "Handoff id")), security(("bearer" = [])),
     request_body = OutcomeBody,
     responses(
@@ -320,6 +329,7 @@ pub async fn complete(
 
 /// Mark a notice read (receiving agency).
 #[utoipa::path(
+    operation_id = "handoffs_read",
     post, path = "/api/v1/handoffs/{id}/read", tag = "handoffs", params(("id" = i64, Path, description = "Handoff id")), security(("bearer" = [])),
     responses(
         (status = 200, description = "Read", body = HandoffView),

@@ -25,6 +25,7 @@ pub struct UserQuery {
 
 /// Users the caller administers.
 #[utoipa::path(
+    operation_id = "users_list",
     get, path = "/api/v1/users", tag = "users", params(UserQuery), security(("bearer" = [])),
     responses(
         (status = 200, description = "Users", body = List<UserDto>),
@@ -59,6 +60,7 @@ pub async fn list(
 
 /// Create a user.
 #[utoipa::path(
+    operation_id = "users_create",
     post, path = "/api/v1/users", tag = "users", request_body = UserInput, security(("bearer" = [])),
     responses(
         (status = 201, description = "Created", body = UserDto),
@@ -85,6 +87,7 @@ pub async fn create(
 
 /// One user.
 #[utoipa::path(
+    operation_id = "users_get",
     get, path = "/api/v1/users/{id}", tag = "users", params(("id" = i64, Path, description = "User id")), security(("bearer" = [])),
     responses(
         (status = 200, description = "The user", body = UserDto),
@@ -108,6 +111,7 @@ pub async fn get(
 
 /// Change a user: profile, roles, active flag (disabling ends their sessions at once).
 #[utoipa::path(
+    operation_id = "users_update",
     patch, path = "/api/v1/users/{id}", tag = "users", request_body = UserPatch,
     params(("id" = i64, Path, description = "User id")), security(("bearer" = [])),
     responses(
@@ -135,6 +139,7 @@ pub async fn update(
 
 /// Reset a user's password (administrators); their sessions end at once.
 #[utoipa::path(
+    operation_id = "users_reset_password",
     post, path = "/api/v1/users/{id}/password", tag = "users", request_body = PasswordBody,
     params(("id" = i64, Path, description = "User id")), security(("bearer" = [])),
     responses(
