@@ -30,6 +30,23 @@ pub enum Category {
 }
 
 impl Category {
+    /// The name used in agreements and answers.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Summary => "summary",
+            Category::Identity => "identity",
+            Category::Incident => "incident",
+            Category::Health => "health",
+            Category::Legal => "legal",
+            Category::Documents => "documents",
+        }
+    }
+
+    /// Parses a name.
+    pub fn parse(text: &str) -> Option<Self> {
+        Category::ALL.into_iter().find(|c| c.as_str() == text)
+    }
+
     /// Every category: what an owning agency holds.
     pub const ALL: [Category; 6] = [
         Category::Summary,

@@ -333,6 +333,13 @@ impl fmt::Display for ErrorChain<'_> {
     }
 }
 
+impl AppError {
+    /// An internal error from anything printable (logged in full, answered without details).
+    pub fn internal(error: impl fmt::Display) -> Self {
+        AppError::Internal(anyhow::anyhow!("{error}"))
+    }
+}
+
 impl From<diesel::result::Error> for AppError {
     fn from(error: diesel::result::Error) -> Self {
         use diesel::result::Error as E;

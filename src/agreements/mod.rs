@@ -238,15 +238,7 @@ fn date(value: &toml::value::Datetime) -> Option<NaiveDate> {
 }
 
 fn category(text: &str) -> Option<Category> {
-    Some(match text {
-        "summary" => Category::Summary,
-        "identity" => Category::Identity,
-        "incident" => Category::Incident,
-        "health" => Category::Health,
-        "legal" => Category::Legal,
-        "documents" => Category::Documents,
-        _ => return None,
-    })
+    Category::parse(text)
 }
 
 /// The agencies known when checking: code → kind.

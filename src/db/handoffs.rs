@@ -355,18 +355,7 @@ pub fn party_case_ids(conn: &mut DbConnection, agency_id: i64) -> QueryResult<Ve
 /// Parses a stored category list.
 pub fn categories(json: &str) -> BTreeSet<Category> {
     let names: Vec<String> = serde_json::from_str(json).unwrap_or_default();
-    names
-        .iter()
-        .filter_map(|n| match n.as_str() {
-            "summary" => Some(Category::Summary),
-            "identity" => Some(Category::Identity),
-            "incident" => Some(Category::Incident),
-            "health" => Some(Category::Health),
-            "legal" => Some(Category::Legal),
-            "documents" => Some(Category::Documents),
-            _ => None,
-        })
-        .collect()
+    names.iter().filter_map(|n| Category::parse(n)).collect()
 }
 
 /// Who a case's handoffs make a party, and what each holds: the receiver of a pending handoff

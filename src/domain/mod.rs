@@ -7,6 +7,11 @@ pub mod classification;
 pub mod password_policy;
 pub mod user;
 
+/// A stored UTC time (`NaiveDateTime` by convention) as a `DateTime<Utc>`, for answers.
+pub fn utc(at: chrono::NaiveDateTime) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_naive_utc_and_offset(at, chrono::Utc)
+}
+
 /// A value that failed to parse, with the field it belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{field}: {message}")]

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{DateTime, Duration, NaiveDateTime, Utc};
+use chrono::{Duration, NaiveDateTime};
 use diesel::Connection;
 use serde_json::json;
 
@@ -76,10 +76,6 @@ const INVALID_CREDENTIALS: AppError = AppError::Unauthenticated {
 const INVALID_TOKEN: AppError = AppError::Unauthenticated {
     code: "auth.invalid_token",
 };
-
-fn utc(now: NaiveDateTime) -> DateTime<Utc> {
-    DateTime::from_naive_utc_and_offset(now, Utc)
-}
 
 /// Checks a username and password and opens a session. Unknown users, wrong passwords and
 /// disabled accounts get the same 401 after the same work; failures are counted per username
@@ -159,8 +155,8 @@ pub fn login(
                 LoginOutcome::Api(TokenPair {
                     access_token: deps
                         .keys
-                        .issue(user.id, &session_id, utc(now))
-                        .map_err(internal)?,
+                        .issue(user.id, &session_id, crate::domain::utc(now))
+                        .map_err(AppError::internal)?,
                     refresh_token: refresh,
                     expires_in: deps.keys.access_ttl_secs,
                     session_id: session_id.clone(),
@@ -291,8 +287,8 @@ pub fn refresh(
         Ok(Some(TokenPair {
             access_token: deps
                 .keys
-                .issue(user.id, &session.id, utc(now))
-                .map_err(internal)?,
+                .issue(user.id, &session.id, crate::domain::utc(now))
+                .map_err(AppError::internal)?,
             refresh_token: next,
             expires_in: deps.keys.access_ttl_secs,
             session_id: session.id.clone(),
@@ -410,8 +406,4 @@ pub fn authenticate_cookie(
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-fn internal(error: impl std::fmt::Display) -> AppError {
-    AppError::Internal(anyhow::anyhow!("{error}"))
 }

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use chrono::{DateTime, Datelike, NaiveDateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use diesel::Connection;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -25,20 +25,12 @@ use crate::domain::case::{
 use crate::domain::classification as cls;
 use crate::error::AppError;
 
-fn utc(at: NaiveDateTime) -> DateTime<Utc> {
-    DateTime::from_naive_utc_and_offset(at, Utc)
-}
-
 fn json_list(values: &[String]) -> String {
     serde_json::to_string(values).unwrap_or_else(|_| "[]".to_owned())
 }
 
 fn parse_list(text: &str) -> Vec<String> {
     serde_json::from_str(text).unwrap_or_default()
-}
-
-fn internal(error: impl std::fmt::Display) -> AppError {
-    AppError::Internal(anyhow::anyhow!("{error}"))
 }
 
 /// An earlier case with the same NIK or passport number, visible to the caller.
@@ -68,9 +60,9 @@ pub struct Created {
 }
 
 fn case_values(vault: &Vault, case: &NewCase) -> Result<CaseValues, AppError> {
-    let identity = serde_json::to_vec(&case.identity).map_err(internal)?;
+    let identity = serde_json::to_vec(&case.identity).map_err(AppError::internal)?;
     Ok(CaseValues {
-        identity_ciphertext: vault.seal(&identity).map_err(internal)?,
+        identity_ciphertext: vault.seal(&identity).map_err(AppError::internal)?,
         identity_key_id: vault.key_id().to_owned(),
         nik_index: case
             .identity
@@ -214,7 +206,7 @@ pub fn create(
         id,
         case_number,
         owner_agency: owner.code,
-        created_at: utc(ctx.now),
+        created_at: crate::domain::utc(ctx.now),
         version: 1,
         duplicates,
     })
@@ -271,17 +263,6 @@ pub struct CaseDetail {
     pub created_at: DateTime<Utc>,
     /// Changed.
     pub updated_at: DateTime<Utc>,
-}
-
-fn category_name(category: Category) -> &'static str {
-    match category {
-        Category::Summary => "summary",
-        Category::Identity => "identity",
-        Category::Incident => "incident",
-        Category::Health => "health",
-        Category::Legal => "legal",
-        Category::Documents => "documents",
-    }
 }
 
 fn profile_of(row: &CaseRow) -> Profile {
@@ -373,9 +354,9 @@ pub fn get(conn: &mut DbConnection, ctx: &Ctx, id: i64) -> Result<CaseDetail, Ap
             legal_basis: parse_list(&row.legal_basis),
             procedural_regime: row.procedural_regime.clone(),
         }),
-        categories: held.iter().map(|c| category_name(*c).to_owned()).collect(),
-        created_at: utc(row.created_at),
-        updated_at: utc(row.updated_at),
+        categories: held.iter().map(|c| c.as_str().to_owned()).collect(),
+        created_at: crate::domain::utc(row.created_at),
+        updated_at: crate::domain::utc(row.updated_at),
     })
 }
 
@@ -555,7 +536,7 @@ pub fn list(
                 risk_level: row.risk_level,
                 age_band: row.age_band,
                 tracks,
-                created_at: utc(row.created_at),
+                created_at: crate::domain::utc(row.created_at),
             });
             if i64::try_from(out.len()).is_ok_and(|n| n == limit) {
                 return Ok(out);
@@ -629,8 +610,8 @@ pub struct SurvivorPatch {
 fn open_identity(vault: &Vault, row: &CaseRow) -> Result<Identity, AppError> {
     let bytes = vault
         .open(&row.identity_key_id, &row.identity_ciphertext)
-        .map_err(internal)?;
-    serde_json::from_slice(&bytes).map_err(internal)
+        .map_err(AppError::internal)?;
+    serde_json::from_slice(&bytes).map_err(AppError::internal)
 }
 
 fn incident_input(inc: Incident) -> IncidentInput {
@@ -859,7 +840,7 @@ fn consent_view(conn: &mut DbConnection, row: db::ConsentRow) -> Result<ConsentV
         given_by: row.given_by,
         legal_basis: row.legal_basis,
         recorded_by: recorder,
-        recorded_at: utc(row.recorded_at),
+        recorded_at: crate::domain::utc(row.recorded_at),
     })
 }
 
@@ -1153,7 +1134,7 @@ pub fn add_note(
     if body.is_empty() || body.chars().count() > 20_000 {
         return Err(Invalid::new("body", "must be 1–20000 characters").into());
     }
-    let sealed = vault.seal(body.as_bytes()).map_err(internal)?;
+    let sealed = vault.seal(body.as_bytes()).map_err(AppError::internal)?;
     let note_id = conn.transaction(|conn| -> Result<i64, AppError> {
         let note_id = db::insert_note(
             conn,
@@ -1178,7 +1159,7 @@ pub fn add_note(
         id: note_id,
         author: actor.username,
         body: body.to_owned(),
-        created_at: utc(ctx.now),
+        created_at: crate::domain::utc(ctx.now),
     })
 }
 
@@ -1196,7 +1177,7 @@ pub fn notes(
         .map(|row| {
             let body = vault
                 .open(&row.key_id, &row.body_ciphertext)
-                .map_err(internal)?;
+                .map_err(AppError::internal)?;
             let author = crate::db::users::by_id(conn, row.author_id)?
                 .map(|u| u.username)
                 .unwrap_or_default();
@@ -1204,7 +1185,7 @@ pub fn notes(
                 id: row.id,
                 author,
                 body: String::from_utf8_lossy(&body).into_owned(),
-                created_at: utc(row.created_at),
+                created_at: crate::domain::utc(row.created_at),
             })
         })
         .collect()
@@ -1245,7 +1226,7 @@ fn document_view(
 ) -> Result<DocumentView, AppError> {
     let name = vault
         .open(&row.key_id, &row.filename_ciphertext)
-        .map_err(internal)?;
+        .map_err(AppError::internal)?;
     let agency = agencies::by_id(conn, row.agency_id)?
         .map(|a| a.code)
         .unwrap_or_default();
@@ -1256,7 +1237,7 @@ fn document_view(
         size_bytes: row.size_bytes,
         sha256: row.sha256,
         agency,
-        created_at: utc(row.created_at),
+        created_at: crate::domain::utc(row.created_at),
     })
 }
 
@@ -1320,15 +1301,17 @@ pub fn upload_document(
     let sha256 = hex::encode(Sha256::digest(content));
     let path = document_path(data_dir, &sha256);
     if !path.exists() {
-        let sealed = vault.seal(content).map_err(internal)?;
+        let sealed = vault.seal(content).map_err(AppError::internal)?;
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(internal)?;
+            std::fs::create_dir_all(parent).map_err(AppError::internal)?;
         }
         let partial = path.with_extension("partial");
-        std::fs::write(&partial, sealed.as_bytes()).map_err(internal)?;
-        std::fs::rename(&partial, &path).map_err(internal)?;
+        std::fs::write(&partial, sealed.as_bytes()).map_err(AppError::internal)?;
+        std::fs::rename(&partial, &path).map_err(AppError::internal)?;
     }
-    let sealed_name = vault.seal(filename.as_bytes()).map_err(internal)?;
+    let sealed_name = vault
+        .seal(filename.as_bytes())
+        .map_err(AppError::internal)?;
     let size = i64::try_from(content.len()).unwrap_or(i64::MAX);
     let doc_id = conn.transaction(|conn| -> Result<i64, AppError> {
         let doc_id = db::insert_document(
@@ -1384,10 +1367,15 @@ pub fn download_document(
     let actor = super::actor(ctx)?;
     load(conn, actor, id, Action::DocumentRead)?;
     let row = db::document(conn, id, doc_id)?.ok_or(AppError::NotFound)?;
-    let sealed = std::fs::read_to_string(document_path(data_dir, &row.sha256)).map_err(internal)?;
-    let content = vault.open(&row.key_id, &sealed).map_err(internal)?;
+    let sealed = std::fs::read_to_string(document_path(data_dir, &row.sha256))
+        .map_err(AppError::internal)?;
+    let content = vault
+        .open(&row.key_id, &sealed)
+        .map_err(AppError::internal)?;
     if hex::encode(Sha256::digest(&content)) != row.sha256 {
-        return Err(internal("document content does not match its SHA-256"));
+        return Err(AppError::internal(
+            "document content does not match its SHA-256",
+        ));
     }
     conn.transaction(|conn| {
         audit::record(

@@ -137,25 +137,6 @@ pub fn load(
     sync_versions(conn, agreements, now)
 }
 
-fn utc(at: NaiveDateTime) -> DateTime<Utc> {
-    DateTime::from_naive_utc_and_offset(at, Utc)
-}
-
-fn internal(error: impl std::fmt::Display) -> AppError {
-    AppError::Internal(anyhow::anyhow!("{error}"))
-}
-
-fn category_name(category: Category) -> &'static str {
-    match category {
-        Category::Summary => "summary",
-        Category::Identity => "identity",
-        Category::Incident => "incident",
-        Category::Health => "health",
-        Category::Legal => "legal",
-        Category::Documents => "documents",
-    }
-}
-
 /// A consent override: a supervisor's legal basis and reason.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -275,9 +256,10 @@ fn view(conn: &mut DbConnection, vault: &Vault, row: HandoffRow) -> Result<Hando
         .map(|c| c.case_number)
         .unwrap_or_default();
     let message = match (&row.message_ciphertext, &row.key_id) {
-        (Some(sealed), Some(key)) => {
-            Some(String::from_utf8_lossy(&vault.open(key, sealed).map_err(internal)?).into_owned())
-        }
+        (Some(sealed), Some(key)) => Some(
+            String::from_utf8_lossy(&vault.open(key, sealed).map_err(AppError::internal)?)
+                .into_owned(),
+        ),
         _ => None,
     };
     let shares: Vec<String> = serde_json::from_str(&row.shares).unwrap_or_default();
@@ -304,19 +286,19 @@ fn view(conn: &mut DbConnection, vault: &Vault, row: HandoffRow) -> Result<Hando
             reason: row.override_reason,
         }),
         message,
-        respond_by: row.respond_by.map(utc),
-        complete_by: row.complete_by.map(utc),
-        decided_at: row.decided_at.map(utc),
+        respond_by: row.respond_by.map(crate::domain::utc),
+        complete_by: row.complete_by.map(crate::domain::utc),
+        decided_at: row.decided_at.map(crate::domain::utc),
         reason: row.decision_reason,
         outcome: row.outcome,
         access_ended: row.access_ended_at.map(|at| {
             format!(
                 "{} ({})",
-                utc(at).to_rfc3339(),
+                crate::domain::utc(at).to_rfc3339(),
                 row.access_ended_reason.unwrap_or_default()
             )
         }),
-        created_at: utc(row.created_at),
+        created_at: crate::domain::utc(row.created_at),
     })
 }
 
@@ -357,9 +339,9 @@ fn facts(
     add(case.risk_level.is_some(), "risk_level");
     let identity = vault
         .open(&case.identity_key_id, &case.identity_ciphertext)
-        .map_err(internal)?;
+        .map_err(AppError::internal)?;
     let identity: crate::domain::case::Identity =
-        serde_json::from_slice(&identity).map_err(internal)?;
+        serde_json::from_slice(&identity).map_err(AppError::internal)?;
     add(identity.date_of_birth.is_some(), "survivor.date_of_birth");
     add(identity.phone.is_some(), "identity.phone");
     Ok(out)
@@ -429,8 +411,8 @@ pub fn create(
     })?;
     let sender = agencies::by_id(conn, actor.agency_id)?.ok_or(AppError::NotFound)?;
     let (sender_kind, receiver_kind) = (
-        AgencyKind::parse(&sender.kind).map_err(internal)?,
-        AgencyKind::parse(&receiver.kind).map_err(internal)?,
+        AgencyKind::parse(&sender.kind).map_err(AppError::internal)?,
+        AgencyKind::parse(&receiver.kind).map_err(AppError::internal)?,
     );
     if let Some(o) = &input.consent_override {
         let mut problems = Vec::new();
@@ -484,7 +466,7 @@ pub fn create(
     let rule = allowed.rule;
     let version_id = set
         .version_id(allowed.agreement)
-        .ok_or_else(|| internal("agreement version not stored"))?;
+        .ok_or_else(|| AppError::internal("agreement version not stored"))?;
     let existing = db::of_case(conn, case_id)?;
     if existing.iter().any(|h| {
         h.rule_id == rule.id
@@ -512,10 +494,10 @@ pub fn create(
             _ => (None, None),
         };
     let sealed = match message {
-        Some(m) => Some(vault.seal(m.as_bytes()).map_err(internal)?),
+        Some(m) => Some(vault.seal(m.as_bytes()).map_err(AppError::internal)?),
         None => None,
     };
-    let shares: Vec<&str> = rule.shares.iter().map(|c| category_name(*c)).collect();
+    let shares: Vec<&str> = rule.shares.iter().map(|c| c.as_str()).collect();
     let new = NewHandoff {
         case_id,
         kind: rule.kind.as_str().to_owned(),
@@ -531,7 +513,7 @@ pub fn create(
             "pending"
         }
         .to_owned(),
-        shares: serde_json::to_string(&shares).map_err(internal)?,
+        shares: serde_json::to_string(&shares).map_err(AppError::internal)?,
         consent_purpose: rule.requires_consent.clone(),
         consent_id,
         override_legal_basis: override_basis.clone(),
@@ -561,7 +543,7 @@ pub fn create(
                     "from_agency": sender.code,
                     "to_agency": receiver.code,
                     "consent_id": consent_id,
-                    "respond_by": new.respond_by.map(utc),
+                    "respond_by": new.respond_by.map(crate::domain::utc),
                 })),
         )?;
         if rule.kind == HandoffKind::Notice && rule.shares.contains(&Category::Documents) {
@@ -616,11 +598,11 @@ fn rule_of(conn: &mut DbConnection, row: &HandoffRow) -> Result<HandoffRule, App
         .ok_or(AppError::NotFound)?;
     let agreement =
         agreements::parse_file(Path::new(&version.agreement_id), &version.content, None)
-            .map_err(|p| internal(format!("stored agreement no longer parses: {p:?}")))?;
+            .map_err(|p| AppError::internal(format!("stored agreement no longer parses: {p:?}")))?;
     agreement
         .rule(&row.rule_id)
         .cloned()
-        .ok_or_else(|| internal("stored agreement lacks the handoff"))
+        .ok_or_else(|| AppError::internal("stored agreement lacks the handoff"))
 }
 
 /// Decides a handoff. Of two people deciding at once, one wins and the other gets 409
@@ -693,7 +675,7 @@ pub fn decide(
                 if changed && rule.shares.contains(&Category::Documents) {
                     record_documents_shared(conn, ctx, &row)?;
                 }
-                (changed, AuditAction::HandoffAccepted, json!({"complete_by": complete_by.map(utc), "ownership_moved": row.kind == "transfer"}))
+                (changed, AuditAction::HandoffAccepted, json!({"complete_by": complete_by.map(crate::domain::utc), "ownership_moved": row.kind == "transfer"}))
             }
             Decision::Decline(reason) => {
                 if notice {
@@ -860,7 +842,7 @@ pub fn options(
     let actor = super::actor(ctx)?.clone();
     let case = load_case(conn, &actor, case_id, Action::HandoffSend)?;
     let sender = agencies::by_id(conn, actor.agency_id)?.ok_or(AppError::NotFound)?;
-    let sender_kind = AgencyKind::parse(&sender.kind).map_err(internal)?;
+    let sender_kind = AgencyKind::parse(&sender.kind).map_err(AppError::internal)?;
     let facts = facts(conn, vault, &case)?;
     let consents = case_db::consents(conn, case_id)?;
     let mut out = Vec::new();

@@ -1,16 +1,13 @@
 //! Request and response bodies of the API. Database rows never leave `db/` as they are.
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::db::agencies::AgencyRow;
 use crate::services::accounts::UserView;
 
-/// UTC time for JSON (RFC 3339 with `Z`).
-pub fn utc(at: NaiveDateTime) -> DateTime<Utc> {
-    DateTime::from_naive_utc_and_offset(at, Utc)
-}
+pub use crate::domain::utc;
 
 /// A page of items.
 #[derive(Debug, Serialize, ToSchema)]
