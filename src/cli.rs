@@ -40,6 +40,9 @@ pub enum Command {
     /// Manage agencies.
     #[command(subcommand)]
     Agency(AgencyCommand),
+    /// Check the audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Demo and benchmark data.
     #[command(subcommand)]
     Demo(DemoCommand),
@@ -100,6 +103,13 @@ pub struct AgencyImportArgs {
     /// Database options.
     #[command(flatten)]
     pub database: DatabaseArgs,
+}
+
+/// `rujukan audit …`
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Recompute every hash chain: prints the number of entries checked, or the first broken entry (exit 1).
+    Verify(DatabaseArgs),
 }
 
 /// `rujukan demo …`
@@ -280,6 +290,21 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 total - added
             ));
             Ok(())
+        }
+        Command::Audit(AuditCommand::Verify(args)) => {
+            apply_database_url(&mut settings, args)?;
+            let started = std::time::Instant::now();
+            let mut conn = open(&settings)?;
+            match crate::audit::verify(&mut conn)? {
+                Ok((entries, streams)) => {
+                    say(&format!(
+                        "audit trail intact: {entries} entries in {streams} streams checked in {:.2} s",
+                        started.elapsed().as_secs_f64()
+                    ));
+                    Ok(())
+                }
+                Err(broken) => Err(anyhow::anyhow!("audit trail broken: {broken}")),
+            }
         }
         Command::Demo(DemoCommand::Seed(args)) => {
             apply_database_url(&mut settings, args.database)?;

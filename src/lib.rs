@@ -3,6 +3,7 @@
 
 pub mod agreements;
 pub mod audit;
+pub mod audit_chain;
 pub mod auth;
 pub mod authz;
 pub mod cli;

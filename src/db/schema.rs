@@ -168,6 +168,24 @@ diesel::table! {
         client_ip -> Nullable<Text>,
         /// What changed, compact JSON without identity.
         details -> Text,
+        /// Position in its stream, from 1.
+        seq -> BigInt,
+        /// Hash of the previous entry of the stream (empty for the first).
+        prev_hash -> Text,
+        /// SHA-256 over the canonical encoding of this entry, hex.
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    /// The last sequence number and hash of each audit stream.
+    audit_stream_heads (stream) {
+        /// Stream.
+        stream -> Text,
+        /// Last sequence number.
+        seq -> BigInt,
+        /// Last hash.
+        hash -> Text,
     }
 }
 
@@ -499,6 +517,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     refresh_tokens,
     login_throttle,
     audit_events,
+    audit_stream_heads,
     case_number_counters,
     cases,
     case_tracks,

@@ -664,3 +664,29 @@ async fn terminate_with_stdout_check(
     drop(client);
     terminate(child).await
 }
+
+both_backends! {
+    async fn audit_verify_reports_intact_and_broken_trails(backend: Backend) {
+        let db = TestDb::new(backend);
+        let seeded = rujukan(db.dir()).args(["demo", "seed", "--cases", "20", "--database-url", db.url()]).output().unwrap();
+        assert!(seeded.status.success(), "{}", String::from_utf8_lossy(&seeded.stderr));
+        let intact = rujukan(db.dir()).args(["audit", "verify", "--database-url", db.url()]).output().unwrap();
+        assert!(intact.status.success(), "{}", String::from_utf8_lossy(&intact.stderr));
+        let report = String::from_utf8_lossy(&intact.stdout);
+        assert!(report.contains("audit trail intact:") && report.contains("entries in"), "{report}");
+
+        use diesel::connection::SimpleConnection;
+        use diesel::prelude::*;
+        use rujukan::db::schema::audit_events;
+        let mut conn = db.connect();
+        let drop = match conn {
+            rujukan::db::DbConnection::Pg(_) => "DROP TRIGGER audit_events_no_update ON audit_events",
+            rujukan::db::DbConnection::Sqlite(_) => "DROP TRIGGER audit_events_no_update",
+        };
+        conn.batch_execute(drop).unwrap();
+        let target: i64 = audit_events::table.select(audit_events::id).order(audit_events::id.asc()).offset(10).first(&mut conn).unwrap();
+        diesel::update(audit_events::table.find(target)).set(audit_events::action.eq("case.closed")).execute(&mut conn).unwrap();
+        let broken = rujukan(db.dir()).args(["audit", "verify", "--database-url", db.url()]).output().unwrap();
+        assert_one_line_failure(&broken, &format!("audit trail broken: audit entry {target} "));
+    }
+}

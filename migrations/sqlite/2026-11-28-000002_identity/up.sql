@@ -82,7 +82,11 @@ CREATE TABLE audit_events (
     case_id         BIGINT    NULL,
     request_id      TEXT      NULL,
     client_ip       TEXT      NULL,
-    details         TEXT      NOT NULL
+    details         TEXT      NOT NULL,
+    seq             BIGINT    NOT NULL,
+    prev_hash       TEXT      NOT NULL,
+    hash            TEXT      NOT NULL,
+    UNIQUE (stream, seq)
 );
 CREATE INDEX audit_events_stream_idx ON audit_events (stream, id);
 CREATE INDEX audit_events_case_idx ON audit_events (case_id, id);
