@@ -470,18 +470,23 @@ fn now() -> chrono::NaiveDateTime {
 
 /// Opens the database and applies pending migrations.
 fn open(settings: &Settings) -> anyhow::Result<db::DbConnection> {
+    open_migrated(settings).map(|(conn, _)| conn)
+}
+
+/// Opens the database and applies pending migrations; also returns the versions applied now.
+fn open_migrated(settings: &Settings) -> anyhow::Result<(db::DbConnection, Vec<String>)> {
     use secrecy::ExposeSecret;
     let url = DatabaseUrl::parse(settings.database.url.expose_secret())?;
     let manager =
         db::pool::ConnectionManager::new(url.clone(), settings.database.sqlite_busy_timeout_ms);
     let mut conn = manager.establish()?;
-    db::migrate::run_pending(&mut conn).map_err(|e| {
+    let applied = db::migrate::run_pending(&mut conn).map_err(|e| {
         anyhow::anyhow!(
             "cannot apply migrations to {url}: {}",
             e.to_string().replace('\n', " ")
         )
     })?;
-    Ok(conn)
+    Ok((conn, applied))
 }
 
 /// A service error as one line: validation problems listed field by field.
@@ -533,15 +538,7 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
 fn migrate(settings: &Settings) -> anyhow::Result<()> {
     use secrecy::ExposeSecret;
     let url = DatabaseUrl::parse(settings.database.url.expose_secret())?;
-    let manager =
-        db::pool::ConnectionManager::new(url.clone(), settings.database.sqlite_busy_timeout_ms);
-    let mut conn = manager.establish()?;
-    let applied = db::migrate::run_pending(&mut conn).map_err(|e| {
-        anyhow::anyhow!(
-            "cannot apply migrations to {url}: {}",
-            e.to_string().replace('\n', " ")
-        )
-    })?;
+    let (_, applied) = open_migrated(settings)?;
     #[expect(clippy::print_stdout, reason = "the command's own report")]
     {
         if applied.is_empty() {

@@ -968,17 +968,18 @@ pub struct Consents {
     pub history: Vec<ConsentView>,
 }
 
-/// Whether consent for `purpose` is in force for `recipient` (a decision for that recipient or
-/// for everyone, whichever is latest). Used by the handoff rules.
-pub fn consent_in_force(records: &[db::ConsentRow], purpose: &str, recipient: Option<i64>) -> bool {
+/// The consent record in force for `purpose` and `recipient`, if it gives consent: the latest
+/// decision for that recipient or for everyone. Used by the handoff rules.
+pub fn consent_in_force(records: &[db::ConsentRow], purpose: &str, recipient: i64) -> Option<i64> {
     records
         .iter()
         .filter(|r| {
             r.purpose == purpose
-                && (r.recipient_agency_id.is_none() || r.recipient_agency_id == recipient)
+                && (r.recipient_agency_id.is_none() || r.recipient_agency_id == Some(recipient))
         })
         .max_by_key(|r| r.id)
-        .is_some_and(|r| r.given)
+        .filter(|r| r.given)
+        .map(|r| r.id)
 }
 
 /// A case's consents.

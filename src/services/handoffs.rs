@@ -347,19 +347,6 @@ fn facts(
     Ok(out)
 }
 
-/// The latest consent record in force for `purpose` and `recipient`, if given.
-fn consent_record(records: &[case_db::ConsentRow], purpose: &str, recipient: i64) -> Option<i64> {
-    records
-        .iter()
-        .filter(|r| {
-            r.purpose == purpose
-                && (r.recipient_agency_id.is_none() || r.recipient_agency_id == Some(recipient))
-        })
-        .max_by_key(|r| r.id)
-        .filter(|r| r.given)
-        .map(|r| r.id)
-}
-
 fn violations(unmet: Vec<engine::Unmet>) -> Vec<Violation> {
     unmet
         .into_iter()
@@ -442,7 +429,8 @@ pub fn create(
     }
     let facts = facts(conn, vault, &case)?;
     let consents = case_db::consents(conn, case_id)?;
-    let given = |purpose: &str| consent_record(&consents, purpose, receiver.id).is_some();
+    let given =
+        |purpose: &str| super::cases::consent_in_force(&consents, purpose, receiver.id).is_some();
     let request = Request {
         handoff: input.handoff.trim(),
         agreement: input.agreement.as_deref(),
@@ -484,7 +472,7 @@ pub fn create(
     let consent_id = rule
         .requires_consent
         .as_deref()
-        .and_then(|p| consent_record(&consents, p, receiver.id));
+        .and_then(|p| super::cases::consent_in_force(&consents, p, receiver.id));
     let (override_basis, override_reason) =
         match (&input.consent_override, allowed.consent_overridden) {
             (Some(o), true) => (
@@ -865,8 +853,9 @@ pub fn options(
                 if !rule.to.contains(&receiver_kind) {
                     continue;
                 }
-                let given =
-                    |purpose: &str| consent_record(&consents, purpose, receiver.id).is_some();
+                let given = |purpose: &str| {
+                    super::cases::consent_in_force(&consents, purpose, receiver.id).is_some()
+                };
                 let mut request = Request {
                     handoff: &rule.id,
                     agreement: Some(&agreement.id),
