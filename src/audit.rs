@@ -4,6 +4,10 @@
 use chrono::NaiveDateTime;
 use diesel::QueryResult;
 
+use ed25519_dalek::VerifyingKey;
+
+use crate::audit_chain::{Broken, Summary, Verifier};
+use crate::audit_checkpoint::Checkpoint;
 use crate::authz::Actor;
 use crate::db::DbConnection;
 use crate::db::audit::{NewAuditRow, append};
@@ -222,12 +226,28 @@ pub fn record(conn: &mut DbConnection, ctx: &Ctx, event: Event) -> QueryResult<i
     append(conn, &row)
 }
 
-/// Recomputes every stream's hash chain. `Ok(Ok((entries, streams)))` when intact, `Ok(Err(_))`
-/// with the first broken entry otherwise. Reads in pages of 10 000 entries.
+/// Recomputes every stream's hash chain and checks every stored checkpoint against it, signed by one
+/// of `trusted`; `kept_outside` are checkpoints an auditor kept, each of which must still be stored
+/// unchanged. `Ok(Ok(summary))` when intact, `Ok(Err(_))` with the first problem otherwise. Reads in
+/// pages of 10 000 entries.
 pub fn verify(
     conn: &mut DbConnection,
-) -> QueryResult<Result<(u64, usize), crate::audit_chain::Broken>> {
-    let mut verifier = crate::audit_chain::Verifier::default();
+    trusted: &[VerifyingKey],
+    kept_outside: &[Checkpoint],
+) -> QueryResult<Result<Summary, Broken>> {
+    let stored = crate::db::checkpoints::all(conn)?;
+    for outside in kept_outside {
+        let problem = match stored.iter().find(|cp| cp.number == outside.number) {
+            _ if outside.check(trusted).is_err() => outside.check(trusted).err(),
+            None => Some("was kept outside Rujukan but is missing from the database: checkpoints were deleted".to_owned()),
+            Some(cp) if cp != outside => Some("differs from the copy kept outside Rujukan: the checkpoint was replaced".to_owned()),
+            Some(_) => None,
+        };
+        if let Some(problem) = problem {
+            return Ok(Err(Broken::checkpoint(outside.number, problem)));
+        }
+    }
+    let mut verifier = Verifier::new(stored, trusted.to_vec());
     let mut after = 0;
     loop {
         let page = crate::db::audit::page_after(conn, after, 10_000)?;

@@ -2,7 +2,11 @@
 //! and the verifier that walks every stream and finds the first modified, deleted, inserted or
 //! reordered entry.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+use ed25519_dalek::VerifyingKey;
+
+use crate::audit_checkpoint::Checkpoint;
 
 use chrono::NaiveDateTime;
 use sha2::{Digest, Sha256};
@@ -77,34 +81,79 @@ pub fn hash(f: &Fields<'_>) -> String {
 
 /// The first problem found.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("audit entry {id} (stream {stream}, position {seq}): {problem}")]
+#[error("{at}: {problem}")]
 pub struct Broken {
-    /// Row id of the entry (0 when the problem is at the end of a stream).
-    pub id: i64,
-    /// Stream.
-    pub stream: String,
-    /// Position.
-    pub seq: i64,
+    /// Where: `audit entry 12 (stream case:3, position 4)`, `stream case:3`, `checkpoint 2`.
+    pub at: String,
     /// What is wrong.
     pub problem: String,
 }
 
-/// Walks entries in id order, stream by stream.
+impl Broken {
+    fn entry(id: i64, stream: &str, seq: i64, problem: String) -> Self {
+        Self {
+            at: format!("audit entry {id} (stream {stream}, position {seq})"),
+            problem,
+        }
+    }
+
+    fn stream(stream: &str, problem: String) -> Self {
+        Self {
+            at: format!("stream {stream}"),
+            problem,
+        }
+    }
+
+    /// A problem with signed checkpoint `number`.
+    pub fn checkpoint(number: i64, problem: String) -> Self {
+        Self {
+            at: format!("checkpoint {number}"),
+            problem,
+        }
+    }
+}
+
+/// What an intact trail held.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Summary {
+    /// Entries checked.
+    pub entries: u64,
+    /// Streams checked.
+    pub streams: usize,
+    /// Signed checkpoints checked.
+    pub checkpoints: usize,
+}
+
+/// Walks entries in id order, stream by stream, and checks each signed checkpoint when the walk
+/// passes the last entry it covers.
 #[derive(Debug, Default)]
 pub struct Verifier {
     streams: BTreeMap<String, (i64, String)>,
     entries: u64,
+    /// Checkpoints still to check, in number order.
+    pending: VecDeque<Checkpoint>,
+    trusted: Vec<VerifyingKey>,
+    /// Streams changed since the last checkpoint checked.
+    touched: BTreeSet<String>,
+    /// Number and hash of the last checkpoint checked.
+    last_checkpoint: (i64, String),
+    checkpoints: usize,
 }
 
 impl Verifier {
+    /// A verifier that also checks `checkpoints` (sorted by number), signed by one of `trusted`.
+    pub fn new(checkpoints: Vec<Checkpoint>, trusted: Vec<VerifyingKey>) -> Self {
+        Self {
+            pending: checkpoints.into(),
+            trusted,
+            ..Self::default()
+        }
+    }
+
     /// Checks the next entry (entries must come in id order); `stored_hash` is the entry's hash column.
     pub fn feed(&mut self, id: i64, fields: &Fields<'_>, stored_hash: &str) -> Result<(), Broken> {
-        let broken = |problem: String| Broken {
-            id,
-            stream: fields.stream.to_owned(),
-            seq: fields.seq,
-            problem,
-        };
+        self.settle(Some(id))?;
+        let broken = |problem: String| Broken::entry(id, fields.stream, fields.seq, problem);
         let (last_seq, last_hash) = self
             .streams
             .get(fields.stream)
@@ -135,12 +184,73 @@ impl Verifier {
             fields.stream.to_owned(),
             (fields.seq, stored_hash.to_owned()),
         );
+        self.touched.insert(fields.stream.to_owned());
         self.entries += 1;
         Ok(())
     }
 
-    /// Compares the ends of the streams with their recorded heads; returns entries and streams checked.
-    pub fn finish(self, heads: &[(String, i64, String)]) -> Result<(u64, usize), Broken> {
+    /// Checks every pending checkpoint that covers only entries before `next_id` (all when `None`).
+    fn settle(&mut self, next_id: Option<i64>) -> Result<(), Broken> {
+        while self
+            .pending
+            .front()
+            .is_some_and(|cp| next_id.is_none_or(|id| id > cp.up_to_id))
+        {
+            if let Some(cp) = self.pending.pop_front() {
+                self.check_checkpoint(&cp)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn check_checkpoint(&mut self, cp: &Checkpoint) -> Result<(), Broken> {
+        let broken = |problem: String| Broken::checkpoint(cp.number, problem);
+        let (last_number, last_hash) = &self.last_checkpoint;
+        if cp.number != last_number + 1 {
+            return Err(broken(format!(
+                "comes after checkpoint {last_number}: checkpoints were deleted or inserted"
+            )));
+        }
+        if cp.prev_hash != *last_hash {
+            return Err(broken(format!(
+                "does not link to checkpoint {last_number}: checkpoints were replaced"
+            )));
+        }
+        cp.check(&self.trusted).map_err(&broken)?;
+        if u64::try_from(cp.entries).ok() != Some(self.entries) {
+            return Err(broken(format!(
+                "records {} entries up to entry {} but the trail holds {}: entries were deleted or inserted",
+                cp.entries, cp.up_to_id, self.entries
+            )));
+        }
+        for head in &cp.heads {
+            let now = self.streams.get(&head.stream);
+            if now != Some(&(head.seq, head.hash.clone())) {
+                let (seq, _) = now.cloned().unwrap_or((0, String::new()));
+                return Err(broken(format!(
+                    "records stream {} at position {} with hash {}, but the trail has position {seq} there with another hash: the stream was rewritten",
+                    head.stream, head.seq, head.hash
+                )));
+            }
+        }
+        if let Some(extra) = self
+            .touched
+            .iter()
+            .find(|s| !cp.heads.iter().any(|h| &h.stream == *s))
+        {
+            return Err(broken(format!(
+                "does not record stream {extra}, which has entries it should cover: entries were inserted"
+            )));
+        }
+        self.touched.clear();
+        self.last_checkpoint = (cp.number, cp.hash.clone());
+        self.checkpoints += 1;
+        Ok(())
+    }
+
+    /// Checks the remaining checkpoints and compares the ends of the streams with their recorded heads.
+    pub fn finish(mut self, heads: &[(String, i64, String)]) -> Result<Summary, Broken> {
+        self.settle(None)?;
         for (stream, seq, head_hash) in heads {
             let (last_seq, last_hash) = self
                 .streams
@@ -148,29 +258,29 @@ impl Verifier {
                 .cloned()
                 .unwrap_or((0, String::new()));
             if last_seq != *seq || last_hash != *head_hash {
-                return Err(Broken {
-                    id: 0,
-                    stream: stream.clone(),
-                    seq: last_seq,
-                    problem: format!(
+                return Err(Broken::stream(
+                    stream,
+                    format!(
                         "the stream ends at position {last_seq} but its head records {seq}: entries were deleted or added at the end"
                     ),
-                });
+                ));
             }
         }
-        if let Some((stream, (seq, _))) = self
+        if let Some(stream) = self
             .streams
-            .iter()
-            .find(|(s, _)| !heads.iter().any(|(h, _, _)| h == *s))
+            .keys()
+            .find(|s| !heads.iter().any(|(h, _, _)| h == *s))
         {
-            return Err(Broken {
-                id: 0,
-                stream: stream.clone(),
-                seq: *seq,
-                problem: "the stream has no recorded head: it was added outside Rujukan".to_owned(),
-            });
+            return Err(Broken::stream(
+                stream,
+                "the stream has no recorded head: it was added outside Rujukan".to_owned(),
+            ));
         }
-        Ok((self.entries, self.streams.len()))
+        Ok(Summary {
+            entries: self.entries,
+            streams: self.streams.len(),
+            checkpoints: self.checkpoints,
+        })
     }
 }
 
@@ -209,7 +319,14 @@ mod tests {
         let mut v = Verifier::default();
         assert!(v.feed(1, &a, &ha).is_ok());
         assert!(v.feed(2, &b, &hb).is_ok());
-        assert_eq!(v.finish(&[("case:9".into(), 2, hb.clone())]), Ok((2, 1)));
+        assert_eq!(
+            v.finish(&[("case:9".into(), 2, hb.clone())]),
+            Ok(Summary {
+                entries: 2,
+                streams: 1,
+                checkpoints: 0
+            })
+        );
 
         let mut v = Verifier::default();
         let tampered = fields("case:9", 1, "", "{\"x\":2}");

@@ -73,6 +73,8 @@ pub struct Settings {
     /// Secrets (optional outside production).
     #[serde(default)]
     pub security: SecuritySettings,
+    /// Audit trail.
+    pub audit: AuditSettings,
     /// Data folder.
     pub storage: StorageSettings,
     /// Outgoing e-mail.
@@ -165,6 +167,19 @@ pub struct SecuritySettings {
     /// Earlier data keys, still accepted for reading data they encrypted (key rotation).
     #[serde(default)]
     pub retired_data_keys: Vec<SecretString>,
+    /// 32 bytes, base64: the Ed25519 seed that signs audit checkpoints.
+    pub audit_signing_key: Option<SecretString>,
+    /// Public keys (base64) of earlier audit signing keys, whose checkpoints still verify.
+    #[serde(default)]
+    pub audit_trusted_keys: Vec<String>,
+}
+
+/// `[audit]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditSettings {
+    /// Minutes between signed checkpoints taken by `serve` (at least 1).
+    pub checkpoint_interval_minutes: std::num::NonZeroU64,
 }
 
 /// `[storage]`

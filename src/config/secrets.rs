@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
+use ed25519_dalek::{SigningKey, VerifyingKey};
 use rand::RngCore;
 use secrecy::{ExposeSecret, SecretBox, SecretString};
 
@@ -44,6 +45,10 @@ pub struct Secrets {
     pub data_key: DataKey,
     /// Earlier data keys, for reading what they encrypted.
     pub retired_data_keys: Vec<DataKey>,
+    /// Signs audit checkpoints (Ed25519).
+    pub audit_signing_key: SigningKey,
+    /// Public keys whose checkpoints verify: the signing key's own and earlier ones.
+    pub audit_trusted_keys: Vec<VerifyingKey>,
 }
 
 /// Why the secrets cannot be used. Each message names the key and never the value.
@@ -113,10 +118,34 @@ impl Secrets {
             .map(|k| parse_data_key(k.expose_secret()))
             .collect::<Result<Vec<_>, _>>()?;
 
+        let signing_text = match &settings.security.audit_signing_key {
+            Some(value) => value.expose_secret().to_owned(),
+            None if production => {
+                return Err(SecretsError::MissingInProduction {
+                    key: "security.audit_signing_key",
+                    env: "RUJUKAN_SECURITY__AUDIT_SIGNING_KEY",
+                });
+            }
+            None => read_or_generate(&folder.join("audit_signing_key"))?,
+        };
+        let audit_signing_key = parse_signing_key(&signing_text)?;
+        let mut audit_trusted_keys = vec![audit_signing_key.verifying_key()];
+        for text in &settings.security.audit_trusted_keys {
+            let key = crate::audit_checkpoint::parse_public_key(text).map_err(|problem| {
+                SecretsError::Invalid {
+                    key: "security.audit_trusted_keys",
+                    problem,
+                }
+            })?;
+            audit_trusted_keys.push(key);
+        }
+
         Ok(Self {
             jwt_secret,
             data_key,
             retired_data_keys,
+            audit_signing_key,
+            audit_trusted_keys,
         })
     }
 }
@@ -141,8 +170,20 @@ pub fn parse_jwt_secret(text: &str) -> Result<SecretString, SecretsError> {
 
 /// Checks a data key: base64 of exactly 32 bytes that are not all the same.
 pub fn parse_data_key(text: &str) -> Result<DataKey, SecretsError> {
+    let key = random_32_bytes("security.data_key", text)?;
+    Ok(DataKey(SecretBox::new(Box::new(key))))
+}
+
+/// Checks an audit signing key: base64 of a 32-byte Ed25519 seed whose bytes are not all the same.
+pub fn parse_signing_key(text: &str) -> Result<SigningKey, SecretsError> {
+    let seed = random_32_bytes("security.audit_signing_key", text)?;
+    Ok(SigningKey::from_bytes(&seed))
+}
+
+/// Decodes `text` as base64 of 32 bytes that are not all the same; problems name `key`.
+fn random_32_bytes(key: &'static str, text: &str) -> Result<[u8; 32], SecretsError> {
     let invalid = |problem: &str| SecretsError::Invalid {
-        key: "security.data_key",
+        key,
         problem: problem.to_owned(),
     };
     let bytes = BASE64
@@ -155,7 +196,7 @@ pub fn parse_data_key(text: &str) -> Result<DataKey, SecretsError> {
     if is_one_repeated(&key) {
         return Err(invalid("is one byte repeated; use 32 random bytes"));
     }
-    Ok(DataKey(SecretBox::new(Box::new(key))))
+    Ok(key)
 }
 
 fn is_one_repeated(bytes: &[u8]) -> bool {

@@ -8,6 +8,7 @@
 pub mod agencies;
 pub mod audit;
 pub mod cases;
+pub mod checkpoints;
 pub mod handoffs;
 pub mod meta;
 pub mod migrate;

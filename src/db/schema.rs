@@ -508,7 +508,32 @@ diesel::joinable!(documents -> cases (case_id));
 diesel::joinable!(case_stage_changes -> cases (case_id));
 diesel::joinable!(handoffs -> cases (case_id));
 diesel::joinable!(handoffs -> agreement_versions (agreement_version_id));
+diesel::table! {
+    /// Signed checkpoints of the audit trail.
+    audit_checkpoints (number) {
+        /// Number, from 1.
+        number -> BigInt,
+        /// When taken.
+        created_at -> Timestamp,
+        /// Last audit entry id covered.
+        up_to_id -> BigInt,
+        /// Entries with ids up to `up_to_id`.
+        entries -> BigInt,
+        /// Hash of the previous checkpoint.
+        prev_hash -> Text,
+        /// Changed stream heads, JSON.
+        heads -> Text,
+        /// Hash of the canonical statement.
+        hash -> Text,
+        /// Signing public key, base64.
+        public_key -> Text,
+        /// Ed25519 signature, base64.
+        signature -> Text,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    audit_checkpoints,
     system_meta,
     agencies,
     users,

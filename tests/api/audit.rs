@@ -4,8 +4,9 @@
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
+use rujukan::audit_checkpoint::{Checkpoint, Statement};
 use rujukan::db::DbConnection;
-use rujukan::db::schema::audit_events;
+use rujukan::db::schema::{audit_checkpoints, audit_events, audit_stream_heads};
 use serde_json::json;
 
 use crate::both_backends;
@@ -13,13 +14,57 @@ use crate::helpers::*;
 
 /// What `rujukan audit verify` computes, run in-process: (intact?, report).
 fn verify(db: &TestDb) -> (bool, String) {
-    match rujukan::audit::verify(&mut db.connect()).unwrap() {
-        Ok((entries, streams)) => (
+    verify_with(db, &[])
+}
+
+/// Verification against checkpoints an auditor kept outside.
+fn verify_with(db: &TestDb, kept_outside: &[Checkpoint]) -> (bool, String) {
+    let trusted = secrets(db).audit_trusted_keys;
+    match rujukan::audit::verify(&mut db.connect(), &trusted, kept_outside).unwrap() {
+        Ok(s) => (
             true,
-            format!("audit trail intact: {entries} entries in {streams} streams"),
+            format!(
+                "audit trail intact: {} entries in {} streams and {} signed checkpoints",
+                s.entries, s.streams, s.checkpoints
+            ),
         ),
         Err(broken) => (false, broken.to_string()),
     }
+}
+
+/// The secrets the test server generated (the audit signing key among them).
+fn secrets(db: &TestDb) -> rujukan::config::Secrets {
+    rujukan::config::Secrets::resolve(&db.settings()).unwrap()
+}
+
+fn checkpoint(db: &TestDb) -> Option<Checkpoint> {
+    let key = secrets(db).audit_signing_key;
+    rujukan::db::checkpoints::take(&mut db.connect(), &key, chrono::Utc::now().naive_utc()).unwrap()
+}
+
+fn drop_checkpoint_triggers(conn: &mut DbConnection) {
+    let sql = match conn {
+        DbConnection::Pg(_) => {
+            "DROP TRIGGER audit_checkpoints_no_update ON audit_checkpoints; DROP TRIGGER audit_checkpoints_no_delete ON audit_checkpoints;"
+        }
+        DbConnection::Sqlite(_) => {
+            "DROP TRIGGER audit_checkpoints_no_update; DROP TRIGGER audit_checkpoints_no_delete;"
+        }
+    };
+    conn.batch_execute(sql).unwrap();
+}
+
+async fn consent(app: &TestApp, case: i64) {
+    let token = app.token("siti").await;
+    let response = app
+        .client
+        .post(format!("{}/api/v1/cases/{case}/consents", app.address))
+        .bearer_auth(&token)
+        .json(&json!({"purpose": "referral", "given": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
 }
 
 async fn busy_app(backend: Backend) -> (TestApp, i64) {
@@ -178,4 +223,114 @@ both_backends! {
         assert!(!ok, "{text}");
         assert!(text.contains(&format!("audit entry {} ", a.id)) && text.contains("reordered"), "{text}");
     }
+}
+
+both_backends! {
+    async fn signed_checkpoints_cover_the_trail_and_verify(backend: Backend) {
+        let (app, case) = busy_app(backend).await;
+        let first = checkpoint(&app.db).expect("a first checkpoint");
+        let total: i64 = audit_events::table.count().get_result(&mut app.conn()).unwrap();
+        assert_eq!((first.number, first.entries), (1, total));
+        assert!(checkpoint(&app.db).is_none(), "nothing new, no checkpoint");
+        consent(&app, case).await;
+        let second = checkpoint(&app.db).expect("a second checkpoint");
+        assert_eq!(second.number, 2);
+        assert_eq!(second.prev_hash, first.hash);
+        assert!(second.heads.iter().any(|h| h.stream == format!("case:{case}") && h.seq == 22), "{:?}", second.heads);
+        let (ok, text) = verify_with(&app.db, &[first.clone(), second.clone()]);
+        assert!(ok && text.contains("2 signed checkpoints"), "{text}");
+
+        // The database refuses to change checkpoints.
+        let mut conn = app.conn();
+        let refused = diesel::delete(audit_checkpoints::table).execute(&mut conn);
+        assert!(refused.is_err_and(|e| e.to_string().contains("append-only")));
+    }
+}
+
+both_backends! {
+    async fn a_checkpoint_catches_a_stream_rewritten_with_its_head(backend: Backend) {
+        let (app, case) = busy_app(backend).await;
+        checkpoint(&app.db).unwrap();
+        let mut conn = app.conn();
+        drop_triggers(&mut conn);
+        // Someone with database access rewrites the newest entry of the case, recomputes its hash and
+        // moves the stream head along: every chain still links.
+        let last = case_rows(&mut conn, case).last().unwrap().clone();
+        let rewritten = rujukan::audit_chain::Fields { details: "{\"given\":false}", ..last.fields() };
+        let hash = rujukan::audit_chain::hash(&rewritten);
+        diesel::update(audit_events::table.find(last.id)).set((audit_events::details.eq(rewritten.details), audit_events::hash.eq(&hash))).execute(&mut conn).unwrap();
+        diesel::update(audit_stream_heads::table.find(&last.stream)).set(audit_stream_heads::hash.eq(&hash)).execute(&mut conn).unwrap();
+        let (ok, text) = verify(&app.db);
+        assert!(!ok, "{text}");
+        assert!(text.contains("checkpoint 1: records stream") && text.contains("rewritten"), "{text}");
+    }
+}
+
+both_backends! {
+    async fn verify_finds_forged_replaced_and_deleted_checkpoints(backend: Backend) {
+        let (app, case) = busy_app(backend).await;
+        let first = checkpoint(&app.db).unwrap();
+        consent(&app, case).await;
+        let second = checkpoint(&app.db).unwrap();
+        let mut conn = app.conn();
+        drop_checkpoint_triggers(&mut conn);
+
+        // Changing what a checkpoint says breaks its hash.
+        diesel::update(audit_checkpoints::table.find(2_i64)).set(audit_checkpoints::entries.eq(second.entries - 1)).execute(&mut conn).unwrap();
+        let (ok, text) = verify(&app.db);
+        assert!(!ok && text.contains("checkpoint 2: ") && text.contains("modified"), "{text}");
+
+        // A checkpoint re-signed with a key of the forger's own is not trusted.
+        let forger = ed25519_dalek::SigningKey::from_bytes(&[9; 32]);
+        let mut statement = second.statement().unwrap();
+        statement.entries -= 1;
+        let forged = statement.sign(&forger);
+        diesel::update(audit_checkpoints::table.find(2_i64))
+            .set((audit_checkpoints::entries.eq(forged.entries), audit_checkpoints::hash.eq(&forged.hash), audit_checkpoints::public_key.eq(&forged.public_key), audit_checkpoints::signature.eq(&forged.signature)))
+            .execute(&mut conn)
+            .unwrap();
+        let (ok, text) = verify(&app.db);
+        assert!(!ok && text.contains("checkpoint 2: ") && text.contains("not a trusted"), "{text}");
+
+        // Deleting the newest checkpoint is invisible inside the database, but not to the auditor's copy.
+        diesel::delete(audit_checkpoints::table.find(2_i64)).execute(&mut conn).unwrap();
+        let (ok, text) = verify(&app.db);
+        assert!(ok, "{text}");
+        let (ok, text) = verify_with(&app.db, &[first.clone(), second.clone()]);
+        assert!(!ok && text.contains("checkpoint 2: ") && text.contains("missing from the database"), "{text}");
+
+        // A checkpoint signed with the right key but not the one the auditor kept.
+        let key = secrets(&app.db).audit_signing_key;
+        let mut replacement: Statement = second.statement().unwrap();
+        replacement.created_at += chrono::Duration::seconds(1);
+        let replacement = replacement.sign(&key);
+        insert_checkpoint(&mut conn, &replacement);
+        let (ok, text) = verify(&app.db);
+        assert!(ok, "{text}");
+        let (ok, text) = verify_with(&app.db, &[first.clone(), second]);
+        assert!(!ok && text.contains("checkpoint 2: ") && text.contains("replaced"), "{text}");
+
+        // Deleting a checkpoint in the middle leaves a gap in their numbers.
+        diesel::delete(audit_checkpoints::table.find(1_i64)).execute(&mut conn).unwrap();
+        let (ok, text) = verify(&app.db);
+        assert!(!ok && text.contains("checkpoint 2: comes after checkpoint 0"), "{text}");
+    }
+}
+
+fn insert_checkpoint(conn: &mut DbConnection, cp: &Checkpoint) {
+    diesel::insert_into(audit_checkpoints::table)
+        .values((
+            audit_checkpoints::number.eq(cp.number),
+            audit_checkpoints::created_at
+                .eq(rujukan::audit_checkpoint::parse_time(&cp.created_at).unwrap()),
+            audit_checkpoints::up_to_id.eq(cp.up_to_id),
+            audit_checkpoints::entries.eq(cp.entries),
+            audit_checkpoints::prev_hash.eq(&cp.prev_hash),
+            audit_checkpoints::heads.eq(serde_json::to_string(&cp.heads).unwrap()),
+            audit_checkpoints::hash.eq(&cp.hash),
+            audit_checkpoints::public_key.eq(&cp.public_key),
+            audit_checkpoints::signature.eq(&cp.signature),
+        ))
+        .execute(conn)
+        .unwrap();
 }

@@ -259,6 +259,28 @@ fn production_refuses_to_start_without_real_secrets() {
         !stderr.contains("c2hvcnQ") && !stderr.contains("a-real-signing"),
         "secret leaked: {stderr}"
     );
+
+    let output = rujukan(dir.path())
+        .env("RUJUKAN_ENV", "production")
+        .env(
+            "RUJUKAN_SECURITY__JWT_SECRET",
+            "a-real-signing-secret-of-enough-length-1234",
+        )
+        .env(
+            "RUJUKAN_SECURITY__DATA_KEY",
+            "q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq8M=",
+        )
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .output()
+        .unwrap();
+    let stderr = assert_one_line_failure(
+        &output,
+        "security.audit_signing_key is required in production",
+    );
+    assert!(
+        !stderr.contains("c2hvcnQ") && !stderr.contains("a-real-signing"),
+        "secret leaked: {stderr}"
+    );
     assert!(
         !dir.path().join("data/secrets").exists(),
         "production never generates secrets"
@@ -330,6 +352,7 @@ both_backends! {
             .env("RUJUKAN_ENV", "production")
             .env("RUJUKAN_SECURITY__JWT_SECRET", "production-signing-secret-0123456789abcdef")
             .env("RUJUKAN_SECURITY__DATA_KEY", "q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq8M=")
+            .env("RUJUKAN_SECURITY__AUDIT_SIGNING_KEY", "3q2+796tvu/erb7v3q2+796tvu/erb7v3q2+796tvu8=")
             .env("RUJUKAN_STORAGE__DATA_DIR", db.dir().join("data"))
             .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--database-url", db.url()])
             .stdout(Stdio::null())
@@ -674,6 +697,21 @@ both_backends! {
         assert!(intact.status.success(), "{}", String::from_utf8_lossy(&intact.stderr));
         let report = String::from_utf8_lossy(&intact.stdout);
         assert!(report.contains("audit trail intact:") && report.contains("entries in"), "{report}");
+
+        // An auditor takes a checkpoint and keeps it outside; verification then checks it too.
+        let taken = rujukan(db.dir()).args(["audit", "checkpoint", "--database-url", db.url()]).output().unwrap();
+        assert!(taken.status.success(), "{}", String::from_utf8_lossy(&taken.stderr));
+        let line = String::from_utf8_lossy(&taken.stdout).trim().to_owned();
+        let checkpoint: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(checkpoint["number"], 1, "{line}");
+        let kept = db.dir().join("kept.jsonl");
+        std::fs::write(&kept, format!("{line}\n")).unwrap();
+        let checked = rujukan(db.dir()).args(["audit", "verify", "--checkpoints", &kept.to_string_lossy(), "--database-url", db.url()]).output().unwrap();
+        let report = String::from_utf8_lossy(&checked.stdout);
+        assert!(checked.status.success() && report.contains("and 1 signed checkpoints"), "{report}");
+        std::fs::write(&kept, "{\"number\": 1}\n").unwrap();
+        let unreadable = rujukan(db.dir()).args(["audit", "verify", "--checkpoints", &kept.to_string_lossy(), "--database-url", db.url()]).output().unwrap();
+        assert_one_line_failure(&unreadable, "kept.jsonl:1: not a checkpoint");
 
         use diesel::connection::SimpleConnection;
         use diesel::prelude::*;
