@@ -101,6 +101,10 @@ pub enum AuditAction {
     ConsentOverridden,
     /// Access a handoff gave ended (its consent was withdrawn).
     HandoffAccessEnded,
+    /// A case's details were read.
+    CaseViewed,
+    /// A case's audit trail was exported.
+    AuditExported,
 }
 
 impl AuditAction {
@@ -136,8 +140,45 @@ impl AuditAction {
             AuditAction::HandoffRead => "handoff.read",
             AuditAction::ConsentOverridden => "consent.overridden",
             AuditAction::HandoffAccessEnded => "handoff.access_ended",
+            AuditAction::CaseViewed => "case.viewed",
+            AuditAction::AuditExported => "audit.exported",
         }
     }
+
+    /// Every action, in the order of `docs/AUDIT.md`.
+    pub const ALL: [AuditAction; 31] = [
+        AuditAction::Login,
+        AuditAction::LoginFailed,
+        AuditAction::Locked,
+        AuditAction::LoginRefusedLocked,
+        AuditAction::Refreshed,
+        AuditAction::RefreshReused,
+        AuditAction::Logout,
+        AuditAction::AgencyCreated,
+        AuditAction::UserCreated,
+        AuditAction::UserUpdated,
+        AuditAction::PasswordChanged,
+        AuditAction::CaseCreated,
+        AuditAction::CaseUpdated,
+        AuditAction::CaseStageChanged,
+        AuditAction::CaseClosed,
+        AuditAction::ConsentRecorded,
+        AuditAction::NoteAdded,
+        AuditAction::DocumentUploaded,
+        AuditAction::DocumentViewed,
+        AuditAction::DocumentShared,
+        AuditAction::IdentityRevealed,
+        AuditAction::HandoffCreated,
+        AuditAction::HandoffAccepted,
+        AuditAction::HandoffDeclined,
+        AuditAction::HandoffWithdrawn,
+        AuditAction::HandoffCompleted,
+        AuditAction::HandoffRead,
+        AuditAction::ConsentOverridden,
+        AuditAction::HandoffAccessEnded,
+        AuditAction::CaseViewed,
+        AuditAction::AuditExported,
+    ];
 }
 
 /// One event to record.

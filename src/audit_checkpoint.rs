@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 /// Where one stream stood at a checkpoint.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Head {
     /// Stream (`system`, `case:<id>`).
     pub stream: String,
@@ -44,7 +44,7 @@ pub struct Statement {
 }
 
 /// A signed checkpoint, as stored and as exported to auditors (one JSON object per line).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Checkpoint {
     /// Number, from 1.

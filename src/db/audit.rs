@@ -212,3 +212,72 @@ pub fn stream(conn: &mut DbConnection, stream: &str) -> QueryResult<Vec<AuditRow
         .select(AuditRow::as_select())
         .load(conn)
 }
+
+/// Filters of the audit search (already validated).
+#[derive(Debug, Clone, Default)]
+pub struct SearchFilter {
+    /// One case.
+    pub case_id: Option<i64>,
+    /// Acting (or attempted) username.
+    pub username: Option<String>,
+    /// Acting agency.
+    pub agency_id: Option<i64>,
+    /// Action code.
+    pub action: Option<String>,
+    /// On or after.
+    pub from: Option<NaiveDateTime>,
+    /// Before.
+    pub to: Option<NaiveDateTime>,
+    /// Only events of cases in this province or of agencies in it (provincial auditors).
+    pub province: Option<String>,
+}
+
+/// Audit entries matching `filter`, newest first, with id below `before`, at most `limit`.
+pub fn search(
+    conn: &mut DbConnection,
+    filter: &SearchFilter,
+    before: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<AuditRow>> {
+    use super::schema::{agencies, cases};
+    let mut query = audit_events::table
+        .select(AuditRow::as_select())
+        .order(audit_events::id.desc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(before) = before {
+        query = query.filter(audit_events::id.lt(before));
+    }
+    if let Some(case_id) = filter.case_id {
+        query = query.filter(audit_events::case_id.eq(case_id));
+    }
+    if let Some(username) = &filter.username {
+        query = query.filter(audit_events::actor_username.eq(username.clone()));
+    }
+    if let Some(agency_id) = filter.agency_id {
+        query = query.filter(audit_events::actor_agency_id.eq(agency_id));
+    }
+    if let Some(action) = &filter.action {
+        query = query.filter(audit_events::action.eq(action.clone()));
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(audit_events::occurred_at.ge(from));
+    }
+    if let Some(to) = filter.to {
+        query = query.filter(audit_events::occurred_at.lt(to));
+    }
+    if let Some(province) = &filter.province {
+        let cases_in = cases::table
+            .filter(cases::province.eq(province.clone()))
+            .select(cases::id.nullable());
+        let agencies_in = agencies::table
+            .filter(agencies::province.eq(province.clone()))
+            .select(agencies::id.nullable());
+        query = query.filter(
+            audit_events::case_id
+                .eq_any(cases_in)
+                .or(audit_events::actor_agency_id.eq_any(agencies_in)),
+        );
+    }
+    query.load(conn)
+}

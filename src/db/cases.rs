@@ -247,6 +247,15 @@ pub fn by_id(conn: &mut DbConnection, id: i64) -> QueryResult<Option<CaseRow>> {
         .optional()
 }
 
+/// One case by its number.
+pub fn by_number(conn: &mut DbConnection, number: &str) -> QueryResult<Option<CaseRow>> {
+    cases::table
+        .filter(cases::case_number.eq(number))
+        .select(CaseRow::as_select())
+        .first(conn)
+        .optional()
+}
+
 /// Who is party to a case, for the policy: its owner, and the agencies its handoffs make parties
 /// (see [`super::handoffs::parties`]).
 pub fn scope_of(conn: &mut DbConnection, row: &CaseRow) -> QueryResult<CaseScope> {

@@ -5,6 +5,7 @@ pub mod agency;
 pub mod case;
 pub mod classification;
 pub mod password_policy;
+pub mod timeline;
 pub mod user;
 
 /// A stored UTC time (`NaiveDateTime` by convention) as a `DateTime<Utc>`, for answers.

@@ -50,6 +50,11 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
         .service(api::cases::upload_document)
         .service(api::cases::documents)
         .service(api::cases::download_document);
+    cfg.service(api::audit::timeline)
+        .service(api::audit::access_log)
+        .service(api::audit::export)
+        .service(api::audit::search)
+        .service(api::audit::checkpoints);
     cfg.service(api::handoffs::create)
         .service(api::handoffs::of_case)
         .service(api::handoffs::options)

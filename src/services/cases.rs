@@ -319,8 +319,25 @@ fn load(
     Ok((row, scope))
 }
 
-/// One case, shaped by the categories the actor's agency holds.
+/// One case, shaped by the categories the actor's agency holds; the read is recorded
+/// (`case.viewed`) for the case's access log.
 pub fn get(conn: &mut DbConnection, ctx: &Ctx, id: i64) -> Result<CaseDetail, AppError> {
+    let detail = detail(conn, ctx, id)?;
+    conn.transaction(|conn| {
+        audit::record(
+            conn,
+            ctx,
+            Event::new(AuditAction::CaseViewed)
+                .case(id)
+                .subject("case", id)
+                .details(json!({"categories": detail.categories})),
+        )
+    })?;
+    Ok(detail)
+}
+
+/// The case as answered after a change the actor just made (not a separate read).
+fn detail(conn: &mut DbConnection, ctx: &Ctx, id: i64) -> Result<CaseDetail, AppError> {
     let actor = super::actor(ctx)?;
     let (row, scope) = load(conn, actor, id, Action::CaseView)?;
     let held: BTreeSet<Category> = scope.categories_of(actor.agency_id).unwrap_or_default();
@@ -331,6 +348,7 @@ pub fn get(conn: &mut DbConnection, ctx: &Ctx, id: i64) -> Result<CaseDetail, Ap
     } else {
         None
     };
+    let categories: Vec<String> = held.iter().map(|c| c.as_str().to_owned()).collect();
     Ok(CaseDetail {
         id: row.id,
         case_number: row.case_number.clone(),
@@ -354,7 +372,7 @@ pub fn get(conn: &mut DbConnection, ctx: &Ctx, id: i64) -> Result<CaseDetail, Ap
             legal_basis: parse_list(&row.legal_basis),
             procedural_regime: row.procedural_regime.clone(),
         }),
-        categories: held.iter().map(|c| c.as_str().to_owned()).collect(),
+        categories,
         created_at: crate::domain::utc(row.created_at),
         updated_at: crate::domain::utc(row.updated_at),
     })
@@ -743,7 +761,7 @@ pub fn update(
         )?;
         Ok(())
     })?;
-    get(conn, ctx, id)
+    detail(conn, ctx, id)
 }
 
 /// Reveals the survivor's identity for a stated purpose; recorded as an event.
@@ -1070,7 +1088,7 @@ pub fn change_stage(
         )?;
         Ok(())
     })?;
-    get(conn, ctx, id)
+    detail(conn, ctx, id)
 }
 
 /// Closes a case with a reason code (an adult TPKS case cannot be settled by mediation).
@@ -1105,7 +1123,7 @@ pub fn close(
         )?;
         Ok(())
     })?;
-    get(conn, ctx, id)
+    detail(conn, ctx, id)
 }
 
 /// A note as shown to its agency.

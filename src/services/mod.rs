@@ -2,6 +2,7 @@
 //! then does its work in one transaction that also writes the audit event.
 
 pub mod accounts;
+pub mod audit_trail;
 pub mod auth;
 pub mod cases;
 pub mod handoffs;

@@ -110,8 +110,8 @@ both_backends! {
 
         let stream = rujukan::db::audit::stream(&mut app.conn(), &format!("case:{id}")).unwrap();
         let actions: Vec<&str> = stream.iter().map(|e| e.action.as_str()).collect();
-        assert_eq!(actions, ["case.created", "identity.revealed"]);
-        assert!(stream[1].details.contains("hearing date"), "the purpose is recorded");
+        assert_eq!(actions, ["case.created", "case.viewed", "identity.revealed"], "the read of the case is recorded too");
+        assert!(stream[2].details.contains("hearing date"), "the purpose is recorded");
         assert!(stream.iter().all(|e| !e.details.contains(NAME) && !e.details.contains(NIK)), "no identity in the audit");
     }
 }

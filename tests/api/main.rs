@@ -13,3 +13,4 @@ mod errors;
 mod handoffs;
 mod migrations;
 mod ops;
+mod timeline;

@@ -18,3 +18,9 @@ CREATE TRIGGER audit_checkpoints_no_update BEFORE UPDATE ON audit_checkpoints
     FOR EACH ROW EXECUTE FUNCTION rujukan_audit_append_only();
 CREATE TRIGGER audit_checkpoints_no_delete BEFORE DELETE ON audit_checkpoints
     FOR EACH ROW EXECUTE FUNCTION rujukan_audit_append_only();
+
+-- Audit search for auditors: by user, agency, action and time, newest first.
+CREATE INDEX audit_events_actor_idx ON audit_events (actor_username, id);
+CREATE INDEX audit_events_agency_idx ON audit_events (actor_agency_id, id);
+CREATE INDEX audit_events_action_idx ON audit_events (action, id);
+CREATE INDEX audit_events_time_idx ON audit_events (occurred_at);

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`: one file per resource, thin handlers.
 
 pub mod agencies;
+pub mod audit;
 pub mod auth;
 pub mod cases;
 pub mod dto;

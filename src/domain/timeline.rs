@@ -1,0 +1,215 @@
+//! Which audit events belong in a case's timeline and which party may see each one. Pure: the
+//! service gives it the event, the viewer and the case's handoffs.
+//!
+//! The timeline tells the case's story: reads (case detail, identity reveal, document download,
+//! export) are not part of it; they are in the access log. Auditors see the whole story. The owning
+//! agency sees everything except notes other agencies wrote. Any other party sees the case's
+//! progress (intake, changes, stages, closure), the handoffs it sent or received, the consents
+//! recorded for it, and documents only when it holds the `documents` category.
+
+use std::collections::{BTreeSet, HashMap};
+
+use crate::authz::Category;
+
+/// Action codes of reads of sensitive data: the access log, never the timeline.
+pub const READ_ACTIONS: [&str; 4] = [
+    "case.viewed",
+    "identity.revealed",
+    "document.viewed",
+    "audit.exported",
+];
+
+/// Who is looking.
+#[derive(Debug, Clone)]
+pub enum Viewer {
+    /// An auditor in scope: sees every event.
+    Auditor,
+    /// A party to the case.
+    Party {
+        /// The viewer's agency.
+        agency_id: i64,
+        /// Its code (consents name their recipient by code).
+        agency_code: String,
+        /// Whether it owns the case.
+        owner: bool,
+        /// The categories it holds.
+        held: BTreeSet<Category>,
+    },
+}
+
+/// The facts about one event the rule needs.
+#[derive(Debug, Clone, Copy)]
+pub struct EventFacts<'a> {
+    /// Action code.
+    pub action: &'a str,
+    /// Agency of the actor.
+    pub actor_agency_id: Option<i64>,
+    /// Subject kind and id.
+    pub subject: Option<(&'a str, &'a str)>,
+    /// Details.
+    pub details: &'a serde_json::Value,
+}
+
+/// Whether `event` is shown to `viewer`; `handoffs` maps a handoff id to its sender and receiver.
+pub fn visible(
+    viewer: &Viewer,
+    event: EventFacts<'_>,
+    handoffs: &HashMap<i64, (i64, i64)>,
+) -> bool {
+    if READ_ACTIONS.contains(&event.action) {
+        return false;
+    }
+    let Viewer::Party {
+        agency_id,
+        agency_code,
+        owner,
+        held,
+    } = viewer
+    else {
+        return true;
+    };
+    let own_act = event.actor_agency_id == Some(*agency_id);
+    if event.action == "note.added" {
+        return own_act;
+    }
+    if *owner || own_act {
+        return true;
+    }
+    let handoff_involves_viewer = |id: Option<i64>| {
+        id.and_then(|id| handoffs.get(&id))
+            .is_some_and(|(from, to)| from == agency_id || to == agency_id)
+    };
+    let subject_id = event.subject.and_then(|(_, id)| id.parse::<i64>().ok());
+    match event.action {
+        "case.created" | "case.updated" | "case.stage_changed" | "case.closed" => true,
+        "consent.recorded" => {
+            event
+                .details
+                .get("recipient_agency")
+                .and_then(|v| v.as_str())
+                == Some(agency_code.as_str())
+        }
+        "document.uploaded" | "document.shared" => held.contains(&Category::Documents),
+        action if action.starts_with("handoff.") || action == "consent.overridden" => {
+            matches!(event.subject, Some(("handoff", _))) && handoff_involves_viewer(subject_id)
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn party(agency_id: i64, owner: bool, held: &[Category]) -> Viewer {
+        Viewer::Party {
+            agency_id,
+            agency_code: format!("A{agency_id}"),
+            owner,
+            held: held.iter().copied().collect(),
+        }
+    }
+
+    #[test]
+    fn each_party_sees_its_part_of_the_story() {
+        let handoffs: HashMap<i64, (i64, i64)> = [(7, (1, 2)), (8, (1, 3))].into_iter().collect();
+        let none = json!({});
+        let event = |action, actor, subject| EventFacts {
+            action,
+            actor_agency_id: Some(actor),
+            subject,
+            details: &none,
+        };
+        let owner = party(1, true, &Category::ALL);
+        let police = party(2, false, &[Category::Summary]);
+        let lawyer = party(3, false, &[Category::Summary, Category::Documents]);
+        let cases = [
+            // (event, owner, police, lawyer, auditor)
+            (
+                event("case.created", 1, Some(("case", "9"))),
+                true,
+                true,
+                true,
+                true,
+            ),
+            (
+                event("case.stage_changed", 2, Some(("case", "9"))),
+                true,
+                true,
+                true,
+                true,
+            ),
+            (
+                event("handoff.created", 1, Some(("handoff", "7"))),
+                true,
+                true,
+                false,
+                true,
+            ),
+            (
+                event("handoff.accepted", 3, Some(("handoff", "8"))),
+                true,
+                false,
+                true,
+                true,
+            ),
+            (
+                event("consent.overridden", 1, Some(("handoff", "8"))),
+                true,
+                false,
+                true,
+                true,
+            ),
+            (
+                event("note.added", 1, Some(("note", "4"))),
+                true,
+                false,
+                false,
+                true,
+            ),
+            (
+                event("note.added", 2, Some(("note", "5"))),
+                false,
+                true,
+                false,
+                true,
+            ),
+            (
+                event("document.uploaded", 1, Some(("document", "3"))),
+                true,
+                false,
+                true,
+                true,
+            ),
+            (
+                event("case.viewed", 1, Some(("case", "9"))),
+                false,
+                false,
+                false,
+                false,
+            ),
+            (
+                event("identity.revealed", 2, Some(("case", "9"))),
+                false,
+                false,
+                false,
+                false,
+            ),
+        ];
+        for (facts, o, p, l, a) in cases {
+            let seen = [&owner, &police, &lawyer, &Viewer::Auditor]
+                .map(|viewer| visible(viewer, facts, &handoffs));
+            assert_eq!(seen, [o, p, l, a], "{}", facts.action);
+        }
+        let consent = json!({"recipient_agency": "A2"});
+        let to_police = EventFacts {
+            action: "consent.recorded",
+            actor_agency_id: Some(1),
+            subject: Some(("consent", "1")),
+            details: &consent,
+        };
+        assert!(visible(&police, to_police, &handoffs));
+        assert!(!visible(&lawyer, to_police, &handoffs));
+    }
+}

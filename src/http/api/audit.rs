@@ -1,0 +1,174 @@
+//! Reading the audit trail: case timelines, access logs, case trail exports, the audit search and
+//! the signed checkpoints.
+
+use actix_web::{HttpRequest, HttpResponse, get, http::header, web};
+use serde::Deserialize;
+
+use super::Page;
+use super::dto::List;
+use crate::audit_checkpoint::Checkpoint;
+use crate::authz::{self, Action, Resource};
+use crate::db::Db;
+use crate::error::{AppError, Problem};
+use crate::http::session::{self, CurrentUser};
+use crate::services::audit_trail::{
+    self, AccessLog, AuditEntry, AuditQuery, ExportFormat, Timeline,
+};
+
+/// A case's story, oldest first: intake, changes, consents, stages, handoffs with their clocks.
+/// Each party sees the events about what it may see; auditors of the case's province see all.
+#[utoipa::path(
+    operation_id = "cases_timeline",
+    get, path = "/api/v1/cases/{id}/timeline", tag = "audit", params(("id" = i64, Path, description = "Case id")), security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The timeline", body = Timeline),
+        (status = 404, description = "No such case, or not visible to you", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/api/v1/cases/{id}/timeline")]
+pub async fn timeline(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    user: CurrentUser,
+    id: web::Path<i64>,
+) -> Result<web::Json<Timeline>, AppError> {
+    let ctx = session::ctx(&req, Some(user.actor));
+    let id = id.into_inner();
+    Ok(web::Json(
+        db.run(move |conn| audit_trail::timeline(conn, &ctx, id))
+            .await?,
+    ))
+}
+
+/// Who read the case's details, revealed the identity, downloaded a document or exported the
+/// trail, newest first. Supervisors of the case's parties and auditors.
+#[utoipa::path(
+    operation_id = "cases_access_log",
+    get, path = "/api/v1/cases/{id}/access-log", tag = "audit", params(("id" = i64, Path, description = "Case id")), security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The access log", body = AccessLog),
+        (status = 403, description = "Your role does not read access logs", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such case, or not visible to you", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/api/v1/cases/{id}/access-log")]
+pub async fn access_log(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    user: CurrentUser,
+    id: web::Path<i64>,
+) -> Result<web::Json<AccessLog>, AppError> {
+    let ctx = session::ctx(&req, Some(user.actor));
+    let id = id.into_inner();
+    Ok(web::Json(
+        db.run(move |conn| audit_trail::access_log(conn, &ctx, id))
+            .await?,
+    ))
+}
+
+/// `?format=` of the export.
+#[derive(Debug, Clone, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ExportQuery {
+    /// `json` or `csv`.
+    #[param(inline)]
+    pub format: ExportFormat,
+}
+
+/// Download a case's whole audit trail (every field, with its hashes) as JSON or CSV. The export
+/// is itself recorded, and the file contains that record.
+#[utoipa::path(
+    operation_id = "cases_audit_export",
+    get, path = "/api/v1/cases/{id}/audit-export", tag = "audit",
+    params(("id" = i64, Path, description = "Case id"), ExportQuery), security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The trail (`application/json` or `text/csv`)", body = Vec<u8>, content_type = "application/octet-stream"),
+        (status = 400, description = "Unknown format or parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Your role does not export audit trails", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such case, or not visible to you", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/api/v1/cases/{id}/audit-export")]
+pub async fn export(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    user: CurrentUser,
+    id: web::Path<i64>,
+    query: web::Query<ExportQuery>,
+) -> Result<HttpResponse, AppError> {
+    let ctx = session::ctx(&req, Some(user.actor));
+    let id = id.into_inner();
+    let format = query.into_inner().format;
+    let file = db
+        .run(move |conn| audit_trail::export(conn, &ctx, id, format))
+        .await?;
+    Ok(HttpResponse::Ok()
+        .content_type(file.content_type)
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{}\"", file.filename),
+        ))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(file.body))
+}
+
+/// Search the audit trail, newest first (auditors; provincial auditors see their province's cases
+/// and agencies).
+#[utoipa::path(
+    operation_id = "audit_search",
+    get, path = "/api/v1/audit/events", tag = "audit", params(AuditQuery), security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Matching entries", body = List<AuditEntry>),
+        (status = 400, description = "Unknown parameter or bad cursor", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Only auditors search the trail", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "The case filter names no case you may audit", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Unknown action or agency, bad dates", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/api/v1/audit/events")]
+pub async fn search(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    user: CurrentUser,
+    query: web::Query<AuditQuery>,
+) -> Result<web::Json<List<AuditEntry>>, AppError> {
+    let ctx = session::ctx(&req, Some(user.actor));
+    let query = query.into_inner();
+    let page = Page {
+        limit: query.limit,
+        cursor: query.cursor.clone(),
+    };
+    let before = page.numeric_cursor()?;
+    let limit = page.limit();
+    let rows = db
+        .run(move |conn| audit_trail::search(conn, &ctx, &query, before, limit))
+        .await?;
+    Ok(web::Json(List::page(
+        rows,
+        limit,
+        |r| r.id.to_string(),
+        |r| r,
+    )))
+}
+
+/// The signed checkpoints of the audit trail, oldest first: an auditor keeps them (one JSON object
+/// per line) and checks them later with `rujukan audit verify --checkpoints FILE`.
+#[utoipa::path(
+    operation_id = "audit_checkpoints",
+    get, path = "/api/v1/audit/checkpoints", tag = "audit", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Every checkpoint", body = Vec<Checkpoint>),
+        (status = 403, description = "Only auditors read checkpoints", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/api/v1/audit/checkpoints")]
+pub async fn checkpoints(
+    db: web::Data<Db>,
+    user: CurrentUser,
+) -> Result<web::Json<Vec<Checkpoint>>, AppError> {
+    authz::can(&user.actor, Action::AuditSearch, Resource::System)?;
+    Ok(web::Json(
+        db.run(|conn| Ok(crate::db::checkpoints::all(conn)?))
+            .await?,
+    ))
+}

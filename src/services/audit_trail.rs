@@ -1,0 +1,602 @@
+//! Reading the audit trail: a case's timeline for its parties, its access log for supervisors and
+//! auditors, the audit search for auditors, and exports of a case's trail as JSON or CSV (each
+//! export itself recorded). Nothing here writes anything but the `audit.exported` event.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::Connection;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::ToSchema;
+
+use crate::audit::{self, AuditAction, Ctx, Event};
+use crate::authz::{self, Action, Actor, Resource};
+use crate::db::DbConnection;
+use crate::db::audit::{AuditRow, SearchFilter};
+use crate::db::cases::{self as case_db, CaseRow};
+use crate::db::handoffs::{self as handoff_db, HandoffRow};
+use crate::domain::timeline::{self, EventFacts, READ_ACTIONS, Viewer};
+use crate::domain::{Invalid, utc};
+use crate::error::AppError;
+
+/// Who acted.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EventActor {
+    /// Username (for failed logins: as typed; `operator` for the command line).
+    pub username: Option<String>,
+    /// Agency code.
+    pub agency: Option<String>,
+    /// Roles held when acting.
+    pub roles: Vec<String>,
+}
+
+/// What an event is about.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EventSubject {
+    /// `case`, `handoff`, `consent`, `note`, `document`, `user`, `agency`, `session`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Its id.
+    pub id: String,
+}
+
+/// The clock of the handoff an event is about, as it stands now.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct HandoffClock {
+    /// Handoff id.
+    pub handoff: i64,
+    /// `referral`, `transfer`, `notice`.
+    pub kind: String,
+    /// Sending agency code.
+    pub from_agency: String,
+    /// Receiving agency code.
+    pub to_agency: String,
+    /// Current status.
+    pub status: String,
+    /// Answer due (agreement `respond_within_hours`).
+    pub respond_by: Option<DateTime<Utc>>,
+    /// Completion due (agreement `complete_within_days`).
+    pub complete_by: Option<DateTime<Utc>>,
+    /// Accepted, declined or read at.
+    pub decided_at: Option<DateTime<Utc>>,
+    /// Completed at.
+    pub completed_at: Option<DateTime<Utc>>,
+    /// A due time has passed without the answer or completion it asks for.
+    pub overdue: bool,
+}
+
+/// One step of a case's story.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TimelineEvent {
+    /// Audit entry id.
+    pub id: i64,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Action code (see `docs/AUDIT.md`).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Who.
+    pub actor: EventActor,
+    /// About what.
+    pub subject: Option<EventSubject>,
+    /// What changed (never identity).
+    #[schema(value_type = Object)]
+    pub details: serde_json::Value,
+    /// For handoff events: the handoff's clock.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub clock: Option<HandoffClock>,
+}
+
+/// A case's timeline, oldest first.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Timeline {
+    /// Case id.
+    pub case_id: i64,
+    /// Case number.
+    pub case_number: String,
+    /// Events the caller may see.
+    pub events: Vec<TimelineEvent>,
+}
+
+/// One read of a case's sensitive data.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AccessLogItem {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who.
+    pub username: Option<String>,
+    /// Their agency code.
+    pub agency: Option<String>,
+    /// Their roles.
+    pub roles: Vec<String>,
+    /// `case.viewed`, `identity.revealed`, `document.viewed`, `audit.exported`.
+    pub action: String,
+    /// The purpose given, the document read, the export format.
+    #[schema(value_type = Object)]
+    pub details: serde_json::Value,
+    /// Client address.
+    pub client_ip: Option<String>,
+}
+
+/// Who read a case, newest first.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AccessLog {
+    /// Case id.
+    pub case_id: i64,
+    /// Case number.
+    pub case_number: String,
+    /// Reads.
+    pub items: Vec<AccessLogItem>,
+}
+
+/// An audit entry as auditors search and export it: every stored field, so that an independent
+/// tool can recompute its hash (`details` is the exact JSON text that was hashed).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AuditEntry {
+    /// Id (the order of appends).
+    pub id: i64,
+    /// When, UTC, microseconds.
+    pub occurred_at: String,
+    /// `system` or `case:<id>`.
+    pub stream: String,
+    /// Position in the stream.
+    pub seq: i64,
+    /// Action code.
+    pub action: String,
+    /// Acting user id.
+    pub actor_user_id: Option<i64>,
+    /// Acting or attempted username.
+    pub actor_username: Option<String>,
+    /// Acting agency id.
+    pub actor_agency_id: Option<i64>,
+    /// Acting agency code.
+    pub actor_agency: Option<String>,
+    /// Acting roles, comma-separated.
+    pub actor_roles: Option<String>,
+    /// Subject kind.
+    pub subject_type: Option<String>,
+    /// Subject id.
+    pub subject_id: Option<String>,
+    /// Case id.
+    pub case_id: Option<i64>,
+    /// Request id.
+    pub request_id: Option<String>,
+    /// Client address.
+    pub client_ip: Option<String>,
+    /// What changed, compact JSON text.
+    pub details: String,
+    /// Hash of the previous entry of the stream.
+    pub prev_hash: String,
+    /// This entry's hash.
+    pub hash: String,
+}
+
+/// Agency codes by id.
+fn agency_codes(conn: &mut DbConnection) -> QueryResult<HashMap<i64, String>> {
+    use crate::db::schema::agencies;
+    Ok(agencies::table
+        .select((agencies::id, agencies::code))
+        .load::<(i64, String)>(conn)?
+        .into_iter()
+        .collect())
+}
+
+fn actor_of(row: &AuditRow, codes: &HashMap<i64, String>) -> EventActor {
+    EventActor {
+        username: row.actor_username.clone(),
+        agency: row.actor_agency_id.and_then(|id| codes.get(&id).cloned()),
+        roles: row
+            .actor_roles
+            .as_deref()
+            .map(|r| r.split(',').map(str::to_owned).collect())
+            .unwrap_or_default(),
+    }
+}
+
+fn details_of(row: &AuditRow) -> serde_json::Value {
+    serde_json::from_str(&row.details).unwrap_or(serde_json::Value::Null)
+}
+
+/// Loads a case for an audit read (`TimelineView`, `AccessLogView`): parties and auditors in scope.
+fn load(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: i64,
+    action: Action,
+) -> Result<(CaseRow, crate::authz::CaseScope), AppError> {
+    let (row, scope) = case_db::scope(conn, id)?.ok_or(AppError::NotFound)?;
+    authz::can(actor, action, Resource::Case(&scope))?;
+    Ok((row, scope))
+}
+
+fn clock_of(h: &HandoffRow, codes: &HashMap<i64, String>, now: NaiveDateTime) -> HandoffClock {
+    let answered = h.decided_at.is_some() || h.status != "pending";
+    let finished = h.completed_at.is_some() || !matches!(h.status.as_str(), "pending" | "accepted");
+    let overdue = (!answered && h.respond_by.is_some_and(|due| due < now))
+        || (!finished && h.complete_by.is_some_and(|due| due < now));
+    HandoffClock {
+        handoff: h.id,
+        kind: h.kind.clone(),
+        from_agency: codes.get(&h.from_agency_id).cloned().unwrap_or_default(),
+        to_agency: codes.get(&h.to_agency_id).cloned().unwrap_or_default(),
+        status: h.status.clone(),
+        respond_by: h.respond_by.map(utc),
+        complete_by: h.complete_by.map(utc),
+        decided_at: h.decided_at.map(utc),
+        completed_at: h.completed_at.map(utc),
+        overdue,
+    }
+}
+
+/// The case's story for the caller: each party sees the events about what it may see
+/// ([`crate::domain::timeline`]); auditors in scope see all of it.
+pub fn timeline(conn: &mut DbConnection, ctx: &Ctx, id: i64) -> Result<Timeline, AppError> {
+    let actor = super::actor(ctx)?;
+    let (row, scope) = load(conn, actor, id, Action::TimelineView)?;
+    let viewer = match scope.categories_of(actor.agency_id) {
+        Some(held) => Viewer::Party {
+            agency_id: actor.agency_id,
+            agency_code: actor.agency_code.clone(),
+            owner: scope.owner_agency_id == actor.agency_id,
+            held,
+        },
+        None => Viewer::Auditor,
+    };
+    let codes = agency_codes(conn)?;
+    let handoffs: HashMap<i64, HandoffRow> = handoff_db::of_case(conn, id)?
+        .into_iter()
+        .map(|h| (h.id, h))
+        .collect();
+    let ends: HashMap<i64, (i64, i64)> = handoffs
+        .values()
+        .map(|h| (h.id, (h.from_agency_id, h.to_agency_id)))
+        .collect();
+    let rows = crate::db::audit::stream(conn, &format!("case:{id}"))?;
+    let mut events = Vec::new();
+    for r in &rows {
+        let details = details_of(r);
+        let facts = EventFacts {
+            action: &r.action,
+            actor_agency_id: r.actor_agency_id,
+            subject: r.subject_type.as_deref().zip(r.subject_id.as_deref()),
+            details: &details,
+        };
+        if !timeline::visible(&viewer, facts, &ends) {
+            continue;
+        }
+        let clock = match facts.subject {
+            Some(("handoff", hid)) => hid
+                .parse::<i64>()
+                .ok()
+                .and_then(|hid| handoffs.get(&hid))
+                .map(|h| clock_of(h, &codes, ctx.now)),
+            _ => None,
+        };
+        events.push(TimelineEvent {
+            id: r.id,
+            at: utc(r.occurred_at),
+            kind: r.action.clone(),
+            actor: actor_of(r, &codes),
+            subject: r
+                .subject_type
+                .clone()
+                .zip(r.subject_id.clone())
+                .map(|(kind, id)| EventSubject { kind, id }),
+            details,
+            clock,
+        });
+    }
+    Ok(Timeline {
+        case_id: row.id,
+        case_number: row.case_number,
+        events,
+    })
+}
+
+/// Who read the case's sensitive data: supervisors of its parties and auditors in scope.
+pub fn access_log(conn: &mut DbConnection, ctx: &Ctx, id: i64) -> Result<AccessLog, AppError> {
+    let actor = super::actor(ctx)?;
+    let (row, _) = load(conn, actor, id, Action::AccessLogView)?;
+    let codes = agency_codes(conn)?;
+    let mut items: Vec<AccessLogItem> = crate::db::audit::stream(conn, &format!("case:{id}"))?
+        .iter()
+        .filter(|r| READ_ACTIONS.contains(&r.action.as_str()))
+        .map(|r| {
+            let who = actor_of(r, &codes);
+            AccessLogItem {
+                at: utc(r.occurred_at),
+                username: who.username,
+                agency: who.agency,
+                roles: who.roles,
+                action: r.action.clone(),
+                details: details_of(r),
+                client_ip: r.client_ip.clone(),
+            }
+        })
+        .collect();
+    items.reverse();
+    Ok(AccessLog {
+        case_id: row.id,
+        case_number: row.case_number,
+        items,
+    })
+}
+
+fn entry_of(row: AuditRow, codes: &HashMap<i64, String>) -> AuditEntry {
+    AuditEntry {
+        id: row.id,
+        occurred_at: crate::audit_chain::to_micros(row.occurred_at)
+            .format("%Y-%m-%dT%H:%M:%S%.6f")
+            .to_string(),
+        actor_agency: row.actor_agency_id.and_then(|id| codes.get(&id).cloned()),
+        stream: row.stream,
+        seq: row.seq,
+        action: row.action,
+        actor_user_id: row.actor_user_id,
+        actor_username: row.actor_username,
+        actor_agency_id: row.actor_agency_id,
+        actor_roles: row.actor_roles,
+        subject_type: row.subject_type,
+        subject_id: row.subject_id,
+        case_id: row.case_id,
+        request_id: row.request_id,
+        client_ip: row.client_ip,
+        details: row.details,
+        prev_hash: row.prev_hash,
+        hash: row.hash,
+    }
+}
+
+/// Filters of the audit search, as received.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AuditQuery {
+    /// Case id or case number (`JT-2026-000123`).
+    pub case: Option<String>,
+    /// Acting (or attempted) username.
+    pub user: Option<String>,
+    /// Acting agency code.
+    pub agency: Option<String>,
+    /// Action code (see `docs/AUDIT.md`).
+    pub action: Option<String>,
+    /// On or after: `YYYY-MM-DD` or an RFC 3339 instant.
+    pub from: Option<String>,
+    /// Before: `YYYY-MM-DD` (that whole day included) or an RFC 3339 instant.
+    pub to: Option<String>,
+    /// Items per page (1–200).
+    pub limit: Option<i64>,
+    /// Cursor from the previous page.
+    pub cursor: Option<String>,
+}
+
+/// Parses a `from`/`to` bound; a plain date as `to` includes that whole day.
+fn parse_bound(field: &'static str, text: &str, end: bool) -> Result<NaiveDateTime, Invalid> {
+    if let Ok(at) = DateTime::parse_from_rfc3339(text) {
+        return Ok(at.naive_utc());
+    }
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| if end { d.succ_opt() } else { Some(d) })
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .ok_or_else(|| {
+            Invalid::new(
+                field,
+                "must be a date written YYYY-MM-DD or an RFC 3339 instant",
+            )
+        })
+}
+
+/// Audit entries for auditors, newest first: national auditors search everything, provincial
+/// auditors the cases and agencies of their province.
+pub fn search(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    query: &AuditQuery,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<AuditEntry>, AppError> {
+    let actor = super::actor(ctx)?;
+    authz::can(actor, Action::AuditSearch, Resource::System)?;
+    let mut problems = Vec::new();
+    let mut filter = SearchFilter {
+        username: query.user.clone(),
+        province: actor.province.clone(),
+        ..SearchFilter::default()
+    };
+    if let Some(action) = query.action.as_deref() {
+        if AuditAction::ALL.iter().any(|a| a.as_str() == action) {
+            filter.action = Some(action.to_owned());
+        } else {
+            problems.push(Invalid::new(
+                "action",
+                "unknown action code; docs/AUDIT.md lists them",
+            ));
+        }
+    }
+    if let Some(code) = query.agency.as_deref() {
+        match crate::db::agencies::by_code(conn, code)? {
+            Some(agency) => filter.agency_id = Some(agency.id),
+            None => problems.push(Invalid::new(
+                "agency",
+                format!("no agency has the code {code}"),
+            )),
+        }
+    }
+    match query.from.as_deref().map(|t| parse_bound("from", t, false)) {
+        Some(Ok(at)) => filter.from = Some(at),
+        Some(Err(e)) => problems.push(e),
+        None => {}
+    }
+    match query.to.as_deref().map(|t| parse_bound("to", t, true)) {
+        Some(Ok(at)) => filter.to = Some(at),
+        Some(Err(e)) => problems.push(e),
+        None => {}
+    }
+    if let (Some(from), Some(to)) = (filter.from, filter.to)
+        && to <= from
+    {
+        problems.push(Invalid::new("to", "must be later than from"));
+    }
+    if !problems.is_empty() {
+        return Err(problems.into());
+    }
+    if let Some(case) = query.case.as_deref() {
+        // A case outside the auditor's scope is as unknown as one that does not exist.
+        let row = match case.parse::<i64>() {
+            Ok(id) => case_db::by_id(conn, id)?,
+            Err(_) => case_db::by_number(conn, case)?,
+        }
+        .ok_or(AppError::NotFound)?;
+        if actor.province.as_ref().is_some_and(|p| *p != row.province) {
+            return Err(AppError::NotFound);
+        }
+        filter.case_id = Some(row.id);
+    }
+    let codes = agency_codes(conn)?;
+    Ok(crate::db::audit::search(conn, &filter, before, limit)?
+        .into_iter()
+        .map(|row| entry_of(row, &codes))
+        .collect())
+}
+
+/// Export formats of a case's audit trail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ExportFormat {
+    /// `{"case_id", "case_number", "exported_at", "entries": [AuditEntry…]}`.
+    Json,
+    /// One row per entry, the columns of [`AuditEntry`]; formula-like cells neutralised.
+    Csv,
+}
+
+/// An export ready to send.
+#[derive(Debug)]
+pub struct Export {
+    /// Media type.
+    pub content_type: &'static str,
+    /// File name offered to the browser (case id only: no case content in names).
+    pub filename: String,
+    /// The file.
+    pub body: Vec<u8>,
+}
+
+/// A case's full audit trail for supervisors and auditors. The export is recorded first, in the
+/// same transaction, so the file contains the record of its own making.
+pub fn export(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    id: i64,
+    format: ExportFormat,
+) -> Result<Export, AppError> {
+    let actor = super::actor(ctx)?;
+    let (row, _) = load(conn, actor, id, Action::AccessLogView)?;
+    let rows = conn.transaction(|conn| {
+        audit::record(
+            conn,
+            ctx,
+            Event::new(AuditAction::AuditExported)
+                .case(id)
+                .subject("case", id)
+                .details(json!({"format": match format { ExportFormat::Json => "json", ExportFormat::Csv => "csv" }})),
+        )?;
+        crate::db::audit::stream(conn, &format!("case:{id}"))
+    })?;
+    let codes = agency_codes(conn)?;
+    let entries: Vec<AuditEntry> = rows.into_iter().map(|r| entry_of(r, &codes)).collect();
+    match format {
+        ExportFormat::Json => Ok(Export {
+            content_type: "application/json",
+            filename: format!("rujukan-case-{id}-audit.json"),
+            body: serde_json::to_vec_pretty(&json!({
+                "case_id": row.id,
+                "case_number": row.case_number,
+                "exported_at": utc(ctx.now),
+                "entries": entries,
+            }))
+            .map_err(AppError::internal)?,
+        }),
+        ExportFormat::Csv => Ok(Export {
+            content_type: "text/csv; charset=utf-8",
+            filename: format!("rujukan-case-{id}-audit.csv"),
+            body: csv_of(&entries).map_err(AppError::internal)?,
+        }),
+    }
+}
+
+/// Neutralises a cell a spreadsheet would read as a formula (OWASP CSV injection): a leading
+/// `=`, `+`, `-`, `@`, tab or carriage return gets a `'` in front.
+pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
+}
+
+fn csv_of(entries: &[AuditEntry]) -> Result<Vec<u8>, csv::Error> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record([
+        "id",
+        "occurred_at",
+        "stream",
+        "seq",
+        "action",
+        "actor_user_id",
+        "actor_username",
+        "actor_agency_id",
+        "actor_agency",
+        "actor_roles",
+        "subject_type",
+        "subject_id",
+        "case_id",
+        "request_id",
+        "client_ip",
+        "details",
+        "prev_hash",
+        "hash",
+    ])?;
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    let number = |v: Option<i64>| v.map(|n| n.to_string()).unwrap_or_default();
+    for e in entries {
+        let cells = [
+            e.id.to_string(),
+            e.occurred_at.clone(),
+            e.stream.clone(),
+            e.seq.to_string(),
+            e.action.clone(),
+            number(e.actor_user_id),
+            text(&e.actor_username),
+            number(e.actor_agency_id),
+            text(&e.actor_agency),
+            text(&e.actor_roles),
+            text(&e.subject_type),
+            text(&e.subject_id),
+            number(e.case_id),
+            text(&e.request_id),
+            text(&e.client_ip),
+            e.details.clone(),
+            e.prev_hash.clone(),
+            e.hash.clone(),
+        ];
+        out.write_record(cells.iter().map(|c| neutralise(c).into_owned()))?;
+    }
+    out.into_inner()
+        .map_err(|e| csv::Error::from(e.into_error()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_like_cells_are_neutralised() {
+        for cell in ["=HYPERLINK(\"x\")", "+1", "-2", "@SUM(A1)", "\tx", "\rx"] {
+            assert_eq!(neutralise(cell), format!("'{cell}"));
+        }
+        for cell in ["case.viewed", "{\"a\":1}", "", "1-2"] {
+            assert_eq!(neutralise(cell), cell);
+        }
+    }
+}
