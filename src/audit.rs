@@ -305,3 +305,22 @@ pub fn verify(
     let heads = crate::db::audit::heads(conn)?;
     Ok(verifier.finish(&heads))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_event_catalogue_documents_every_action_code() {
+        let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/AUDIT.md"))
+            .unwrap_or_default();
+        let table_rows: Vec<&str> = doc.lines().filter(|l| l.starts_with("| `")).collect();
+        for action in AuditAction::ALL {
+            let code = format!("`{}`", action.as_str());
+            assert!(
+                table_rows.iter().any(|row| row.contains(&code)),
+                "docs/AUDIT.md has no row for {code}"
+            );
+        }
+    }
+}
