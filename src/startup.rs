@@ -130,7 +130,7 @@ impl Application {
             .run();
         let checkpoints = CheckpointTask {
             key: secrets.audit_signing_key.clone(),
-            every: Duration::from_secs(settings.audit.checkpoint_interval_minutes.get() * 60),
+            every: Duration::from_secs(settings.audit.checkpoint_interval_secs.get()),
         };
         Ok(Self {
             port,
@@ -156,7 +156,7 @@ impl Application {
     }
 
     /// Serves until SIGINT/SIGTERM (or the handle) stops it, letting in-flight requests finish.
-    /// Takes a signed audit checkpoint every `audit.checkpoint_interval_minutes` meanwhile.
+    /// Takes a signed audit checkpoint every `audit.checkpoint_interval_secs` meanwhile.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let task = actix_web::rt::spawn(take_checkpoints(self.db.clone(), self.checkpoints));
         let result = self.server.await;

@@ -178,8 +178,8 @@ pub struct SecuritySettings {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AuditSettings {
-    /// Minutes between signed checkpoints taken by `serve` (at least 1).
-    pub checkpoint_interval_minutes: std::num::NonZeroU64,
+    /// Seconds between signed checkpoints taken by `serve` (at least 1).
+    pub checkpoint_interval_secs: std::num::NonZeroU64,
 }
 
 /// `[storage]`

@@ -334,3 +334,29 @@ fn insert_checkpoint(conn: &mut DbConnection, cp: &Checkpoint) {
         .execute(conn)
         .unwrap();
 }
+
+both_backends! {
+    async fn the_server_signs_checkpoints_by_itself(backend: Backend) {
+        let db = TestDb::new(backend);
+        let mut settings = db.settings();
+        settings.audit.checkpoint_interval_secs = std::num::NonZeroU64::new(1).unwrap();
+        let app = TestApp::spawn_with(db, settings).await;
+        app.agency("UPTD-PPA-JATENG", "service_unit", "33");
+        app.user("siti", "UPTD-PPA-JATENG", &["caseworker"]);
+        app.intake("siti", json!({"survivor": {"full_name": "Wulan"}})).await;
+        let total: i64 = audit_events::table.count().get_result(&mut app.conn()).unwrap();
+        let mut taken = Vec::new();
+        for _ in 0..100 {
+            taken = rujukan::db::checkpoints::all(&mut app.conn()).unwrap();
+            if taken.last().is_some_and(|cp| cp.entries == total) {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert!(taken.last().is_some_and(|cp| cp.entries == total), "a checkpoint of the whole trail within seconds: {taken:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        assert_eq!(rujukan::db::checkpoints::all(&mut app.conn()).unwrap().len(), taken.len(), "nothing changed, no new checkpoint");
+        let (ok, text) = verify(&app.db);
+        assert!(ok && text.contains(&format!("{} signed checkpoints", taken.len())), "{text}");
+    }
+}
