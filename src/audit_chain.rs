@@ -264,11 +264,8 @@ impl Verifier {
                 )));
             }
         }
-        if let Some(extra) = self
-            .touched
-            .iter()
-            .find(|s| !cp.heads.iter().any(|h| &h.stream == *s))
-        {
+        let recorded: BTreeSet<&str> = cp.heads.iter().map(|h| h.stream.as_str()).collect();
+        if let Some(extra) = self.touched.iter().find(|s| !recorded.contains(s.as_str())) {
             return Err(broken(format!(
                 "does not record stream {extra}, which has entries it should cover: entries were inserted"
             )));
@@ -297,11 +294,8 @@ impl Verifier {
                 ));
             }
         }
-        if let Some(stream) = self
-            .streams
-            .keys()
-            .find(|s| !heads.iter().any(|(h, _, _)| h == *s))
-        {
+        let recorded: BTreeSet<&str> = heads.iter().map(|(h, _, _)| h.as_str()).collect();
+        if let Some(stream) = self.streams.keys().find(|s| !recorded.contains(s.as_str())) {
             return Err(Broken::stream(
                 stream,
                 "the stream has no recorded head: it was added outside Rujukan".to_owned(),
