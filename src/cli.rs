@@ -372,6 +372,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 &settings.agreements.known_agencies_file,
             )
             .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let mut problems = Vec::new();
             match crate::agreements::load_dir(&dir, &known) {
                 Ok(agreements) => {
                     for a in &agreements {
@@ -385,14 +386,27 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                         ));
                     }
                     say(&format!("{} agreement file(s) valid", agreements.len()));
-                    Ok(())
                 }
-                Err(problems) => {
-                    for problem in &problems {
-                        eprintln!("{problem}");
-                    }
-                    Err(CheckFailed(problems.len()).into())
+                Err(found) => problems.extend(found),
+            }
+            match crate::deadlines::load(&settings.deadlines.dir, &settings.deadlines.holidays_dir)
+            {
+                Ok(rules) => say(&format!(
+                    "{}: {} deadline rule(s) valid; {}: {} holiday(s)",
+                    settings.deadlines.dir.display(),
+                    rules.rules.len(),
+                    settings.deadlines.holidays_dir.display(),
+                    rules.holidays.len()
+                )),
+                Err(found) => problems.extend(found),
+            }
+            if problems.is_empty() {
+                Ok(())
+            } else {
+                for problem in &problems {
+                    eprintln!("{problem}");
                 }
+                Err(CheckFailed(problems.len()).into())
             }
         }
         Command::User(UserCommand::Add(args)) => {

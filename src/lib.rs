@@ -11,6 +11,7 @@ pub mod cli;
 pub mod config;
 pub mod crypto;
 pub mod db;
+pub mod deadlines;
 pub mod demo;
 pub mod domain;
 pub mod error;

@@ -92,6 +92,19 @@ impl Application {
             data_dir: settings.storage.data_dir.clone(),
             max_document_bytes: settings.storage.max_document_bytes,
         });
+        let deadline_rules = web::Data::new(
+            crate::deadlines::load(&settings.deadlines.dir, &settings.deadlines.holidays_dir)
+                .map_err(|problems| {
+                    anyhow::anyhow!(
+                        "invalid deadline rules: {}",
+                        problems
+                            .iter()
+                            .map(ToString::to_string)
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    )
+                })?,
+        );
         let limit = settings.server.max_body_bytes;
 
         let mut server = HttpServer::new(move || {
@@ -105,6 +118,7 @@ impl Application {
                 .app_data(vault.clone())
                 .app_data(storage.clone())
                 .app_data(agreements.clone())
+                .app_data(deadline_rules.clone())
                 .app_data(http::extract::json_config(limit))
                 .app_data(http::extract::payload_config(limit))
                 .app_data(http::extract::path_config())

@@ -205,21 +205,21 @@ struct RawOnAccept {
 }
 
 /// Turns byte offsets into line numbers.
-struct Lines<'a> {
-    file: &'a Path,
-    text: &'a str,
-    problems: Vec<Problem>,
+pub(crate) struct Lines<'a> {
+    pub(crate) file: &'a Path,
+    pub(crate) text: &'a str,
+    pub(crate) problems: Vec<Problem>,
 }
 
 impl Lines<'_> {
-    fn line(&self, span: &Range<usize>) -> usize {
+    pub(crate) fn line(&self, span: &Range<usize>) -> usize {
         let end = span.start.min(self.text.len());
         self.text
             .get(..end)
             .map_or(1, |t| t.matches('\n').count() + 1)
     }
 
-    fn fail(&mut self, span: &Range<usize>, message: impl Into<String>) {
+    pub(crate) fn fail(&mut self, span: &Range<usize>, message: impl Into<String>) {
         let line = self.line(span);
         self.problems.push(Problem {
             file: self.file.to_path_buf(),
@@ -229,7 +229,8 @@ impl Lines<'_> {
     }
 }
 
-fn date(value: &toml::value::Datetime) -> Option<NaiveDate> {
+/// A TOML local date (no time) as a date.
+pub(crate) fn date(value: &toml::value::Datetime) -> Option<NaiveDate> {
     let d = value.date?;
     if value.time.is_some() {
         return None;

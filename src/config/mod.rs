@@ -75,6 +75,8 @@ pub struct Settings {
     pub security: SecuritySettings,
     /// Audit trail.
     pub audit: AuditSettings,
+    /// Deadline rules, holidays and sweeps.
+    pub deadlines: DeadlineSettings,
     /// Data folder.
     pub storage: StorageSettings,
     /// Outgoing e-mail.
@@ -172,6 +174,18 @@ pub struct SecuritySettings {
     /// Public keys (base64) of earlier audit signing keys, whose checkpoints still verify.
     #[serde(default)]
     pub audit_trusted_keys: Vec<String>,
+}
+
+/// `[deadlines]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeadlineSettings {
+    /// Folder of statutory deadline rule files, *.toml.
+    pub dir: PathBuf,
+    /// Folder of public-holiday files, *.toml (for working-day rules).
+    pub holidays_dir: PathBuf,
+    /// Seconds between deadline sweeps taken by `serve` (at least 1).
+    pub sweep_interval_secs: std::num::NonZeroU64,
 }
 
 /// `[audit]`

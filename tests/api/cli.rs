@@ -32,6 +32,14 @@ fn rujukan_bare(cwd: &Path) -> Command {
             "RUJUKAN_AGREEMENTS__KNOWN_AGENCIES_FILE",
             repo_dir().join("config/seed/agencies.toml"),
         )
+        .env(
+            "RUJUKAN_DEADLINES__DIR",
+            repo_dir().join("config/deadlines"),
+        )
+        .env(
+            "RUJUKAN_DEADLINES__HOLIDAYS_DIR",
+            repo_dir().join("config/holidays"),
+        )
         .stdin(Stdio::null());
     command
 }
@@ -531,6 +539,43 @@ fn agreements_check_passes_the_shipped_files_and_names_the_line_of_a_problem() {
     assert!(
         lines[1].starts_with(&format!("{}:12: ", broken.join("typo.toml").display()))
             && lines[1].contains("respond_within_hour"),
+        "{stderr}"
+    );
+    assert!(
+        text.contains("deadline rule(s) valid") && text.contains("holiday(s)"),
+        "the deadline rules and holidays are checked too: {text}"
+    );
+
+    // A broken deadline rule and holiday are named with their lines, like agreements.
+    let rules = dir.path().join("rules");
+    let holidays = dir.path().join("holidays");
+    std::fs::create_dir(&rules).unwrap();
+    std::fs::create_dir(&holidays).unwrap();
+    std::fs::write(rules.join("r.toml"), "[[rule]]\nid = \"X1\"\ntitle_id = \"a\"\ntitle_en = \"a\"\ntrigger = \"case.teleported\"\nperiod = { hours = -1 }\nresponsible = \"owner\"\nmet_by = [\"case.created\"]\nlegal_basis = \"x\"\nstatus = \"verified\"\n").unwrap();
+    std::fs::write(
+        holidays.join("h.toml"),
+        "[[holiday]]\ndate = \"17 Agustus\"\nname = \"HUT RI\"\n",
+    )
+    .unwrap();
+    let bad = rujukan(dir.path())
+        .env("RUJUKAN_DEADLINES__DIR", &rules)
+        .env("RUJUKAN_DEADLINES__HOLIDAYS_DIR", &holidays)
+        .args(["agreements", "check"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    let r = rules.join("r.toml").display().to_string();
+    assert!(
+        stderr.contains(&format!("{r}:5: ")) && stderr.contains("case.teleported"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("{r}:6: ")) && stderr.contains("period"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("{}:2: ", holidays.join("h.toml").display())),
         "{stderr}"
     );
 }
