@@ -105,6 +105,12 @@ pub enum AuditAction {
     CaseViewed,
     /// A case's audit trail was exported.
     AuditExported,
+    /// A deadline is due soon: its reminder went out.
+    DeadlineReminded,
+    /// A deadline passed unmet.
+    DeadlineBreached,
+    /// A missed handoff deadline was escalated.
+    HandoffEscalated,
 }
 
 impl AuditAction {
@@ -142,11 +148,14 @@ impl AuditAction {
             AuditAction::HandoffAccessEnded => "handoff.access_ended",
             AuditAction::CaseViewed => "case.viewed",
             AuditAction::AuditExported => "audit.exported",
+            AuditAction::DeadlineReminded => "deadline.reminded",
+            AuditAction::DeadlineBreached => "deadline.breached",
+            AuditAction::HandoffEscalated => "handoff.escalated",
         }
     }
 
     /// Every action, in the order of `docs/AUDIT.md`.
-    pub const ALL: [AuditAction; 31] = [
+    pub const ALL: [AuditAction; 34] = [
         AuditAction::Login,
         AuditAction::LoginFailed,
         AuditAction::Locked,
@@ -178,6 +187,9 @@ impl AuditAction {
         AuditAction::HandoffAccessEnded,
         AuditAction::CaseViewed,
         AuditAction::AuditExported,
+        AuditAction::DeadlineReminded,
+        AuditAction::DeadlineBreached,
+        AuditAction::HandoffEscalated,
     ];
 }
 

@@ -16,6 +16,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod notify;
 pub mod seed;
 pub mod services;
 pub mod startup;

@@ -28,12 +28,21 @@ pub struct Application {
     server: Server,
     db: Db,
     checkpoints: CheckpointTask,
+    sweeps: SweepTask,
 }
 
 /// What the periodic audit checkpoint needs.
 struct CheckpointTask {
     key: ed25519_dalek::SigningKey,
     every: Duration,
+}
+
+/// What the deadline sweeps and e-mail delivery need.
+struct SweepTask {
+    mailer: std::sync::Arc<crate::notify::Mailer>,
+    email: crate::config::EmailSettings,
+    sweep_every: Duration,
+    deliver_every: Duration,
 }
 
 impl Application {
@@ -146,11 +155,21 @@ impl Application {
             key: secrets.audit_signing_key.clone(),
             every: Duration::from_secs(settings.audit.checkpoint_interval_secs.get()),
         };
+        let sweeps = SweepTask {
+            mailer: std::sync::Arc::new(crate::notify::Mailer::from_settings(
+                &settings.email,
+                &settings.storage.data_dir,
+            )?),
+            email: settings.email.clone(),
+            sweep_every: Duration::from_secs(settings.deadlines.sweep_interval_secs.get()),
+            deliver_every: Duration::from_secs(settings.email.deliver_interval_secs.get()),
+        };
         Ok(Self {
             port,
             server,
             db,
             checkpoints,
+            sweeps,
         })
     }
 
@@ -172,10 +191,64 @@ impl Application {
     /// Serves until SIGINT/SIGTERM (or the handle) stops it, letting in-flight requests finish.
     /// Takes a signed audit checkpoint every `audit.checkpoint_interval_secs` meanwhile.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let task = actix_web::rt::spawn(take_checkpoints(self.db.clone(), self.checkpoints));
+        let tasks = [
+            actix_web::rt::spawn(take_checkpoints(self.db.clone(), self.checkpoints)),
+            actix_web::rt::spawn(sweep_deadlines(self.db.clone(), self.sweeps.sweep_every)),
+            actix_web::rt::spawn(deliver_mail(self.db.clone(), self.sweeps)),
+        ];
         let result = self.server.await;
-        task.abort();
+        for task in tasks {
+            task.abort();
+        }
         result
+    }
+}
+
+/// Sweeps the deadline clocks each period. Each step happens once even when several instances
+/// sweep one database; failures are logged and retried at the next period.
+async fn sweep_deadlines(db: Db, every: Duration) {
+    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        let swept = db
+            .run(|conn| {
+                let now = chrono::Utc::now().naive_utc();
+                crate::services::deadlines::sweep(conn, now, now)
+            })
+            .await;
+        match swept {
+            Ok(r) if r.reminded + r.breached + r.escalated > 0 => tracing::info!(
+                reminded = r.reminded,
+                breached = r.breached,
+                escalated = r.escalated,
+                "deadline sweep"
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "deadline sweep failed"),
+        }
+    }
+}
+
+/// Delivers due notifications each period (retries wait for their back-off).
+async fn deliver_mail(db: Db, task: SweepTask) {
+    let every = task.deliver_every;
+    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mailer = task.mailer;
+    let email = std::sync::Arc::new(task.email);
+    loop {
+        ticks.tick().await;
+        let (mailer, email) = (mailer.clone(), email.clone());
+        let delivered = db
+            .run(move |conn| {
+                crate::notify::deliver_due(conn, &mailer, &email, chrono::Utc::now().naive_utc())
+                    .map_err(crate::error::AppError::internal)
+            })
+            .await;
+        if let Err(e) = delivered {
+            tracing::error!(error = %e, "notification delivery failed");
+        }
     }
 }
 

@@ -226,6 +226,12 @@ pub struct EmailSettings {
     pub smtp_url: Option<SecretString>,
     /// Sender address.
     pub from: String,
+    /// Address of Rujukan as users reach it, for links in e-mails (`<link_base>/cases/<id>`).
+    pub link_base: String,
+    /// Delivery attempts before a notification becomes a dead letter.
+    pub max_attempts: u8,
+    /// Seconds between delivery runs of `serve` (at least 1).
+    pub deliver_interval_secs: std::num::NonZeroU64,
 }
 
 /// Log line format.

@@ -247,6 +247,33 @@ pub fn by_id(conn: &mut DbConnection, id: i64) -> QueryResult<Option<CaseRow>> {
         .optional()
 }
 
+/// A case's stage changes, oldest first: `(track, stage, when)`.
+pub fn stage_changes(
+    conn: &mut DbConnection,
+    case_id: i64,
+) -> QueryResult<Vec<(String, String, NaiveDateTime)>> {
+    use super::schema::case_stage_changes as c;
+    c::table
+        .filter(c::case_id.eq(case_id))
+        .order(c::id.asc())
+        .select((c::track, c::to_stage, c::changed_at))
+        .load(conn)
+}
+
+/// When consents of a case were withdrawn, oldest first.
+pub fn consent_withdrawals(
+    conn: &mut DbConnection,
+    case_id: i64,
+) -> QueryResult<Vec<NaiveDateTime>> {
+    use super::schema::consents as c;
+    c::table
+        .filter(c::case_id.eq(case_id))
+        .filter(c::given.eq(false))
+        .order(c::id.asc())
+        .select(c::recorded_at)
+        .load(conn)
+}
+
 /// One case by its number.
 pub fn by_number(conn: &mut DbConnection, number: &str) -> QueryResult<Option<CaseRow>> {
     cases::table

@@ -201,6 +201,45 @@ pub fn by_id(conn: &mut DbConnection, id: i64) -> QueryResult<Option<HandoffRow>
         .optional()
 }
 
+/// Handoffs whose agreement clock may need a reminder or a breach by `horizon`: pending ones
+/// due to be answered and accepted ones due to be completed, whose access has not ended.
+pub fn clock_candidates(
+    conn: &mut DbConnection,
+    horizon: NaiveDateTime,
+) -> QueryResult<Vec<HandoffRow>> {
+    handoffs::table
+        .filter(handoffs::access_ended_at.is_null())
+        .filter(
+            handoffs::status
+                .eq("pending")
+                .and(handoffs::respond_by.le(horizon))
+                .or(handoffs::status
+                    .eq("accepted")
+                    .and(handoffs::complete_by.le(horizon))),
+        )
+        .order(handoffs::id.asc())
+        .select(HandoffRow::as_select())
+        .load(conn)
+}
+
+/// Pending and accepted handoffs an agency sent or received (their clocks are running).
+pub fn open_clocks_of_agency(
+    conn: &mut DbConnection,
+    agency_id: i64,
+) -> QueryResult<Vec<HandoffRow>> {
+    handoffs::table
+        .filter(handoffs::access_ended_at.is_null())
+        .filter(handoffs::status.eq_any(["pending", "accepted"]))
+        .filter(
+            handoffs::from_agency_id
+                .eq(agency_id)
+                .or(handoffs::to_agency_id.eq(agency_id)),
+        )
+        .order(handoffs::id.asc())
+        .select(HandoffRow::as_select())
+        .load(conn)
+}
+
 /// The handoffs of a case, oldest first.
 pub fn of_case(conn: &mut DbConnection, case_id: i64) -> QueryResult<Vec<HandoffRow>> {
     handoffs::table

@@ -532,7 +532,57 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Steps taken on deadlines (reminded, breached, escalated): each happens once.
+    deadline_notices (deadline_key, kind) {
+        /// `handoff:<id>:respond`, `handoff:<id>:complete`, `case:<id>:<rule>`.
+        deadline_key -> Text,
+        /// `reminded`, `breached`, `escalated`.
+        kind -> Text,
+        /// Case.
+        case_id -> BigInt,
+        /// When.
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// E-mails to send, written with the event that causes them.
+    outbox (id) {
+        /// Row id.
+        id -> BigInt,
+        /// Written at.
+        created_at -> Timestamp,
+        /// Template.
+        kind -> Text,
+        /// Case it is about.
+        case_id -> Nullable<BigInt>,
+        /// Recipient.
+        recipient_user_id -> BigInt,
+        /// Address at the time of writing; none: `no_address`.
+        recipient_email -> Nullable<Text>,
+        /// `id` or `en`.
+        language -> Text,
+        /// Template parameters, JSON (case number, agencies, due time; never identity).
+        params -> Text,
+        /// Stable Message-ID.
+        message_id -> Text,
+        /// `pending`, `sent`, `dead`, `no_address`.
+        status -> Text,
+        /// Delivery attempts so far.
+        attempts -> Integer,
+        /// Next attempt not before.
+        next_attempt_at -> Timestamp,
+        /// Last delivery error.
+        last_error -> Nullable<Text>,
+        /// Delivered at.
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    deadline_notices,
+    outbox,
     audit_checkpoints,
     system_meta,
     agencies,

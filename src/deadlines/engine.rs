@@ -69,11 +69,13 @@ pub struct Deadline {
     pub verification: String,
     /// The handoff, for SLAs.
     pub handoff_id: Option<i64>,
-    /// The clock started at.
-    #[schema(value_type = String)]
+    /// The clock started at (UTC).
+    #[schema(value_type = String, format = DateTime)]
+    #[serde(serialize_with = "as_utc")]
     pub started_at: NaiveDateTime,
     /// Due at (UTC).
-    #[schema(value_type = String)]
+    #[schema(value_type = String, format = DateTime)]
+    #[serde(serialize_with = "as_utc")]
     pub due_at: NaiveDateTime,
     /// Responsible agency, when the case has one of the responsible kind.
     pub responsible_agency_id: Option<i64>,
@@ -83,9 +85,18 @@ pub struct Deadline {
     pub state: State,
     /// Whether being overdue counts as a breach (never for unverified or alert-only rules).
     pub counts_as_breach: bool,
-    /// Met at.
-    #[schema(value_type = Option<String>)]
+    /// Met at (UTC).
+    #[schema(value_type = Option<String>, format = DateTime)]
+    #[serde(serialize_with = "as_utc_opt")]
     pub met_at: Option<NaiveDateTime>,
+}
+
+fn as_utc<S: serde::Serializer>(at: &NaiveDateTime, s: S) -> Result<S::Ok, S::Error> {
+    serde::Serialize::serialize(&at.and_utc(), s)
+}
+
+fn as_utc_opt<S: serde::Serializer>(at: &Option<NaiveDateTime>, s: S) -> Result<S::Ok, S::Error> {
+    serde::Serialize::serialize(&at.map(|t| t.and_utc()), s)
 }
 
 fn occurrences(trigger: &Trigger, facts: &CaseFacts) -> Vec<NaiveDateTime> {

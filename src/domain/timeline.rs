@@ -90,7 +90,11 @@ pub fn visible(
                 == Some(agency_code.as_str())
         }
         "document.uploaded" | "document.shared" => held.contains(&Category::Documents),
-        action if action.starts_with("handoff.") || action == "consent.overridden" => {
+        action
+            if action.starts_with("handoff.")
+                || action.starts_with("deadline.")
+                || action == "consent.overridden" =>
+        {
             matches!(event.subject, Some(("handoff", _))) && handoff_involves_viewer(subject_id)
         }
         _ => false,

@@ -534,10 +534,11 @@ pub fn create(
                     "respond_by": new.respond_by.map(crate::domain::utc),
                 })),
         )?;
+        let inserted = db::by_id(conn, id)?.ok_or(AppError::NotFound)?;
         if rule.kind == HandoffKind::Notice && rule.shares.contains(&Category::Documents) {
-            let inserted = db::by_id(conn, id)?.ok_or(AppError::NotFound)?;
             record_documents_shared(conn, ctx, &inserted)?;
         }
+        super::deadlines::notify_sent(conn, &inserted, ctx.now)?;
         if let (Some(basis), Some(reason)) = (&override_basis, &override_reason) {
             audit::record(
                 conn,
@@ -581,7 +582,7 @@ fn already_decided(row: &HandoffRow) -> AppError {
 }
 
 /// The rule a handoff was sent under, from the stored agreement version (even if the file changed since).
-fn rule_of(conn: &mut DbConnection, row: &HandoffRow) -> Result<HandoffRule, AppError> {
+pub(crate) fn rule_of(conn: &mut DbConnection, row: &HandoffRow) -> Result<HandoffRule, AppError> {
     let version = crate::db::handoffs::version_by_id(conn, row.agreement_version_id)?
         .ok_or(AppError::NotFound)?;
     let agreement =
@@ -696,6 +697,8 @@ pub fn decide(
             return Err(already_decided(&now));
         }
         audit::record(conn, ctx, Event::new(action).case(row.case_id).subject("handoff", id).details(details))?;
+        let decided = db::by_id(conn, id)?.ok_or(AppError::NotFound)?;
+        super::deadlines::notify_decided(conn, &decided, ctx.now)?;
         Ok(())
     })?;
     let row = db::by_id(conn, id)?.ok_or(AppError::NotFound)?;
@@ -928,6 +931,7 @@ pub fn end_access_for_withdrawn_consent(
                     .subject("handoff", h.id)
                     .details(json!({"reason": "consent_withdrawn", "purpose": purpose})),
             )?;
+            super::deadlines::notify_access_ended(conn, &h, ctx.now)?;
             ended += 1;
         }
     }

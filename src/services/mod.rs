@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod audit_trail;
 pub mod auth;
 pub mod cases;
+pub mod deadlines;
 pub mod handoffs;
 
 pub use crate::audit::Ctx;

@@ -471,6 +471,17 @@ impl TestApp {
 
     /// Creates a user with [`PASSWORD`]; returns the user id.
     pub fn user(&self, username: &str, agency: &str, roles: &[&str]) -> i64 {
+        self.user_with_email(username, agency, roles, None)
+    }
+
+    /// Creates a user with an e-mail address (or none).
+    pub fn user_with_email(
+        &self,
+        username: &str,
+        agency: &str,
+        roles: &[&str],
+        email: Option<&str>,
+    ) -> i64 {
         let mut conn = self.conn();
         let settings = self.db.settings();
         let hasher = rujukan::auth::password::PasswordHasher::new(&settings.auth).expect("hasher");
@@ -479,6 +490,7 @@ impl TestApp {
             agency: agency.into(),
             roles: roles.iter().map(|r| (*r).to_owned()).collect(),
             password: PASSWORD.into(),
+            email: email.map(Into::into),
             ..Default::default()
         };
         rujukan::services::accounts::create_user(&mut conn, &operator(), &hasher, input)

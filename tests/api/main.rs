@@ -9,6 +9,7 @@ mod audit;
 mod auth;
 mod cases;
 mod cli;
+mod deadlines;
 mod errors;
 mod handoffs;
 mod migrations;

@@ -134,12 +134,7 @@ pub async fn search(
 ) -> Result<web::Json<List<AuditEntry>>, AppError> {
     let ctx = session::ctx(&req, Some(user.actor));
     let query = query.into_inner();
-    let page = Page {
-        limit: query.limit,
-        cursor: query.cursor.clone(),
-    };
-    let before = page.numeric_cursor()?;
-    let limit = page.limit();
+    let (before, limit) = Page::of(query.limit, query.cursor.as_deref())?;
     let rows = db
         .run(move |conn| audit_trail::search(conn, &ctx, &query, before, limit))
         .await?;

@@ -45,12 +45,7 @@ pub async fn list(
 ) -> Result<web::Json<List<CaseListItem>>, AppError> {
     let ctx = session::ctx(&req, Some(user.actor));
     let query = query.into_inner();
-    let page = Page {
-        limit: query.limit,
-        cursor: query.cursor.clone(),
-    };
-    let before = page.numeric_cursor()?;
-    let limit = page.limit();
+    let (before, limit) = Page::of(query.limit, query.cursor.as_deref())?;
     let rows = db
         .run(move |conn| cases::list(conn, &ctx, &query, before, limit))
         .await?;

@@ -4,6 +4,7 @@ pub mod agencies;
 pub mod audit;
 pub mod auth;
 pub mod cases;
+pub mod deadlines;
 pub mod dto;
 pub mod handoffs;
 pub mod users;
@@ -29,6 +30,19 @@ impl Page {
     /// The page size, clamped.
     pub fn limit(&self) -> i64 {
         self.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT)
+    }
+
+    /// `(before, limit)` from a list's `limit` and `cursor` parameters: the numeric cursor (400 when it
+    /// is not one) and the clamped page size.
+    pub fn of(
+        limit: Option<i64>,
+        cursor: Option<&str>,
+    ) -> Result<(Option<i64>, i64), crate::error::AppError> {
+        let page = Page {
+            limit,
+            cursor: cursor.map(str::to_owned),
+        };
+        Ok((page.numeric_cursor()?, page.limit()))
     }
 
     /// The cursor as a number (ids), or a 400 problem.

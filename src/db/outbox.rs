@@ -1,0 +1,257 @@
+//! The e-mail outbox and the deadline steps taken. Rows are written in the transaction of the event
+//! that causes them; delivery claims a row with a conditional update so that several instances never
+//! send the same row at the same time.
+
+use chrono::NaiveDateTime;
+use diesel::Connection;
+use diesel::prelude::*;
+
+use super::DbConnection;
+use super::schema::{deadline_notices, outbox, user_roles, users};
+
+/// An outbox row to write.
+#[derive(Debug, Clone)]
+pub struct NewMail {
+    /// Template kind.
+    pub kind: &'static str,
+    /// Case.
+    pub case_id: Option<i64>,
+    /// Recipient.
+    pub user_id: i64,
+    /// Their address (none: recorded as `no_address` for their agency's administrator).
+    pub email: Option<String>,
+    /// `id` or `en`.
+    pub language: String,
+    /// Template parameters, JSON text.
+    pub params: String,
+}
+
+/// A stored outbox row.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = outbox)]
+pub struct MailRow {
+    /// Id.
+    pub id: i64,
+    /// Written at.
+    pub created_at: NaiveDateTime,
+    /// Template kind.
+    pub kind: String,
+    /// Case.
+    pub case_id: Option<i64>,
+    /// Recipient.
+    pub recipient_user_id: i64,
+    /// Address.
+    pub recipient_email: Option<String>,
+    /// Language.
+    pub language: String,
+    /// Parameters, JSON text.
+    pub params: String,
+    /// Stable Message-ID.
+    pub message_id: String,
+    /// Status.
+    pub status: String,
+    /// Attempts so far.
+    pub attempts: i32,
+    /// Next attempt.
+    pub next_attempt_at: NaiveDateTime,
+    /// Last error.
+    pub last_error: Option<String>,
+    /// Delivered at.
+    pub sent_at: Option<NaiveDateTime>,
+}
+
+/// Active users of an agency holding one of `roles` (any role when empty): `(id, email, language)`.
+pub fn recipients(
+    conn: &mut DbConnection,
+    agency_id: i64,
+    roles: &[&str],
+) -> QueryResult<Vec<(i64, Option<String>, String)>> {
+    let mut query = users::table
+        .filter(users::agency_id.eq(agency_id))
+        .filter(users::active.eq(true))
+        .select((users::id, users::email, users::language))
+        .order(users::id.asc())
+        .into_boxed();
+    if !roles.is_empty() {
+        let holders = user_roles::table
+            .filter(
+                user_roles::role.eq_any(roles.iter().map(|r| (*r).to_owned()).collect::<Vec<_>>()),
+            )
+            .select(user_roles::user_id);
+        query = query.filter(users::id.eq_any(holders));
+    }
+    query.load(conn)
+}
+
+/// One active user as a recipient: `(id, email, language)`.
+pub fn recipient(
+    conn: &mut DbConnection,
+    user_id: i64,
+) -> QueryResult<Option<(i64, Option<String>, String)>> {
+    users::table
+        .find(user_id)
+        .filter(users::active.eq(true))
+        .select((users::id, users::email, users::language))
+        .first(conn)
+        .optional()
+}
+
+/// Writes mails; call inside the transaction of the event.
+pub fn enqueue(
+    conn: &mut DbConnection,
+    mails: &[NewMail],
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    for mail in mails {
+        let status = if mail.email.is_some() {
+            "pending"
+        } else {
+            "no_address"
+        };
+        diesel::insert_into(outbox::table)
+            .values((
+                outbox::created_at.eq(now),
+                outbox::kind.eq(mail.kind),
+                outbox::case_id.eq(mail.case_id),
+                outbox::recipient_user_id.eq(mail.user_id),
+                outbox::recipient_email.eq(&mail.email),
+                outbox::language.eq(&mail.language),
+                outbox::params.eq(&mail.params),
+                outbox::message_id.eq(format!("<{}@rujukan>", uuid::Uuid::now_v7())),
+                outbox::status.eq(status),
+                outbox::attempts.eq(0),
+                outbox::next_attempt_at.eq(now),
+            ))
+            .execute(conn)?;
+    }
+    Ok(mails.len())
+}
+
+/// Pending rows whose next attempt is due, oldest first.
+pub fn due(conn: &mut DbConnection, now: NaiveDateTime, limit: i64) -> QueryResult<Vec<MailRow>> {
+    outbox::table
+        .filter(outbox::status.eq("pending"))
+        .filter(outbox::next_attempt_at.le(now))
+        .order(outbox::id.asc())
+        .limit(limit)
+        .select(MailRow::as_select())
+        .load(conn)
+}
+
+/// Claims a row for one delivery attempt: counts the attempt and holds the row off until `lease_until`.
+/// `false` when another worker claimed it first.
+pub fn claim(
+    conn: &mut DbConnection,
+    row: &MailRow,
+    now: NaiveDateTime,
+    lease_until: NaiveDateTime,
+) -> QueryResult<bool> {
+    let claimed = diesel::update(
+        outbox::table
+            .find(row.id)
+            .filter(outbox::status.eq("pending"))
+            .filter(outbox::attempts.eq(row.attempts))
+            .filter(outbox::next_attempt_at.le(now)),
+    )
+    .set((
+        outbox::attempts.eq(row.attempts + 1),
+        outbox::next_attempt_at.eq(lease_until),
+    ))
+    .execute(conn)?;
+    Ok(claimed == 1)
+}
+
+/// Records a delivery.
+pub fn mark_sent(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(outbox::table.find(id))
+        .set((
+            outbox::status.eq("sent"),
+            outbox::sent_at.eq(now),
+            outbox::last_error.eq(None::<String>),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Records a failed attempt: retried at `retry_at`, or dead-lettered when `None`.
+pub fn mark_failed(
+    conn: &mut DbConnection,
+    id: i64,
+    error: &str,
+    retry_at: Option<NaiveDateTime>,
+) -> QueryResult<()> {
+    match retry_at {
+        Some(at) => diesel::update(outbox::table.find(id))
+            .set((outbox::last_error.eq(error), outbox::next_attempt_at.eq(at)))
+            .execute(conn),
+        None => diesel::update(outbox::table.find(id))
+            .set((outbox::last_error.eq(error), outbox::status.eq("dead")))
+            .execute(conn),
+    }
+    .map(|_| ())
+}
+
+/// Outbox rows by status (optionally of one agency's users), newest first, with id below `before`.
+pub fn list(
+    conn: &mut DbConnection,
+    status: Option<&str>,
+    agency_id: Option<i64>,
+    before: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<MailRow>> {
+    let mut query = outbox::table
+        .select(MailRow::as_select())
+        .order(outbox::id.desc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(status) = status {
+        query = query.filter(outbox::status.eq(status.to_owned()));
+    }
+    if let Some(agency_id) = agency_id {
+        let members = users::table
+            .filter(users::agency_id.eq(agency_id))
+            .select(users::id);
+        query = query.filter(outbox::recipient_user_id.eq_any(members));
+    }
+    if let Some(before) = before {
+        query = query.filter(outbox::id.lt(before));
+    }
+    query.load(conn)
+}
+
+/// Records a deadline step; `false` when it was taken already (by this or another instance).
+/// Call inside a transaction: a duplicate rolls back only its own savepoint.
+pub fn take_step(
+    conn: &mut DbConnection,
+    key: &str,
+    kind: &str,
+    case_id: i64,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let inserted = conn.transaction(|conn| {
+        diesel::insert_into(deadline_notices::table)
+            .values((
+                deadline_notices::deadline_key.eq(key),
+                deadline_notices::kind.eq(kind),
+                deadline_notices::case_id.eq(case_id),
+                deadline_notices::created_at.eq(now),
+            ))
+            .execute(conn)
+    });
+    match inserted {
+        Ok(_) => Ok(true),
+        Err(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        )) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// The steps already taken for a deadline.
+pub fn steps(conn: &mut DbConnection, key: &str) -> QueryResult<Vec<String>> {
+    deadline_notices::table
+        .filter(deadline_notices::deadline_key.eq(key))
+        .select(deadline_notices::kind)
+        .load(conn)
+}

@@ -1,0 +1,245 @@
+//! E-mail texts in Indonesian and English, plain text and HTML. Pure. An e-mail names the case
+//! number and links to the case; it never carries the survivor's identity or incident details,
+//! because the parameters it is given hold none.
+
+use serde::{Deserialize, Serialize};
+
+/// What a notification says: the parameters stored with it in the outbox.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    /// Case number, e.g. `JT-2026-000123`.
+    pub case_number: String,
+    /// Case id, for the link.
+    pub case_id: i64,
+    /// Handoff id, when it is about one.
+    #[serde(default)]
+    pub handoff_id: Option<i64>,
+    /// `referral`, `transfer`, `notice`.
+    #[serde(default)]
+    pub handoff_kind: Option<String>,
+    /// Sending agency code.
+    #[serde(default)]
+    pub from_agency: Option<String>,
+    /// Receiving agency code.
+    #[serde(default)]
+    pub to_agency: Option<String>,
+    /// `accepted`, `declined`, `withdrawn`, `completed`, `read`.
+    #[serde(default)]
+    pub decision: Option<String>,
+    /// Deadline title, Indonesian.
+    #[serde(default)]
+    pub deadline_id: Option<String>,
+    /// Deadline title, English.
+    #[serde(default)]
+    pub deadline_en: Option<String>,
+    /// Due time, already written for people (WIB).
+    #[serde(default)]
+    pub due: Option<String>,
+}
+
+/// A rendered e-mail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    /// Subject line.
+    pub subject: String,
+    /// Plain text.
+    pub text: String,
+    /// HTML.
+    pub html: String,
+}
+
+/// The notification kinds (outbox `kind`).
+pub const KINDS: [&str; 5] = [
+    "handoff.received",
+    "handoff.decided",
+    "deadline.reminder",
+    "deadline.escalation",
+    "consent.withdrawn",
+];
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn decision_word(decision: &str, en: bool) -> &str {
+    match (decision, en) {
+        ("accepted", false) => "diterima",
+        ("declined", false) => "ditolak",
+        ("withdrawn", false) => "ditarik",
+        ("completed", false) => "diselesaikan",
+        ("read", false) => "dibaca",
+        (other, _) => other,
+    }
+}
+
+/// Renders `kind` in `language` (`id` unless `en`); `link` is the case's address.
+pub fn render(kind: &str, language: &str, p: &Params, link: &str) -> Rendered {
+    let en = language == "en";
+    let n = &p.case_number;
+    let from = p.from_agency.as_deref().unwrap_or("-");
+    let to = p.to_agency.as_deref().unwrap_or("-");
+    let due = p.due.as_deref().unwrap_or("-");
+    let deadline = if en {
+        p.deadline_en.as_deref()
+    } else {
+        p.deadline_id.as_deref()
+    }
+    .unwrap_or("-");
+    let (subject, lines): (String, Vec<String>) = match (kind, en) {
+        ("handoff.received", false) => (
+            format!("[Rujukan] Rujukan baru untuk kasus {n}"),
+            vec![
+                format!(
+                    "{from} mengirim {} untuk kasus {n} kepada {to}.",
+                    p.handoff_kind.as_deref().unwrap_or("rujukan")
+                ),
+                format!("Mohon dijawab sebelum {due}."),
+            ],
+        ),
+        ("handoff.received", true) => (
+            format!("[Rujukan] New handoff for case {n}"),
+            vec![
+                format!(
+                    "{from} sent a {} for case {n} to {to}.",
+                    p.handoff_kind.as_deref().unwrap_or("handoff")
+                ),
+                format!("Please answer before {due}."),
+            ],
+        ),
+        ("handoff.decided", false) => (
+            format!(
+                "[Rujukan] Rujukan kasus {n} {}",
+                decision_word(p.decision.as_deref().unwrap_or("-"), false)
+            ),
+            vec![format!(
+                "Rujukan kasus {n} dari {from} kepada {to} telah {}.",
+                decision_word(p.decision.as_deref().unwrap_or("-"), false)
+            )],
+        ),
+        ("handoff.decided", true) => (
+            format!(
+                "[Rujukan] Handoff of case {n} {}",
+                p.decision.as_deref().unwrap_or("-")
+            ),
+            vec![format!(
+                "The handoff of case {n} from {from} to {to} was {}.",
+                p.decision.as_deref().unwrap_or("-")
+            )],
+        ),
+        ("deadline.reminder", false) => (
+            format!("[Rujukan] Pengingat: {deadline}, kasus {n}"),
+            vec![format!(
+                "Batas waktu \"{deadline}\" untuk kasus {n} berakhir {due}."
+            )],
+        ),
+        ("deadline.reminder", true) => (
+            format!("[Rujukan] Reminder: {deadline}, case {n}"),
+            vec![format!(
+                "The deadline \"{deadline}\" for case {n} ends {due}."
+            )],
+        ),
+        ("deadline.escalation", false) => (
+            format!("[Rujukan] Eskalasi: batas waktu terlewati, kasus {n}"),
+            vec![
+                format!(
+                    "Batas waktu \"{deadline}\" untuk kasus {n} ({from} → {to}) terlewati pada {due}."
+                ),
+                "Mohon ditindaklanjuti sebagai atasan.".to_owned(),
+            ],
+        ),
+        ("deadline.escalation", true) => (
+            format!("[Rujukan] Escalation: deadline missed, case {n}"),
+            vec![
+                format!(
+                    "The deadline \"{deadline}\" for case {n} ({from} → {to}) passed at {due}."
+                ),
+                "Please follow up as a supervisor.".to_owned(),
+            ],
+        ),
+        ("consent.withdrawn", false) => (
+            format!("[Rujukan] Persetujuan dicabut, kasus {n}"),
+            vec![format!(
+                "Penyintas mencabut persetujuan untuk kasus {n}. Akses {to} yang berdasar persetujuan itu telah berakhir."
+            )],
+        ),
+        ("consent.withdrawn", true) => (
+            format!("[Rujukan] Consent withdrawn, case {n}"),
+            vec![format!(
+                "The survivor withdrew consent for case {n}. The access of {to} that rested on it has ended."
+            )],
+        ),
+        (other, _) => (
+            format!("[Rujukan] {other}: {n}"),
+            vec![format!("{other}: {n}")],
+        ),
+    };
+    let open = if en { "Open the case" } else { "Buka kasus" };
+    let footer = if en {
+        "This message names only the case number. Sign in to Rujukan to see what you may see."
+    } else {
+        "Pesan ini hanya menyebut nomor kasus. Masuk ke Rujukan untuk melihat yang boleh Anda lihat."
+    };
+    let text = format!("{}\n\n{open}: {link}\n\n{footer}\n", lines.join("\n"));
+    let html = format!(
+        "<!doctype html><html lang=\"{}\"><body>{}<p><a href=\"{}\">{open}</a></p><p><small>{}</small></p></body></html>",
+        if en { "en" } else { "id" },
+        lines
+            .iter()
+            .map(|l| format!("<p>{}</p>", escape(l)))
+            .collect::<String>(),
+        escape(link),
+        escape(footer)
+    );
+    Rendered {
+        subject,
+        text,
+        html,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_reads_in_both_languages_with_the_case_number_and_link() {
+        let p = Params {
+            case_number: "JT-2026-000007".into(),
+            case_id: 7,
+            from_agency: Some("UPTD-PPA-JATENG".into()),
+            to_agency: Some("POLDA-JATENG".into()),
+            due: Some("29 Nov 2026 10.00 WIB".into()),
+            deadline_id: Some("Menjawab rujukan".into()),
+            deadline_en: Some("Answer the handoff".into()),
+            decision: Some("accepted".into()),
+            ..Params::default()
+        };
+        for kind in KINDS {
+            let id = render(kind, "id", &p, "http://x/cases/7");
+            let en = render(kind, "en", &p, "http://x/cases/7");
+            assert_ne!(id.subject, en.subject, "{kind}");
+            for r in [&id, &en] {
+                assert!(
+                    r.subject.contains("JT-2026-000007") && r.text.contains("http://x/cases/7"),
+                    "{kind}: {r:?}"
+                );
+                assert!(r.html.contains("href=\"http://x/cases/7\""));
+            }
+        }
+        let html = render(
+            "handoff.received",
+            "en",
+            &Params {
+                from_agency: Some("<script>".into()),
+                ..p
+            },
+            "l",
+        )
+        .html;
+        assert!(!html.contains("<script>"), "HTML is escaped");
+    }
+}

@@ -1,0 +1,464 @@
+//! Deadlines in use: the sweep that reminds before a clock runs out, marks the breach after it and
+//! escalates; the notifications that handoff events write to the outbox; the supervisor worklist and
+//! a case's deadlines. Each sweep step is taken once (a `deadline_notices` row), even when several
+//! instances sweep one database at the same time.
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::Connection;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::ToSchema;
+
+use crate::audit::{self, AuditAction, Ctx, Event};
+use crate::authz::{self, Action, Resource};
+use crate::db::DbConnection;
+use crate::db::cases as case_db;
+use crate::db::handoffs::{self as handoff_db, HandoffRow};
+use crate::db::outbox;
+use crate::deadlines::engine::{self, CaseFacts, Deadline, HandoffFacts};
+use crate::deadlines::{DeadlineRules, State};
+use crate::domain::Invalid;
+use crate::domain::agency::AgencyKind;
+use crate::error::AppError;
+use crate::notify::{self, HANDOFF_ROLES, templates::Params};
+
+/// A time as people in Indonesia read it: `29 Nov 2026 10:00 WIB`.
+pub fn wib(at: NaiveDateTime) -> String {
+    (at + Duration::hours(7))
+        .format("%d %b %Y %H:%M WIB")
+        .to_string()
+}
+
+fn agency_code(conn: &mut DbConnection, id: i64) -> Result<String, AppError> {
+    Ok(crate::db::agencies::by_id(conn, id)?
+        .map(|a| a.code)
+        .unwrap_or_default())
+}
+
+/// The e-mail parameters of a handoff: case number, agencies, kind. Never identity.
+fn handoff_params(conn: &mut DbConnection, row: &HandoffRow) -> Result<Params, AppError> {
+    let case_number = case_db::by_id(conn, row.case_id)?
+        .map(|c| c.case_number)
+        .unwrap_or_default();
+    Ok(Params {
+        case_number,
+        case_id: row.case_id,
+        handoff_id: Some(row.id),
+        handoff_kind: Some(row.kind.clone()),
+        from_agency: Some(agency_code(conn, row.from_agency_id)?),
+        to_agency: Some(agency_code(conn, row.to_agency_id)?),
+        ..Params::default()
+    })
+}
+
+/// Tells the receiving agency about a new handoff; call in the handoff's transaction.
+pub fn notify_sent(
+    conn: &mut DbConnection,
+    row: &HandoffRow,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    let mut params = handoff_params(conn, row)?;
+    params.due = row.respond_by.map(wib);
+    notify::tell_agency(
+        conn,
+        "handoff.received",
+        row.to_agency_id,
+        &HANDOFF_ROLES,
+        &params,
+        now,
+    )?;
+    Ok(())
+}
+
+/// Tells the sender who sent it about a decision (the receiving agency about a withdrawal); call in
+/// the decision's transaction.
+pub fn notify_decided(
+    conn: &mut DbConnection,
+    row: &HandoffRow,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    let mut params = handoff_params(conn, row)?;
+    params.decision = Some(row.status.clone());
+    if row.status == "withdrawn" {
+        notify::tell_agency(
+            conn,
+            "handoff.decided",
+            row.to_agency_id,
+            &HANDOFF_ROLES,
+            &params,
+            now,
+        )?;
+    } else {
+        notify::tell_user(conn, "handoff.decided", row.created_by, &params, now)?;
+    }
+    Ok(())
+}
+
+/// Tells a receiving agency that a withdrawn consent ended its access; call in the withdrawal's transaction.
+pub fn notify_access_ended(
+    conn: &mut DbConnection,
+    row: &HandoffRow,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    let params = handoff_params(conn, row)?;
+    notify::tell_agency(
+        conn,
+        "consent.withdrawn",
+        row.to_agency_id,
+        &HANDOFF_ROLES,
+        &params,
+        now,
+    )?;
+    Ok(())
+}
+
+fn facts_of(conn: &mut DbConnection, row: &HandoffRow) -> Result<HandoffFacts, AppError> {
+    let agreement = handoff_db::version_by_id(conn, row.agreement_version_id)?
+        .map(|v| format!("{} v{}", v.agreement_id, v.version))
+        .unwrap_or_default();
+    Ok(HandoffFacts {
+        id: row.id,
+        from_agency_id: row.from_agency_id,
+        to_agency_id: row.to_agency_id,
+        status: row.status.clone(),
+        created_at: row.created_at,
+        respond_by: row.respond_by,
+        decided_at: row.decided_at,
+        complete_by: row.complete_by,
+        completed_at: row.completed_at,
+        agreement,
+    })
+}
+
+/// What one sweep did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct SweepReport {
+    /// Reminders sent.
+    pub reminded: usize,
+    /// Breaches marked.
+    pub breached: usize,
+    /// Escalations sent.
+    pub escalated: usize,
+}
+
+/// The widest "due soon" window: clocks due later than this after `at` need nothing yet.
+const HORIZON_HOURS: i64 = 24;
+
+/// Runs one sweep of the agreement clocks as of `at`: a reminder to the receiver when a clock is
+/// due soon, and once it has run out a `deadline.breached` event and an escalation
+/// (`handoff.escalated`) to the agreement's `escalate_to` role at the sender and the receiver.
+/// Statutory deadlines are shown on the case and in the worklist; they are not swept yet.
+pub fn sweep(
+    conn: &mut DbConnection,
+    at: NaiveDateTime,
+    now: NaiveDateTime,
+) -> Result<SweepReport, AppError> {
+    let ctx = Ctx {
+        actor: None,
+        request_id: Some("deadline-sweep".to_owned()),
+        client_ip: None,
+        now,
+    };
+    let mut report = SweepReport::default();
+    for row in handoff_db::clock_candidates(conn, at + Duration::hours(HORIZON_HOURS))? {
+        let facts = facts_of(conn, &row)?;
+        for d in engine::handoff_slas(&facts, at) {
+            if d.state == State::Met {
+                continue;
+            }
+            if at >= d.due_at {
+                conn.transaction(|conn| breach(conn, &ctx, &row, &d, at, &mut report))?;
+            } else if at >= engine::remind_at(&d) {
+                conn.transaction(|conn| remind(conn, &ctx, &row, &d, at, &mut report))?;
+            }
+        }
+    }
+    Ok(report)
+}
+
+fn deadline_details(d: &Deadline, at: NaiveDateTime) -> serde_json::Value {
+    json!({
+        "deadline": d.key,
+        "rule": d.rule,
+        "due_at": crate::domain::utc(d.due_at),
+        "as_of": crate::domain::utc(at),
+        "legal_basis": d.legal_basis,
+    })
+}
+
+fn deadline_params(
+    conn: &mut DbConnection,
+    row: &HandoffRow,
+    d: &Deadline,
+) -> Result<Params, AppError> {
+    let mut params = handoff_params(conn, row)?;
+    params.deadline_id = Some(d.title_id.clone());
+    params.deadline_en = Some(d.title_en.clone());
+    params.due = Some(wib(d.due_at));
+    Ok(params)
+}
+
+fn remind(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    row: &HandoffRow,
+    d: &Deadline,
+    at: NaiveDateTime,
+    report: &mut SweepReport,
+) -> Result<(), AppError> {
+    if !outbox::take_step(conn, &d.key, "reminded", row.case_id, ctx.now)? {
+        return Ok(());
+    }
+    audit::record(
+        conn,
+        ctx,
+        Event::new(AuditAction::DeadlineReminded)
+            .case(row.case_id)
+            .subject("handoff", row.id)
+            .username("rujukan")
+            .details(deadline_details(d, at)),
+    )?;
+    let params = deadline_params(conn, row, d)?;
+    notify::tell_agency(
+        conn,
+        "deadline.reminder",
+        row.to_agency_id,
+        &HANDOFF_ROLES,
+        &params,
+        ctx.now,
+    )?;
+    report.reminded += 1;
+    Ok(())
+}
+
+fn breach(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    row: &HandoffRow,
+    d: &Deadline,
+    at: NaiveDateTime,
+    report: &mut SweepReport,
+) -> Result<(), AppError> {
+    if !d.counts_as_breach || !outbox::take_step(conn, &d.key, "breached", row.case_id, ctx.now)? {
+        return Ok(());
+    }
+    audit::record(
+        conn,
+        ctx,
+        Event::new(AuditAction::DeadlineBreached)
+            .case(row.case_id)
+            .subject("handoff", row.id)
+            .username("rujukan")
+            .details(deadline_details(d, at)),
+    )?;
+    report.breached += 1;
+    let Some(role) = super::handoffs::rule_of(conn, row)?.escalate_to else {
+        return Ok(());
+    };
+    if !outbox::take_step(conn, &d.key, "escalated", row.case_id, ctx.now)? {
+        return Ok(());
+    }
+    let mut details = deadline_details(d, at);
+    details["escalated_to"] = json!(role.as_str());
+    audit::record(
+        conn,
+        ctx,
+        Event::new(AuditAction::HandoffEscalated)
+            .case(row.case_id)
+            .subject("handoff", row.id)
+            .username("rujukan")
+            .details(details),
+    )?;
+    let params = deadline_params(conn, row, d)?;
+    for agency in [row.from_agency_id, row.to_agency_id] {
+        notify::tell_agency(
+            conn,
+            "deadline.escalation",
+            agency,
+            &[role.as_str()],
+            &params,
+            ctx.now,
+        )?;
+    }
+    report.escalated += 1;
+    Ok(())
+}
+
+/// `?state=` of the worklist.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct WorklistQuery {
+    /// `overdue`, `due_soon`, `upcoming` (default: overdue and due soon).
+    pub state: Option<String>,
+}
+
+/// A deadline in the worklist, with its case number.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct WorkItem {
+    /// Case id.
+    pub case_id: i64,
+    /// Case number.
+    pub case_number: String,
+    /// The deadline.
+    #[serde(flatten)]
+    pub deadline: Deadline,
+}
+
+/// The agreement clocks of handoffs the caller's agency sent or received that are overdue or due
+/// soon (or in `state`), soonest first.
+pub fn worklist(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    query: &WorklistQuery,
+) -> Result<Vec<WorkItem>, AppError> {
+    let actor = super::actor(ctx)?;
+    authz::can(actor, Action::CaseView, Resource::System)?;
+    let wanted: Vec<State> = match query.state.as_deref() {
+        None => vec![State::Overdue, State::DueSoon],
+        Some("overdue") => vec![State::Overdue],
+        Some("due_soon") => vec![State::DueSoon],
+        Some("upcoming") => vec![State::Upcoming],
+        Some(_) => {
+            return Err(Invalid::new("state", "must be overdue, due_soon or upcoming").into());
+        }
+    };
+    let mut items = Vec::new();
+    for row in handoff_db::open_clocks_of_agency(conn, actor.agency_id)? {
+        let facts = facts_of(conn, &row)?;
+        for d in engine::handoff_slas(&facts, ctx.now) {
+            if wanted.contains(&d.state) {
+                let case_number = case_db::by_id(conn, row.case_id)?
+                    .map(|c| c.case_number)
+                    .unwrap_or_default();
+                items.push(WorkItem {
+                    case_id: row.case_id,
+                    case_number,
+                    deadline: d,
+                });
+            }
+        }
+    }
+    items.sort_by_key(|i| i.deadline.due_at);
+    Ok(items)
+}
+
+/// A case's deadlines as the caller may see them: the statutory ones and the agreement clocks of
+/// the handoffs that concern the caller's agency.
+pub fn of_case(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    rules: &DeadlineRules,
+    case_id: i64,
+) -> Result<Vec<Deadline>, AppError> {
+    let actor = super::actor(ctx)?;
+    let (row, scope) = case_db::scope(conn, case_id)?.ok_or(AppError::NotFound)?;
+    authz::can(actor, Action::CaseView, Resource::Case(&scope)).map_err(|_| AppError::NotFound)?;
+    let handoffs = handoff_db::of_case(conn, case_id)?;
+    let mut parties: Vec<(i64, AgencyKind)> = Vec::new();
+    for id in std::iter::once(row.owner_agency_id).chain(handoffs.iter().map(|h| h.to_agency_id)) {
+        if let Some(agency) = crate::db::agencies::by_id(conn, id)?
+            && let Ok(kind) = AgencyKind::parse(&agency.kind)
+            && !parties.iter().any(|(p, _)| *p == id)
+        {
+            parties.push((id, kind));
+        }
+    }
+    let facts = CaseFacts {
+        created_at: row.created_at,
+        legal_basis: serde_json::from_str(&row.legal_basis).unwrap_or_default(),
+        procedural_regime: row.procedural_regime.clone(),
+        owner_agency_id: row.owner_agency_id,
+        parties,
+        stage_changes: case_db::stage_changes(conn, case_id)?,
+        consent_withdrawals: case_db::consent_withdrawals(conn, case_id)?,
+    };
+    let mut out = engine::statutory(rules, case_id, &facts, ctx.now);
+    for h in handoffs.iter().filter(|h| {
+        h.from_agency_id == actor.agency_id
+            || h.to_agency_id == actor.agency_id
+            || row.owner_agency_id == actor.agency_id
+    }) {
+        let facts = facts_of(conn, h)?;
+        out.extend(engine::handoff_slas(&facts, ctx.now));
+    }
+    out.sort_by_key(|d| d.due_at);
+    Ok(out)
+}
+
+/// A notification as administrators see it: who it was for and how delivery went, not what it says.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OutboxItem {
+    /// Id.
+    pub id: i64,
+    /// Written at.
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    /// `handoff.received`, `handoff.decided`, `deadline.reminder`, `deadline.escalation`, `consent.withdrawn`.
+    pub kind: String,
+    /// Recipient's username.
+    pub recipient: String,
+    /// Address used (none: the user has no e-mail address; give them one).
+    pub recipient_email: Option<String>,
+    /// `pending`, `sent`, `dead`, `no_address`.
+    pub status: String,
+    /// Delivery attempts.
+    pub attempts: i32,
+    /// Last delivery error.
+    pub last_error: Option<String>,
+    /// Delivered at.
+    pub sent_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// `?status=` of the outbox list.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct OutboxQuery {
+    /// `pending`, `sent`, `dead` or `no_address`.
+    pub status: Option<String>,
+    /// Items per page (1–200).
+    pub limit: Option<i64>,
+    /// Cursor from the previous page.
+    pub cursor: Option<String>,
+}
+
+/// Notifications for administrators, newest first: system administrators see all, agency
+/// administrators those of their agency's users (dead letters, users without an address).
+pub fn outbox_list(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    status: Option<&str>,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<OutboxItem>, AppError> {
+    let actor = super::actor(ctx)?;
+    let agency = if actor.has(crate::domain::user::Role::Sysadmin) {
+        authz::can(actor, Action::UserList, Resource::System)?;
+        None
+    } else {
+        authz::can(actor, Action::UserList, Resource::Agency(actor.agency_id))?;
+        Some(actor.agency_id)
+    };
+    if let Some(status) = status
+        && !["pending", "sent", "dead", "no_address"].contains(&status)
+    {
+        return Err(Invalid::new("status", "must be pending, sent, dead or no_address").into());
+    }
+    outbox::list(conn, status, agency, before, limit)?
+        .into_iter()
+        .map(|row| {
+            let recipient = crate::db::users::by_id(conn, row.recipient_user_id)?
+                .map(|u| u.username)
+                .unwrap_or_default();
+            Ok(OutboxItem {
+                id: row.id,
+                created_at: crate::domain::utc(row.created_at),
+                kind: row.kind,
+                recipient,
+                recipient_email: row.recipient_email,
+                status: row.status,
+                attempts: row.attempts,
+                last_error: row.last_error,
+                sent_at: row.sent_at.map(crate::domain::utc),
+            })
+        })
+        .collect()
+}
