@@ -86,7 +86,7 @@ impl ConnectionManager {
             message: e.to_string().trim().replace('\n', " "),
         };
         match &self.url {
-            DatabaseUrl::Postgres(url) => PgConnection::establish(url)
+            DatabaseUrl::Postgres(url) => PgConnection::establish(&super::url::libpq_url(url))
                 .map(DbConnection::Pg)
                 .map_err(failed),
             DatabaseUrl::Sqlite(path) => {

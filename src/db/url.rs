@@ -55,6 +55,20 @@ pub enum UrlError {
     BadPostgres,
 }
 
+/// The PostgreSQL connection string Rujukan hands to libpq: GSSAPI encryption is switched off
+/// (`gssencmode=disable`) unless the URL asks for it. Rujukan does not use Kerberos, and libpq's
+/// GSSAPI probe is not safe when a pool opens connections from several threads at once (it crashes
+/// the process), as reported for other libpq clients.
+pub fn libpq_url(url: &str) -> String {
+    if url.contains("gssencmode=") {
+        url.to_owned()
+    } else if url.contains('?') {
+        format!("{url}&gssencmode=disable")
+    } else {
+        format!("{url}?gssencmode=disable")
+    }
+}
+
 impl DatabaseUrl {
     /// Parses a URL; errors name the key and never echo a password.
     pub fn parse(url: &str) -> Result<Self, UrlError> {
@@ -133,6 +147,23 @@ pub fn redact(url: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn libpq_never_probes_gssapi_unless_asked() {
+        assert_eq!(
+            libpq_url("postgres://u@h/db"),
+            "postgres://u@h/db?gssencmode=disable"
+        );
+        assert_eq!(
+            libpq_url("postgres://u@h/db?sslmode=require"),
+            "postgres://u@h/db?sslmode=require&gssencmode=disable"
+        );
+        assert_eq!(
+            libpq_url("postgres://u@h/db?gssencmode=require"),
+            "postgres://u@h/db?gssencmode=require"
+        );
+    }
+
     use super::*;
 
     #[test]

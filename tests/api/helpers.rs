@@ -89,7 +89,7 @@ pub fn postgres_available() -> bool {
 
 fn prepare_postgres() -> Result<(), String> {
     let url = postgres_base_url();
-    let mut conn = match PgConnection::establish(&url) {
+    let mut conn = match PgConnection::establish(&loopback(&url)) {
         Ok(conn) => conn,
         Err(first) => {
             // The test database may not exist yet: create it from the server's `postgres` database.
@@ -97,11 +97,14 @@ fn prepare_postgres() -> Result<(), String> {
                 .rsplit_once('/')
                 .ok_or_else(|| format!("{url} names no database"))?;
             let name = name.split('?').next().unwrap_or_default().to_owned();
-            let mut admin = PgConnection::establish(&format!("{server}/postgres"))
-                .map_err(|e| format!("cannot connect to {url}: {first}; nor to its server: {e}"))?;
+            let mut admin = PgConnection::establish(&rujukan::db::url::libpq_url(&format!(
+                "{server}/postgres"
+            )))
+            .map_err(|e| format!("cannot connect to {url}: {first}; nor to its server: {e}"))?;
             // Two test processes may race to create it: ignore "already exists".
             let _ = admin.batch_execute(&format!("CREATE DATABASE \"{name}\""));
-            PgConnection::establish(&url).map_err(|e| format!("cannot connect to {url}: {e}"))?
+            PgConnection::establish(&loopback(&url))
+                .map_err(|e| format!("cannot connect to {url}: {e}"))?
         }
     };
     sweep_stale_schemas(&mut conn);
@@ -146,8 +149,22 @@ fn unix_now() -> u64 {
 
 /// Appends a libpq `options` parameter that pins the schema.
 fn with_search_path(url: &str, schema: &str) -> String {
+    let url = loopback(url);
     let separator = if url.contains('?') { '&' } else { '?' };
     format!("{url}{separator}options=--search_path%3D{schema}")
+}
+
+/// Test connections stay on loopback without TLS (`sslmode=disable`, unless the URL says
+/// otherwise) and without the GSSAPI probe. With TLS, OpenSSL's clean-up at process exit races the
+/// pool's threads that still hold TLS connections, and the test process crashes after its test
+/// passed (SIGSEGV/SIGABRT).
+pub fn loopback(url: &str) -> String {
+    let url = rujukan::db::url::libpq_url(url);
+    if url.contains("sslmode=") {
+        url
+    } else {
+        format!("{url}&sslmode=disable")
+    }
 }
 
 /// A fresh, empty database for one test (no migrations applied yet).
@@ -175,8 +192,8 @@ impl TestDb {
             }
             Backend::Postgres => {
                 let schema = format!("test_{}_{}", unix_now(), uuid::Uuid::new_v4().simple());
-                let mut admin =
-                    PgConnection::establish(&postgres_base_url()).expect("PostgreSQL for tests");
+                let mut admin = PgConnection::establish(&loopback(&postgres_base_url()))
+                    .expect("PostgreSQL for tests");
                 admin
                     .batch_execute(&format!("CREATE SCHEMA \"{schema}\""))
                     .expect("create test schema");
@@ -234,7 +251,7 @@ impl TestDb {
 impl Drop for TestDb {
     fn drop(&mut self) {
         if let Some(schema) = &self.pg_schema
-            && let Ok(mut admin) = PgConnection::establish(&postgres_base_url())
+            && let Ok(mut admin) = PgConnection::establish(&loopback(&postgres_base_url()))
         {
             let _ = admin.batch_execute(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"));
         }
