@@ -111,6 +111,8 @@ pub enum AuditAction {
     DeadlineBreached,
     /// A missed handoff deadline was escalated.
     HandoffEscalated,
+    /// A missed statutory deadline was escalated.
+    DeadlineEscalated,
 }
 
 impl AuditAction {
@@ -151,11 +153,12 @@ impl AuditAction {
             AuditAction::DeadlineReminded => "deadline.reminded",
             AuditAction::DeadlineBreached => "deadline.breached",
             AuditAction::HandoffEscalated => "handoff.escalated",
+            AuditAction::DeadlineEscalated => "deadline.escalated",
         }
     }
 
     /// Every action, in the order of `docs/AUDIT.md`.
-    pub const ALL: [AuditAction; 34] = [
+    pub const ALL: [AuditAction; 35] = [
         AuditAction::Login,
         AuditAction::LoginFailed,
         AuditAction::Locked,
@@ -190,6 +193,7 @@ impl AuditAction {
         AuditAction::DeadlineReminded,
         AuditAction::DeadlineBreached,
         AuditAction::HandoffEscalated,
+        AuditAction::DeadlineEscalated,
     ];
 }
 

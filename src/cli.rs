@@ -372,11 +372,15 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 None => now(),
             };
             apply_database_url(&mut settings, args.database)?;
+            let rules = crate::deadlines::load_checked(
+                &settings.deadlines.dir,
+                &settings.deadlines.holidays_dir,
+            )?;
             let mailer =
                 crate::notify::Mailer::from_settings(&settings.email, &settings.storage.data_dir)?;
             let mut conn = open(&settings)?;
-            let report =
-                crate::services::deadlines::sweep(&mut conn, at, now()).map_err(one_line)?;
+            let report = crate::services::deadlines::sweep(&mut conn, &rules, at, now())
+                .map_err(one_line)?;
             let delivered = crate::notify::deliver_due(&mut conn, &mailer, &settings.email, now())?;
             say(&format!(
                 "deadline sweep as of {}: {} reminded, {} breached, {} escalated; {} e-mail(s) sent, {} to retry, {} given up",

@@ -39,6 +39,7 @@ struct CheckpointTask {
 
 /// What the deadline sweeps and e-mail delivery need.
 struct SweepTask {
+    rules: web::Data<crate::deadlines::DeadlineRules>,
     mailer: std::sync::Arc<crate::notify::Mailer>,
     email: crate::config::EmailSettings,
     sweep_every: Duration,
@@ -101,19 +102,11 @@ impl Application {
             data_dir: settings.storage.data_dir.clone(),
             max_document_bytes: settings.storage.max_document_bytes,
         });
-        let deadline_rules = web::Data::new(
-            crate::deadlines::load(&settings.deadlines.dir, &settings.deadlines.holidays_dir)
-                .map_err(|problems| {
-                    anyhow::anyhow!(
-                        "invalid deadline rules: {}",
-                        problems
-                            .iter()
-                            .map(ToString::to_string)
-                            .collect::<Vec<_>>()
-                            .join("; ")
-                    )
-                })?,
-        );
+        let deadline_rules = web::Data::new(crate::deadlines::load_checked(
+            &settings.deadlines.dir,
+            &settings.deadlines.holidays_dir,
+        )?);
+        let sweep_rules = deadline_rules.clone();
         let limit = settings.server.max_body_bytes;
 
         let mut server = HttpServer::new(move || {
@@ -156,6 +149,7 @@ impl Application {
             every: Duration::from_secs(settings.audit.checkpoint_interval_secs.get()),
         };
         let sweeps = SweepTask {
+            rules: sweep_rules,
             mailer: std::sync::Arc::new(crate::notify::Mailer::from_settings(
                 &settings.email,
                 &settings.storage.data_dir,
@@ -193,7 +187,11 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let tasks = [
             actix_web::rt::spawn(take_checkpoints(self.db.clone(), self.checkpoints)),
-            actix_web::rt::spawn(sweep_deadlines(self.db.clone(), self.sweeps.sweep_every)),
+            actix_web::rt::spawn(sweep_deadlines(
+                self.db.clone(),
+                self.sweeps.rules.clone(),
+                self.sweeps.sweep_every,
+            )),
             actix_web::rt::spawn(deliver_mail(self.db.clone(), self.sweeps)),
         ];
         let result = self.server.await;
@@ -206,15 +204,20 @@ impl Application {
 
 /// Sweeps the deadline clocks each period. Each step happens once even when several instances
 /// sweep one database; failures are logged and retried at the next period.
-async fn sweep_deadlines(db: Db, every: Duration) {
+async fn sweep_deadlines(
+    db: Db,
+    rules: web::Data<crate::deadlines::DeadlineRules>,
+    every: Duration,
+) {
     let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticks.tick().await;
+        let rules = rules.clone();
         let swept = db
-            .run(|conn| {
+            .run(move |conn| {
                 let now = chrono::Utc::now().naive_utc();
-                crate::services::deadlines::sweep(conn, now, now)
+                crate::services::deadlines::sweep(conn, &rules, now, now)
             })
             .await;
         match swept {

@@ -274,6 +274,42 @@ pub fn consent_withdrawals(
         .load(conn)
 }
 
+/// Open cases in which `trigger` happened between `from` and `to` (the candidates of a statutory rule).
+pub fn triggered_between(
+    conn: &mut DbConnection,
+    trigger: &crate::deadlines::Trigger,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> QueryResult<Vec<i64>> {
+    use super::schema::{case_stage_changes as sc, consents as co};
+    use crate::deadlines::Trigger;
+    let open = cases::table
+        .filter(cases::status.eq("open"))
+        .select(cases::id);
+    match trigger {
+        Trigger::CaseCreated => cases::table
+            .filter(cases::status.eq("open"))
+            .filter(cases::created_at.between(from, to))
+            .select(cases::id)
+            .load(conn),
+        Trigger::Stage { track, stage } => sc::table
+            .filter(sc::track.eq(track))
+            .filter(sc::to_stage.eq(stage))
+            .filter(sc::changed_at.between(from, to))
+            .filter(sc::case_id.eq_any(open))
+            .select(sc::case_id)
+            .distinct()
+            .load(conn),
+        Trigger::ConsentWithdrawn => co::table
+            .filter(co::given.eq(false))
+            .filter(co::recorded_at.between(from, to))
+            .filter(co::case_id.eq_any(open))
+            .select(co::case_id)
+            .distinct()
+            .load(conn),
+    }
+}
+
 /// One case by its number.
 pub fn by_number(conn: &mut DbConnection, number: &str) -> QueryResult<Option<CaseRow>> {
     cases::table

@@ -478,6 +478,20 @@ pub fn load(rules_dir: &Path, holidays_dir: &Path) -> Result<DeadlineRules, Vec<
     }
 }
 
+/// [`load`], with every problem joined into one line (for start-up and the command line).
+pub fn load_checked(rules_dir: &Path, holidays_dir: &Path) -> anyhow::Result<DeadlineRules> {
+    load(rules_dir, holidays_dir).map_err(|problems| {
+        anyhow::anyhow!(
+            "invalid deadline rules: {}",
+            problems
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ")
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -90,6 +90,10 @@ pub fn visible(
                 == Some(agency_code.as_str())
         }
         "document.uploaded" | "document.shared" => held.contains(&Category::Documents),
+        // Statutory deadline steps concern the whole case.
+        action if action.starts_with("deadline.") && matches!(event.subject, Some(("case", _))) => {
+            true
+        }
         action
             if action.starts_with("handoff.")
                 || action.starts_with("deadline.")

@@ -144,12 +144,17 @@ pub struct SweepReport {
 /// The widest "due soon" window: clocks due later than this after `at` need nothing yet.
 const HORIZON_HOURS: i64 = 24;
 
-/// Runs one sweep of the agreement clocks as of `at`: a reminder to the receiver when a clock is
-/// due soon, and once it has run out a `deadline.breached` event and an escalation
-/// (`handoff.escalated`) to the agreement's `escalate_to` role at the sender and the receiver.
-/// Statutory deadlines are shown on the case and in the worklist; they are not swept yet.
+/// Runs one sweep of the clocks as of `at`.
+///
+/// - Agreement clocks: a reminder to the receiver when one is due soon; once it has run out, a
+///   `deadline.breached` event and an escalation (`handoff.escalated`) to the agreement's
+///   `escalate_to` role at the sender and the receiver.
+/// - Statutory clocks: a reminder to the responsible agency (the owner when the case has no party of
+///   the responsible kind); once one has run out, if it counts as a breach, `deadline.breached`, then
+///   `deadline.escalated` to the rule's `escalate_to` role at that agency.
 pub fn sweep(
     conn: &mut DbConnection,
+    rules: &DeadlineRules,
     at: NaiveDateTime,
     now: NaiveDateTime,
 ) -> Result<SweepReport, AppError> {
@@ -173,7 +178,167 @@ pub fn sweep(
             }
         }
     }
+    sweep_statutory(conn, &ctx, rules, at, &mut report)?;
     Ok(report)
+}
+
+/// How long after its due time a statutory clock is still looked at (a sweep missed while
+/// Rujukan was down still records the breach within this week).
+const LATE_SWEEP_DAYS: i64 = 7;
+
+fn sweep_statutory(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    rules: &DeadlineRules,
+    at: NaiveDateTime,
+    report: &mut SweepReport,
+) -> Result<(), AppError> {
+    // Cases whose clock of a rule may be running: its trigger happened within (twice) its period,
+    // plus a week for breaches a stopped server did not record in time.
+    let mut candidates: std::collections::BTreeMap<i64, Vec<&str>> = Default::default();
+    for rule in &rules.rules {
+        let reach = rule.period.length() * 2 + Duration::days(LATE_SWEEP_DAYS);
+        for case_id in case_db::triggered_between(conn, &rule.trigger, at - reach, at)? {
+            candidates.entry(case_id).or_default().push(&rule.id);
+        }
+    }
+    for (case_id, rule_ids) in candidates {
+        let Some(facts) = case_facts(conn, case_id)? else {
+            continue;
+        };
+        for d in engine::statutory(rules, case_id, &facts, at) {
+            if d.state == State::Met || !rule_ids.contains(&d.rule.as_str()) {
+                continue;
+            }
+            let Some(rule) = rules.rules.iter().find(|r| r.id == d.rule) else {
+                continue;
+            };
+            let agency = d.responsible_agency_id.unwrap_or(facts.owner_agency_id);
+            if at >= d.due_at {
+                if d.counts_as_breach && at - d.due_at <= Duration::days(LATE_SWEEP_DAYS) {
+                    conn.transaction(|conn| {
+                        statutory_breach(
+                            conn,
+                            ctx,
+                            case_id,
+                            agency,
+                            rule.escalate_to,
+                            &d,
+                            at,
+                            report,
+                        )
+                    })?;
+                }
+            } else if at >= engine::remind_at(&d) {
+                conn.transaction(|conn| {
+                    statutory_reminder(conn, ctx, case_id, agency, &d, at, report)
+                })?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn case_params(conn: &mut DbConnection, case_id: i64, d: &Deadline) -> Result<Params, AppError> {
+    let case_number = case_db::by_id(conn, case_id)?
+        .map(|c| c.case_number)
+        .unwrap_or_default();
+    Ok(Params {
+        case_number,
+        case_id,
+        deadline_id: Some(d.title_id.clone()),
+        deadline_en: Some(d.title_en.clone()),
+        due: Some(wib(d.due_at)),
+        ..Params::default()
+    })
+}
+
+fn statutory_reminder(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    case_id: i64,
+    agency: i64,
+    d: &Deadline,
+    at: NaiveDateTime,
+    report: &mut SweepReport,
+) -> Result<(), AppError> {
+    if !outbox::take_step(conn, &d.key, "reminded", case_id, ctx.now)? {
+        return Ok(());
+    }
+    audit::record(
+        conn,
+        ctx,
+        Event::new(AuditAction::DeadlineReminded)
+            .case(case_id)
+            .subject("case", case_id)
+            .username("rujukan")
+            .details(deadline_details(d, at)),
+    )?;
+    let params = case_params(conn, case_id, d)?;
+    notify::tell_agency(
+        conn,
+        "deadline.reminder",
+        agency,
+        &HANDOFF_ROLES,
+        &params,
+        ctx.now,
+    )?;
+    report.reminded += 1;
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn statutory_breach(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    case_id: i64,
+    agency: i64,
+    escalate_to: Option<crate::domain::user::Role>,
+    d: &Deadline,
+    at: NaiveDateTime,
+    report: &mut SweepReport,
+) -> Result<(), AppError> {
+    if !outbox::take_step(conn, &d.key, "breached", case_id, ctx.now)? {
+        return Ok(());
+    }
+    audit::record(
+        conn,
+        ctx,
+        Event::new(AuditAction::DeadlineBreached)
+            .case(case_id)
+            .subject("case", case_id)
+            .username("rujukan")
+            .details(deadline_details(d, at)),
+    )?;
+    report.breached += 1;
+    let Some(role) = escalate_to else {
+        return Ok(());
+    };
+    if !outbox::take_step(conn, &d.key, "escalated", case_id, ctx.now)? {
+        return Ok(());
+    }
+    let mut details = deadline_details(d, at);
+    details["escalated_to"] = json!(role.as_str());
+    audit::record(
+        conn,
+        ctx,
+        Event::new(AuditAction::DeadlineEscalated)
+            .case(case_id)
+            .subject("case", case_id)
+            .username("rujukan")
+            .details(details),
+    )?;
+    let params = case_params(conn, case_id, d)?;
+    notify::tell_agency(
+        conn,
+        "deadline.escalation",
+        agency,
+        &[role.as_str()],
+        &params,
+        ctx.now,
+    )?;
+    report.escalated += 1;
+    Ok(())
 }
 
 fn deadline_details(d: &Deadline, at: NaiveDateTime) -> serde_json::Value {
@@ -342,6 +507,32 @@ pub fn worklist(
     Ok(items)
 }
 
+/// What the statutory rules look at in a case: its legal bases, regime, parties and events.
+fn case_facts(conn: &mut DbConnection, case_id: i64) -> Result<Option<CaseFacts>, AppError> {
+    let Some(row) = case_db::by_id(conn, case_id)? else {
+        return Ok(None);
+    };
+    let handoffs = handoff_db::of_case(conn, case_id)?;
+    let mut parties: Vec<(i64, AgencyKind)> = Vec::new();
+    for id in std::iter::once(row.owner_agency_id).chain(handoffs.iter().map(|h| h.to_agency_id)) {
+        if let Some(agency) = crate::db::agencies::by_id(conn, id)?
+            && let Ok(kind) = AgencyKind::parse(&agency.kind)
+            && !parties.iter().any(|(p, _)| *p == id)
+        {
+            parties.push((id, kind));
+        }
+    }
+    Ok(Some(CaseFacts {
+        created_at: row.created_at,
+        legal_basis: serde_json::from_str(&row.legal_basis).unwrap_or_default(),
+        procedural_regime: row.procedural_regime.clone(),
+        owner_agency_id: row.owner_agency_id,
+        parties,
+        stage_changes: case_db::stage_changes(conn, case_id)?,
+        consent_withdrawals: case_db::consent_withdrawals(conn, case_id)?,
+    }))
+}
+
 /// A case's deadlines as the caller may see them: the statutory ones and the agreement clocks of
 /// the handoffs that concern the caller's agency.
 pub fn of_case(
@@ -353,25 +544,8 @@ pub fn of_case(
     let actor = super::actor(ctx)?;
     let (row, scope) = case_db::scope(conn, case_id)?.ok_or(AppError::NotFound)?;
     authz::can(actor, Action::CaseView, Resource::Case(&scope)).map_err(|_| AppError::NotFound)?;
+    let facts = case_facts(conn, case_id)?.ok_or(AppError::NotFound)?;
     let handoffs = handoff_db::of_case(conn, case_id)?;
-    let mut parties: Vec<(i64, AgencyKind)> = Vec::new();
-    for id in std::iter::once(row.owner_agency_id).chain(handoffs.iter().map(|h| h.to_agency_id)) {
-        if let Some(agency) = crate::db::agencies::by_id(conn, id)?
-            && let Ok(kind) = AgencyKind::parse(&agency.kind)
-            && !parties.iter().any(|(p, _)| *p == id)
-        {
-            parties.push((id, kind));
-        }
-    }
-    let facts = CaseFacts {
-        created_at: row.created_at,
-        legal_basis: serde_json::from_str(&row.legal_basis).unwrap_or_default(),
-        procedural_regime: row.procedural_regime.clone(),
-        owner_agency_id: row.owner_agency_id,
-        parties,
-        stage_changes: case_db::stage_changes(conn, case_id)?,
-        consent_withdrawals: case_db::consent_withdrawals(conn, case_id)?,
-    };
     let mut out = engine::statutory(rules, case_id, &facts, ctx.now);
     for h in handoffs.iter().filter(|h| {
         h.from_agency_id == actor.agency_id

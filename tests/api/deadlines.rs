@@ -186,10 +186,11 @@ both_backends! {
         let runs: Vec<_> = (0..2)
             .map(|_| {
                 let mut conn = w.app.conn();
+                let rules = rujukan::deadlines::load(&repo_dir().join("config/deadlines"), &repo_dir().join("config/holidays")).unwrap();
                 std::thread::spawn(move || {
                     let mut total = rujukan::services::deadlines::SweepReport::default();
                     for _ in 0..3 {
-                        let r = rujukan::services::deadlines::sweep(&mut conn, at, chrono::Utc::now().naive_utc()).unwrap();
+                        let r = rujukan::services::deadlines::sweep(&mut conn, &rules, at, chrono::Utc::now().naive_utc()).unwrap();
                         total.breached += r.breached;
                         total.escalated += r.escalated;
                         total.reminded += r.reminded;
@@ -364,5 +365,47 @@ both_backends! {
         assert_eq!(w.app.get_as("/api/v1/outbox?status=lost", &admin).await.status(), 422);
         let caseworker = w.app.token("alpha.cw").await;
         assert_eq!(w.app.get_as("/api/v1/outbox", &caseworker).await.status(), 403);
+    }
+}
+
+both_backends! {
+    async fn statutory_deadlines_are_reminded_breached_and_escalated_unless_met(backend: Backend) {
+        // D1 (UU 12/2022 Ps 41): a TPKS case taken in by a service unit must be reported to the police
+        // within 72 hours; escalated to the owner's supervisors.
+        let w = world(backend).await;
+        let alpha = w.app.token("alpha.cw").await;
+        let reported = w.app.intake("alpha.cw", json!({"survivor": {"full_name": "Sari"}, "legal_basis": ["TPKS"]})).await;
+        let moved = w.app.post_json(&format!("/api/v1/cases/{reported}/stages"), Some(&alpha), json!({"track": "justice", "stage": "reported_to_police"})).await;
+        assert_eq!(moved.status(), 200);
+        let pkdrt = w.app.intake("alpha.cw", json!({"survivor": {"full_name": "Wati"}, "legal_basis": ["PKDRT"]})).await;
+        let created = |id: i64| rujukan::db::cases::by_id(&mut w.app.conn(), id).unwrap().unwrap().created_at;
+        let rules = rujukan::deadlines::load(&repo_dir().join("config/deadlines"), &repo_dir().join("config/holidays")).unwrap();
+        let sweep = |hours: i64| {
+            let at = created(w.case) + Duration::hours(hours);
+            rujukan::services::deadlines::sweep(&mut w.app.conn(), &rules, at, chrono::Utc::now().naive_utc()).unwrap()
+        };
+        let d1_steps = |case: i64| -> Vec<String> {
+            rujukan::db::audit::stream(&mut w.app.conn(), &format!("case:{case}"))
+                .unwrap()
+                .into_iter()
+                .filter(|e| e.action.starts_with("deadline.") && e.details.contains("\"rule\":\"D1\""))
+                .map(|e| e.action)
+                .collect()
+        };
+        sweep(60);
+        assert_eq!(d1_steps(w.case), ["deadline.reminded"], "due in 12 h: reminded");
+        assert!(d1_steps(reported).is_empty(), "reported to the police in time: met");
+        assert!(d1_steps(pkdrt).is_empty(), "D1 is a TPKS rule");
+        sweep(73);
+        sweep(74);
+        assert_eq!(d1_steps(w.case), ["deadline.reminded", "deadline.breached", "deadline.escalated"], "once each");
+        assert!(d1_steps(reported).is_empty());
+        let escalations: Vec<Option<String>> = mails(&mut w.app.conn(), "deadline.escalation").into_iter().map(|m| m.1).collect();
+        assert!(escalations.contains(&Some("alpha.sup@example.org".into())), "the owner's supervisor: {escalations:?}");
+
+        let token = w.app.token("beta.inv").await;
+        let timeline: Value = w.app.get_as(&format!("/api/v1/cases/{}/timeline", w.case), &token).await.json().await.unwrap();
+        let types: Vec<&str> = timeline["events"].as_array().unwrap().iter().map(|e| e["type"].as_str().unwrap()).collect();
+        assert!(types.contains(&"deadline.escalated"), "statutory steps concern every party: {types:?}");
     }
 }

@@ -30,3 +30,10 @@ CREATE TABLE outbox (
 );
 CREATE INDEX outbox_due_idx ON outbox (status, next_attempt_at);
 CREATE INDEX outbox_recipient_idx ON outbox (recipient_user_id);
+
+-- Sweeps look up the cases whose statutory clocks may be running: by trigger and time.
+CREATE INDEX case_stage_changes_trigger_idx ON case_stage_changes (track, to_stage, changed_at);
+CREATE INDEX consents_withdrawn_idx ON consents (given, recorded_at);
+CREATE INDEX cases_created_idx ON cases (created_at);
+CREATE INDEX handoffs_respond_idx ON handoffs (status, respond_by);
+CREATE INDEX handoffs_complete_idx ON handoffs (status, complete_by);
