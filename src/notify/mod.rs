@@ -228,13 +228,35 @@ pub fn deliver_due(
         .parse()
         .map_err(|e| anyhow::anyhow!("email.from is not an address: {e}"))?;
     let mut done = Delivered::default();
-    for row in outbox::due(conn, now, 100)? {
+    // Page through everything due (a burst after an outage), for at most a minute per run; rows
+    // that failed wait for their back-off and do not come back in this run.
+    let started = std::time::Instant::now();
+    loop {
+        let page = outbox::due(conn, now, 100)?;
+        if page.is_empty() || started.elapsed() > Duration::from_secs(60) {
+            break;
+        }
+        deliver_page(conn, mailer, settings, &from, page, now, &mut done)?;
+    }
+    Ok(done)
+}
+
+fn deliver_page(
+    conn: &mut DbConnection,
+    mailer: &Mailer,
+    settings: &EmailSettings,
+    from: &Mailbox,
+    page: Vec<MailRow>,
+    now: NaiveDateTime,
+    done: &mut Delivered,
+) -> anyhow::Result<()> {
+    for row in page {
         // Hold the row for ten minutes while this worker tries it.
         if !outbox::claim(conn, &row, now, now + chrono::Duration::minutes(10))? {
             continue;
         }
         let attempts = row.attempts + 1;
-        let outcome = message_of(&row, &from, &settings.link_base)
+        let outcome = message_of(&row, from, &settings.link_base)
             .map_err(|message| SendError {
                 permanent: true,
                 message,
@@ -257,7 +279,7 @@ pub fn deliver_due(
             }
         }
     }
-    Ok(done)
+    Ok(())
 }
 
 #[cfg(test)]

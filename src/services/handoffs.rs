@@ -241,6 +241,8 @@ pub struct HandoffView {
     pub access_ended: Option<String>,
     /// Sent.
     pub created_at: DateTime<Utc>,
+    /// Its agreement clocks (answer, completion) with their state now (docs/DEADLINES.md).
+    pub deadlines: Vec<crate::deadlines::engine::Deadline>,
 }
 
 fn code_of(conn: &mut DbConnection, agency_id: i64) -> Result<String, AppError> {
@@ -263,6 +265,20 @@ fn view(conn: &mut DbConnection, vault: &Vault, row: HandoffRow) -> Result<Hando
         _ => None,
     };
     let shares: Vec<String> = serde_json::from_str(&row.shares).unwrap_or_default();
+    let clocks = crate::deadlines::engine::HandoffFacts {
+        id: row.id,
+        from_agency_id: row.from_agency_id,
+        to_agency_id: row.to_agency_id,
+        status: row.status.clone(),
+        created_at: row.created_at,
+        respond_by: row.respond_by,
+        decided_at: row.decided_at,
+        complete_by: row.complete_by,
+        completed_at: row.completed_at,
+        agreement: format!("{} v{}", version.agreement_id, version.version),
+    };
+    let deadlines =
+        crate::deadlines::engine::handoff_slas(&clocks, chrono::Utc::now().naive_utc());
     Ok(HandoffView {
         id: row.id,
         case_id: row.case_id,
@@ -299,6 +315,7 @@ fn view(conn: &mut DbConnection, vault: &Vault, row: HandoffRow) -> Result<Hando
             )
         }),
         created_at: crate::domain::utc(row.created_at),
+        deadlines,
     })
 }
 

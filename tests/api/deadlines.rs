@@ -167,6 +167,11 @@ both_backends! {
         let rules: Vec<&str> = deadlines.as_array().unwrap().iter().map(|d| d["rule"].as_str().unwrap()).collect();
         assert!(rules.contains(&"sla.respond") && rules.contains(&"D1"), "the SLA and the TPKS report rule (D1): {rules:?}");
         assert_eq!(w.app.get_as("/api/v1/deadlines?state=late", &token).await.status(), 422);
+        let beta = w.app.token("beta.inv").await;
+        let handoff: Value = w.app.get_as(&format!("/api/v1/handoffs/{}", w.handoff), &beta).await.json().await.unwrap();
+        assert_eq!(handoff["deadlines"][0]["rule"], "sla.respond", "{handoff}");
+        assert_eq!(handoff["deadlines"][0]["state"], "upcoming");
+        assert_eq!(handoff["deadlines"][0]["due_at"], handoff["respond_by"]);
 
         // Bad input on the command line: one readable line, nothing written.
         let before: i64 = outbox::table.count().get_result(&mut conn).unwrap();
