@@ -277,8 +277,7 @@ fn view(conn: &mut DbConnection, vault: &Vault, row: HandoffRow) -> Result<Hando
         completed_at: row.completed_at,
         agreement: format!("{} v{}", version.agreement_id, version.version),
     };
-    let deadlines =
-        crate::deadlines::engine::handoff_slas(&clocks, chrono::Utc::now().naive_utc());
+    let deadlines = crate::deadlines::engine::handoff_slas(&clocks, chrono::Utc::now().naive_utc());
     Ok(HandoffView {
         id: row.id,
         case_id: row.case_id,

@@ -312,6 +312,29 @@ fn port_in_use() {
 }
 
 both_backends! {
+    async fn serve_refuses_a_bad_smtp_url_or_broken_deadline_rules_at_start_up(backend: Backend) {
+        let db = TestDb::new(backend);
+        let serve = |envs: &[(&str, String)]| {
+            let mut command = rujukan(db.dir());
+            for (key, value) in envs {
+                command.env(key, value);
+            }
+            command.args(["serve", "--bind", "127.0.0.1:0", "--database-url", db.url()]).output().unwrap()
+        };
+        let bad_smtp = serve(&[("RUJUKAN_EMAIL__TRANSPORT", "smtp".into()), ("RUJUKAN_EMAIL__SMTP_URL", "smtp://mail.example.go.id:port".into())]);
+        assert_one_line_failure(&bad_smtp, "email.smtp_url does not parse");
+        let no_url = serve(&[("RUJUKAN_EMAIL__TRANSPORT", "smtp".into())]);
+        assert_one_line_failure(&no_url, "email.smtp_url is required");
+        let rules = db.dir().join("rules");
+        std::fs::create_dir(&rules).unwrap();
+        std::fs::write(rules.join("r.toml"), "[[rule]]\nid = \"X\"\n").unwrap();
+        let broken = serve(&[("RUJUKAN_DEADLINES__DIR", rules.to_string_lossy().into_owned())]);
+        let stderr = assert_one_line_failure(&broken, "invalid deadline rules: ");
+        assert!(stderr.contains("r.toml:"), "{stderr}");
+    }
+}
+
+both_backends! {
     async fn migrate_applies_then_reports_up_to_date(backend: Backend) {
         let db = TestDb::new(backend);
         let first = rujukan(db.dir()).args(["migrate", "--database-url", db.url()]).output().unwrap();
