@@ -414,3 +414,30 @@ both_backends! {
         assert!(types.contains(&"deadline.escalated"), "statutory steps concern every party: {types:?}");
     }
 }
+
+both_backends! {
+    async fn a_withdrawn_consent_tells_the_receiver_in_each_users_language(backend: Backend) {
+        let w = world(backend).await;
+        let mut conn = w.app.conn();
+        {
+            use rujukan::db::schema::users;
+            diesel::update(users::table.filter(users::username.eq("beta.inv"))).set(users::language.eq("en")).execute(&mut conn).unwrap();
+        }
+        let alpha = w.app.token("alpha.cw").await;
+        let withdrawn = w.app.post_json(&format!("/api/v1/cases/{}/consents", w.case), Some(&alpha), json!({"purpose": "police_report", "given": false, "recipient_agency": "POL-BETA"})).await;
+        assert_eq!(withdrawn.status(), 201);
+        let told: Vec<Option<String>> = mails(&mut conn, "consent.withdrawn").into_iter().map(|m| m.1).collect();
+        assert_eq!(told, [Some("beta.inv@example.org".into()), Some("beta.sup@example.org".into()), None]);
+
+        let folder = w.app.db.dir().join("mail-files");
+        let mailer = rujukan::notify::Mailer::File(folder.clone());
+        let email = w.app.db.settings().email;
+        let done = rujukan::notify::deliver_due(&mut conn, &mailer, &email, chrono::Utc::now().naive_utc()).unwrap();
+        assert_eq!(done.sent, 4, "2 handoff.received + 2 consent.withdrawn");
+        let files: Vec<String> = std::fs::read_dir(&folder).unwrap().map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap()).collect();
+        let to = |addr: &str, needle: &str| files.iter().any(|f| f.contains(&format!("To: {addr}")) && f.contains(needle));
+        assert!(to("beta.inv@example.org", "Consent withdrawn"), "English for the English user");
+        assert!(to("beta.sup@example.org", "Persetujuan dicabut"), "Indonesian by default");
+        assert!(files.iter().all(|f| !f.contains("Ratna")));
+    }
+}
