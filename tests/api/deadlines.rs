@@ -187,6 +187,18 @@ both_backends! {
 both_backends! {
     async fn two_sweepers_at_once_take_each_step_once(backend: Backend) {
         let w = world(backend).await;
+        let rules = rujukan::deadlines::load(&repo_dir().join("config/deadlines"), &repo_dir().join("config/holidays")).unwrap();
+        // Two sweepers at +20 h: one reminder between them.
+        let soon = w.sent_at + Duration::hours(20);
+        let reminders: Vec<_> = (0..2)
+            .map(|_| {
+                let mut conn = w.app.conn();
+                let rules = rules.clone();
+                std::thread::spawn(move || rujukan::services::deadlines::sweep(&mut conn, &rules, soon, chrono::Utc::now().naive_utc()).unwrap().reminded)
+            })
+            .collect();
+        assert_eq!(reminders.into_iter().map(|r| r.join().unwrap()).sum::<usize>(), 1);
+        assert_eq!(mails(&mut w.app.conn(), "deadline.reminder").len(), 3, "one reminder per receiving user, not two");
         let at = w.sent_at + Duration::hours(25);
         let runs: Vec<_> = (0..2)
             .map(|_| {
