@@ -21,3 +21,4 @@ pub mod seed;
 pub mod services;
 pub mod startup;
 pub mod telemetry;
+pub mod web;

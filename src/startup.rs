@@ -132,6 +132,7 @@ impl Application {
                     .url(http::openapi::DOCUMENT_PATH, document.clone()),
             )
             .route("/api/docs", web::get().to(http::docs_redirect))
+            .configure(crate::web::configure)
             .default_service(web::to(http::fallback))
             .wrap(from_fn(http::request_id::observe))
         })

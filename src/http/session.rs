@@ -120,6 +120,12 @@ impl FromRequest for CurrentUser {
     }
 }
 
+/// The session cookie of a new web session, for as long as `auth.session_hours`.
+pub fn web_session_cookie(req: &HttpRequest, deps: &AuthDeps, value: String) -> Cookie<'static> {
+    let max_age = i64::from(deps.settings.session_hours) * 3600;
+    session_cookie(req, value, max_age, deps.settings.secure_cookies)
+}
+
 /// The session cookie: HttpOnly, SameSite=Lax, `Secure` over TLS or when configured, path `/`.
 pub fn session_cookie(
     req: &HttpRequest,

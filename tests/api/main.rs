@@ -14,4 +14,5 @@ mod errors;
 mod handoffs;
 mod migrations;
 mod ops;
+mod pages;
 mod timeline;

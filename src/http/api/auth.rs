@@ -156,13 +156,7 @@ pub async fn open_web_session(
             "API tokens from web login"
         )));
     };
-    let max_age = i64::from(deps.settings.session_hours) * 3600;
-    let cookie = session::session_cookie(
-        &req,
-        web_session.cookie_value,
-        max_age,
-        deps.settings.secure_cookies,
-    );
+    let cookie = session::web_session_cookie(&req, &deps, web_session.cookie_value);
     Ok(HttpResponse::Ok().cookie(cookie).json(WebSessionResponse {
         csrf_token: web_session.csrf_token,
         expires_at: utc(web_session.expires_at),

@@ -1,0 +1,99 @@
+//! Interface texts in Bahasa Indonesia (the default) and English, from `locales/{id,en}.toml`
+//! compiled into the binary. A test fails when a key is missing from either language or a template
+//! uses a key that neither has.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+/// A language of the interface.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    /// Bahasa Indonesia (default).
+    Id,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// `id` or `en`; anything else is Indonesian.
+    pub fn parse(code: &str) -> Self {
+        if code == "en" { Lang::En } else { Lang::Id }
+    }
+
+    /// The code, for `<html lang>` and cookies.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Id => "id",
+            Lang::En => "en",
+        }
+    }
+}
+
+type Catalog = BTreeMap<String, String>;
+
+fn parse(text: &str) -> Catalog {
+    toml::from_str(text).unwrap_or_default()
+}
+
+fn catalogs() -> &'static (Catalog, Catalog) {
+    static CATALOGS: OnceLock<(Catalog, Catalog)> = OnceLock::new();
+    CATALOGS.get_or_init(|| {
+        (
+            parse(include_str!("../../locales/id.toml")),
+            parse(include_str!("../../locales/en.toml")),
+        )
+    })
+}
+
+/// The texts of one language, as templates use them: `t.get("login.title")`.
+#[derive(Debug, Clone, Copy)]
+pub struct Texts {
+    /// The language.
+    pub lang: Lang,
+}
+
+impl Texts {
+    /// The texts of `lang`.
+    pub fn new(lang: Lang) -> Self {
+        Self { lang }
+    }
+
+    /// The text for `key` (the key itself if missing, which the tests rule out).
+    pub fn get(&self, key: &str) -> String {
+        let (id, en) = catalogs();
+        let catalog = match self.lang {
+            Lang::Id => id,
+            Lang::En => en,
+        };
+        catalog.get(key).cloned().unwrap_or_else(|| key.to_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_languages_have_every_key_and_templates_use_only_known_ones() {
+        let (id, en) = catalogs();
+        assert!(!id.is_empty() && !en.is_empty(), "both catalogs parse");
+        let missing_en: Vec<&String> = id.keys().filter(|k| !en.contains_key(*k)).collect();
+        let missing_id: Vec<&String> = en.keys().filter(|k| !id.contains_key(*k)).collect();
+        assert!(missing_en.is_empty(), "missing in en.toml: {missing_en:?}");
+        assert!(missing_id.is_empty(), "missing in id.toml: {missing_id:?}");
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/templates");
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+            for used in text.split("t.get(\"").skip(1) {
+                let key = used.split('"').next().unwrap_or_default();
+                assert!(
+                    id.contains_key(key),
+                    "{} uses unknown key {key}",
+                    entry.path().display()
+                );
+            }
+        }
+        assert_eq!(Texts::new(Lang::En).get("login.title"), "Sign in");
+        assert_eq!(Texts::new(Lang::Id).get("login.title"), "Masuk");
+    }
+}
