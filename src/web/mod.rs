@@ -34,7 +34,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(login_page)
         .service(login_submit)
         .service(logout)
-        .service(inbox);
+        .service(inbox)
+        .service(decide);
 }
 
 /// A page with the security headers every page carries.
@@ -297,6 +298,7 @@ async fn logout(
 
 /// One row of the inbox.
 struct InboxRow {
+    id: i64,
     case_number: String,
     from_agency: String,
     kind_key: &'static str,
@@ -313,6 +315,7 @@ struct InboxPage {
     signed_in: bool,
     csrf: String,
     rows: Vec<InboxRow>,
+    error: Option<String>,
 }
 
 #[get("/inbox")]
@@ -325,8 +328,99 @@ async fn inbox(
     let Some((actor, _, csrf)) = signed_in(&req, &db, &deps).await else {
         return see_other("/login");
     };
+    inbox_page(
+        &req,
+        &db,
+        &vault,
+        actor,
+        csrf,
+        None,
+        actix_web::http::StatusCode::OK,
+    )
+    .await
+}
+
+/// An accept or decline form of the inbox.
+#[derive(Debug, Deserialize)]
+struct DecisionForm {
+    csrf_token: String,
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+/// `/inbox/{id}/accept` and `/inbox/{id}/decline`: the receiver's decision, then back to the inbox.
+#[post("/inbox/{id}/{decision}")]
+async fn decide(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    deps: web::Data<AuthDeps>,
+    vault: web::Data<Vault>,
+    path: web::Path<(i64, String)>,
+    form: web::Form<DecisionForm>,
+) -> HttpResponse {
+    let Some((actor, session_id, csrf)) = signed_in(&req, &db, &deps).await else {
+        return see_other("/login");
+    };
+    if !deps.keys.csrf_matches(&session_id, &form.csrf_token) {
+        return HttpResponse::Forbidden().finish();
+    }
+    let t = Texts::new(lang_of(&req));
+    let (id, decision) = path.into_inner();
+    let decision = match (decision.as_str(), form.into_inner().reason) {
+        ("accept", _) => crate::services::handoffs::Decision::Accept,
+        ("decline", Some(reason)) if !reason.trim().is_empty() => {
+            crate::services::handoffs::Decision::Decline(reason)
+        }
+        ("decline", _) => {
+            return inbox_page(
+                &req,
+                &db,
+                &vault,
+                actor,
+                csrf,
+                Some(t.get("inbox.reason_required")),
+                actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+        _ => return HttpResponse::NotFound().finish(),
+    };
+    let ctx = session::ctx(&req, Some(actor.clone()));
+    let v = vault.clone();
+    let decided = db
+        .run(move |conn| crate::services::handoffs::decide(conn, &ctx, &v, id, decision))
+        .await;
+    match decided {
+        Ok(_) => see_other("/inbox"),
+        Err(e) => {
+            tracing::info!(error = %e, handoff = id, "a decision from the inbox was refused");
+            inbox_page(
+                &req,
+                &db,
+                &vault,
+                actor,
+                csrf,
+                Some(t.get("inbox.decision_failed")),
+                actix_web::http::StatusCode::CONFLICT,
+            )
+            .await
+        }
+    }
+}
+
+/// Renders the inbox of `actor`, with an optional message at the top.
+async fn inbox_page(
+    req: &HttpRequest,
+    db: &Db,
+    vault: &web::Data<Vault>,
+    actor: crate::authz::Actor,
+    csrf: String,
+    error: Option<String>,
+    status: actix_web::http::StatusCode,
+) -> HttpResponse {
     let province = actor.province.clone();
-    let ctx = session::ctx(&req, Some(actor));
+    let ctx = session::ctx(req, Some(actor));
+    let vault = vault.clone();
     let listed = db
         .run(move |conn| {
             crate::services::handoffs::list(conn, &ctx, &vault, true, Some("pending"), None, 100)
@@ -341,6 +435,7 @@ async fn inbox(
             let answer = h.deadlines.iter().find(|d| d.rule == "sla.respond");
             let state = answer.map(|d| d.state.as_str());
             InboxRow {
+                id: h.id,
                 case_number: h.case_number,
                 from_agency: h.from_agency,
                 kind_key: match h.kind.as_str() {
@@ -368,12 +463,13 @@ async fn inbox(
         })
         .collect();
     render(
-        actix_web::http::StatusCode::OK,
+        status,
         &InboxPage {
-            t: Texts::new(lang_of(&req)),
+            t: Texts::new(lang_of(req)),
             signed_in: true,
             csrf,
             rows,
+            error,
         },
     )
 }

@@ -7,6 +7,7 @@ mod helpers;
 mod access;
 mod audit;
 mod auth;
+mod browser;
 mod cases;
 mod cli;
 mod deadlines;

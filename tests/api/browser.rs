@@ -1,0 +1,270 @@
+//! Journeys in a real headless browser (Debian's chromium, driven through chromedriver's WebDriver
+//! protocol), on both backends. Without chromedriver they are skipped with a message, unless `CI` is
+//! set, where they fail. With `RUJUKAN_SCREENSHOTS=1` they save screenshots into `docs/screenshots/`.
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::both_backends;
+use crate::helpers::*;
+
+/// The WebDriver element key.
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+struct Browser {
+    driver: Child,
+    base: String,
+    session: String,
+    http: reqwest::Client,
+}
+
+impl Browser {
+    /// Starts chromedriver and a headless chromium window of `width` × `height`; `None` to skip.
+    async fn start(width: u32, height: u32) -> Option<Self> {
+        let found = Command::new("chromedriver")
+            .arg("--version")
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !found {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "chromedriver is required in CI: apt-get install chromium chromium-driver"
+            );
+            eprintln!(
+                "skipped: the browser journeys need chromium and chromedriver (apt-get install chromium chromium-driver)"
+            );
+            return None;
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let driver = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let base = format!("http://127.0.0.1:{port}");
+        let http = reqwest::Client::new();
+        for _ in 0..100 {
+            if http.get(format!("{base}/status")).send().await.is_ok() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let created: Value = http
+            .post(format!("{base}/session"))
+            .json(&json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {
+                "binary": "/usr/bin/chromium",
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", format!("--window-size={width},{height}")]
+            }}}}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let session = created["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("a browser session: {created}"))
+            .to_owned();
+        Some(Self {
+            driver,
+            base,
+            session,
+            http,
+        })
+    }
+
+    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let url = format!("{}/session/{}{path}", self.base, self.session);
+        let mut request = self.http.request(method, url);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let answer: Value = request.send().await.unwrap().json().await.unwrap();
+        assert!(answer["value"].get("error").is_none(), "{path}: {answer}");
+        answer["value"].clone()
+    }
+
+    async fn goto(&self, url: &str) {
+        self.call(reqwest::Method::POST, "/url", Some(json!({"url": url})))
+            .await;
+    }
+
+    async fn element(&self, css: &str) -> String {
+        let found = self
+            .call(
+                reqwest::Method::POST,
+                "/element",
+                Some(json!({"using": "css selector", "value": css})),
+            )
+            .await;
+        found[ELEMENT]
+            .as_str()
+            .unwrap_or_else(|| panic!("{css}: {found}"))
+            .to_owned()
+    }
+
+    async fn type_into(&self, css: &str, text: &str) {
+        let id = self.element(css).await;
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{id}/value"),
+            Some(json!({"text": text})),
+        )
+        .await;
+    }
+
+    async fn click(&self, css: &str) {
+        let id = self.element(css).await;
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{id}/click"),
+            Some(json!({})),
+        )
+        .await;
+    }
+
+    async fn source(&self) -> String {
+        self.call(reqwest::Method::GET, "/source", None)
+            .await
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// The page source once it contains `text` (navigation after a click is not awaited by
+    /// WebDriver); fails after five seconds.
+    async fn wait_for(&self, text: &str) -> String {
+        let mut source = String::new();
+        for _ in 0..100 {
+            source = self.source().await;
+            if source.contains(text) {
+                return source;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the page never showed {text:?}: {source}");
+    }
+
+    async fn url(&self) -> String {
+        self.call(reqwest::Method::GET, "/url", None)
+            .await
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// Saves a screenshot into docs/screenshots/ when `RUJUKAN_SCREENSHOTS` is set.
+    async fn screenshot(&self, name: &str) {
+        if std::env::var_os("RUJUKAN_SCREENSHOTS").is_none() {
+            return;
+        }
+        use base64::Engine;
+        let png = self.call(reqwest::Method::GET, "/screenshot", None).await;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(png.as_str().unwrap())
+            .unwrap();
+        let dir = repo_dir().join("docs/screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(format!("{name}.png")), bytes).unwrap();
+    }
+
+    async fn quit(mut self) {
+        let _ = self
+            .http
+            .delete(format!("{}/session/{}", self.base, self.session))
+            .send()
+            .await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+/// SU-ALPHA refers a case to POL-BETA through the API; returns (case id, case number).
+async fn referred_case(app: &TestApp) -> (i64, String) {
+    app.user("alpha.cw", "SU-ALPHA", &["caseworker"]);
+    app.user("beta.inv", "POL-BETA", &["investigator"]);
+    let case = app.intake("alpha.cw", json!({"survivor": {"full_name": "Ratna Dewi"}, "incidents": [{"date": "2026-10-02", "forms": ["sexual"]}]})).await;
+    let alpha = app.token("alpha.cw").await;
+    app.post_json(
+        &format!("/api/v1/cases/{case}/consents"),
+        Some(&alpha),
+        json!({"purpose": "police_report", "given": true, "recipient_agency": "POL-BETA"}),
+    )
+    .await;
+    assert_eq!(
+        app.post_json(
+            &format!("/api/v1/cases/{case}/handoffs"),
+            Some(&alpha),
+            json!({"handoff": "report", "to_agency": "POL-BETA"})
+        )
+        .await
+        .status(),
+        201
+    );
+    let detail: Value = app
+        .get_as(&format!("/api/v1/cases/{case}"), &alpha)
+        .await
+        .json()
+        .await
+        .unwrap();
+    (case, detail["case_number"].as_str().unwrap().to_owned())
+}
+
+both_backends! {
+    async fn an_investigator_accepts_a_referral_in_english(backend: Backend) {
+        let Some(browser) = Browser::start(1280, 900).await else { return };
+        let app = TestApp::spawn_with_agreement(backend, TEST_AGREEMENT).await;
+        let (case, number) = referred_case(&app).await;
+
+        browser.goto(&format!("{}/lang/en", app.address)).await;
+        browser.wait_for("Sign in").await;
+        assert!(browser.url().await.ends_with("/login"), "signed out: the inbox sends to the login page");
+        browser.screenshot("login-en").await;
+        browser.type_into("#username", "beta.inv").await;
+        browser.type_into("#password", PASSWORD).await;
+        browser.click("button[type=submit].primary").await;
+        let inbox = browser.wait_for(&number).await;
+        assert!(browser.url().await.ends_with("/inbox"));
+        assert!(inbox.contains(&number) && inbox.contains("Running") && inbox.contains("WIB"), "the referral with its clock");
+        assert!(!inbox.contains("Ratna"), "no identity in the inbox");
+        browser.screenshot("inbox-en").await;
+
+        let handoff = rujukan::db::handoffs::of_case(&mut app.conn(), case).unwrap()[0].id;
+        browser.click(&format!("#accept-{handoff}")).await;
+        browser.wait_for("No handoffs are waiting for an answer.").await;
+        assert_eq!(rujukan::db::handoffs::by_id(&mut app.conn(), handoff).unwrap().unwrap().status, "accepted");
+        let steps: Vec<String> = rujukan::db::audit::stream(&mut app.conn(), &format!("case:{case}")).unwrap().into_iter().filter(|e| e.action == "handoff.accepted").map(|e| e.actor_username.unwrap_or_default()).collect();
+        assert_eq!(steps, ["beta.inv"], "the acceptance is on the record");
+        browser.quit().await;
+    }
+}
+
+both_backends! {
+    async fn a_phone_user_signs_in_in_indonesian_after_a_typo(backend: Backend) {
+        let Some(browser) = Browser::start(360, 740).await else { return };
+        let app = TestApp::spawn_with_agreement(backend, TEST_AGREEMENT).await;
+        let (_, number) = referred_case(&app).await;
+
+        browser.goto(&format!("{}/login", app.address)).await;
+        browser.type_into("#username", "beta.inv").await;
+        browser.type_into("#password", "salah ketik").await;
+        browser.click("button[type=submit].primary").await;
+        let page = browser.wait_for("Nama pengguna atau kata sandi salah.").await;
+        assert!(page.contains("value=\"beta.inv\""), "what the user typed is kept");
+        browser.screenshot("login-error-id").await;
+        browser.type_into("#password", PASSWORD).await;
+        browser.click("button[type=submit].primary").await;
+        let inbox = browser.wait_for(&number).await;
+        assert!(inbox.contains("Jawab sebelum") && inbox.contains("Berjalan"));
+        browser.screenshot("inbox-id-phone").await;
+        browser.quit().await;
+    }
+}
