@@ -93,6 +93,21 @@ mod tests {
                 );
             }
         }
+        // Every event a timeline can show has a label in both languages.
+        for action in crate::audit::AuditAction::ALL {
+            let code = action.as_str();
+            if code.starts_with("auth.")
+                || code.starts_with("user.")
+                || code.starts_with("agency.")
+                || crate::domain::timeline::READ_ACTIONS.contains(&code)
+            {
+                continue;
+            }
+            assert!(
+                id.contains_key(&format!("event.{code}")),
+                "no label for event {code}"
+            );
+        }
         assert_eq!(Texts::new(Lang::En).get("login.title"), "Sign in");
         assert_eq!(Texts::new(Lang::Id).get("login.title"), "Masuk");
     }

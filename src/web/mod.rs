@@ -35,7 +35,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(login_submit)
         .service(logout)
         .service(inbox)
-        .service(decide);
+        .service(decide)
+        .service(cases)
+        .service(case_page);
 }
 
 /// A page with the security headers every page carries.
@@ -470,6 +472,175 @@ async fn inbox_page(
             csrf,
             rows,
             error,
+        },
+    )
+}
+
+/// One row of the case list.
+struct CaseRow {
+    id: i64,
+    number: String,
+    owner: String,
+    status_key: &'static str,
+    created: String,
+}
+
+#[derive(Template)]
+#[template(path = "cases.html")]
+struct CasesPage {
+    t: Texts,
+    signed_in: bool,
+    csrf: String,
+    rows: Vec<CaseRow>,
+}
+
+fn status_key(status: &str) -> &'static str {
+    if status == "closed" {
+        "status.closed"
+    } else {
+        "status.open"
+    }
+}
+
+/// The cases the user's agency is party to, newest first.
+#[get("/cases")]
+async fn cases(req: HttpRequest, db: web::Data<Db>, deps: web::Data<AuthDeps>) -> HttpResponse {
+    let Some((actor, _, csrf)) = signed_in(&req, &db, &deps).await else {
+        return see_other("/login");
+    };
+    let province = actor.province.clone();
+    let ctx = session::ctx(&req, Some(actor));
+    let listed = db
+        .run(move |conn| crate::services::cases::list(conn, &ctx, &Default::default(), None, 50))
+        .await;
+    let Ok(items) = listed else {
+        return HttpResponse::ServiceUnavailable().finish();
+    };
+    let rows = items
+        .into_iter()
+        .map(|c| CaseRow {
+            id: c.id,
+            number: c.case_number,
+            owner: c.owner_agency,
+            status_key: status_key(&c.status),
+            created: local_time(c.created_at.naive_utc(), province.as_deref()),
+        })
+        .collect();
+    render(
+        actix_web::http::StatusCode::OK,
+        &CasesPage {
+            t: Texts::new(lang_of(&req)),
+            signed_in: true,
+            csrf,
+            rows,
+        },
+    )
+}
+
+/// One line of a case's timeline.
+struct TimelineLine {
+    at: String,
+    label_key: String,
+    who: String,
+}
+
+#[derive(Template)]
+#[template(path = "case.html")]
+struct CasePage {
+    t: Texts,
+    signed_in: bool,
+    csrf: String,
+    number: String,
+    owner: String,
+    status_key: &'static str,
+    tracks: Vec<(String, String)>,
+    events: Vec<TimelineLine>,
+}
+
+#[derive(Template)]
+#[template(path = "not_found.html")]
+struct NotFoundPage {
+    t: Texts,
+    signed_in: bool,
+    csrf: String,
+}
+
+/// A case as the user's agency may see it, with its timeline. Reading it is recorded
+/// (`case.viewed`), as through the API. A case the user may not see is a 404 page.
+#[get("/cases/{id}")]
+async fn case_page(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    deps: web::Data<AuthDeps>,
+    id: web::Path<i64>,
+) -> HttpResponse {
+    let Some((actor, _, csrf)) = signed_in(&req, &db, &deps).await else {
+        return see_other("/login");
+    };
+    let t = Texts::new(lang_of(&req));
+    let province = actor.province.clone();
+    let ctx = session::ctx(&req, Some(actor));
+    let id = id.into_inner();
+    let loaded = db
+        .run(move |conn| {
+            let detail = crate::services::cases::get(conn, &ctx, id)?;
+            let timeline = crate::services::audit_trail::timeline(conn, &ctx, id)?;
+            Ok((detail, timeline))
+        })
+        .await;
+    let (detail, timeline) = match loaded {
+        Ok(found) => found,
+        Err(AppError::NotFound | AppError::Forbidden) => {
+            return render(
+                actix_web::http::StatusCode::NOT_FOUND,
+                &NotFoundPage {
+                    t,
+                    signed_in: true,
+                    csrf,
+                },
+            );
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "case page failed");
+            return HttpResponse::ServiceUnavailable().finish();
+        }
+    };
+    let label = |term: &crate::domain::classification::Term| match t.lang {
+        Lang::Id => term.id.to_owned(),
+        Lang::En => term.en.to_owned(),
+    };
+    let tracks = crate::domain::classification::TRACKS
+        .iter()
+        .filter_map(|(track, stages)| {
+            let code = detail.tracks.get(track.code)?;
+            let stage = stages.iter().find(|s| s.code == code)?;
+            Some((label(track), label(stage)))
+        })
+        .collect();
+    let events = timeline
+        .events
+        .into_iter()
+        .map(|e| TimelineLine {
+            at: local_time(e.at.naive_utc(), province.as_deref()),
+            label_key: format!("event.{}", e.kind),
+            who: match (e.actor.username, e.actor.agency) {
+                (Some(user), Some(agency)) => format!("{user} ({agency})"),
+                (Some(user), None) => user,
+                _ => String::new(),
+            },
+        })
+        .collect();
+    render(
+        actix_web::http::StatusCode::OK,
+        &CasePage {
+            t,
+            signed_in: true,
+            csrf,
+            number: detail.case_number,
+            owner: detail.owner_agency,
+            status_key: status_key(&detail.status),
+            tracks,
+            events,
         },
     )
 }

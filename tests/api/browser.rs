@@ -191,6 +191,8 @@ impl Browser {
 async fn referred_case(app: &TestApp) -> (i64, String) {
     app.user("alpha.cw", "SU-ALPHA", &["caseworker"]);
     app.user("beta.inv", "POL-BETA", &["investigator"]);
+    app.user("alpha.sup", "SU-ALPHA", &["supervisor"]);
+    app.user("out.cw", "SU-OUTSIDER", &["caseworker"]);
     let case = app.intake("alpha.cw", json!({"survivor": {"full_name": "Ratna Dewi"}, "incidents": [{"date": "2026-10-02", "forms": ["sexual"]}]})).await;
     let alpha = app.token("alpha.cw").await;
     app.post_json(
@@ -243,6 +245,30 @@ both_backends! {
         assert_eq!(rujukan::db::handoffs::by_id(&mut app.conn(), handoff).unwrap().unwrap().status, "accepted");
         let steps: Vec<String> = rujukan::db::audit::stream(&mut app.conn(), &format!("case:{case}")).unwrap().into_iter().filter(|e| e.action == "handoff.accepted").map(|e| e.actor_username.unwrap_or_default()).collect();
         assert_eq!(steps, ["beta.inv"], "the acceptance is on the record");
+
+        // A supervisor of the sending agency opens the case's timeline and sees both steps.
+        browser.click("header form button[type=submit]").await;
+        browser.wait_for("Sign in").await;
+        browser.type_into("#username", "alpha.sup").await;
+        browser.type_into("#password", PASSWORD).await;
+        browser.click("button[type=submit].primary").await;
+        browser.wait_for("Inbox").await;
+        browser.goto(&format!("{}/cases/{case}", app.address)).await;
+        let page = browser.wait_for("Timeline").await;
+        assert!(page.contains("Handoff sent") && page.contains("Handoff accepted") && page.contains("beta.inv (POL-BETA)"), "{page}");
+        assert!(!page.contains("Ratna"), "identity stays hidden");
+        browser.screenshot("case-timeline-en").await;
+
+        // Someone of an unrelated agency cannot open it.
+        browser.click("header form button[type=submit]").await;
+        browser.wait_for("Sign in").await;
+        browser.type_into("#username", "out.cw").await;
+        browser.type_into("#password", PASSWORD).await;
+        browser.click("button[type=submit].primary").await;
+        browser.wait_for("Inbox").await;
+        browser.goto(&format!("{}/cases/{case}", app.address)).await;
+        let refused = browser.wait_for("No such case, or you may not see it.").await;
+        assert!(!refused.contains(&number));
         browser.quit().await;
     }
 }

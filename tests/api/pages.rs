@@ -106,6 +106,18 @@ both_backends! {
         assert!(!html.contains("Ratna"), "no identity in the inbox");
         assert!(html.contains("<title>Kotak masuk · Rujukan</title>"), "no case content in the title");
 
+        // The case list and the case page with its timeline, in Indonesian.
+        let cases = client().get(format!("{}/cases", app.address)).header("cookie", &session).send().await.unwrap().text().await.unwrap();
+        assert!(cases.contains(&number) && cases.contains(&format!("href=\"/cases/{case}\"")), "{cases}");
+        let page = client().get(format!("{}/cases/{case}", app.address)).header("cookie", &session).send().await.unwrap();
+        assert_eq!(page.status(), 200);
+        let page = page.text().await.unwrap();
+        assert!(page.contains("Kronologi") && page.contains("Rujukan dikirim") && page.contains("alpha.cw (SU-ALPHA)"), "{page}");
+        assert!(page.contains("<title>Kasus · Rujukan</title>"), "no case content in the title");
+        let missing = client().get(format!("{}/cases/999999", app.address)).header("cookie", &session).send().await.unwrap();
+        assert_eq!(missing.status(), 404);
+        assert!(missing.text().await.unwrap().contains("Kasus tidak ditemukan"));
+
         // Logout needs the session's CSRF token, then ends the session.
         let csrf = hidden_csrf(&html);
         let refused = client().post(format!("{}/logout", app.address)).header("cookie", &session).form(&[("csrf_token", "wrong")]).send().await.unwrap();
