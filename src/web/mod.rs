@@ -25,6 +25,26 @@ use i18n::{Lang, Texts};
 const LANG_COOKIE: &str = "rujukan_lang";
 /// Cookie that carries the login form's CSRF token (double submit: no session exists yet).
 const LOGIN_CSRF_COOKIE: &str = "rujukan_login_csrf";
+/// Cookie that remembers the page a signed-out (or expired) user asked for, to return after login.
+const NEXT_COOKIE: &str = "rujukan_next";
+
+/// To the login page, remembering the page asked for (a local path only).
+fn to_login(req: &HttpRequest) -> HttpResponse {
+    let cookie = Cookie::build(NEXT_COOKIE, req.path().to_owned())
+        .path("/login")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .finish();
+    see_other_with("/login", cookie)
+}
+
+/// Where to go after login: the remembered page if it is a local path, else the inbox.
+fn after_login(req: &HttpRequest) -> String {
+    req.cookie(NEXT_COOKIE)
+        .map(|c| c.value().to_owned())
+        .filter(|p| p.starts_with('/') && !p.starts_with("//") && !p.starts_with("/login"))
+        .unwrap_or_else(|| "/inbox".to_owned())
+}
 
 /// Registers the pages and the stylesheet.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -219,7 +239,11 @@ async fn login_submit(
     match outcome {
         Ok(LoginOutcome::Web(web_session)) => {
             let cookie = session::web_session_cookie(&req, &deps, web_session.cookie_value);
-            see_other_with("/inbox", cookie)
+            let mut response = see_other_with(&after_login(&req), cookie);
+            let mut used = Cookie::build(NEXT_COOKIE, "").path("/login").finish();
+            used.make_removal();
+            let _ = response.add_cookie(&used);
+            response
         }
         Ok(LoginOutcome::Api(_)) => HttpResponse::InternalServerError().finish(),
         Err(AppError::Locked { retry_after }) => {
@@ -328,7 +352,7 @@ async fn inbox(
     vault: web::Data<Vault>,
 ) -> HttpResponse {
     let Some((actor, _, csrf)) = signed_in(&req, &db, &deps).await else {
-        return see_other("/login");
+        return to_login(&req);
     };
     inbox_page(
         &req,
@@ -506,7 +530,7 @@ fn status_key(status: &str) -> &'static str {
 #[get("/cases")]
 async fn cases(req: HttpRequest, db: web::Data<Db>, deps: web::Data<AuthDeps>) -> HttpResponse {
     let Some((actor, _, csrf)) = signed_in(&req, &db, &deps).await else {
-        return see_other("/login");
+        return to_login(&req);
     };
     let province = actor.province.clone();
     let ctx = session::ctx(&req, Some(actor));
@@ -575,7 +599,7 @@ async fn case_page(
     id: web::Path<i64>,
 ) -> HttpResponse {
     let Some((actor, _, csrf)) = signed_in(&req, &db, &deps).await else {
-        return see_other("/login");
+        return to_login(&req);
     };
     let t = Texts::new(lang_of(&req));
     let province = actor.province.clone();

@@ -114,6 +114,18 @@ both_backends! {
         let page = page.text().await.unwrap();
         assert!(page.contains("Kronologi") && page.contains("Rujukan dikirim") && page.contains("alpha.cw (SU-ALPHA)"), "{page}");
         assert!(page.contains("<title>Kasus · Rujukan</title>"), "no case content in the title");
+        // A signed-out visit to a case page returns there after login.
+        let asked = client().get(format!("{}/cases/{case}", app.address)).send().await.unwrap();
+        assert_eq!(asked.headers()["location"], "/login");
+        let next = cookie(&asked, "rujukan_next").unwrap();
+        let again = client().get(format!("{}/login", app.address)).send().await.unwrap();
+        let again_csrf = cookie(&again, "rujukan_login_csrf").unwrap();
+        let again_token = hidden_csrf(&again.text().await.unwrap());
+        let back = client().post(format!("{}/login", app.address)).header("cookie", format!("{again_csrf}; {next}"))
+            .form(&[("csrf_token", again_token.as_str()), ("username", "beta.inv"), ("password", PASSWORD)]).send().await.unwrap();
+        assert_eq!(back.status(), 303);
+        assert_eq!(back.headers()["location"], format!("/cases/{case}").as_str(), "back to the page asked for");
+
         let missing = client().get(format!("{}/cases/999999", app.address)).header("cookie", &session).send().await.unwrap();
         assert_eq!(missing.status(), 404);
         assert!(missing.text().await.unwrap().contains("Kasus tidak ditemukan"));
