@@ -247,11 +247,3 @@ pub fn take_step(
         Err(e) => Err(e),
     }
 }
-
-/// The steps already taken for a deadline.
-pub fn steps(conn: &mut DbConnection, key: &str) -> QueryResult<Vec<String>> {
-    deadline_notices::table
-        .filter(deadline_notices::deadline_key.eq(key))
-        .select(deadline_notices::kind)
-        .load(conn)
-}

@@ -13,6 +13,20 @@ pub fn utc(at: chrono::NaiveDateTime) -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::from_naive_utc_and_offset(at, chrono::Utc)
 }
 
+/// A time as people in the province read it: `29/11/2026 10.00 WITA` in NTB (province 52), WIB
+/// elsewhere (Central Java and the national bodies).
+pub fn local_time(at: chrono::NaiveDateTime, province: Option<&str>) -> String {
+    let (offset, zone) = if province == Some("52") {
+        (8, "WITA")
+    } else {
+        (7, "WIB")
+    };
+    format!(
+        "{} {zone}",
+        (at + chrono::Duration::hours(offset)).format("%d/%m/%Y %H.%M")
+    )
+}
+
 /// A value that failed to parse, with the field it belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{field}: {message}")]
@@ -80,3 +94,18 @@ macro_rules! vocabulary {
     };
 }
 pub(crate) use vocabulary;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_shown_in_the_province_zone() {
+        let at = chrono::NaiveDate::from_ymd_opt(2026, 11, 28)
+            .and_then(|d| d.and_hms_opt(17, 30, 0))
+            .unwrap_or_default();
+        assert_eq!(local_time(at, Some("33")), "29/11/2026 00.30 WIB");
+        assert_eq!(local_time(at, None), "29/11/2026 00.30 WIB");
+        assert_eq!(local_time(at, Some("52")), "29/11/2026 01.30 WITA", "NTB");
+    }
+}

@@ -33,9 +33,12 @@ pub struct Params {
     /// Deadline title, English.
     #[serde(default)]
     pub deadline_en: Option<String>,
-    /// Due time, already written for people (WIB).
+    /// Due time, already written for people in the recipient agency's zone (WIB or WITA).
     #[serde(default)]
     pub due: Option<String>,
+    /// Province of the agency whose clock it is (for its time zone).
+    #[serde(default)]
+    pub province: Option<String>,
 }
 
 /// A rendered e-mail.

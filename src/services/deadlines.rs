@@ -12,22 +12,17 @@ use utoipa::ToSchema;
 use crate::audit::{self, AuditAction, Ctx, Event};
 use crate::authz::{self, Action, Resource};
 use crate::db::DbConnection;
-use crate::db::cases as case_db;
+use crate::db::cases::{self as case_db, CaseRow};
 use crate::db::handoffs::{self as handoff_db, HandoffRow};
 use crate::db::outbox;
 use crate::deadlines::engine::{self, CaseFacts, Deadline, HandoffFacts};
 use crate::deadlines::{DeadlineRules, State};
 use crate::domain::Invalid;
 use crate::domain::agency::AgencyKind;
+use crate::domain::local_time;
+use crate::domain::user::Role;
 use crate::error::AppError;
 use crate::notify::{self, HANDOFF_ROLES, templates::Params};
-
-/// A time as people in Indonesia read it: `29 Nov 2026 10:00 WIB`.
-pub fn wib(at: NaiveDateTime) -> String {
-    (at + Duration::hours(7))
-        .format("%d %b %Y %H:%M WIB")
-        .to_string()
-}
 
 fn agency_code(conn: &mut DbConnection, id: i64) -> Result<String, AppError> {
     Ok(crate::db::agencies::by_id(conn, id)?
@@ -35,18 +30,25 @@ fn agency_code(conn: &mut DbConnection, id: i64) -> Result<String, AppError> {
         .unwrap_or_default())
 }
 
-/// The e-mail parameters of a handoff: case number, agencies, kind. Never identity.
+fn agency_province(conn: &mut DbConnection, id: i64) -> Result<Option<String>, AppError> {
+    Ok(crate::db::agencies::by_id(conn, id)?.and_then(|a| a.province))
+}
+
+/// The e-mail parameters of a handoff: case number, agencies, kind, and the receiver's province
+/// (its clocks are shown in the receiver's time zone). Never identity.
 fn handoff_params(conn: &mut DbConnection, row: &HandoffRow) -> Result<Params, AppError> {
     let case_number = case_db::by_id(conn, row.case_id)?
         .map(|c| c.case_number)
         .unwrap_or_default();
+    let receiver = crate::db::agencies::by_id(conn, row.to_agency_id)?;
     Ok(Params {
         case_number,
         case_id: row.case_id,
         handoff_id: Some(row.id),
         handoff_kind: Some(row.kind.clone()),
         from_agency: Some(agency_code(conn, row.from_agency_id)?),
-        to_agency: Some(agency_code(conn, row.to_agency_id)?),
+        to_agency: receiver.as_ref().map(|a| a.code.clone()),
+        province: receiver.and_then(|a| a.province),
         ..Params::default()
     })
 }
@@ -58,7 +60,9 @@ pub fn notify_sent(
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
     let mut params = handoff_params(conn, row)?;
-    params.due = row.respond_by.map(wib);
+    params.due = row
+        .respond_by
+        .map(|at| local_time(at, params.province.as_deref()));
     notify::tell_agency(
         conn,
         "handoff.received",
@@ -113,10 +117,18 @@ pub fn notify_access_ended(
 }
 
 fn facts_of(conn: &mut DbConnection, row: &HandoffRow) -> Result<HandoffFacts, AppError> {
-    let agreement = handoff_db::version_by_id(conn, row.agreement_version_id)?
-        .map(|v| format!("{} v{}", v.agreement_id, v.version))
-        .unwrap_or_default();
-    Ok(HandoffFacts {
+    let version = handoff_db::version_by_id(conn, row.agreement_version_id)?;
+    Ok(clock_facts(
+        row,
+        version.map_or_else(String::new, |v| {
+            format!("{} v{}", v.agreement_id, v.version)
+        }),
+    ))
+}
+
+/// The clock facts of a handoff row; `agreement` names its agreement and version.
+pub fn clock_facts(row: &HandoffRow, agreement: String) -> HandoffFacts {
+    HandoffFacts {
         id: row.id,
         from_agency_id: row.from_agency_id,
         to_agency_id: row.to_agency_id,
@@ -127,7 +139,7 @@ fn facts_of(conn: &mut DbConnection, row: &HandoffRow) -> Result<HandoffFacts, A
         complete_by: row.complete_by,
         completed_at: row.completed_at,
         agreement,
-    })
+    }
 }
 
 /// What one sweep did.
@@ -168,14 +180,32 @@ pub fn sweep(
     for row in handoff_db::clock_candidates(conn, at + Duration::hours(HORIZON_HOURS))? {
         let facts = facts_of(conn, &row)?;
         for d in engine::handoff_slas(&facts, at) {
-            if d.state == State::Met {
+            if d.state == State::Met || at < engine::remind_at(&d) {
                 continue;
             }
-            if at >= d.due_at {
-                conn.transaction(|conn| breach(conn, &ctx, &row, &d, at, &mut report))?;
-            } else if at >= engine::remind_at(&d) {
-                conn.transaction(|conn| remind(conn, &ctx, &row, &d, at, &mut report))?;
-            }
+            let row = &row;
+            let clock = Clock {
+                case_id: row.case_id,
+                subject: ("handoff", row.id),
+                remind: row.to_agency_id,
+                targets: Box::new(move |conn: &mut DbConnection, d: &Deadline| {
+                    let escalate = super::handoffs::rule_of(conn, row)?
+                        .escalate_to
+                        .map(|role| {
+                            (
+                                role,
+                                vec![row.from_agency_id, row.to_agency_id],
+                                AuditAction::HandoffEscalated,
+                            )
+                        });
+                    Ok(Targets {
+                        params: deadline_params(handoff_params(conn, row)?, d),
+                        escalate,
+                    })
+                }),
+                deadline: d,
+            };
+            conn.transaction(|conn| take_steps(conn, &ctx, &clock, at, &mut report))?;
         }
     }
     sweep_statutory(conn, &ctx, rules, at, &mut report)?;
@@ -203,250 +233,183 @@ fn sweep_statutory(
         }
     }
     for (case_id, rule_ids) in candidates {
-        let Some(facts) = case_facts(conn, case_id)? else {
+        let Some(row) = case_db::by_id(conn, case_id)? else {
             continue;
         };
+        let handoffs = handoff_db::of_case(conn, case_id)?;
+        let facts = case_facts(conn, &row, &handoffs)?;
         for d in engine::statutory(rules, case_id, &facts, at) {
-            if d.state == State::Met || !rule_ids.contains(&d.rule.as_str()) {
+            let too_late = at - d.due_at > Duration::days(LATE_SWEEP_DAYS);
+            if d.state == State::Met
+                || !rule_ids.contains(&d.rule.as_str())
+                || at < engine::remind_at(&d)
+                || too_late
+            {
                 continue;
             }
             let Some(rule) = rules.rules.iter().find(|r| r.id == d.rule) else {
                 continue;
             };
             let agency = d.responsible_agency_id.unwrap_or(facts.owner_agency_id);
-            if at >= d.due_at {
-                if d.counts_as_breach && at - d.due_at <= Duration::days(LATE_SWEEP_DAYS) {
-                    conn.transaction(|conn| {
-                        statutory_breach(
-                            conn,
-                            ctx,
-                            case_id,
-                            agency,
-                            rule.escalate_to,
-                            &d,
-                            at,
-                            report,
-                        )
-                    })?;
-                }
-            } else if at >= engine::remind_at(&d) {
-                conn.transaction(|conn| {
-                    statutory_reminder(conn, ctx, case_id, agency, &d, at, report)
-                })?;
-            }
+            let case_number = &row.case_number;
+            let clock = Clock {
+                case_id,
+                subject: ("case", case_id),
+                remind: agency,
+                targets: Box::new(move |conn: &mut DbConnection, d: &Deadline| {
+                    let params = Params {
+                        case_number: case_number.clone(),
+                        case_id,
+                        province: agency_province(conn, agency)?,
+                        ..Params::default()
+                    };
+                    Ok(Targets {
+                        params: deadline_params(params, d),
+                        escalate: rule
+                            .escalate_to
+                            .map(|role| (role, vec![agency], AuditAction::DeadlineEscalated)),
+                    })
+                }),
+                deadline: d,
+            };
+            conn.transaction(|conn| take_steps(conn, ctx, &clock, at, report))?;
         }
     }
     Ok(())
 }
 
-fn case_params(conn: &mut DbConnection, case_id: i64, d: &Deadline) -> Result<Params, AppError> {
-    let case_number = case_db::by_id(conn, case_id)?
-        .map(|c| c.case_number)
-        .unwrap_or_default();
-    Ok(Params {
-        case_number,
-        case_id,
-        deadline_id: Some(d.title_id.clone()),
-        deadline_en: Some(d.title_en.clone()),
-        due: Some(wib(d.due_at)),
-        ..Params::default()
-    })
+/// Who a clock's steps are told to, worked out only once a step is actually taken.
+struct Targets {
+    /// The e-mail parameters.
+    params: Params,
+    /// The role told of a breach, the agencies it is told at, and the event that records it.
+    escalate: Option<(Role, Vec<i64>, AuditAction)>,
 }
 
-fn statutory_reminder(
+/// Loads a clock's [`Targets`] (queries, so only when a step is new).
+type ResolveTargets<'a> =
+    Box<dyn Fn(&mut DbConnection, &Deadline) -> Result<Targets, AppError> + 'a>;
+
+/// One running clock and where its steps go.
+struct Clock<'a> {
+    deadline: Deadline,
+    case_id: i64,
+    /// What the step events are about: the handoff (agreement clocks) or the case (statutory).
+    subject: (&'static str, i64),
+    /// The agency whose users get the reminder.
+    remind: i64,
+    /// Who is told, and with what parameters.
+    targets: ResolveTargets<'a>,
+}
+
+/// Takes the step the clock is due for at `at`, once: the reminder while it is due soon; once it has
+/// run out, the breach (if it counts as one) and the escalation. Call inside a transaction.
+fn take_steps(
     conn: &mut DbConnection,
     ctx: &Ctx,
-    case_id: i64,
-    agency: i64,
-    d: &Deadline,
+    clock: &Clock<'_>,
     at: NaiveDateTime,
     report: &mut SweepReport,
 ) -> Result<(), AppError> {
-    if !outbox::take_step(conn, &d.key, "reminded", case_id, ctx.now)? {
+    let d = &clock.deadline;
+    if at < d.due_at {
+        if record_step(
+            conn,
+            ctx,
+            clock,
+            "reminded",
+            AuditAction::DeadlineReminded,
+            at,
+            None,
+        )? {
+            let targets = (clock.targets)(conn, d)?;
+            notify::tell_agency(
+                conn,
+                "deadline.reminder",
+                clock.remind,
+                &HANDOFF_ROLES,
+                &targets.params,
+                ctx.now,
+            )?;
+            report.reminded += 1;
+        }
         return Ok(());
     }
-    audit::record(
-        conn,
-        ctx,
-        Event::new(AuditAction::DeadlineReminded)
-            .case(case_id)
-            .subject("case", case_id)
-            .username("rujukan")
-            .details(deadline_details(d, at)),
-    )?;
-    let params = case_params(conn, case_id, d)?;
-    notify::tell_agency(
-        conn,
-        "deadline.reminder",
-        agency,
-        &HANDOFF_ROLES,
-        &params,
-        ctx.now,
-    )?;
-    report.reminded += 1;
-    Ok(())
-}
-
-#[allow(clippy::too_many_arguments)]
-fn statutory_breach(
-    conn: &mut DbConnection,
-    ctx: &Ctx,
-    case_id: i64,
-    agency: i64,
-    escalate_to: Option<crate::domain::user::Role>,
-    d: &Deadline,
-    at: NaiveDateTime,
-    report: &mut SweepReport,
-) -> Result<(), AppError> {
-    if !outbox::take_step(conn, &d.key, "breached", case_id, ctx.now)? {
+    if !d.counts_as_breach
+        || !record_step(
+            conn,
+            ctx,
+            clock,
+            "breached",
+            AuditAction::DeadlineBreached,
+            at,
+            None,
+        )?
+    {
         return Ok(());
     }
-    audit::record(
-        conn,
-        ctx,
-        Event::new(AuditAction::DeadlineBreached)
-            .case(case_id)
-            .subject("case", case_id)
-            .username("rujukan")
-            .details(deadline_details(d, at)),
-    )?;
     report.breached += 1;
-    let Some(role) = escalate_to else {
-        return Ok(());
-    };
-    if !outbox::take_step(conn, &d.key, "escalated", case_id, ctx.now)? {
-        return Ok(());
+    let targets = (clock.targets)(conn, d)?;
+    if let Some((role, agencies, action)) = &targets.escalate
+        && record_step(conn, ctx, clock, "escalated", *action, at, Some(*role))?
+    {
+        for agency in agencies {
+            notify::tell_agency(
+                conn,
+                "deadline.escalation",
+                *agency,
+                &[role.as_str()],
+                &targets.params,
+                ctx.now,
+            )?;
+        }
+        report.escalated += 1;
     }
-    let mut details = deadline_details(d, at);
-    details["escalated_to"] = json!(role.as_str());
-    audit::record(
-        conn,
-        ctx,
-        Event::new(AuditAction::DeadlineEscalated)
-            .case(case_id)
-            .subject("case", case_id)
-            .username("rujukan")
-            .details(details),
-    )?;
-    let params = case_params(conn, case_id, d)?;
-    notify::tell_agency(
-        conn,
-        "deadline.escalation",
-        agency,
-        &[role.as_str()],
-        &params,
-        ctx.now,
-    )?;
-    report.escalated += 1;
     Ok(())
 }
 
-fn deadline_details(d: &Deadline, at: NaiveDateTime) -> serde_json::Value {
-    json!({
+/// Records one step of a clock with its event; `false` when it was taken already.
+fn record_step(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    clock: &Clock<'_>,
+    kind: &str,
+    action: AuditAction,
+    at: NaiveDateTime,
+    escalated_to: Option<Role>,
+) -> Result<bool, AppError> {
+    let d = &clock.deadline;
+    if !outbox::take_step(conn, &d.key, kind, clock.case_id, ctx.now)? {
+        return Ok(false);
+    }
+    let mut details = json!({
         "deadline": d.key,
         "rule": d.rule,
         "due_at": crate::domain::utc(d.due_at),
         "as_of": crate::domain::utc(at),
         "legal_basis": d.legal_basis,
-    })
-}
-
-fn deadline_params(
-    conn: &mut DbConnection,
-    row: &HandoffRow,
-    d: &Deadline,
-) -> Result<Params, AppError> {
-    let mut params = handoff_params(conn, row)?;
-    params.deadline_id = Some(d.title_id.clone());
-    params.deadline_en = Some(d.title_en.clone());
-    params.due = Some(wib(d.due_at));
-    Ok(params)
-}
-
-fn remind(
-    conn: &mut DbConnection,
-    ctx: &Ctx,
-    row: &HandoffRow,
-    d: &Deadline,
-    at: NaiveDateTime,
-    report: &mut SweepReport,
-) -> Result<(), AppError> {
-    if !outbox::take_step(conn, &d.key, "reminded", row.case_id, ctx.now)? {
-        return Ok(());
+    });
+    if let Some(role) = escalated_to {
+        details["escalated_to"] = json!(role.as_str());
     }
     audit::record(
         conn,
         ctx,
-        Event::new(AuditAction::DeadlineReminded)
-            .case(row.case_id)
-            .subject("handoff", row.id)
-            .username("rujukan")
-            .details(deadline_details(d, at)),
-    )?;
-    let params = deadline_params(conn, row, d)?;
-    notify::tell_agency(
-        conn,
-        "deadline.reminder",
-        row.to_agency_id,
-        &HANDOFF_ROLES,
-        &params,
-        ctx.now,
-    )?;
-    report.reminded += 1;
-    Ok(())
-}
-
-fn breach(
-    conn: &mut DbConnection,
-    ctx: &Ctx,
-    row: &HandoffRow,
-    d: &Deadline,
-    at: NaiveDateTime,
-    report: &mut SweepReport,
-) -> Result<(), AppError> {
-    if !d.counts_as_breach || !outbox::take_step(conn, &d.key, "breached", row.case_id, ctx.now)? {
-        return Ok(());
-    }
-    audit::record(
-        conn,
-        ctx,
-        Event::new(AuditAction::DeadlineBreached)
-            .case(row.case_id)
-            .subject("handoff", row.id)
-            .username("rujukan")
-            .details(deadline_details(d, at)),
-    )?;
-    report.breached += 1;
-    let Some(role) = super::handoffs::rule_of(conn, row)?.escalate_to else {
-        return Ok(());
-    };
-    if !outbox::take_step(conn, &d.key, "escalated", row.case_id, ctx.now)? {
-        return Ok(());
-    }
-    let mut details = deadline_details(d, at);
-    details["escalated_to"] = json!(role.as_str());
-    audit::record(
-        conn,
-        ctx,
-        Event::new(AuditAction::HandoffEscalated)
-            .case(row.case_id)
-            .subject("handoff", row.id)
+        Event::new(action)
+            .case(clock.case_id)
+            .subject(clock.subject.0, clock.subject.1)
             .username("rujukan")
             .details(details),
     )?;
-    let params = deadline_params(conn, row, d)?;
-    for agency in [row.from_agency_id, row.to_agency_id] {
-        notify::tell_agency(
-            conn,
-            "deadline.escalation",
-            agency,
-            &[role.as_str()],
-            &params,
-            ctx.now,
-        )?;
-    }
-    report.escalated += 1;
-    Ok(())
+    Ok(true)
+}
+
+/// Adds a deadline's titles and due time (in the zone of `params.province`) to e-mail parameters.
+fn deadline_params(mut params: Params, d: &Deadline) -> Params {
+    params.deadline_id = Some(d.title_id.clone());
+    params.deadline_en = Some(d.title_en.clone());
+    params.due = Some(local_time(d.due_at, params.province.as_deref()));
+    params
 }
 
 /// `?state=` of the worklist.
@@ -488,19 +451,28 @@ pub fn worklist(
         }
     };
     let mut items = Vec::new();
+    let mut numbers: std::collections::HashMap<i64, String> = Default::default();
     for row in handoff_db::open_clocks_of_agency(conn, actor.agency_id)? {
         let facts = facts_of(conn, &row)?;
         for d in engine::handoff_slas(&facts, ctx.now) {
-            if wanted.contains(&d.state) {
-                let case_number = case_db::by_id(conn, row.case_id)?
-                    .map(|c| c.case_number)
-                    .unwrap_or_default();
-                items.push(WorkItem {
-                    case_id: row.case_id,
-                    case_number,
-                    deadline: d,
-                });
+            if !wanted.contains(&d.state) {
+                continue;
             }
+            let case_number = match numbers.get(&row.case_id) {
+                Some(number) => number.clone(),
+                None => {
+                    let number = case_db::by_id(conn, row.case_id)?
+                        .map(|c| c.case_number)
+                        .unwrap_or_default();
+                    numbers.insert(row.case_id, number.clone());
+                    number
+                }
+            };
+            items.push(WorkItem {
+                case_id: row.case_id,
+                case_number,
+                deadline: d,
+            });
         }
     }
     items.sort_by_key(|i| i.deadline.due_at);
@@ -508,11 +480,11 @@ pub fn worklist(
 }
 
 /// What the statutory rules look at in a case: its legal bases, regime, parties and events.
-fn case_facts(conn: &mut DbConnection, case_id: i64) -> Result<Option<CaseFacts>, AppError> {
-    let Some(row) = case_db::by_id(conn, case_id)? else {
-        return Ok(None);
-    };
-    let handoffs = handoff_db::of_case(conn, case_id)?;
+fn case_facts(
+    conn: &mut DbConnection,
+    row: &CaseRow,
+    handoffs: &[HandoffRow],
+) -> Result<CaseFacts, AppError> {
     let mut parties: Vec<(i64, AgencyKind)> = Vec::new();
     for id in std::iter::once(row.owner_agency_id).chain(handoffs.iter().map(|h| h.to_agency_id)) {
         if let Some(agency) = crate::db::agencies::by_id(conn, id)?
@@ -522,15 +494,15 @@ fn case_facts(conn: &mut DbConnection, case_id: i64) -> Result<Option<CaseFacts>
             parties.push((id, kind));
         }
     }
-    Ok(Some(CaseFacts {
+    Ok(CaseFacts {
         created_at: row.created_at,
         legal_basis: serde_json::from_str(&row.legal_basis).unwrap_or_default(),
         procedural_regime: row.procedural_regime.clone(),
         owner_agency_id: row.owner_agency_id,
         parties,
-        stage_changes: case_db::stage_changes(conn, case_id)?,
-        consent_withdrawals: case_db::consent_withdrawals(conn, case_id)?,
-    }))
+        stage_changes: case_db::stage_changes(conn, row.id)?,
+        consent_withdrawals: case_db::consent_withdrawals(conn, row.id)?,
+    })
 }
 
 /// A case's deadlines as the caller may see them: the statutory ones and the agreement clocks of
@@ -544,8 +516,8 @@ pub fn of_case(
     let actor = super::actor(ctx)?;
     let (row, scope) = case_db::scope(conn, case_id)?.ok_or(AppError::NotFound)?;
     authz::can(actor, Action::CaseView, Resource::Case(&scope)).map_err(|_| AppError::NotFound)?;
-    let facts = case_facts(conn, case_id)?.ok_or(AppError::NotFound)?;
     let handoffs = handoff_db::of_case(conn, case_id)?;
+    let facts = case_facts(conn, &row, &handoffs)?;
     let mut out = engine::statutory(rules, case_id, &facts, ctx.now);
     for h in handoffs.iter().filter(|h| {
         h.from_agency_id == actor.agency_id

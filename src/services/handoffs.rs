@@ -265,18 +265,10 @@ fn view(conn: &mut DbConnection, vault: &Vault, row: HandoffRow) -> Result<Hando
         _ => None,
     };
     let shares: Vec<String> = serde_json::from_str(&row.shares).unwrap_or_default();
-    let clocks = crate::deadlines::engine::HandoffFacts {
-        id: row.id,
-        from_agency_id: row.from_agency_id,
-        to_agency_id: row.to_agency_id,
-        status: row.status.clone(),
-        created_at: row.created_at,
-        respond_by: row.respond_by,
-        decided_at: row.decided_at,
-        complete_by: row.complete_by,
-        completed_at: row.completed_at,
-        agreement: format!("{} v{}", version.agreement_id, version.version),
-    };
+    let clocks = super::deadlines::clock_facts(
+        &row,
+        format!("{} v{}", version.agreement_id, version.version),
+    );
     let deadlines = crate::deadlines::engine::handoff_slas(&clocks, chrono::Utc::now().naive_utc());
     Ok(HandoffView {
         id: row.id,

@@ -10,12 +10,13 @@ use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use askama::Template;
-use chrono::{Duration, NaiveDateTime};
+
 use serde::Deserialize;
 
 use crate::auth::limiter::LoginLimiter;
 use crate::crypto::Vault;
 use crate::db::Db;
+use crate::domain::local_time;
 use crate::error::AppError;
 use crate::http::session::{self, SESSION_COOKIE};
 use crate::services::auth::{self as auth_service, AuthDeps, LoginOutcome, SessionKind};
@@ -103,19 +104,6 @@ fn see_other_with(location: &str, cookie: Cookie<'_>) -> HttpResponse {
 fn lang_of(req: &HttpRequest) -> Lang {
     req.cookie(LANG_COOKIE)
         .map_or(Lang::Id, |c| Lang::parse(c.value()))
-}
-
-/// A time as the user's region reads it: WITA for NTB (province 52), WIB elsewhere.
-pub fn local_time(at: NaiveDateTime, province: Option<&str>) -> String {
-    let (offset, zone) = if province == Some("52") {
-        (8, "WITA")
-    } else {
-        (7, "WIB")
-    };
-    format!(
-        "{} {zone}",
-        (at + Duration::hours(offset)).format("%d/%m/%Y %H.%M")
-    )
 }
 
 #[get("/")]
