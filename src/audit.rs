@@ -308,6 +308,11 @@ fn hash_in_parallel(page: &[crate::db::audit::AuditRow]) -> Vec<String> {
     })
 }
 
+/// The public keys whose checkpoint signatures `verify` accepts (the signing key's own and
+/// `security.audit_trusted_keys`), shared with the auditor's page.
+#[derive(Debug, Clone)]
+pub struct TrustedKeys(pub Vec<ed25519_dalek::VerifyingKey>);
+
 /// Recomputes every stream's hash chain and checks every stored checkpoint against it, signed by one
 /// of `trusted`; `kept_outside` are checkpoints an auditor kept, each of which must still be stored
 /// unchanged. `Ok(Ok(summary))` when intact, `Ok(Err(_))` with the first problem otherwise. Reads in

@@ -98,6 +98,9 @@ impl Application {
             &secrets.retired_data_keys,
         ));
         let agreements = web::Data::new(agreements);
+        let trusted = web::Data::new(crate::audit::TrustedKeys(
+            secrets.audit_trusted_keys.clone(),
+        ));
         let storage = web::Data::new(Storage {
             data_dir: settings.storage.data_dir.clone(),
             max_document_bytes: settings.storage.max_document_bytes,
@@ -120,6 +123,7 @@ impl Application {
                 .app_data(vault.clone())
                 .app_data(storage.clone())
                 .app_data(agreements.clone())
+                .app_data(trusted.clone())
                 .app_data(deadline_rules.clone())
                 .app_data(http::extract::json_config(limit))
                 .app_data(http::extract::payload_config(limit))

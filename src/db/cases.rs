@@ -362,6 +362,8 @@ pub fn set_owner(
 /// Filters of the case list.
 #[derive(Debug, Clone, Default)]
 pub struct CaseFilter {
+    /// Only cases whose number contains this (upper case letters, digits and `-` only).
+    pub number: Option<String>,
     /// Only cases with a track at this stage (`track`, `stage`).
     pub stage: Option<(String, String)>,
     /// Only cases whose province is this.
@@ -402,6 +404,9 @@ pub fn visible_to(
     }
     if let Some(province) = &filter.province {
         query = query.filter(cases::province.eq(province.clone()));
+    }
+    if let Some(number) = &filter.number {
+        query = query.filter(cases::case_number.like(format!("%{number}%")));
     }
     if let Some(risk) = &filter.risk_level {
         query = query.filter(cases::risk_level.eq(risk.clone()));

@@ -247,3 +247,31 @@ pub fn take_step(
         Err(e) => Err(e),
     }
 }
+
+/// Escalations (`deadline_notices` of kind `escalated`) on cases owned by `agency_id` or in
+/// `party_cases`, newest first: `(deadline key, case id, case number, when)`.
+pub fn escalations(
+    conn: &mut DbConnection,
+    agency_id: i64,
+    party_cases: &[i64],
+    limit: i64,
+) -> QueryResult<Vec<(String, i64, String, chrono::NaiveDateTime)>> {
+    use super::schema::{cases, deadline_notices};
+    deadline_notices::table
+        .inner_join(cases::table.on(cases::id.eq(deadline_notices::case_id)))
+        .filter(deadline_notices::kind.eq("escalated"))
+        .filter(
+            cases::owner_agency_id
+                .eq(agency_id)
+                .or(cases::id.eq_any(party_cases.to_vec())),
+        )
+        .order(deadline_notices::created_at.desc())
+        .limit(limit)
+        .select((
+            deadline_notices::deadline_key,
+            cases::id,
+            cases::case_number,
+            deadline_notices::created_at,
+        ))
+        .load(conn)
+}

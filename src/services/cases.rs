@@ -337,6 +337,14 @@ pub fn get(conn: &mut DbConnection, ctx: &Ctx, id: i64) -> Result<CaseDetail, Ap
 }
 
 /// The case as answered after a change the actor just made (not a separate read).
+/// The case's current version, for a form that must notice a change made since it was shown.
+/// Not a read of the case's content, so not recorded.
+pub fn current_version(conn: &mut DbConnection, ctx: &Ctx, id: i64) -> Result<i32, AppError> {
+    let actor = super::actor(ctx)?;
+    let (row, _) = load(conn, actor, id, Action::CaseView)?;
+    Ok(row.version)
+}
+
 fn detail(conn: &mut DbConnection, ctx: &Ctx, id: i64) -> Result<CaseDetail, AppError> {
     let actor = super::actor(ctx)?;
     let (row, scope) = load(conn, actor, id, Action::CaseView)?;
@@ -405,6 +413,8 @@ pub struct CaseListItem {
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct CaseQuery {
+    /// Case number or a part of it, e.g. `2026-0001` (letters and digits and `-`).
+    pub number: Option<String>,
     /// `track:stage`, e.g. `justice:reported_to_police`.
     pub stage: Option<String>,
     /// Only cases whose track has left its first stage.
@@ -491,6 +501,21 @@ fn parse_filter(query: &CaseQuery) -> Result<(CaseFilter, Option<String>), AppEr
             filter.status = Some(status.to_owned());
         } else {
             problems.push(Invalid::new("status", "must be open or closed"));
+        }
+    }
+    if let Some(number) = query.number.as_deref().map(str::trim) {
+        if !number.is_empty()
+            && number.len() <= 32
+            && number
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-')
+        {
+            filter.number = Some(number.to_ascii_uppercase());
+        } else {
+            problems.push(Invalid::new(
+                "number",
+                "must be a case number or part of one (letters, digits and -)",
+            ));
         }
     }
     let date = |field: &'static str, text: &str, problems: &mut Vec<Invalid>| {

@@ -608,3 +608,36 @@ pub fn outbox_list(
         })
         .collect()
 }
+
+/// A missed deadline escalated to supervisors, for the supervisor's page.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Escalation {
+    /// Case id.
+    pub case_id: i64,
+    /// Case number.
+    pub case_number: String,
+    /// `handoff:<id>:respond`, `handoff:<id>:complete` or `case:<id>:<rule>`.
+    pub deadline_key: String,
+    /// When it was escalated (UTC).
+    pub at: NaiveDateTime,
+}
+
+/// The escalations on cases the supervisor's agency owns or is party to, newest first.
+pub fn escalations(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    limit: i64,
+) -> Result<Vec<Escalation>, AppError> {
+    let actor = super::actor(ctx)?;
+    authz::can(actor, Action::AccessLogView, Resource::System)?;
+    let party = handoff_db::party_case_ids(conn, actor.agency_id)?;
+    Ok(outbox::escalations(conn, actor.agency_id, &party, limit)?
+        .into_iter()
+        .map(|(deadline_key, case_id, case_number, at)| Escalation {
+            case_id,
+            case_number,
+            deadline_key,
+            at,
+        })
+        .collect())
+}

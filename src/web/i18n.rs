@@ -108,6 +108,44 @@ mod tests {
                 "no label for event {code}"
             );
         }
+        // Keys the pages build from codes: handoff statuses, agreement conditions, who gave consent.
+        let built = [
+            "pending",
+            "accepted",
+            "declined",
+            "withdrawn",
+            "completed",
+            "delivered",
+            "read",
+        ]
+        .iter()
+        .map(|s| format!("handoff.status.{s}"))
+        .chain(
+            [
+                "no_such_handoff",
+                "agreement_not_in_force",
+                "sender_not_party",
+                "receiver_not_party",
+                "sender_kind_not_allowed",
+                "receiver_kind_not_allowed",
+                "same_agency",
+                "consent_missing",
+                "override_not_allowed",
+                "override_needs_supervisor",
+                "fact_missing",
+                "case_closed",
+            ]
+            .iter()
+            .map(|c| format!("condition.{c}")),
+        )
+        .chain(
+            ["survivor", "guardian", "legal_basis"]
+                .iter()
+                .map(|b| format!("consent.by.{b}")),
+        );
+        for key in built {
+            assert!(id.contains_key(&key), "no text for {key}");
+        }
         assert_eq!(Texts::new(Lang::En).get("login.title"), "Sign in");
         assert_eq!(Texts::new(Lang::Id).get("login.title"), "Masuk");
     }

@@ -1,0 +1,338 @@
+//! Administration: the agencies of the network, the users (agency administrators see and add the
+//! users of their own agency; system administrators all), and the agreements in force shown
+//! readably, with every stored version.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use askama::Template;
+
+use super::forms::{self, Errors, Fields};
+use super::i18n::Texts;
+use super::{Chrome, Viewer, csrf_ok, render, see_other, to_login, viewer};
+use crate::authz::{self, Action, Resource};
+use crate::db::Db;
+use crate::domain::user::Role;
+use crate::services::accounts::{self, UserInput};
+use crate::services::auth::AuthDeps;
+use crate::services::handoffs::AgreementSet;
+
+pub(super) fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(admin).service(add_user);
+}
+
+/// An agency.
+struct AgencyLine {
+    code: String,
+    name: String,
+    kind: String,
+    province: String,
+    active: bool,
+}
+
+/// A user.
+struct UserLine {
+    username: String,
+    display_name: String,
+    agency: String,
+    roles: String,
+    active: bool,
+}
+
+/// One handoff rule of an agreement, in words.
+struct RuleLine {
+    id: String,
+    kind_key: &'static str,
+    from: String,
+    to: String,
+    consent: String,
+    override_allowed: bool,
+    shares: String,
+    respond: String,
+    complete: String,
+    legal_basis: String,
+}
+
+/// An agreement in force with its stored versions.
+struct AgreementLine {
+    id: String,
+    title: String,
+    version: i32,
+    effective: String,
+    parties: String,
+    hash: String,
+    rules: Vec<RuleLine>,
+    versions: Vec<(i32, String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "admin.html")]
+struct AdminPage {
+    t: Texts,
+    c: Chrome,
+    agencies: Vec<AgencyLine>,
+    users: Vec<UserLine>,
+    agreements: Vec<AgreementLine>,
+    may_add: bool,
+    roles: Vec<&'static str>,
+    agency_codes: Vec<String>,
+    own_agency: String,
+    f: Fields,
+    errors: Errors,
+    added: Option<String>,
+}
+
+#[get("/admin")]
+async fn admin(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    deps: web::Data<AuthDeps>,
+    set: web::Data<AgreementSet>,
+) -> HttpResponse {
+    let Some(v) = viewer(&req, &db, &deps).await else {
+        return to_login(&req);
+    };
+    let added = req.query_string().strip_prefix("added=").map(|name| {
+        name.chars()
+            .filter(|c| c.is_ascii_alphanumeric() || "._-".contains(*c))
+            .collect()
+    });
+    page(
+        &req,
+        &db,
+        &set,
+        v,
+        Fields::default(),
+        Errors::default(),
+        added,
+        StatusCode::OK,
+    )
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn page(
+    req: &HttpRequest,
+    db: &Db,
+    set: &AgreementSet,
+    v: Viewer,
+    f: Fields,
+    errors: Errors,
+    added: Option<String>,
+    status: StatusCode,
+) -> HttpResponse {
+    if !(v.actor.has(Role::Sysadmin) || v.actor.has(Role::AgencyAdmin)) {
+        return super::message(v, StatusCode::FORBIDDEN, "error.title", "error.forbidden");
+    }
+    let ctx = v.ctx(req);
+    let own = (!v.actor.has(Role::Sysadmin)).then(|| v.actor.agency_code.clone());
+    let ids: Vec<String> = set.agreements.iter().map(|a| a.id.clone()).collect();
+    let loaded = db
+        .run(move |conn| {
+            let agencies = accounts::list_agencies(conn, &ctx, None, 1000)?;
+            let users = accounts::list_users(conn, &ctx, own.as_deref(), None, 500)?;
+            let mut versions = Vec::new();
+            for id in ids {
+                versions.push(crate::db::handoffs::versions_of(conn, &id)?);
+            }
+            Ok((agencies, users, versions))
+        })
+        .await;
+    let (agencies, users, versions) = match loaded {
+        Ok(found) => found,
+        Err(e) => return super::failed(v, e, "admin"),
+    };
+    let t = v.t;
+    let agreements = set
+        .agreements
+        .iter()
+        .zip(versions)
+        .map(|(a, stored)| AgreementLine {
+            id: a.id.clone(),
+            title: a.title.clone(),
+            version: a.version,
+            effective: match a.effective_until {
+                Some(until) => format!(
+                    "{} – {}",
+                    a.effective_from.format("%d-%m-%Y"),
+                    until.format("%d-%m-%Y")
+                ),
+                None => format!("{} –", a.effective_from.format("%d-%m-%Y")),
+            },
+            parties: a.parties.join(", "),
+            hash: a.content_hash.chars().take(16).collect(),
+            rules: a
+                .handoffs
+                .iter()
+                .map(|r| RuleLine {
+                    id: r.id.clone(),
+                    kind_key: super::inbox::kind_key(r.kind.as_str()),
+                    from: r
+                        .from
+                        .iter()
+                        .map(|k| k.as_str().to_owned())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    to: r
+                        .to
+                        .iter()
+                        .map(|k| k.as_str().to_owned())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    consent: r
+                        .requires_consent
+                        .as_deref()
+                        .map(|p| {
+                            super::label_of(&t, &crate::domain::classification::CONSENT_PURPOSE, p)
+                        })
+                        .unwrap_or_else(|| t.get("admin.no_consent")),
+                    override_allowed: r.consent_override,
+                    shares: r
+                        .shares
+                        .iter()
+                        .map(|c| c.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    respond: r
+                        .respond_within_hours
+                        .map(|h| t.get("admin.hours").replace("{n}", &h.to_string()))
+                        .unwrap_or_default(),
+                    complete: r
+                        .complete_within_days
+                        .map(|d| t.get("admin.days").replace("{n}", &d.to_string()))
+                        .unwrap_or_default(),
+                    legal_basis: r.legal_basis.clone().unwrap_or_default(),
+                })
+                .collect(),
+            versions: stored
+                .into_iter()
+                .map(|row| {
+                    (
+                        row.version,
+                        row.effective_from.format("%d-%m-%Y").to_string(),
+                        row.content_hash.chars().take(16).collect(),
+                    )
+                })
+                .collect(),
+        })
+        .collect();
+    let agency_lines = agencies
+        .into_iter()
+        .map(|a| AgencyLine {
+            code: a.code,
+            name: a.name,
+            kind: a.kind,
+            province: a.province.unwrap_or_default(),
+            active: a.active,
+        })
+        .collect::<Vec<_>>();
+    let agency_codes = agency_lines.iter().map(|a| a.code.clone()).collect();
+    let user_lines = users
+        .into_iter()
+        .map(|u| UserLine {
+            username: u.user.username,
+            display_name: u.user.display_name,
+            agency: u.agency_code,
+            roles: u.roles.join(", "),
+            active: u.user.active,
+        })
+        .collect();
+    let roles = Role::ALL
+        .iter()
+        .filter(|r| {
+            authz::can(
+                &v.actor,
+                Action::RoleAssign(**r),
+                Resource::Agency(v.actor.agency_id),
+            )
+            .is_ok()
+        })
+        .map(|r| r.as_str())
+        .collect();
+    render(
+        status,
+        &AdminPage {
+            may_add: authz::can(
+                &v.actor,
+                Action::UserManage,
+                Resource::Agency(v.actor.agency_id),
+            )
+            .is_ok(),
+            own_agency: v.actor.agency_code.clone(),
+            t,
+            c: v.chrome,
+            agencies: agency_lines,
+            users: user_lines,
+            agreements,
+            roles,
+            agency_codes,
+            f,
+            errors,
+            added,
+        },
+    )
+}
+
+/// Adds a user (to the administrator's own agency unless a system administrator chose another).
+#[post("/admin/users")]
+async fn add_user(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    deps: web::Data<AuthDeps>,
+    set: web::Data<AgreementSet>,
+    body: web::Bytes,
+) -> HttpResponse {
+    let Some(v) = viewer(&req, &db, &deps).await else {
+        return see_other("/login");
+    };
+    let f = Fields::parse(&body);
+    if !csrf_ok(&deps, &v, &f.csrf()) {
+        let mut errors = Errors::default();
+        errors.add("form", v.t.get("form.stale_session"));
+        return page(&req, &db, &set, v, f, errors, None, StatusCode::FORBIDDEN).await;
+    }
+    let input = UserInput {
+        username: f.val("username").trim().to_owned(),
+        display_name: f.one("display_name"),
+        email: f.one("email"),
+        agency: f
+            .one("agency")
+            .unwrap_or_else(|| v.actor.agency_code.clone()),
+        roles: f.all("roles"),
+        language: f.one("language"),
+        password: f.val("password"),
+    };
+    let username = input.username.clone();
+    let ctx = v.ctx(&req);
+    let d = deps.clone();
+    let created = db
+        .run(move |conn| accounts::create_user(conn, &ctx, &d.hasher, input))
+        .await;
+    match created {
+        Ok(_) => see_other(&format!("/admin?added={username}")),
+        Err(e) => {
+            let mut kept = f.clone();
+            kept.forget("password");
+            match forms::field_errors(&v.t, &e) {
+                Some(errors) => {
+                    page(
+                        &req,
+                        &db,
+                        &set,
+                        v,
+                        kept,
+                        errors,
+                        None,
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                    )
+                    .await
+                }
+                None if matches!(e, crate::error::AppError::Conflict { .. }) => {
+                    let mut errors = Errors::default();
+                    errors.add("username", v.t.get("admin.username_taken"));
+                    page(&req, &db, &set, v, kept, errors, None, StatusCode::CONFLICT).await
+                }
+                None => super::failed(v, e, "add user"),
+            }
+        }
+    }
+}

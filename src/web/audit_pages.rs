@@ -1,0 +1,247 @@
+//! The auditor's page: audit search (case, user, agency, action, period), the state of the hash
+//! chains and signed checkpoints (verified on request, as `rujukan audit verify` does), and links
+//! to each case's timeline and access log.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::forms::{self, Errors, Fields};
+use super::i18n::Texts;
+use super::{Chrome, Viewer, csrf_ok, render, see_other, to_login, viewer};
+use crate::audit::TrustedKeys;
+use crate::db::Db;
+use crate::domain::user::Role;
+use crate::services::audit_trail::{self, AuditQuery};
+use crate::services::auth::AuthDeps;
+
+pub(super) fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(audit_page).service(verify);
+}
+
+/// A found audit entry.
+struct EntryRow {
+    id: i64,
+    at: String,
+    action: String,
+    who: String,
+    case_id: Option<i64>,
+    details: String,
+}
+
+/// A stored checkpoint.
+struct CheckpointRow {
+    number: i64,
+    at: String,
+    up_to: i64,
+    entries: i64,
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    t: Texts,
+    c: Chrome,
+    f: Fields,
+    errors: Errors,
+    searched: bool,
+    rows: Vec<EntryRow>,
+    checkpoints: Vec<CheckpointRow>,
+    verdict: Option<(bool, String)>,
+}
+
+/// `?case=&user=&agency=&action=&from=&to=` of the audit search.
+#[derive(Debug, Default, Deserialize)]
+struct SearchForm {
+    case: Option<String>,
+    user: Option<String>,
+    agency: Option<String>,
+    action: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+}
+
+fn blank_none(value: Option<String>) -> Option<String> {
+    value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+}
+
+#[get("/audit")]
+async fn audit_page(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    deps: web::Data<AuthDeps>,
+    query: web::Query<SearchForm>,
+) -> HttpResponse {
+    let Some(v) = viewer(&req, &db, &deps).await else {
+        return to_login(&req);
+    };
+    let q = query.into_inner();
+    let f = Fields::parse(req.query_string().as_bytes());
+    let search = AuditQuery {
+        case: blank_none(q.case),
+        user: blank_none(q.user),
+        agency: blank_none(q.agency),
+        action: blank_none(q.action),
+        from: blank_none(q.from),
+        to: blank_none(q.to),
+        ..Default::default()
+    };
+    page(&req, &db, v, f, search, None).await
+}
+
+async fn page(
+    req: &HttpRequest,
+    db: &Db,
+    v: Viewer,
+    f: Fields,
+    search: AuditQuery,
+    verdict: Option<(bool, String)>,
+) -> HttpResponse {
+    if !v.actor.has(Role::Auditor) {
+        return super::message(v, StatusCode::FORBIDDEN, "error.title", "error.forbidden");
+    }
+    let searched = !req.query_string().is_empty();
+    let ctx = v.ctx(req);
+    let loaded = db
+        .run(move |conn| {
+            let found = if searched {
+                Some(audit_trail::search(conn, &ctx, &search, None, 100))
+            } else {
+                None
+            };
+            let checkpoints = crate::db::checkpoints::all(conn)?;
+            Ok((found, checkpoints))
+        })
+        .await;
+    let (found, stored) = match loaded {
+        Ok(found) => found,
+        Err(e) => return super::failed(v, e, "audit"),
+    };
+    let (entries, errors) = match found {
+        None => (Vec::new(), Errors::default()),
+        Some(Ok(entries)) => (entries, Errors::default()),
+        Some(Err(e)) => match forms::field_errors(&v.t, &e) {
+            Some(errors) => (Vec::new(), errors),
+            None if matches!(e, crate::error::AppError::NotFound) => {
+                let mut errors = Errors::default();
+                errors.add("case", v.t.get("audit.case_unknown"));
+                (Vec::new(), errors)
+            }
+            None => return super::failed(v, e, "audit search"),
+        },
+    };
+    let rows = entries
+        .into_iter()
+        .map(|e| EntryRow {
+            id: e.id,
+            at: e
+                .occurred_at
+                .get(..19)
+                .unwrap_or(&e.occurred_at)
+                .replace('T', " "),
+            action: {
+                let key = format!("event.{}", e.action);
+                let text = v.t.get(&key);
+                if text == key {
+                    e.action
+                } else {
+                    format!("{text} ({})", e.action)
+                }
+            },
+            who: match (e.actor_username, e.actor_agency) {
+                (Some(user), Some(agency)) => format!("{user} ({agency})"),
+                (Some(user), None) => user,
+                _ => String::new(),
+            },
+            case_id: e.case_id,
+            details: e.details,
+        })
+        .collect();
+    let checkpoints = stored
+        .into_iter()
+        .rev()
+        .take(10)
+        .map(|cp| CheckpointRow {
+            number: cp.number,
+            at: cp
+                .created_at
+                .get(..19)
+                .unwrap_or(&cp.created_at)
+                .replace('T', " "),
+            up_to: cp.up_to_id,
+            entries: cp.entries,
+        })
+        .collect();
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    render(
+        status,
+        &AuditPage {
+            t: v.t,
+            c: v.chrome,
+            f,
+            errors,
+            searched,
+            rows,
+            checkpoints,
+            verdict,
+        },
+    )
+}
+
+/// Verifies every hash chain and signed checkpoint now and shows the verdict.
+#[post("/audit/verify")]
+async fn verify(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    deps: web::Data<AuthDeps>,
+    trusted: web::Data<TrustedKeys>,
+    body: web::Bytes,
+) -> HttpResponse {
+    let Some(v) = viewer(&req, &db, &deps).await else {
+        return see_other("/login");
+    };
+    let f = Fields::parse(&body);
+    if !csrf_ok(&deps, &v, &f.csrf()) {
+        return HttpResponse::Forbidden().finish();
+    }
+    if !v.actor.has(Role::Auditor) {
+        return super::message(v, StatusCode::FORBIDDEN, "error.title", "error.forbidden");
+    }
+    let keys = trusted.clone();
+    let outcome = db
+        .run(move |conn| Ok(crate::audit::verify(conn, &keys.0, &[])?))
+        .await;
+    let verdict = match outcome {
+        Ok(Ok(summary)) => (
+            true,
+            v.t.get("audit.intact")
+                .replace("{entries}", &summary.entries.to_string())
+                .replace("{streams}", &summary.streams.to_string())
+                .replace("{checkpoints}", &summary.checkpoints.to_string()),
+        ),
+        Ok(Err(broken)) => (
+            false,
+            format!(
+                "{} {}: {}",
+                v.t.get("audit.broken"),
+                broken.at,
+                broken.problem
+            ),
+        ),
+        Err(e) => return super::failed(v, e, "audit verify"),
+    };
+    page(
+        &req,
+        &db,
+        v,
+        Fields::default(),
+        AuditQuery::default(),
+        Some(verdict),
+    )
+    .await
+}

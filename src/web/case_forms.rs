@@ -1,0 +1,360 @@
+//! The forms of the case page: reveal the identity (with a purpose), record consent, move a track
+//! to another stage, send a referral, transfer or notice that the agreements allow (a supervisor
+//! may override a missing consent with a legal basis where the agreement allows it), and add a
+//! note. Every form carries the session's CSRF token; the forms that change the case carry the
+//! version the user saw, and a case changed since then is answered with the fresh page, what the
+//! user typed still in the form, and a message saying so.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, post, web};
+
+use super::cases::{Extra, case_page};
+use super::forms::{self, Errors, Fields};
+use super::{Viewer, csrf_ok, see_other, viewer};
+use crate::crypto::Vault;
+use crate::db::Db;
+use crate::error::AppError;
+use crate::services::auth::AuthDeps;
+use crate::services::cases::{self as case_service, ConsentInput};
+use crate::services::handoffs::{self, AgreementSet, HandoffInput, OverrideInput};
+
+pub(super) fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(identity)
+        .service(consent)
+        .service(stage)
+        .service(note)
+        .service(send);
+}
+
+/// What every form handler needs.
+struct Form {
+    req: HttpRequest,
+    db: web::Data<Db>,
+    vault: web::Data<Vault>,
+    set: web::Data<AgreementSet>,
+    deps: web::Data<AuthDeps>,
+    v: Viewer,
+    id: i64,
+    f: Fields,
+}
+
+impl Form {
+    /// The case page again, with `extra`.
+    async fn again(self, extra: Extra, status: StatusCode) -> HttpResponse {
+        case_page(
+            &self.req,
+            &self.db,
+            &self.vault,
+            &self.set,
+            self.v,
+            self.id,
+            extra,
+            status,
+        )
+        .await
+    }
+
+    /// The case page with the refused form `name`: field messages next to its fields, agreement
+    /// refusals and conflicts at the top, what the user typed kept.
+    async fn refused(self, name: &'static str, e: AppError) -> HttpResponse {
+        let t = self.v.t;
+        let (banner, errors, status) = match &e {
+            AppError::Validation(problems) => {
+                let mut errors = Errors::default();
+                let localized = forms::localize(&t, problems);
+                for problem in problems {
+                    let field = forms::form_field(&problem.field);
+                    if let Some(message) = localized.at(&field) {
+                        errors.add(&format!("{name}.{field}"), message.clone());
+                    }
+                }
+                (
+                    Some(t.get("form.has_errors")),
+                    errors,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+            }
+            AppError::HandoffNotAllowed(violations) => {
+                let reasons: Vec<String> = violations
+                    .iter()
+                    .map(|u| {
+                        let key = format!("condition.{}", u.condition);
+                        let text = t.get(&key);
+                        if text == key { u.message.clone() } else { text }
+                    })
+                    .collect();
+                (
+                    Some(format!("{} {}", t.get("send.refused"), reasons.join("; "))),
+                    Errors::default(),
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+            }
+            AppError::Conflict { .. } => (
+                Some(t.get("form.conflict")),
+                Errors::default(),
+                StatusCode::CONFLICT,
+            ),
+            AppError::Forbidden => (
+                Some(t.get("error.forbidden")),
+                Errors::default(),
+                StatusCode::FORBIDDEN,
+            ),
+            _ => return super::failed(self.v, e, name),
+        };
+        let f = self.f.clone();
+        self.again(
+            Extra {
+                banner,
+                form: Some((name, f, errors)),
+                ..Default::default()
+            },
+            status,
+        )
+        .await
+    }
+
+    /// `Ok` when the form may go ahead; else the answer: a bad CSRF token, or a case changed
+    /// since the form was shown (checked when `versioned`).
+    async fn check(self, name: &'static str, versioned: bool) -> Result<Self, HttpResponse> {
+        let t = self.v.t;
+        if !csrf_ok(&self.deps, &self.v, &self.f.csrf()) {
+            let f = self.f.clone();
+            return Err(self
+                .again(
+                    Extra {
+                        banner: Some(t.get("form.stale_session")),
+                        form: Some((name, f, Errors::default())),
+                        ..Default::default()
+                    },
+                    StatusCode::FORBIDDEN,
+                )
+                .await);
+        }
+        if !versioned {
+            return Ok(self);
+        }
+        let ctx = self.v.ctx(&self.req);
+        let id = self.id;
+        let current = self
+            .db
+            .run(move |conn| case_service::current_version(conn, &ctx, id))
+            .await;
+        let shown: Option<i32> = self.f.one("version").and_then(|v| v.parse().ok());
+        match current {
+            Ok(version) if Some(version) == shown => Ok(self),
+            Ok(_) => {
+                let f = self.f.clone();
+                Err(self
+                    .again(
+                        Extra {
+                            banner: Some(t.get("form.stale")),
+                            stale: true,
+                            form: Some((name, f, Errors::default())),
+                            ..Default::default()
+                        },
+                        StatusCode::CONFLICT,
+                    )
+                    .await)
+            }
+            Err(e) => Err(super::failed(self.v, e, name)),
+        }
+    }
+}
+
+/// Reads the common parts of a case form; `Err` is the answer for a signed-out user.
+#[allow(clippy::too_many_arguments)]
+async fn open(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    deps: web::Data<AuthDeps>,
+    vault: web::Data<Vault>,
+    set: web::Data<AgreementSet>,
+    id: i64,
+    body: &[u8],
+) -> Result<Form, HttpResponse> {
+    let Some(v) = viewer(&req, &db, &deps).await else {
+        return Err(see_other("/login"));
+    };
+    Ok(Form {
+        req,
+        db,
+        vault,
+        set,
+        deps,
+        v,
+        id,
+        f: Fields::parse(body),
+    })
+}
+
+macro_rules! case_form {
+    ($name:ident, $path:literal, $doc:literal) => {
+        #[doc = $doc]
+        #[post($path)]
+        async fn $name(
+            req: HttpRequest,
+            db: web::Data<Db>,
+            deps: web::Data<AuthDeps>,
+            vault: web::Data<Vault>,
+            set: web::Data<AgreementSet>,
+            id: web::Path<i64>,
+            body: web::Bytes,
+        ) -> HttpResponse {
+            match open(req, db, deps, vault, set, id.into_inner(), &body).await {
+                Ok(form) => handle::$name(form).await,
+                Err(answer) => answer,
+            }
+        }
+    };
+}
+
+case_form!(
+    identity,
+    "/cases/{id}/identity",
+    "Shows the survivor's identity on the case page, once, for the purpose given (recorded)."
+);
+case_form!(
+    consent,
+    "/cases/{id}/consent",
+    "Records consent given or withdrawn."
+);
+case_form!(
+    stage,
+    "/cases/{id}/stage",
+    "Moves a track to another stage."
+);
+case_form!(
+    note,
+    "/cases/{id}/notes",
+    "Adds a note for the user's agency."
+);
+case_form!(
+    send,
+    "/cases/{id}/send",
+    "Sends a referral, transfer or notice the agreements allow."
+);
+
+mod handle {
+    use super::*;
+
+    pub(super) async fn identity(form: Form) -> HttpResponse {
+        let form = match form.check("identity", false).await {
+            Ok(form) => form,
+            Err(answer) => return answer,
+        };
+        let purpose = form.f.val("purpose");
+        let (ctx, vault, id) = (form.v.ctx(&form.req), form.vault.clone(), form.id);
+        let revealed = form
+            .db
+            .run(move |conn| case_service::reveal_identity(conn, &ctx, &vault, id, &purpose))
+            .await;
+        match revealed {
+            Ok(identity) => {
+                form.again(
+                    Extra {
+                        identity: Some(identity),
+                        ..Default::default()
+                    },
+                    StatusCode::OK,
+                )
+                .await
+            }
+            Err(e) => form.refused("identity", e).await,
+        }
+    }
+
+    pub(super) async fn consent(form: Form) -> HttpResponse {
+        let form = match form.check("consent", true).await {
+            Ok(form) => form,
+            Err(answer) => return answer,
+        };
+        let f = &form.f;
+        let input = ConsentInput {
+            purpose: f.val("purpose"),
+            given: f.val("given") != "no",
+            recipient_agency: f.one("recipient_agency"),
+            method: f.one("method"),
+            given_by: f.one("given_by"),
+            legal_basis: f.one("legal_basis"),
+        };
+        let (ctx, id) = (form.v.ctx(&form.req), form.id);
+        let recorded = form
+            .db
+            .run(move |conn| case_service::record_consent(conn, &ctx, id, input))
+            .await;
+        match recorded {
+            Ok(_) => see_other(&format!("/cases/{id}#consents")),
+            Err(e) => form.refused("consent", e).await,
+        }
+    }
+
+    pub(super) async fn stage(form: Form) -> HttpResponse {
+        let form = match form.check("stage", true).await {
+            Ok(form) => form,
+            Err(answer) => return answer,
+        };
+        let (track, stage) = (form.f.val("track"), form.f.val("stage"));
+        let (ctx, id) = (form.v.ctx(&form.req), form.id);
+        let changed = form
+            .db
+            .run(move |conn| case_service::change_stage(conn, &ctx, id, &track, &stage))
+            .await;
+        match changed {
+            Ok(_) => see_other(&format!("/cases/{id}#tracks")),
+            Err(e) => form.refused("stage", e).await,
+        }
+    }
+
+    pub(super) async fn note(form: Form) -> HttpResponse {
+        let form = match form.check("note", false).await {
+            Ok(form) => form,
+            Err(answer) => return answer,
+        };
+        let body = form.f.val("body");
+        let (ctx, vault, id) = (form.v.ctx(&form.req), form.vault.clone(), form.id);
+        let added = form
+            .db
+            .run(move |conn| case_service::add_note(conn, &ctx, &vault, id, &body))
+            .await;
+        match added {
+            Ok(_) => see_other(&format!("/cases/{id}#notes")),
+            Err(e) => form.refused("note", e).await,
+        }
+    }
+
+    pub(super) async fn send(form: Form) -> HttpResponse {
+        let form = match form.check("send", true).await {
+            Ok(form) => form,
+            Err(answer) => return answer,
+        };
+        let f = &form.f;
+        let consent_override = match (f.one("override_legal_basis"), f.one("override_reason")) {
+            (None, None) => None,
+            (basis, reason) => Some(OverrideInput {
+                legal_basis: basis.unwrap_or_default(),
+                reason: reason.unwrap_or_default(),
+            }),
+        };
+        let input = HandoffInput {
+            handoff: f.val("handoff"),
+            to_agency: f.val("to_agency"),
+            agreement: f.one("agreement"),
+            message: f.one("message"),
+            consent_override,
+        };
+        let (ctx, vault, set, id) = (
+            form.v.ctx(&form.req),
+            form.vault.clone(),
+            form.set.clone(),
+            form.id,
+        );
+        let sent = form
+            .db
+            .run(move |conn| handoffs::create(conn, &ctx, &set, &vault, id, input))
+            .await;
+        match sent {
+            Ok(_) => see_other(&format!("/cases/{id}#handoffs")),
+            Err(e) => form.refused("send", e).await,
+        }
+    }
+}

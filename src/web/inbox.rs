@@ -1,0 +1,176 @@
+//! The inbox: handoffs waiting for the user's agency to answer, with their clocks, and the accept
+//! and decline forms (a decline needs its reason).
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::i18n::Texts;
+use super::{Chrome, Viewer, csrf_ok, render, see_other, to_login, viewer};
+use crate::crypto::Vault;
+use crate::db::Db;
+use crate::services::auth::AuthDeps;
+use crate::services::handoffs::{self, Decision, HandoffView};
+
+pub(super) fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(inbox).service(decide);
+}
+
+/// One row of the inbox.
+struct InboxRow {
+    id: i64,
+    case_id: i64,
+    case_number: String,
+    from_agency: String,
+    kind_key: &'static str,
+    received: String,
+    due: String,
+    state_key: Option<&'static str>,
+    state_class: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "inbox.html")]
+struct InboxPage {
+    t: Texts,
+    c: Chrome,
+    rows: Vec<InboxRow>,
+    error: Option<String>,
+}
+
+/// The text key of a handoff kind.
+pub(super) fn kind_key(kind: &str) -> &'static str {
+    match kind {
+        "transfer" => "kind.transfer",
+        "notice" => "kind.notice",
+        _ => "kind.referral",
+    }
+}
+
+/// The text key and CSS class of a clock state.
+pub(super) fn state_of(state: &str) -> (&'static str, &'static str) {
+    match state {
+        "due_soon" => ("state.due_soon", "due_soon"),
+        "overdue" => ("state.overdue", "overdue"),
+        "breached" => ("state.overdue", "overdue"),
+        "met" => ("state.met", "met"),
+        _ => ("state.upcoming", "upcoming"),
+    }
+}
+
+fn row(v: &Viewer, h: HandoffView) -> InboxRow {
+    let answer = h.deadlines.iter().find(|d| d.rule == "sla.respond");
+    let state = answer.map(|d| state_of(d.state.as_str()));
+    InboxRow {
+        id: h.id,
+        case_id: h.case_id,
+        case_number: h.case_number,
+        from_agency: h.from_agency,
+        kind_key: kind_key(&h.kind),
+        received: v.time(h.created_at.naive_utc()),
+        due: answer.map(|d| v.time(d.due_at)).unwrap_or_default(),
+        state_key: state.map(|s| s.0),
+        state_class: state.map_or("upcoming", |s| s.1),
+    }
+}
+
+#[get("/inbox")]
+async fn inbox(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    deps: web::Data<AuthDeps>,
+    vault: web::Data<Vault>,
+) -> HttpResponse {
+    let Some(v) = viewer(&req, &db, &deps).await else {
+        return to_login(&req);
+    };
+    inbox_page(&req, &db, &vault, v, None, StatusCode::OK).await
+}
+
+/// An accept or decline form of the inbox.
+#[derive(Debug, Deserialize)]
+struct DecisionForm {
+    csrf_token: String,
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+/// `/inbox/{id}/accept` and `/inbox/{id}/decline`: the receiver's decision, then back to the inbox.
+#[post("/inbox/{id}/{decision}")]
+async fn decide(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    deps: web::Data<AuthDeps>,
+    vault: web::Data<Vault>,
+    path: web::Path<(i64, String)>,
+    form: web::Form<DecisionForm>,
+) -> HttpResponse {
+    let Some(v) = viewer(&req, &db, &deps).await else {
+        return see_other("/login");
+    };
+    if !csrf_ok(&deps, &v, &form.csrf_token) {
+        return HttpResponse::Forbidden().finish();
+    }
+    let (id, decision) = path.into_inner();
+    let decision = match (decision.as_str(), form.into_inner().reason) {
+        ("accept", _) => Decision::Accept,
+        ("decline", Some(reason)) if !reason.trim().is_empty() => Decision::Decline(reason),
+        ("decline", _) => {
+            let message = v.t.get("inbox.reason_required");
+            return inbox_page(
+                &req,
+                &db,
+                &vault,
+                v,
+                Some(message),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+        _ => return HttpResponse::NotFound().finish(),
+    };
+    let ctx = v.ctx(&req);
+    let vlt = vault.clone();
+    let decided = db
+        .run(move |conn| handoffs::decide(conn, &ctx, &vlt, id, decision))
+        .await;
+    match decided {
+        Ok(_) => see_other("/inbox"),
+        Err(e) => {
+            tracing::info!(error = %e, handoff = id, "a decision from the inbox was refused");
+            let message = v.t.get("inbox.decision_failed");
+            inbox_page(&req, &db, &vault, v, Some(message), StatusCode::CONFLICT).await
+        }
+    }
+}
+
+/// Renders the inbox of the viewer, with an optional message at the top.
+async fn inbox_page(
+    req: &HttpRequest,
+    db: &Db,
+    vault: &web::Data<Vault>,
+    v: Viewer,
+    error: Option<String>,
+    status: StatusCode,
+) -> HttpResponse {
+    let ctx = v.ctx(req);
+    let vault = vault.clone();
+    let listed = db
+        .run(move |conn| handoffs::list(conn, &ctx, &vault, true, Some("pending"), None, 100))
+        .await;
+    let handoffs = match listed {
+        Ok(h) => h,
+        Err(e) => return super::failed(v, e, "inbox"),
+    };
+    let rows = handoffs.into_iter().map(|h| row(&v, h)).collect();
+    render(
+        status,
+        &InboxPage {
+            t: v.t,
+            c: v.chrome,
+            rows,
+            error,
+        },
+    )
+}

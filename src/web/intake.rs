@@ -1,0 +1,179 @@
+//! The intake form: a new case with the classification lists as select lists and check boxes.
+//! A refused form comes back with each message next to its field, in the user's language, and
+//! with everything the user typed still in place.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use askama::Template;
+
+use super::forms::{self, Choice, Errors, Fields};
+use super::i18n::Texts;
+use super::{Chrome, Viewer, csrf_ok, render, see_other, to_login, viewer};
+use crate::authz::{self, Action, Resource};
+use crate::crypto::Vault;
+use crate::db::Db;
+use crate::domain::case::{CaseInput, IncidentInput, MigrantInput, SurvivorInput};
+use crate::domain::classification as cls;
+use crate::services::auth::AuthDeps;
+
+pub(super) fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(form).service(submit);
+}
+
+/// The choices of every list on the form.
+struct Lists {
+    age_band: Vec<Choice>,
+    sex: Vec<Choice>,
+    disability: Vec<Choice>,
+    migration_stage: Vec<Choice>,
+    placement_channel: Vec<Choice>,
+    sector: Vec<Choice>,
+    place: Vec<Choice>,
+    forms: Vec<Choice>,
+    gbvims_type: Vec<Choice>,
+    relation: Vec<Choice>,
+    legal_basis: Vec<Choice>,
+    risk_level: Vec<Choice>,
+}
+
+impl Lists {
+    fn new(t: &Texts) -> Self {
+        Self {
+            age_band: forms::choices(t, &cls::AGE_BAND),
+            sex: forms::choices(t, &cls::SEX),
+            disability: forms::choices(t, &cls::DISABILITY),
+            migration_stage: forms::choices(t, &cls::MIGRATION_STAGE),
+            placement_channel: forms::choices(t, &cls::PLACEMENT_CHANNEL),
+            sector: forms::choices(t, &cls::SECTOR),
+            place: forms::choices(t, &cls::INCIDENT_PLACE),
+            forms: forms::choices(t, &cls::VIOLENCE_FORM),
+            gbvims_type: forms::choices(t, &cls::GBVIMS_TYPE),
+            relation: forms::choices(t, &cls::PERPETRATOR_RELATION),
+            legal_basis: forms::choices(t, &cls::LEGAL_BASIS),
+            risk_level: forms::choices(t, &cls::RISK_LEVEL),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "intake.html")]
+struct IntakePage {
+    t: Texts,
+    c: Chrome,
+    f: Fields,
+    errors: Errors,
+    lists: Lists,
+}
+
+fn page(v: Viewer, f: Fields, errors: Errors, status: StatusCode) -> HttpResponse {
+    let lists = Lists::new(&v.t);
+    render(
+        status,
+        &IntakePage {
+            t: v.t,
+            c: v.chrome,
+            f,
+            errors,
+            lists,
+        },
+    )
+}
+
+#[get("/cases/new")]
+async fn form(req: HttpRequest, db: web::Data<Db>, deps: web::Data<AuthDeps>) -> HttpResponse {
+    let Some(v) = viewer(&req, &db, &deps).await else {
+        return to_login(&req);
+    };
+    if authz::can(&v.actor, Action::CaseCreate, Resource::System).is_err() {
+        return super::message(v, StatusCode::FORBIDDEN, "error.title", "error.forbidden");
+    }
+    page(v, Fields::default(), Errors::default(), StatusCode::OK)
+}
+
+/// The intake as the service takes it. The form takes one incident.
+fn input_of(f: &Fields) -> CaseInput {
+    let migrant = MigrantInput {
+        migration_stage: f.one("migrant.migration_stage"),
+        placement_channel: f.one("migrant.placement_channel"),
+        destination_country: f
+            .one("migrant.destination_country")
+            .map(|c| c.to_uppercase()),
+        sector: f.one("migrant.sector"),
+        ..Default::default()
+    };
+    let incident = IncidentInput {
+        date: f.one("incident.date"),
+        place: f.one("incident.place"),
+        country: f.one("incident.country").map(|c| c.to_uppercase()),
+        forms: f.all("incident.forms"),
+        gbvims_type: f.one("incident.gbvims_type"),
+        perpetrator_relation: f.one("incident.perpetrator_relation"),
+        ..Default::default()
+    };
+    let has_incident = incident.date.is_some()
+        || incident.place.is_some()
+        || incident.country.is_some()
+        || !incident.forms.is_empty()
+        || incident.gbvims_type.is_some()
+        || incident.perpetrator_relation.is_some();
+    let has_migrant = migrant.migration_stage.is_some()
+        || migrant.placement_channel.is_some()
+        || migrant.destination_country.is_some()
+        || migrant.sector.is_some();
+    CaseInput {
+        survivor: SurvivorInput {
+            full_name: f.one("survivor.full_name").unwrap_or_default(),
+            nik: f.one("survivor.nik"),
+            passport_number: f.one("survivor.passport_number"),
+            phone: f.one("survivor.phone"),
+            date_of_birth: f.one("survivor.date_of_birth"),
+            age_band: f.one("survivor.age_band"),
+            sex: f.one("survivor.sex"),
+            disabilities: f.all("survivor.disabilities"),
+            home_province: f.one("survivor.home_province"),
+            home_district: f.one("survivor.home_district"),
+            ..Default::default()
+        },
+        migrant: has_migrant.then_some(migrant),
+        incidents: if has_incident {
+            vec![incident]
+        } else {
+            Vec::new()
+        },
+        risk_level: f.one("risk_level"),
+        legal_basis: f.all("legal_basis"),
+        ..Default::default()
+    }
+}
+
+#[post("/cases/new")]
+async fn submit(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    deps: web::Data<AuthDeps>,
+    vault: web::Data<Vault>,
+    body: web::Bytes,
+) -> HttpResponse {
+    let Some(v) = viewer(&req, &db, &deps).await else {
+        return see_other("/login");
+    };
+    let f = Fields::parse(&body);
+    if !csrf_ok(&deps, &v, &f.csrf()) {
+        let mut errors = Errors::default();
+        errors.add("form", v.t.get("form.stale_session"));
+        return page(v, f, errors, StatusCode::FORBIDDEN);
+    }
+    let input = input_of(&f);
+    let ctx = v.ctx(&req);
+    let vlt = vault.clone();
+    let created = db
+        .run(move |conn| crate::services::cases::create(conn, &ctx, &vlt, input))
+        .await;
+    match created {
+        Ok(case) => see_other(&format!("/cases/{}", case.id)),
+        Err(e) => match forms::field_errors(&v.t, &e) {
+            Some(errors) => page(v, f, errors, StatusCode::UNPROCESSABLE_ENTITY),
+            None => super::failed(v, e, "intake"),
+        },
+    }
+}

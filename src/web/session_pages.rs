@@ -1,0 +1,213 @@
+//! Signing in and out, the language switch, the home redirect and the embedded stylesheet.
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::i18n::{Lang, Texts};
+use super::{Chrome, LANG_COOKIE, NEXT_COOKIE, lang_of, render, see_other, see_other_with, viewer};
+use crate::auth::limiter::LoginLimiter;
+use crate::db::Db;
+use crate::error::AppError;
+use crate::http::session::{self, SESSION_COOKIE};
+use crate::services::auth::{self as auth_service, AuthDeps, LoginOutcome, SessionKind};
+
+/// Cookie that carries the login form's CSRF token (double submit: no session exists yet).
+const LOGIN_CSRF_COOKIE: &str = "rujukan_login_csrf";
+
+pub(super) fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(home)
+        .service(stylesheet)
+        .service(language)
+        .service(login_page)
+        .service(login_submit)
+        .service(logout);
+}
+
+/// Where to go after login: the remembered page if it is a local path, else the inbox.
+fn after_login(req: &HttpRequest) -> String {
+    req.cookie(NEXT_COOKIE)
+        .map(|c| c.value().to_owned())
+        .filter(|p| p.starts_with('/') && !p.starts_with("//") && !p.starts_with("/login"))
+        .unwrap_or_else(|| "/inbox".to_owned())
+}
+
+#[get("/")]
+async fn home() -> HttpResponse {
+    see_other("/inbox")
+}
+
+#[get("/static/app.css")]
+async fn stylesheet() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .body(include_str!("../../static/app.css"))
+}
+
+/// `/lang/{id|en}`: remembers the language and goes to the inbox.
+#[get("/lang/{code}")]
+async fn language(code: web::Path<String>) -> HttpResponse {
+    let lang = Lang::parse(&code);
+    let cookie = Cookie::build(LANG_COOKIE, lang.code())
+        .path("/")
+        .same_site(SameSite::Lax)
+        .max_age(actix_web::cookie::time::Duration::days(365))
+        .finish();
+    see_other_with("/inbox", cookie)
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    t: Texts,
+    c: Chrome,
+    username: String,
+    error: Option<String>,
+}
+
+fn login_form(
+    lang: Lang,
+    username: String,
+    error: Option<String>,
+    status: StatusCode,
+) -> HttpResponse {
+    let csrf = uuid::Uuid::new_v4().simple().to_string();
+    let mut chrome = Chrome::signed_out();
+    chrome.csrf.clone_from(&csrf);
+    let mut response = render(
+        status,
+        &LoginPage {
+            t: Texts::new(lang),
+            c: chrome,
+            username,
+            error,
+        },
+    );
+    let cookie = Cookie::build(LOGIN_CSRF_COOKIE, csrf)
+        .path("/login")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .finish();
+    let _ = response.add_cookie(&cookie);
+    response
+}
+
+#[get("/login")]
+async fn login_page(req: HttpRequest) -> HttpResponse {
+    login_form(lang_of(&req), String::new(), None, StatusCode::OK)
+}
+
+/// The login form.
+#[derive(Debug, Deserialize)]
+struct LoginForm {
+    csrf_token: String,
+    username: String,
+    password: String,
+}
+
+#[post("/login")]
+async fn login_submit(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    deps: web::Data<AuthDeps>,
+    limiter: web::Data<LoginLimiter>,
+    form: web::Form<LoginForm>,
+) -> HttpResponse {
+    let lang = lang_of(&req);
+    let t = Texts::new(lang);
+    let form = form.into_inner();
+    let expected = req.cookie(LOGIN_CSRF_COOKIE).map(|c| c.value().to_owned());
+    if expected.as_deref() != Some(form.csrf_token.as_str()) {
+        return login_form(
+            lang,
+            form.username,
+            Some(t.get("login.stale_form")),
+            StatusCode::FORBIDDEN,
+        );
+    }
+    if let Some(addr) = req.peer_addr()
+        && limiter.check(addr.ip(), std::time::Instant::now()).is_err()
+    {
+        return login_form(
+            lang,
+            form.username,
+            Some(t.get("login.rate_limited")),
+            StatusCode::TOO_MANY_REQUESTS,
+        );
+    }
+    let ctx = session::ctx(&req, None);
+    let (username, password) = (form.username.clone(), form.password);
+    let d = deps.clone();
+    let outcome = db
+        .run(move |conn| {
+            auth_service::login(conn, &ctx, &d, &username, &password, SessionKind::Web)
+        })
+        .await;
+    match outcome {
+        Ok(LoginOutcome::Web(web_session)) => {
+            let cookie = session::web_session_cookie(&req, &deps, web_session.cookie_value);
+            let mut response = see_other_with(&after_login(&req), cookie);
+            let mut used = Cookie::build(NEXT_COOKIE, "").path("/login").finish();
+            used.make_removal();
+            let _ = response.add_cookie(&used);
+            response
+        }
+        Ok(LoginOutcome::Api(_)) => HttpResponse::InternalServerError().finish(),
+        Err(AppError::Locked { retry_after }) => {
+            let minutes = retry_after.div_ceil(60).max(1);
+            let message = t
+                .get("login.locked")
+                .replace("{minutes}", &minutes.to_string());
+            login_form(lang, form.username, Some(message), StatusCode::LOCKED)
+        }
+        Err(AppError::RateLimited { .. }) => login_form(
+            lang,
+            form.username,
+            Some(t.get("login.rate_limited")),
+            StatusCode::TOO_MANY_REQUESTS,
+        ),
+        Err(AppError::Unauthenticated { .. }) => login_form(
+            lang,
+            form.username,
+            Some(t.get("login.failed")),
+            StatusCode::UNAUTHORIZED,
+        ),
+        Err(e) => {
+            tracing::error!(error = %e, "web login failed");
+            HttpResponse::ServiceUnavailable().finish()
+        }
+    }
+}
+
+/// A form with nothing but its CSRF token.
+#[derive(Debug, Deserialize)]
+pub(super) struct TokenForm {
+    pub(super) csrf_token: String,
+}
+
+#[post("/logout")]
+async fn logout(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    deps: web::Data<AuthDeps>,
+    form: web::Form<TokenForm>,
+) -> HttpResponse {
+    let Some(v) = viewer(&req, &db, &deps).await else {
+        return see_other("/login");
+    };
+    if !super::csrf_ok(&deps, &v, &form.csrf_token) {
+        return HttpResponse::Forbidden().finish();
+    }
+    let ctx = v.ctx(&req);
+    let session_id = v.session_id.clone();
+    let _ = db
+        .run(move |conn| auth_service::logout(conn, &ctx, &session_id))
+        .await;
+    let mut gone = Cookie::build(SESSION_COOKIE, "").path("/").finish();
+    gone.make_removal();
+    see_other_with("/login", gone)
+}

@@ -1,0 +1,236 @@
+//! The supervisor's page: the agency's open caseload, the clocks that are overdue or due soon, the
+//! escalations of missed deadlines; and, for supervisors and auditors, a case's full timeline with
+//! its access log. (The consent override is on the case page, in the form that sends a handoff.)
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use askama::Template;
+
+use super::i18n::{Lang, Texts};
+use super::inbox::state_of;
+use super::{Chrome, render, to_login, viewer};
+use crate::db::Db;
+use crate::domain::user::Role;
+use crate::services::audit_trail;
+use crate::services::auth::AuthDeps;
+use crate::services::cases::{self as case_service, CaseQuery};
+use crate::services::deadlines::{self, WorklistQuery};
+
+pub(super) fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(supervision).service(case_audit);
+}
+
+/// A case of the caseload.
+struct LoadRow {
+    id: i64,
+    number: String,
+    stages: String,
+    created: String,
+}
+
+/// A clock of the worklist.
+struct ClockRow {
+    case_id: i64,
+    case_number: String,
+    title: String,
+    responsible: String,
+    due: String,
+    state_key: &'static str,
+    state_class: &'static str,
+}
+
+/// An escalation.
+struct EscalationRow {
+    case_id: i64,
+    case_number: String,
+    what: String,
+    at: String,
+}
+
+#[derive(Template)]
+#[template(path = "supervision.html")]
+struct SupervisionPage {
+    t: Texts,
+    c: Chrome,
+    caseload: Vec<LoadRow>,
+    clocks: Vec<ClockRow>,
+    escalations: Vec<EscalationRow>,
+}
+
+#[get("/supervision")]
+async fn supervision(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    deps: web::Data<AuthDeps>,
+) -> HttpResponse {
+    let Some(v) = viewer(&req, &db, &deps).await else {
+        return to_login(&req);
+    };
+    if !v.actor.has(Role::Supervisor) {
+        return super::message(v, StatusCode::FORBIDDEN, "error.title", "error.forbidden");
+    }
+    let ctx = v.ctx(&req);
+    let loaded = db
+        .run(move |conn| {
+            let open = CaseQuery {
+                status: Some("open".to_owned()),
+                ..Default::default()
+            };
+            let cases = case_service::list(conn, &ctx, &open, None, 100)?;
+            let clocks = deadlines::worklist(conn, &ctx, &WorklistQuery::default())?;
+            let escalations = deadlines::escalations(conn, &ctx, 100)?;
+            Ok((cases, clocks, escalations))
+        })
+        .await;
+    let (cases, clocks, escalations) = match loaded {
+        Ok(found) => found,
+        Err(e) => return super::failed(v, e, "supervision"),
+    };
+    let t = v.t;
+    let caseload = cases
+        .into_iter()
+        .map(|c| LoadRow {
+            id: c.id,
+            number: c.case_number,
+            stages: crate::domain::classification::TRACKS
+                .iter()
+                .filter_map(|(track, stages)| {
+                    let code = c.tracks.get(track.code)?;
+                    let stage = stages.iter().find(|s| s.code == code)?;
+                    Some(format!(
+                        "{}: {}",
+                        super::label(&t, track),
+                        super::label(&t, stage)
+                    ))
+                })
+                .collect::<Vec<_>>()
+                .join(" · "),
+            created: v.time(c.created_at.naive_utc()),
+        })
+        .collect();
+    let clocks = clocks
+        .into_iter()
+        .map(|item| {
+            let (state_key, state_class) = state_of(item.deadline.state.as_str());
+            ClockRow {
+                case_id: item.case_id,
+                case_number: item.case_number,
+                title: match t.lang {
+                    Lang::Id => item.deadline.title_id,
+                    Lang::En => item.deadline.title_en,
+                },
+                responsible: item.deadline.responsible,
+                due: v.time(item.deadline.due_at),
+                state_key,
+                state_class,
+            }
+        })
+        .collect();
+    let escalations = escalations
+        .into_iter()
+        .map(|e| EscalationRow {
+            case_id: e.case_id,
+            case_number: e.case_number,
+            what: if e.deadline_key.ends_with(":respond") {
+                t.get("supervision.missed_answer")
+            } else if e.deadline_key.ends_with(":complete") {
+                t.get("supervision.missed_completion")
+            } else {
+                t.get("supervision.missed_statutory")
+            },
+            at: v.time(e.at),
+        })
+        .collect();
+    render(
+        StatusCode::OK,
+        &SupervisionPage {
+            t,
+            c: v.chrome,
+            caseload,
+            clocks,
+            escalations,
+        },
+    )
+}
+
+/// A line of the timeline or the access log.
+struct AuditLine {
+    at: String,
+    label_key: String,
+    who: String,
+    from: String,
+}
+
+#[derive(Template)]
+#[template(path = "case_audit.html")]
+struct CaseAuditPage {
+    t: Texts,
+    c: Chrome,
+    number: String,
+    events: Vec<AuditLine>,
+    reads: Vec<AuditLine>,
+}
+
+fn who(username: Option<String>, agency: Option<String>) -> String {
+    match (username, agency) {
+        (Some(user), Some(agency)) => format!("{user} ({agency})"),
+        (Some(user), None) => user,
+        _ => String::new(),
+    }
+}
+
+/// A case's full timeline and its access log, for the supervisors of its parties and auditors.
+#[get("/cases/{id}/audit")]
+async fn case_audit(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    deps: web::Data<AuthDeps>,
+    id: web::Path<i64>,
+) -> HttpResponse {
+    let Some(v) = viewer(&req, &db, &deps).await else {
+        return to_login(&req);
+    };
+    let ctx = v.ctx(&req);
+    let id = id.into_inner();
+    let loaded = db
+        .run(move |conn| {
+            let log = audit_trail::access_log(conn, &ctx, id)?;
+            let timeline = audit_trail::timeline(conn, &ctx, id)?;
+            Ok((timeline, log))
+        })
+        .await;
+    let (timeline, log) = match loaded {
+        Ok(found) => found,
+        Err(e) => return super::failed(v, e, "case audit"),
+    };
+    let events = timeline
+        .events
+        .into_iter()
+        .map(|e| AuditLine {
+            at: v.time(e.at.naive_utc()),
+            label_key: format!("event.{}", e.kind),
+            who: who(e.actor.username, e.actor.agency),
+            from: String::new(),
+        })
+        .collect();
+    let reads = log
+        .items
+        .into_iter()
+        .map(|e| AuditLine {
+            at: v.time(e.at.naive_utc()),
+            label_key: format!("event.{}", e.action),
+            who: who(e.username, e.agency),
+            from: e.client_ip.unwrap_or_default(),
+        })
+        .collect();
+    render(
+        StatusCode::OK,
+        &CaseAuditPage {
+            t: v.t,
+            c: v.chrome,
+            number: timeline.case_number,
+            events,
+            reads,
+        },
+    )
+}
