@@ -548,8 +548,18 @@ fn print_passwords(created: &[(String, String)]) {
     }
     say("Demo users (passwords are shown only now):");
     for (username, password) in created {
-        say(&format!("  {username:<20} {password}"));
+        let (agency, roles) = crate::demo::DEMO_USERS
+            .iter()
+            .find(|(name, ..)| name == username)
+            .map(|(_, agency, roles)| (*agency, roles.join(", ")))
+            .unwrap_or_default();
+        say(&format!(
+            "  {username:<20} {password:<44} {agency} ({roles})"
+        ));
     }
+    say(
+        "To walk a case: sign in as demo.caseworker, take a case in under \"New case\" (give an incident date), record consent for a police report, refer it to POLDA-JATENG; then sign in as demo.investigator and accept it in the inbox.",
+    );
 }
 
 /// `serve --demo`: SQLite only, never in production; seeds only an empty database.

@@ -173,7 +173,7 @@ async fn open(
     body: &[u8],
 ) -> Result<Form, HttpResponse> {
     let Some(v) = viewer(&req, &db, &deps).await else {
-        return Err(see_other("/login"));
+        return Err(super::to_login_then(&format!("/cases/{id}")));
     };
     Ok(Form {
         req,

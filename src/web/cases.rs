@@ -238,6 +238,7 @@ struct CasePage {
     consents: Vec<ConsentLine>,
     handoffs: Vec<HandoffLine>,
     options: Vec<OptionLine>,
+    closed: Vec<OptionLine>,
     recipients: Vec<(String, String)>,
     purposes: Vec<Choice>,
     methods: Vec<Choice>,
@@ -497,7 +498,7 @@ pub(super) async fn case_page(
         })
         .collect();
     let mut recipients: Vec<(String, String)> = Vec::new();
-    let option_lines = options
+    let option_lines: Vec<OptionLine> = options
         .into_iter()
         .map(|o| {
             if !recipients.iter().any(|(code, _)| *code == o.to_agency) {
@@ -510,10 +511,14 @@ pub(super) async fn case_page(
                     .map(|u| {
                         let key = format!("condition.{}", u.condition);
                         let text = t.get(&key);
+                        let detail = u
+                            .message
+                            .split_once(": ")
+                            .map_or(u.message.as_str(), |(_, d)| d);
                         if text == key {
-                            u.message.clone()
+                            detail.to_owned()
                         } else {
-                            format!("{text} ({})", u.message)
+                            format!("{text} ({detail})")
                         }
                     })
                     .collect(),
@@ -530,6 +535,9 @@ pub(super) async fn case_page(
             }
         })
         .collect();
+    let (sendable, closed): (Vec<OptionLine>, Vec<OptionLine>) = option_lines
+        .into_iter()
+        .partition(|o: &OptionLine| o.allowed || o.override_possible);
     let note_lines = notes
         .into_iter()
         .map(|n| NoteLine {
@@ -591,7 +599,8 @@ pub(super) async fn case_page(
             can_access_log: roles_permit(Action::AccessLogView),
             consents: consent_lines,
             handoffs,
-            options: option_lines,
+            options: sendable,
+            closed,
             recipients,
             purposes: forms::choices(&t, &cls::CONSENT_PURPOSE),
             methods: forms::choices(&t, &cls::CONSENT_METHOD),

@@ -100,6 +100,14 @@ impl Errors {
         self.0.get(field)
     }
 
+    /// Every `(field, message)`, for the summary at the top of a form.
+    pub fn entries(&self) -> Vec<(&String, &String)> {
+        self.0
+            .iter()
+            .filter(|(field, _)| *field != "form")
+            .collect()
+    }
+
     /// Whether there is no message.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()

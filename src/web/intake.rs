@@ -155,7 +155,7 @@ async fn submit(
     body: web::Bytes,
 ) -> HttpResponse {
     let Some(v) = viewer(&req, &db, &deps).await else {
-        return see_other("/login");
+        return super::to_login_then("/cases/new");
     };
     let f = Fields::parse(&body);
     if !csrf_ok(&deps, &v, &f.csrf()) {

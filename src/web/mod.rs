@@ -149,7 +149,13 @@ fn csrf_ok(deps: &AuthDeps, viewer: &Viewer, token: &str) -> bool {
 
 /// To the login page, remembering the page asked for (a local path only).
 fn to_login(req: &HttpRequest) -> HttpResponse {
-    let cookie = Cookie::build(NEXT_COOKIE, req.path().to_owned())
+    to_login_then(req.path())
+}
+
+/// To the login page, then back to `path` (a form sent after the session expired returns to its
+/// page).
+fn to_login_then(path: &str) -> HttpResponse {
+    let cookie = Cookie::build(NEXT_COOKIE, path.to_owned())
         .path("/login")
         .http_only(true)
         .same_site(SameSite::Lax)

@@ -131,6 +131,49 @@ impl Browser {
         .await;
     }
 
+    /// Sets a field's value directly (a date field, whose typing order depends on the browser's
+    /// locale).
+    async fn set_value(&self, css: &str, value: &str) {
+        let id = self.element(css).await;
+        self.call(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({"script": "arguments[0].value = arguments[1];", "args": [{ELEMENT: id}, value]})),
+        )
+        .await;
+    }
+
+    /// Asserts the page needs no sideways scrolling at the window's width.
+    async fn assert_fits(&self, what: &str) {
+        let widths = self
+            .call(
+                reqwest::Method::POST,
+                "/execute/sync",
+                Some(json!({"script": "return [document.documentElement.scrollWidth, window.innerWidth];", "args": []})),
+            )
+            .await;
+        let (content, window) = (widths[0].as_i64().unwrap(), widths[1].as_i64().unwrap());
+        assert!(
+            content <= window,
+            "{what} is {content} px wide in a {window} px window"
+        );
+    }
+
+    /// Signs out (if signed in) and signs in as `username`, waiting for the inbox.
+    async fn sign_in_as(&self, address: &str, username: &str, inbox_title: &str) {
+        self.goto(&format!("{address}/login")).await;
+        self.type_into("#username", username).await;
+        self.type_into("#password", PASSWORD).await;
+        self.click("button[type=submit].primary").await;
+        self.wait_for(inbox_title).await;
+    }
+
+    /// Signs out through the header's button.
+    async fn sign_out(&self, login_title: &str) {
+        self.click("header form button[type=submit]").await;
+        self.wait_for(login_title).await;
+    }
+
     async fn source(&self) -> String {
         self.call(reqwest::Method::GET, "/source", None)
             .await
@@ -291,6 +334,263 @@ both_backends! {
         let inbox = browser.wait_for(&number).await;
         assert!(inbox.contains("Jawab sebelum") && inbox.contains("Berjalan"));
         browser.screenshot("inbox-id-phone").await;
+        browser.quit().await;
+    }
+}
+
+/// What the full journey expects to read, in one language.
+struct Words {
+    lang: &'static str,
+    inbox: &'static str,
+    login: &'static str,
+    nik_hint: &'static str,
+    timeline: &'static str,
+    consent_recorded: &'static str,
+    waiting: &'static str,
+    inbox_empty: &'static str,
+    sent: &'static str,
+    accepted: &'static str,
+    not_found: &'static str,
+    stale: &'static str,
+}
+
+/// The whole chain in a real browser: a caseworker takes a case in (after a refused NIK, shown next
+/// to its field with what she typed kept), records consent and refers it to the police; an
+/// investigator accepts it from the inbox; a supervisor opens the case's timeline and sees both
+/// steps; a user of an unrelated agency gets the 404 page; a form older than the case is refused as
+/// stale, keeping what was typed.
+async fn journey(backend: Backend, words: Words, width: u32, height: u32, shots: &str) {
+    let Some(browser) = Browser::start(width, height).await else {
+        return;
+    };
+    let app = TestApp::spawn_with_agreement(backend, TEST_AGREEMENT).await;
+    app.user("alpha.cw", "SU-ALPHA", &["caseworker"]);
+    app.user("beta.inv", "POL-BETA", &["investigator"]);
+    app.user("alpha.sup", "SU-ALPHA", &["supervisor"]);
+    app.user("out.cw", "SU-OUTSIDER", &["caseworker"]);
+    let address = app.address.clone();
+
+    browser
+        .goto(&format!("{address}/lang/{}", words.lang))
+        .await;
+    browser.wait_for(words.login).await;
+    browser.sign_in_as(&address, "alpha.cw", words.inbox).await;
+    browser.click("#nav-intake").await;
+    browser.wait_for("intake-submit").await;
+    browser.assert_fits("the intake form").await;
+    browser
+        .type_into("[name='survivor.full_name']", "Ratna Dewi")
+        .await;
+    browser.type_into("[name='survivor.nik']", "12345").await;
+    browser
+        .click("[name='survivor.sex'] option[value='female']")
+        .await;
+    browser
+        .set_value("[name='incident.date']", "2026-10-02")
+        .await;
+    browser
+        .click("[name='incident.forms'][value='sexual']")
+        .await;
+    browser.click("[name='legal_basis'][value='TPKS']").await;
+    browser.click("#intake-submit").await;
+    let refused = browser.wait_for("err-survivor.nik").await;
+    assert!(
+        refused.contains(words.nik_hint),
+        "the NIK message, in the user's language"
+    );
+    assert!(
+        refused.contains("value=\"Ratna Dewi\"") && refused.contains("value=\"sexual\" checked"),
+        "what she typed is kept"
+    );
+    {
+        use diesel::prelude::*;
+        let cases: i64 = rujukan::db::schema::cases::table
+            .count()
+            .get_result(&mut app.conn())
+            .unwrap();
+        assert_eq!(cases, 0, "nothing half-written");
+    }
+    browser.click("#form-error a[href='#survivor.nik']").await;
+    browser.screenshot(&format!("intake-error-{shots}")).await;
+    let nik = browser.element("[name='survivor.nik']").await;
+    browser
+        .call(
+            reqwest::Method::POST,
+            &format!("/element/{nik}/clear"),
+            Some(json!({})),
+        )
+        .await;
+    browser
+        .type_into("[name='survivor.nik']", "3374015203900001")
+        .await;
+    browser.click("#intake-submit").await;
+    let page = browser.wait_for("case-number").await;
+    assert!(
+        !page.contains("Ratna Dewi"),
+        "identity hidden until revealed"
+    );
+    let url = browser.url().await;
+    let case: i64 = url.rsplit('/').next().unwrap().parse().unwrap();
+    let number = rujukan::db::cases::by_id(&mut app.conn(), case)
+        .unwrap()
+        .unwrap()
+        .case_number;
+    assert!(
+        !browser.source().await.contains(&format!("<title>{number}")),
+        "no case content in the title"
+    );
+
+    // Consent for the police report, then the referral the agreement now opens.
+    browser.click("#consents summary").await;
+    browser
+        .click("#consent-purpose option[value='police_report']")
+        .await;
+    browser
+        .click("#consent-recipient option[value='POL-BETA']")
+        .await;
+    browser.click("#consent-submit").await;
+    browser.wait_for(words.consent_recorded).await;
+    browser.assert_fits("the case page").await;
+    browser.screenshot(&format!("case-{shots}")).await;
+    browser.click("#send-report-POL-BETA").await;
+    let sent = browser.wait_for(words.waiting).await;
+    assert!(sent.contains("SU-ALPHA → POL-BETA"));
+
+    // A stale form: the stage form of a page shown before someone else changed the case.
+    let old_version = rujukan::db::cases::by_id(&mut app.conn(), case)
+        .unwrap()
+        .unwrap()
+        .version;
+    rujukan::db::cases::touch(&mut app.conn(), case, chrono::Utc::now().naive_utc()).unwrap();
+    browser.click("#tracks form button[type=submit]").await;
+    let stale = browser.wait_for(words.stale).await;
+    assert!(
+        stale.contains(&format!("href=\"/cases/{case}\"")),
+        "it offers to reload"
+    );
+    assert!(
+        rujukan::db::cases::by_id(&mut app.conn(), case)
+            .unwrap()
+            .unwrap()
+            .version
+            == old_version + 1,
+        "nothing changed"
+    );
+    browser.sign_out(words.login).await;
+
+    // The investigator accepts it from the inbox.
+    browser.sign_in_as(&address, "beta.inv", &number).await;
+    browser.screenshot(&format!("inbox-{shots}")).await;
+    let handoff = rujukan::db::handoffs::of_case(&mut app.conn(), case).unwrap()[0].id;
+    browser.click(&format!("#accept-{handoff}")).await;
+    browser.wait_for(words.inbox_empty).await;
+    assert_eq!(
+        rujukan::db::handoffs::by_id(&mut app.conn(), handoff)
+            .unwrap()
+            .unwrap()
+            .status,
+        "accepted"
+    );
+    browser.sign_out(words.login).await;
+
+    // The supervisor sees both steps on the timeline, and the access log.
+    browser.sign_in_as(&address, "alpha.sup", words.inbox).await;
+    browser.goto(&format!("{address}/cases/{case}/audit")).await;
+    let timeline = browser.wait_for(words.timeline).await;
+    assert!(
+        timeline.contains(words.sent)
+            && timeline.contains(words.accepted)
+            && timeline.contains("beta.inv (POL-BETA)"),
+        "{timeline}"
+    );
+    assert!(timeline.contains("alpha.cw (SU-ALPHA)"));
+    assert!(!timeline.contains("Ratna"));
+    browser.screenshot(&format!("timeline-{shots}")).await;
+    browser.sign_out(words.login).await;
+
+    // Someone of an unrelated agency cannot open the case.
+    browser.sign_in_as(&address, "out.cw", words.inbox).await;
+    browser.goto(&format!("{address}/cases/{case}")).await;
+    let refused = browser.wait_for(words.not_found).await;
+    assert!(!refused.contains(&number));
+    browser.quit().await;
+}
+
+both_backends! {
+    async fn a_case_goes_from_intake_to_an_accepted_police_referral_in_english(backend: Backend) {
+        journey(backend, Words {
+            lang: "en",
+            inbox: "Inbox",
+            login: "Sign in",
+            nik_hint: "A NIK has 16 digits",
+            timeline: "Timeline",
+            consent_recorded: "Report to the police",
+            waiting: "Waiting for an answer",
+            inbox_empty: "No handoffs are waiting for an answer.",
+            sent: "Handoff sent",
+            accepted: "Handoff accepted",
+            not_found: "No such case, or you may not see it.",
+            stale: "Someone else changed this case",
+        }, 1280, 900, "en").await;
+    }
+}
+
+both_backends! {
+    async fn a_case_goes_from_intake_to_an_accepted_police_referral_in_indonesian_on_a_phone(backend: Backend) {
+        journey(backend, Words {
+            lang: "id",
+            inbox: "Kotak masuk",
+            login: "Masuk",
+            nik_hint: "NIK terdiri dari 16 angka",
+            timeline: "Kronologi",
+            consent_recorded: "Pelaporan ke kepolisian",
+            waiting: "Menunggu jawaban",
+            inbox_empty: "Tidak ada rujukan yang menunggu jawaban.",
+            sent: "Rujukan dikirim",
+            accepted: "Rujukan diterima",
+            not_found: "Kasus tidak ditemukan",
+            stale: "Orang lain telah mengubah kasus ini",
+        }, 360, 740, "id-phone").await;
+    }
+}
+
+both_backends! {
+    async fn the_supervision_audit_and_administration_pages_work_in_a_browser(backend: Backend) {
+        let Some(browser) = Browser::start(1280, 900).await else { return };
+        let app = TestApp::spawn_with_agreement(backend, TEST_AGREEMENT).await;
+        let (case, number) = referred_case(&app).await;
+        app.user("omega.auditor", "SU-OMEGA", &["auditor"]);
+        app.user("alpha.admin", "SU-ALPHA", &["agency_admin"]);
+        let address = app.address.clone();
+        browser.goto(&format!("{address}/lang/en")).await;
+
+        browser.sign_in_as(&address, "alpha.sup", "Inbox").await;
+        browser.click("a[href='/supervision']").await;
+        let page = browser.wait_for("Open cases").await;
+        assert!(page.contains(&number) && page.contains(&format!("/cases/{case}/audit")));
+        browser.assert_fits("the supervision page").await;
+        browser.screenshot("supervision-en").await;
+        browser.sign_out("Sign in").await;
+
+        browser.sign_in_as(&address, "omega.auditor", "Inbox").await;
+        browser.click("a[href='/audit']").await;
+        browser.wait_for("Search the audit trail").await;
+        browser.click("#verify").await;
+        let verdict = browser.wait_for("Intact:").await;
+        assert!(!verdict.contains("BROKEN"));
+        browser.type_into("#action", "handoff.created").await;
+        browser.click("#search-submit").await;
+        let found = browser.wait_for("audit-results").await;
+        assert!(found.contains("alpha.cw (SU-ALPHA)") && found.contains("handoff.created"));
+        browser.assert_fits("the audit page").await;
+        browser.screenshot("audit-en").await;
+        browser.sign_out("Sign in").await;
+
+        browser.sign_in_as(&address, "alpha.admin", "Inbox").await;
+        browser.click("a[href='/admin']").await;
+        let admin = browser.wait_for("Agreements in force").await;
+        assert!(admin.contains("Test agreement") && admin.contains("alpha.cw"));
+        browser.screenshot("admin-en").await;
         browser.quit().await;
     }
 }

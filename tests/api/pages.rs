@@ -140,3 +140,238 @@ both_backends! {
         assert_eq!(after.status(), 303, "the session ended");
     }
 }
+
+/// Signs `username` in through the login form: `(session cookie, the session's CSRF token)`.
+async fn web_session(app: &TestApp, username: &str) -> (String, String) {
+    let form = client()
+        .get(format!("{}/login", app.address))
+        .send()
+        .await
+        .unwrap();
+    let login_csrf = cookie(&form, "rujukan_login_csrf").unwrap();
+    let token = hidden_csrf(&form.text().await.unwrap());
+    let signed = client()
+        .post(format!("{}/login", app.address))
+        .header("cookie", &login_csrf)
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("username", username),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed.status(), 303, "{username} signs in");
+    let session = cookie(&signed, "rujukan_session").unwrap();
+    let inbox = client()
+        .get(format!("{}/inbox", app.address))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
+    let csrf = hidden_csrf(&inbox.text().await.unwrap());
+    (session, csrf)
+}
+
+async fn web_get(app: &TestApp, session: &str, path: &str) -> (u16, String) {
+    let answer = client()
+        .get(format!("{}{path}", app.address))
+        .header("cookie", session)
+        .send()
+        .await
+        .unwrap();
+    (answer.status().as_u16(), answer.text().await.unwrap())
+}
+
+async fn web_post(
+    app: &TestApp,
+    session: &str,
+    path: &str,
+    form: &[(&str, &str)],
+) -> (u16, String, Option<String>) {
+    let answer = client()
+        .post(format!("{}{path}", app.address))
+        .header("cookie", session)
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    let location = answer
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().unwrap().to_owned());
+    (
+        answer.status().as_u16(),
+        answer.text().await.unwrap(),
+        location,
+    )
+}
+
+fn count(app: &TestApp, table: &str) -> i64 {
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
+        .get_result::<N>(&mut app.conn())
+        .unwrap()
+        .n
+}
+
+both_backends! {
+    async fn case_forms_refuse_bad_input_with_messages_next_to_fields_and_change_nothing(backend: Backend) {
+        let app = TestApp::spawn_with_agreement(backend, TEST_AGREEMENT).await;
+        app.user("alpha.cw", "SU-ALPHA", &["caseworker"]);
+        app.user("out.cw", "SU-OUTSIDER", &["caseworker"]);
+        let (session, csrf) = web_session(&app, "alpha.cw").await;
+
+        // Intake: a forged token, then field errors in Indonesian with what was typed kept.
+        let (status, _, _) = web_post(&app, &session, "/cases/new", &[("csrf_token", "forged"), ("survivor.full_name", "Ratna Dewi")]).await;
+        assert_eq!(status, 403);
+        let (status, html, _) = web_post(&app, &session, "/cases/new", &[
+            ("csrf_token", &csrf), ("survivor.full_name", "Ratna Dewi"), ("survivor.nik", "12"),
+            ("incident.date", "2031-02-30"), ("incident.forms", "sexual"), ("incident.forms", "no-such-form"),
+        ]).await;
+        assert_eq!(status, 422);
+        assert!(html.contains("id=\"err-survivor.nik\"") && html.contains("NIK terdiri dari 16 angka"), "{html}");
+        assert!(html.contains("id=\"err-incident.date\"") && html.contains("id=\"err-incident.forms\""), "{html}");
+        assert!(html.contains("value=\"Ratna Dewi\"") && html.contains("value=\"sexual\" checked"), "typed values kept");
+        assert_eq!(count(&app, "cases"), 0, "nothing half-written");
+
+        let (status, _, location) = web_post(&app, &session, "/cases/new", &[
+            ("csrf_token", &csrf), ("survivor.full_name", "Ratna Dewi"), ("incident.date", "2026-10-02"), ("incident.forms", "sexual"),
+        ]).await;
+        assert_eq!(status, 303);
+        let location = location.unwrap();
+        let case: i64 = location.rsplit('/').next().unwrap().parse().unwrap();
+        let (_, page) = web_get(&app, &session, &location).await;
+        assert!(!page.contains("Ratna Dewi"), "identity hidden");
+        let version = page.split("name=\"version\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+        let audit_before = count(&app, "audit_events");
+
+        // Consent: an unknown purpose, then a stale version; neither records anything.
+        let (status, html, _) = web_post(&app, &session, &format!("/cases/{case}/consent"), &[("csrf_token", &csrf), ("version", &version), ("purpose", "everything"), ("given", "yes")]).await;
+        assert_eq!(status, 422);
+        assert!(html.contains("err-consent-purpose"), "{html}");
+        let stale = (version.parse::<i32>().unwrap() - 1).to_string();
+        let (status, html, _) = web_post(&app, &session, &format!("/cases/{case}/consent"), &[("csrf_token", &csrf), ("version", &stale), ("purpose", "police_report"), ("given", "yes"), ("legal_basis", "typed text")]).await;
+        assert_eq!(status, 409);
+        assert!(html.contains("Orang lain telah mengubah kasus ini") && html.contains(&format!("href=\"/cases/{case}\"")) && html.contains("value=\"typed text\""), "{html}");
+        // A note without text; a reveal without a purpose; a referral the agreement does not open.
+        let (status, html, _) = web_post(&app, &session, &format!("/cases/{case}/notes"), &[("csrf_token", &csrf), ("body", "   ")]).await;
+        assert_eq!(status, 422);
+        assert!(html.contains("err-note-body"));
+        let (status, html, _) = web_post(&app, &session, &format!("/cases/{case}/identity"), &[("csrf_token", &csrf), ("purpose", "x")]).await;
+        assert_eq!(status, 422);
+        assert!(html.contains("err-identity-purpose") && !html.contains("Ratna Dewi"));
+        let (status, html, _) = web_post(&app, &session, &format!("/cases/{case}/send"), &[("csrf_token", &csrf), ("version", &version), ("handoff", "report"), ("to_agency", "POL-BETA"), ("agreement", "test-mou")]).await;
+        assert_eq!(status, 422);
+        assert!(html.contains("Perjanjian tidak mengizinkan serah terima ini sekarang") && html.contains("Persetujuan belum ada"), "{html}");
+        // An unknown agency in a forged form.
+        let (status, _, _) = web_post(&app, &session, &format!("/cases/{case}/send"), &[("csrf_token", &csrf), ("version", &version), ("handoff", "report"), ("to_agency", "NOPE")]).await;
+        assert_eq!(status, 422);
+        assert_eq!(count(&app, "consents") + count(&app, "case_notes") + count(&app, "handoffs"), 0);
+        assert_eq!(
+            count(&app, &format!("audit_events WHERE id > {audit_before} AND action <> 'case.viewed'")),
+            0,
+            "nothing but the reads of the pages shown again is on the record"
+        );
+
+        // A form sent after the session ended goes to the login page, then back to the case.
+        let expired = client().post(format!("{}/cases/{case}/notes", app.address)).form(&[("csrf_token", csrf.as_str()), ("body", "late")]).send().await.unwrap();
+        assert_eq!(expired.status(), 303);
+        assert_eq!(expired.headers()["location"], "/login");
+        assert_eq!(cookie(&expired, "rujukan_next").unwrap(), format!("rujukan_next=/cases/{case}"));
+
+        // Someone of an unrelated agency: every form is a 404 and changes nothing.
+        let (outsider, outsider_csrf) = web_session(&app, "out.cw").await;
+        for path in ["consent", "notes", "identity", "stage", "send"] {
+            let (status, html, _) = web_post(&app, &outsider, &format!("/cases/{case}/{path}"), &[("csrf_token", &outsider_csrf), ("version", &version), ("purpose", "police_report"), ("given", "yes"), ("body", "hello"), ("track", "justice"), ("stage", "reported_to_police")]).await;
+            assert_eq!(status, 404, "{path}: {html}");
+        }
+        assert_eq!(count(&app, "consents") + count(&app, "case_notes"), 0);
+
+        // The case list: search by number, a bad date next to its field.
+        let (status, html) = web_get(&app, &session, "/cases?number=2026&status=open").await;
+        assert_eq!(status, 200);
+        assert!(html.contains(&format!("href=\"/cases/{case}\"")));
+        let (status, html) = web_get(&app, &session, "/cases?number=ZZ-9999").await;
+        assert_eq!(status, 200);
+        assert!(!html.contains(&format!("href=\"/cases/{case}\"")));
+        let (status, html) = web_get(&app, &session, "/cases?from=not-a-date").await;
+        assert_eq!(status, 422);
+        assert!(html.contains("field-error"));
+    }
+}
+
+both_backends! {
+    async fn supervisors_auditors_and_administrators_each_see_their_pages(backend: Backend) {
+        let app = TestApp::spawn_with_agreement(backend, TEST_AGREEMENT).await;
+        app.user("alpha.cw", "SU-ALPHA", &["caseworker"]);
+        app.user("alpha.sup", "SU-ALPHA", &["supervisor"]);
+        app.user("alpha.admin", "SU-ALPHA", &["agency_admin"]);
+        app.user("omega.cw", "SU-OMEGA", &["caseworker"]);
+        app.user("prov.auditor", "SU-OMEGA", &["auditor"]);
+        let case = app.intake("alpha.cw", json!({"survivor": {"full_name": "Ratna Dewi"}, "incidents": [{"date": "2026-10-02", "forms": ["sexual"]}]})).await;
+        let alpha = app.token("alpha.cw").await;
+        let number = app.get_as(&format!("/api/v1/cases/{case}"), &alpha).await.json::<serde_json::Value>().await.unwrap()["case_number"].as_str().unwrap().to_owned();
+
+        // A caseworker has none of these pages, and no menu entry for them.
+        let (cw, _) = web_session(&app, "alpha.cw").await;
+        for path in ["/supervision", "/audit", "/admin"] {
+            assert_eq!(web_get(&app, &cw, path).await.0, 403, "{path}");
+        }
+        let (_, inbox) = web_get(&app, &cw, "/inbox").await;
+        assert!(inbox.contains("href=\"/cases/new\"") && !inbox.contains("href=\"/supervision\"") && !inbox.contains("href=\"/audit\""));
+
+        // The supervisor: caseload, and the case's timeline with who read it.
+        let (sup, _) = web_session(&app, "alpha.sup").await;
+        let (status, html) = web_get(&app, &sup, "/supervision").await;
+        assert_eq!(status, 200);
+        assert!(html.contains(&number) && html.contains(&format!("href=\"/cases/{case}/audit\"")), "{html}");
+        let (status, html) = web_get(&app, &sup, &format!("/cases/{case}/audit")).await;
+        assert_eq!(status, 200);
+        assert!(html.contains("Kasus dicatat") && html.contains("Kasus dibaca") && html.contains("alpha.cw (SU-ALPHA)"), "{html}");
+        assert!(!html.contains("Ratna"));
+
+        // The auditor: search, bad dates next to their field, the chain verified on request.
+        let (aud, aud_csrf) = web_session(&app, "prov.auditor").await;
+        let (status, html) = web_get(&app, &aud, "/audit?action=case.created").await;
+        assert_eq!(status, 200);
+        assert!(html.contains("audit-results") && html.contains("alpha.cw (SU-ALPHA)"), "{html}");
+        let (status, html) = web_get(&app, &aud, "/audit?from=2026-12-01&to=2026-01-01").await;
+        assert_eq!(status, 422);
+        assert!(html.contains("field-error"));
+        let (status, html) = web_get(&app, &aud, "/audit?action=no.such").await;
+        assert_eq!(status, 422);
+        assert!(html.contains("field-error"));
+        let (status, html, _) = web_post(&app, &aud, "/audit/verify", &[("csrf_token", &aud_csrf)]).await;
+        assert_eq!(status, 200);
+        assert!(html.contains("Utuh:"), "{html}");
+        assert_eq!(web_post(&app, &aud, "/audit/verify", &[("csrf_token", "forged")]).await.0, 403);
+        assert_eq!(web_get(&app, &aud, &format!("/cases/{case}")).await.0, 404, "an auditor reads no case content");
+        assert_eq!(web_get(&app, &aud, &format!("/cases/{case}/audit")).await.0, 200, "but the timeline and access log");
+
+        // The agency administrator: own users, the agreement in force, a new user; a bad password
+        // is refused without being sent back.
+        let (adm, adm_csrf) = web_session(&app, "alpha.admin").await;
+        let (status, html) = web_get(&app, &adm, "/admin").await;
+        assert_eq!(status, 200);
+        assert!(html.contains("alpha.cw") && !html.contains("omega.cw"), "own agency's users only");
+        assert!(html.contains("Test agreement") && html.contains("test-mou") && html.contains("jawab dalam 24 jam"), "the agreement, readably");
+        let (status, html, _) = web_post(&app, &adm, "/admin/users", &[("csrf_token", &adm_csrf), ("username", "alpha.new"), ("roles", "caseworker"), ("password", "short")]).await;
+        assert_eq!(status, 422);
+        assert!(html.contains("value=\"alpha.new\"") && !html.contains("value=\"short\""), "{html}");
+        assert!(rujukan::db::users::by_username(&mut app.conn(), "alpha.new").unwrap().is_none());
+        let (status, _, _) = web_post(&app, &adm, "/admin/users", &[("csrf_token", &adm_csrf), ("username", "alpha.other"), ("roles", "caseworker"), ("agency", "SU-OMEGA"), ("password", PASSWORD)]).await;
+        assert!(status == 403 || status == 404, "another agency's user: {status}");
+        assert!(rujukan::db::users::by_username(&mut app.conn(), "alpha.other").unwrap().is_none());
+        let (status, _, location) = web_post(&app, &adm, "/admin/users", &[("csrf_token", &adm_csrf), ("username", "alpha.new"), ("roles", "caseworker"), ("password", PASSWORD)]).await;
+        assert_eq!(status, 303);
+        assert_eq!(location.as_deref(), Some("/admin?added=alpha.new"));
+        assert!(rujukan::db::users::by_username(&mut app.conn(), "alpha.new").unwrap().is_some());
+        assert_eq!(web_get(&app, &adm, &format!("/cases/{case}")).await.0, 404, "administrators read no case content");
+    }
+}
