@@ -105,6 +105,8 @@ pub enum AuditAction {
     CaseViewed,
     /// A case's audit trail was exported.
     AuditExported,
+    /// Statistics were exported (CSV, JSON or the SIMFONI-PPA-shaped file).
+    StatsExported,
     /// A deadline is due soon: its reminder went out.
     DeadlineReminded,
     /// A deadline passed unmet.
@@ -150,6 +152,7 @@ impl AuditAction {
             AuditAction::HandoffAccessEnded => "handoff.access_ended",
             AuditAction::CaseViewed => "case.viewed",
             AuditAction::AuditExported => "audit.exported",
+            AuditAction::StatsExported => "stats.exported",
             AuditAction::DeadlineReminded => "deadline.reminded",
             AuditAction::DeadlineBreached => "deadline.breached",
             AuditAction::HandoffEscalated => "handoff.escalated",
@@ -158,7 +161,7 @@ impl AuditAction {
     }
 
     /// Every action, in the order of `docs/AUDIT.md`.
-    pub const ALL: [AuditAction; 35] = [
+    pub const ALL: [AuditAction; 36] = [
         AuditAction::Login,
         AuditAction::LoginFailed,
         AuditAction::Locked,
@@ -190,6 +193,7 @@ impl AuditAction {
         AuditAction::HandoffAccessEnded,
         AuditAction::CaseViewed,
         AuditAction::AuditExported,
+        AuditAction::StatsExported,
         AuditAction::DeadlineReminded,
         AuditAction::DeadlineBreached,
         AuditAction::HandoffEscalated,

@@ -55,6 +55,26 @@ pub enum Command {
     /// Deadline sweeps.
     #[command(subcommand)]
     Deadlines(DeadlinesCommand),
+    /// Statistics.
+    #[command(subcommand)]
+    Stats(StatsCommand),
+}
+
+/// `rujukan stats …`
+#[derive(Debug, Subcommand)]
+pub enum StatsCommand {
+    /// Recompute every statistics count from the cases, handoffs and deadline steps (for data from
+    /// before the statistics existed); prints how many counts it wrote and whether the kept counts
+    /// agreed.
+    Rebuild(DatabaseOnlyArgs),
+}
+
+/// Options of commands that only need the database.
+#[derive(Debug, Args)]
+pub struct DatabaseOnlyArgs {
+    /// Database options.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
 }
 
 /// `rujukan deadlines …`
@@ -362,6 +382,29 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                     }
                 },
             }
+            Ok(())
+        }
+        Command::Stats(StatsCommand::Rebuild(args)) => {
+            apply_database_url(&mut settings, args.database)?;
+            let rules = crate::deadlines::load_checked(
+                &settings.deadlines.dir,
+                &settings.deadlines.holidays_dir,
+            )?;
+            let mut conn = open(&settings)?;
+            let kept = crate::db::stats::all(&mut conn)?;
+            let started = std::time::Instant::now();
+            let written =
+                crate::services::stats_upkeep::rebuild(&mut conn, &rules).map_err(one_line)?;
+            let agreed = crate::db::stats::all(&mut conn)? == kept;
+            say(&format!(
+                "statistics rebuilt: {written} counts in {:.1} s; the kept counts {}",
+                started.elapsed().as_secs_f64(),
+                if agreed {
+                    "agreed"
+                } else {
+                    "differed and were replaced"
+                }
+            ));
             Ok(())
         }
         Command::Deadlines(DeadlinesCommand::Sweep(args)) => {

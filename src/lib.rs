@@ -20,5 +20,6 @@ pub mod notify;
 pub mod seed;
 pub mod services;
 pub mod startup;
+pub mod stats;
 pub mod telemetry;
 pub mod web;

@@ -98,6 +98,7 @@ impl Application {
             &secrets.retired_data_keys,
         ));
         let agreements = web::Data::new(agreements);
+        let stats_settings = web::Data::new(settings.stats.clone());
         let trusted = web::Data::new(crate::audit::TrustedKeys(
             secrets.audit_trusted_keys.clone(),
         ));
@@ -124,6 +125,7 @@ impl Application {
                 .app_data(storage.clone())
                 .app_data(agreements.clone())
                 .app_data(trusted.clone())
+                .app_data(stats_settings.clone())
                 .app_data(deadline_rules.clone())
                 .app_data(http::extract::json_config(limit))
                 .app_data(http::extract::payload_config(limit))

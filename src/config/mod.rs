@@ -75,6 +75,9 @@ pub struct Settings {
     pub security: SecuritySettings,
     /// Audit trail.
     pub audit: AuditSettings,
+    /// Statistics.
+    #[serde(default)]
+    pub stats: StatsSettings,
     /// Deadline rules, holidays and sweeps.
     pub deadlines: DeadlineSettings,
     /// Data folder.
@@ -194,6 +197,28 @@ pub struct DeadlineSettings {
 pub struct AuditSettings {
     /// Seconds between signed checkpoints taken by `serve` (at least 1).
     pub checkpoint_interval_secs: std::num::NonZeroU64,
+}
+
+/// `[stats]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatsSettings {
+    /// Counts below this are suppressed, with enough others that none can be recovered from the
+    /// totals (at least 1; default 5).
+    #[serde(default = "default_min_count")]
+    pub min_count: std::num::NonZeroU64,
+}
+
+fn default_min_count() -> std::num::NonZeroU64 {
+    std::num::NonZeroU64::new(5).unwrap_or(std::num::NonZeroU64::MIN)
+}
+
+impl Default for StatsSettings {
+    fn default() -> Self {
+        Self {
+            min_count: default_min_count(),
+        }
+    }
 }
 
 /// `[storage]`

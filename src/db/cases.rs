@@ -793,3 +793,46 @@ pub fn document(
         .first(conn)
         .optional()
 }
+
+/// Cases with ids above `after`, in id order, at most `limit` (for statistics rebuilds).
+pub fn page_after(conn: &mut DbConnection, after: i64, limit: i64) -> QueryResult<Vec<CaseRow>> {
+    cases::table
+        .filter(cases::id.gt(after))
+        .order(cases::id.asc())
+        .limit(limit)
+        .select(CaseRow::as_select())
+        .load(conn)
+}
+
+/// The incidents of several cases, by case.
+pub fn incidents_of(
+    conn: &mut DbConnection,
+    ids: &[i64],
+) -> QueryResult<std::collections::BTreeMap<i64, Vec<IncidentRow>>> {
+    let rows: Vec<(i64, IncidentRow)> = case_incidents::table
+        .filter(case_incidents::case_id.eq_any(ids.to_vec()))
+        .order((case_incidents::case_id, case_incidents::position))
+        .select((case_incidents::case_id, IncidentRow::as_select()))
+        .load(conn)?;
+    let mut out: std::collections::BTreeMap<i64, Vec<IncidentRow>> = Default::default();
+    for (id, row) in rows {
+        out.entry(id).or_default().push(row);
+    }
+    Ok(out)
+}
+
+/// The tracks of several cases, by case.
+pub fn tracks_of(
+    conn: &mut DbConnection,
+    ids: &[i64],
+) -> QueryResult<std::collections::BTreeMap<i64, Vec<(String, String)>>> {
+    let rows: Vec<(i64, String, String)> = case_tracks::table
+        .filter(case_tracks::case_id.eq_any(ids.to_vec()))
+        .select((case_tracks::case_id, case_tracks::track, case_tracks::stage))
+        .load(conn)?;
+    let mut out: std::collections::BTreeMap<i64, Vec<(String, String)>> = Default::default();
+    for (id, track, stage) in rows {
+        out.entry(id).or_default().push((track, stage));
+    }
+    Ok(out)
+}

@@ -422,3 +422,13 @@ pub fn parties(rows: &[HandoffRow]) -> Vec<(i64, BTreeSet<Category>)> {
     }
     out
 }
+
+/// Handoffs with ids above `after`, in id order, at most `limit` (for statistics rebuilds).
+pub fn page_after(conn: &mut DbConnection, after: i64, limit: i64) -> QueryResult<Vec<HandoffRow>> {
+    handoffs::table
+        .filter(handoffs::id.gt(after))
+        .order(handoffs::id.asc())
+        .limit(limit)
+        .select(HandoffRow::as_select())
+        .load(conn)
+}

@@ -16,6 +16,7 @@ pub mod outbox;
 pub mod pool;
 pub mod schema;
 pub mod sessions;
+pub mod stats;
 pub mod url;
 pub mod users;
 

@@ -275,3 +275,48 @@ pub fn escalations(
         ))
         .load(conn)
 }
+
+/// A deadline step as the statistics count it.
+pub type DeadlineStep = (
+    String,
+    String,
+    i64,
+    NaiveDateTime,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+);
+
+/// Every deadline step taken: `(deadline key, kind, case id, when, rule, outcome, agency)`.
+pub fn deadline_steps(conn: &mut DbConnection) -> QueryResult<Vec<DeadlineStep>> {
+    deadline_notices::table
+        .select((
+            deadline_notices::deadline_key,
+            deadline_notices::kind,
+            deadline_notices::case_id,
+            deadline_notices::created_at,
+            deadline_notices::rule,
+            deadline_notices::outcome,
+            deadline_notices::agency_id,
+        ))
+        .load(conn)
+}
+
+/// Records what a step counts as in the statistics.
+pub fn classify_step(
+    conn: &mut DbConnection,
+    key: &str,
+    kind: &str,
+    rule: &str,
+    outcome: &str,
+    agency_id: i64,
+) -> QueryResult<()> {
+    diesel::update(deadline_notices::table.find((key, kind)))
+        .set((
+            deadline_notices::rule.eq(rule),
+            deadline_notices::outcome.eq(outcome),
+            deadline_notices::agency_id.eq(agency_id),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}

@@ -543,6 +543,12 @@ diesel::table! {
         case_id -> BigInt,
         /// When.
         created_at -> Timestamp,
+        /// Rule of the deadline (for statistics).
+        rule -> Nullable<Text>,
+        /// What the step counts as in the statistics.
+        outcome -> Nullable<Text>,
+        /// Agency responsible (for statistics).
+        agency_id -> Nullable<BigInt>,
     }
 }
 
@@ -580,7 +586,28 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Statistics counts, kept with the changes that move them (docs/STATISTICS.md).
+    stats_rollup (indicator, dim, month, province, agency_id, value) {
+        /// Indicator code.
+        indicator -> Text,
+        /// Dimension (`all` for the indicator's total).
+        dim -> Text,
+        /// Local month, `YYYY-MM`.
+        month -> Text,
+        /// Province code.
+        province -> Text,
+        /// Agency the figure belongs to.
+        agency_id -> BigInt,
+        /// Value of the dimension.
+        value -> Text,
+        /// Count.
+        n -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    stats_rollup,
     deadline_notices,
     outbox,
     audit_checkpoints,

@@ -55,6 +55,9 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
         .service(api::audit::export)
         .service(api::audit::search)
         .service(api::audit::checkpoints);
+    cfg.service(api::stats::indicators)
+        .service(api::stats::export)
+        .service(api::stats::figures);
     cfg.service(api::deadlines::worklist)
         .service(api::deadlines::of_case)
         .service(api::deadlines::outbox);

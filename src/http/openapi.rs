@@ -30,6 +30,7 @@ pub const BROWSER_PATH: &str = "/api/docs/";
         (name = "cases", description = "Cases, under need-to-know"),
         (name = "handoffs", description = "Handoffs between agencies under the agreements"),
         (name = "deadlines", description = "Deadlines, the worklist and the notification outbox"),
+        (name = "stats", description = "Statistics: aggregates only, small counts suppressed"),
         (name = "audit", description = "Timelines, access logs, audit search, exports and signed checkpoints"),
     ),
     components(schemas(Problem, FieldError, crate::error::Violation)),

@@ -185,6 +185,7 @@ pub fn create(
             .collect();
         db::insert_tracks(conn, id, &tracks)?;
         db::insert_incidents(conn, id, &incident_rows(&case.incidents))?;
+        super::stats_upkeep::Watch::new_case(id).done(conn)?;
         audit::record(
             conn,
             ctx,
@@ -761,6 +762,7 @@ pub fn update(
     .filter_map(|(name, given)| given.then_some(name))
     .collect();
     conn.transaction(|conn| -> Result<(), AppError> {
+        let watch = super::stats_upkeep::Watch::case(conn, id)?;
         if !db::update_if_version(conn, id, patch.version, &values, ctx.now)? {
             return Err(AppError::Conflict {
                 code: "case.stale_version",
@@ -776,6 +778,7 @@ pub fn update(
                 .execute(conn)?;
             db::insert_incidents(conn, id, &incident_rows(&case.incidents))?;
         }
+        watch.done(conn)?;
         audit::record(
             conn,
             ctx,
@@ -1087,6 +1090,7 @@ pub fn change_stage(
         );
     }
     conn.transaction(|conn| -> Result<(), AppError> {
+        let watch = super::stats_upkeep::Watch::case(conn, id)?;
         if !db::change_stage(
             conn,
             id,
@@ -1102,6 +1106,7 @@ pub fn change_stage(
                 detail: "The stage changed meanwhile; reload the case.".to_owned(),
             });
         }
+        watch.done(conn)?;
         db::touch(conn, id, ctx.now)?;
         audit::record(
             conn,

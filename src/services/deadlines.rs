@@ -382,6 +382,7 @@ fn record_step(
     if !outbox::take_step(conn, &d.key, kind, clock.case_id, ctx.now)? {
         return Ok(false);
     }
+    super::stats_upkeep::deadline_step(conn, d, clock.case_id, kind, ctx.now)?;
     let mut details = json!({
         "deadline": d.key,
         "rule": d.rule,

@@ -525,6 +525,7 @@ pub fn create(
     };
     let id = conn.transaction(|conn| -> Result<i64, AppError> {
         let id = db::insert(conn, &new)?;
+        super::stats_upkeep::Watch::new_handoff(id).done(conn)?;
         audit::record(
             conn,
             ctx,
@@ -642,6 +643,8 @@ pub fn decide(
     };
     let rule = rule_of(conn, &row)?;
     conn.transaction(|conn| -> Result<(), AppError> {
+        let handoff_watch = super::stats_upkeep::Watch::handoff(conn, id)?;
+        let case_watch = super::stats_upkeep::Watch::case(conn, row.case_id)?;
         let (changed, action, details) = match &decision {
             Decision::Accept => {
                 if notice {
@@ -704,6 +707,9 @@ pub fn decide(
             let now = db::by_id(conn, id)?.ok_or(AppError::NotFound)?;
             return Err(already_decided(&now));
         }
+        let mut moves = handoff_watch.moves(conn)?;
+        moves.extend(case_watch.moves(conn)?);
+        super::stats_upkeep::apply_together(conn, moves)?;
         audit::record(conn, ctx, Event::new(action).case(row.case_id).subject("handoff", id).details(details))?;
         let decided = db::by_id(conn, id)?.ok_or(AppError::NotFound)?;
         super::deadlines::notify_decided(conn, &decided, ctx.now)?;

@@ -7,6 +7,8 @@ pub mod auth;
 pub mod cases;
 pub mod deadlines;
 pub mod handoffs;
+pub mod stats;
+pub mod stats_upkeep;
 
 pub use crate::audit::Ctx;
 

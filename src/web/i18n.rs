@@ -143,6 +143,13 @@ mod tests {
                 .iter()
                 .map(|b| format!("consent.by.{b}")),
         );
+        let built = built.chain(crate::stats::catalog::INDICATORS.iter().flat_map(|i| {
+            std::iter::once(format!("stats.ind.{}", i.code)).chain(
+                i.dimension_codes()
+                    .into_iter()
+                    .map(|d| format!("stats.dim.{d}")),
+            )
+        }));
         for key in built {
             assert!(id.contains_key(&key), "no text for {key}");
         }

@@ -12,11 +12,13 @@ mod admin;
 mod audit_pages;
 mod case_forms;
 mod cases;
+mod chart;
 mod forms;
 pub mod i18n;
 mod inbox;
 mod intake;
 mod session_pages;
+mod stats;
 mod supervision;
 
 use actix_web::cookie::{Cookie, SameSite};
@@ -47,6 +49,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     supervision::configure(cfg);
     audit_pages::configure(cfg);
     admin::configure(cfg);
+    stats::configure(cfg);
 }
 
 /// What every page's frame needs: whether someone is signed in, the CSRF token of the session
@@ -66,6 +69,8 @@ pub struct Chrome {
     pub audit: bool,
     /// Administers users or agencies.
     pub admin: bool,
+    /// Reads statistics.
+    pub stats: bool,
 }
 
 impl Chrome {
@@ -79,6 +84,7 @@ impl Chrome {
             supervision: false,
             audit: false,
             admin: false,
+            stats: false,
         }
     }
 
@@ -91,6 +97,10 @@ impl Chrome {
             supervision: actor.has(Role::Supervisor),
             audit: actor.has(Role::Auditor),
             admin: actor.has(Role::Sysadmin) || actor.has(Role::AgencyAdmin),
+            stats: actor
+                .roles
+                .iter()
+                .any(|r| authz::role_permits(*r, Action::StatsView)),
         }
     }
 }

@@ -652,6 +652,15 @@ impl TestApp {
     /// Starts Rujukan with the test agencies in the database and `agreement` as the only
     /// agreement file (the demo agreements and seed agencies are not used).
     pub async fn spawn_with_agreement(backend: Backend, agreement: &str) -> Self {
+        Self::spawn_with_agreement_and(backend, agreement, |_| {}).await
+    }
+
+    /// As [`TestApp::spawn_with_agreement`], with `change` applied to the settings first.
+    pub async fn spawn_with_agreement_and(
+        backend: Backend,
+        agreement: &str,
+        change: impl FnOnce(&mut Settings),
+    ) -> Self {
         let db = TestDb::new(backend);
         {
             let mut conn = db.migrated();
@@ -673,6 +682,7 @@ impl TestApp {
         let mut settings = db.settings();
         settings.agreements.dir = dir;
         settings.agreements.known_agencies_file = db.dir().join("no-seed-file.toml");
+        change(&mut settings);
         Self::spawn_with(db, settings).await
     }
 }

@@ -16,4 +16,5 @@ mod handoffs;
 mod migrations;
 mod ops;
 mod pages;
+mod stats;
 mod timeline;

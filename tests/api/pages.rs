@@ -142,7 +142,7 @@ both_backends! {
 }
 
 /// Signs `username` in through the login form: `(session cookie, the session's CSRF token)`.
-async fn web_session(app: &TestApp, username: &str) -> (String, String) {
+pub(crate) async fn web_session(app: &TestApp, username: &str) -> (String, String) {
     let form = client()
         .get(format!("{}/login", app.address))
         .send()
@@ -173,7 +173,7 @@ async fn web_session(app: &TestApp, username: &str) -> (String, String) {
     (session, csrf)
 }
 
-async fn web_get(app: &TestApp, session: &str, path: &str) -> (u16, String) {
+pub(crate) async fn web_get(app: &TestApp, session: &str, path: &str) -> (u16, String) {
     let answer = client()
         .get(format!("{}{path}", app.address))
         .header("cookie", session)

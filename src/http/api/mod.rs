@@ -7,6 +7,7 @@ pub mod cases;
 pub mod deadlines;
 pub mod dto;
 pub mod handoffs;
+pub mod stats;
 pub mod users;
 
 use serde::Deserialize;
