@@ -49,21 +49,25 @@ pub fn bars(title: &str, bars: &[Bar]) -> Option<String> {
             .disable_y_mesh()
             .y_labels(n)
             .y_label_formatter(&|v| match v {
-                SegmentValue::CenterOf(i) => {
-                    bars.get(*i).map(|b| shorten(&b.label)).unwrap_or_default()
-                }
+                SegmentValue::CenterOf(i) => n
+                    .checked_sub(1 + *i)
+                    .and_then(|k| bars.get(k))
+                    .map(|b| shorten(&b.label))
+                    .unwrap_or_default(),
                 _ => String::new(),
             })
             .x_label_formatter(&|x| format!("{x:.0}"))
-            .label_style(("sans-serif", 13))
+            .label_style(("sans-serif", 15))
             .draw()?;
         let colour = RGBColor(11, 92, 173);
+        // The first category on top: slot 0 is at the bottom of the axis.
+        let slot = |i: usize| n.saturating_sub(1 + i);
         chart.draw_series(bars.iter().enumerate().filter_map(|(i, b)| {
             b.value.map(|v| {
                 let mut bar = Rectangle::new(
                     [
-                        (0.0, SegmentValue::Exact(i)),
-                        (v, SegmentValue::Exact(i + 1)),
+                        (0.0, SegmentValue::Exact(slot(i))),
+                        (v, SegmentValue::Exact(slot(i) + 1)),
                     ],
                     colour.filled(),
                 );
@@ -79,7 +83,7 @@ pub fn bars(title: &str, bars: &[Bar]) -> Option<String> {
                 text,
                 (
                     b.value.unwrap_or(0.0) + max * 0.01,
-                    SegmentValue::CenterOf(i),
+                    SegmentValue::CenterOf(slot(i)),
                 ),
                 ("sans-serif", 12),
             )

@@ -559,12 +559,24 @@ both_backends! {
         let Some(browser) = Browser::start(1280, 900).await else { return };
         let app = TestApp::spawn_with_agreement(backend, TEST_AGREEMENT).await;
         let (case, number) = referred_case(&app).await;
+        for i in 0..14 {
+            let form = ["physical", "psychological", "sexual"][i % 3];
+            app.intake("alpha.cw", json!({"survivor": {"full_name": format!("Survivor {i}")}, "incidents": [{"date": "2026-10-02", "forms": [form]}]})).await;
+        }
         app.user("omega.auditor", "SU-OMEGA", &["auditor"]);
         app.user("alpha.admin", "SU-ALPHA", &["agency_admin"]);
         let address = app.address.clone();
         browser.goto(&format!("{address}/lang/en")).await;
 
         browser.sign_in_as(&address, "alpha.sup", "Inbox").await;
+        browser.click("a[href='/stats']").await;
+        let figures = browser.wait_for("stats-table").await;
+        assert!(figures.contains("<svg") && figures.contains("Cases taken in"));
+        browser.click("#by option[value='form']").await;
+        browser.click("#stats-submit").await;
+        browser.wait_for("Form of violence (SIMFONI-PPA)").await;
+        browser.assert_fits("the statistics page").await;
+        browser.screenshot("stats-en").await;
         browser.click("a[href='/supervision']").await;
         let page = browser.wait_for("Open cases").await;
         assert!(page.contains(&number) && page.contains(&format!("/cases/{case}/audit")));
