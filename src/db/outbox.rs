@@ -249,7 +249,9 @@ pub fn take_step(
 }
 
 /// Escalations (`deadline_notices` of kind `escalated`) on cases owned by `agency_id` or in
-/// `party_cases`, newest first: `(deadline key, case id, case number, when)`.
+/// `party_cases`, newest first, at most `limit`: `(deadline key, case id, case number, when)`.
+/// Reads the newest escalations in pages and keeps the agency's (a long list of case ids in the
+/// query itself would be slow).
 pub fn escalations(
     conn: &mut DbConnection,
     agency_id: i64,
@@ -257,23 +259,40 @@ pub fn escalations(
     limit: i64,
 ) -> QueryResult<Vec<(String, i64, String, chrono::NaiveDateTime)>> {
     use super::schema::{cases, deadline_notices};
-    deadline_notices::table
-        .inner_join(cases::table.on(cases::id.eq(deadline_notices::case_id)))
-        .filter(deadline_notices::kind.eq("escalated"))
-        .filter(
-            cases::owner_agency_id
-                .eq(agency_id)
-                .or(cases::id.eq_any(party_cases.to_vec())),
-        )
-        .order(deadline_notices::created_at.desc())
-        .limit(limit)
-        .select((
-            deadline_notices::deadline_key,
-            cases::id,
-            cases::case_number,
-            deadline_notices::created_at,
-        ))
-        .load(conn)
+    let party: std::collections::HashSet<i64> = party_cases.iter().copied().collect();
+    let wanted = usize::try_from(limit).unwrap_or(0);
+    let mut out = Vec::new();
+    let mut offset = 0_i64;
+    loop {
+        let page: Vec<(String, i64, String, i64, chrono::NaiveDateTime)> = deadline_notices::table
+            .inner_join(cases::table.on(cases::id.eq(deadline_notices::case_id)))
+            .filter(deadline_notices::kind.eq("escalated"))
+            .order((
+                deadline_notices::created_at.desc(),
+                deadline_notices::deadline_key,
+            ))
+            .limit(1000)
+            .offset(offset)
+            .select((
+                deadline_notices::deadline_key,
+                cases::id,
+                cases::case_number,
+                cases::owner_agency_id,
+                deadline_notices::created_at,
+            ))
+            .load(conn)?;
+        let done = page.len() < 1000;
+        out.extend(
+            page.into_iter()
+                .filter(|(_, id, _, owner, _)| *owner == agency_id || party.contains(id))
+                .map(|(key, id, number, _, at)| (key, id, number, at)),
+        );
+        if done || out.len() >= wanted {
+            out.truncate(wanted);
+            return Ok(out);
+        }
+        offset += 1000;
+    }
 }
 
 /// A deadline step as the statistics count it.

@@ -58,6 +58,13 @@ both_backends! {
         let later = chrono::Utc::now().naive_utc() + Duration::days(30);
         let report = rujukan::services::deadlines::sweep(&mut app.conn(), &rules, later, later).unwrap();
         assert!(report.breached >= 1, "{report:?}");
+        // The escalation reaches the sending agency's supervisor's page.
+        app.user("alpha.sup", "SU-ALPHA", &["supervisor"]);
+        let (sup, _) = crate::pages::web_session(&app, "alpha.sup").await;
+        let (status, page) = crate::pages::web_get(&app, &sup, "/supervision").await;
+        assert_eq!(status, 200);
+        let escalated = page.split("id=\"escalations\"").nth(1).unwrap().split("</section>").next().unwrap();
+        assert!(escalated.contains(&format!("href=\"/cases/{}\"", ids[2])) && escalated.contains("tidak dijawab tepat waktu"), "{escalated}");
 
         let kept = rujukan::db::stats::all(&mut app.conn()).unwrap();
         let recounted: Vec<_> = rujukan::services::stats_upkeep::recount(&mut app.conn(), &rules).unwrap()
