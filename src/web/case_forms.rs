@@ -23,7 +23,134 @@ pub(super) fn configure(cfg: &mut web::ServiceConfig) {
         .service(consent)
         .service(stage)
         .service(note)
-        .service(send);
+        .service(send)
+        .service(upload);
+}
+
+/// A document sent from the case page (`multipart/form-data`: `csrf_token`, then `file`).
+struct Sent {
+    csrf: String,
+    filename: String,
+    content_type: String,
+    content: Vec<u8>,
+}
+
+/// Reads the upload form, refusing a file above `limit` bytes as it arrives.
+async fn read_upload(
+    mut form: actix_multipart::Multipart,
+    limit: usize,
+) -> Result<Sent, &'static str> {
+    use futures_util::StreamExt;
+    let mut sent = Sent {
+        csrf: String::new(),
+        filename: String::new(),
+        content_type: String::new(),
+        content: Vec::new(),
+    };
+    while let Some(field) = form.next().await {
+        let mut field = field.map_err(|_| "document.unreadable")?;
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "file" {
+            sent.filename = field
+                .content_disposition()
+                .and_then(|d| d.get_filename())
+                .unwrap_or_default()
+                .to_owned();
+            sent.content_type = field
+                .content_type()
+                .map(ToString::to_string)
+                .unwrap_or_default();
+        }
+        let mut value = Vec::new();
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(|_| "document.unreadable")?;
+            if value.len() + chunk.len() > limit {
+                return Err("document.too_large");
+            }
+            value.extend_from_slice(&chunk);
+        }
+        match name.as_str() {
+            "csrf_token" => sent.csrf = String::from_utf8_lossy(&value).into_owned(),
+            "file" => sent.content = value,
+            _ => {}
+        }
+    }
+    Ok(sent)
+}
+
+/// Uploads a document to the case (encrypted at rest; the file name too).
+#[post("/cases/{id}/documents")]
+#[allow(clippy::too_many_arguments)]
+async fn upload(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    deps: web::Data<AuthDeps>,
+    vault: web::Data<Vault>,
+    set: web::Data<AgreementSet>,
+    storage: web::Data<crate::http::api::cases::Storage>,
+    id: web::Path<i64>,
+    payload: actix_multipart::Multipart,
+) -> HttpResponse {
+    let id = id.into_inner();
+    let form = match open(req, db, deps, vault, set, id, b"").await {
+        Ok(form) => form,
+        Err(answer) => return answer,
+    };
+    let sent = match read_upload(payload, storage.max_document_bytes).await {
+        Ok(sent) => sent,
+        Err(key) => {
+            let t = form.v.t;
+            let mut errors = Errors::default();
+            errors.add("document.file", t.get(key));
+            return form
+                .again(
+                    Extra {
+                        banner: Some(t.get("form.has_errors")),
+                        form: Some(("document", Fields::default(), errors)),
+                        ..Default::default()
+                    },
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await;
+        }
+    };
+    let mut form = form;
+    form.f = Fields::parse(
+        form_urlencoded::Serializer::new(String::new())
+            .append_pair("csrf_token", &sent.csrf)
+            .finish()
+            .as_bytes(),
+    );
+    let form = match form.check("document", false).await {
+        Ok(form) => form,
+        Err(answer) => return answer,
+    };
+    let (ctx, vlt, dir) = (
+        form.v.ctx(&form.req),
+        form.vault.clone(),
+        storage.data_dir.clone(),
+    );
+    let stored = form
+        .db
+        .run(move |conn| {
+            case_service::upload_document(
+                conn,
+                &ctx,
+                &vlt,
+                &dir,
+                id,
+                case_service::Upload {
+                    filename: &sent.filename,
+                    content_type: &sent.content_type,
+                    content: &sent.content,
+                },
+            )
+        })
+        .await;
+    match stored {
+        Ok(_) => see_other(&format!("/cases/{id}#documents")),
+        Err(e) => form.refused("document", e).await,
+    }
 }
 
 /// What every form handler needs.

@@ -203,6 +203,7 @@ struct NoteLine {
 
 /// A document of the case.
 struct DocumentLine {
+    id: i64,
     filename: String,
     size: String,
     agency: String,
@@ -549,6 +550,7 @@ pub(super) async fn case_page(
     let document_lines = documents
         .into_iter()
         .map(|d| DocumentLine {
+            id: d.id,
             filename: d.filename,
             size: size_text(d.size_bytes),
             agency: d.agency,

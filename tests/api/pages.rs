@@ -279,6 +279,27 @@ both_backends! {
             "nothing but the reads of the pages shown again is on the record"
         );
 
+        // Documents: a file of a type not accepted, a forged token, then a text file that is listed.
+        let upload = |token: &str, media: &str, body: &str| {
+            let multipart = format!(
+                "--XyZ\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{token}\r\n--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"visum.txt\"\r\nContent-Type: {media}\r\n\r\n{body}\r\n--XyZ--\r\n"
+            );
+            client().post(format!("{}/cases/{case}/documents", app.address)).header("cookie", &session)
+                .header("content-type", "multipart/form-data; boundary=XyZ").body(multipart).send()
+        };
+        let refused = upload(&csrf, "application/x-msdownload", "MZ").await.unwrap();
+        assert_eq!(refused.status(), 422);
+        assert!(refused.text().await.unwrap().contains("err-document-file"));
+        assert_eq!(upload("forged", "text/plain", "hello").await.unwrap().status(), 403);
+        assert_eq!(count(&app, "documents"), 0);
+        let stored = upload(&csrf, "text/plain", "Hasil visum, halaman 1").await.unwrap();
+        assert_eq!(stored.status(), 303);
+        let (_, page) = web_get(&app, &session, &format!("/cases/{case}")).await;
+        assert!(page.contains("visum.txt") && page.contains(&format!("/api/v1/cases/{case}/documents/")), "{page}");
+        let link = page.split(&format!("href=\"/api/v1/cases/{case}/documents/")).nth(1).unwrap().split('"').next().unwrap().to_owned();
+        let (status, content) = web_get(&app, &session, &format!("/api/v1/cases/{case}/documents/{link}")).await;
+        assert_eq!((status, content.as_str()), (200, "Hasil visum, halaman 1"), "the cookie session downloads it");
+
         // A form sent after the session ended goes to the login page, then back to the case.
         let expired = client().post(format!("{}/cases/{case}/notes", app.address)).form(&[("csrf_token", csrf.as_str()), ("body", "late")]).send().await.unwrap();
         assert_eq!(expired.status(), 303);
@@ -292,6 +313,12 @@ both_backends! {
             assert_eq!(status, 404, "{path}: {html}");
         }
         assert_eq!(count(&app, "consents") + count(&app, "case_notes"), 0);
+        let foreign = client().post(format!("{}/cases/{case}/documents", app.address)).header("cookie", &outsider)
+            .header("content-type", "multipart/form-data; boundary=XyZ")
+            .body(format!("--XyZ\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{outsider_csrf}\r\n--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.txt\"\r\nContent-Type: text/plain\r\n\r\nx\r\n--XyZ--\r\n"))
+            .send().await.unwrap();
+        assert_eq!(foreign.status(), 404);
+        assert_eq!(count(&app, "documents"), 1);
 
         // The case list: search by number, a bad date next to its field.
         let (status, html) = web_get(&app, &session, "/cases?number=2026&status=open").await;
