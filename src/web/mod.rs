@@ -71,6 +71,8 @@ pub struct Chrome {
     pub admin: bool,
     /// Reads statistics.
     pub stats: bool,
+    /// The page's path, for the language links to come back to.
+    pub here: String,
 }
 
 impl Chrome {
@@ -85,11 +87,13 @@ impl Chrome {
             audit: false,
             admin: false,
             stats: false,
+            here: "/login".to_owned(),
         }
     }
 
-    fn of(actor: &Actor, csrf: String) -> Self {
+    fn of(actor: &Actor, csrf: String, here: &str) -> Self {
         Self {
+            here: here.to_owned(),
             signed_in: true,
             csrf,
             user: format!("{} ({})", actor.username, actor.agency_code),
@@ -145,7 +149,7 @@ async fn viewer(req: &HttpRequest, db: &Db, deps: &web::Data<AuthDeps>) -> Optio
         .ok()?;
     let csrf = deps.keys.csrf_token(&session_id);
     Some(Viewer {
-        chrome: Chrome::of(&actor, csrf),
+        chrome: Chrome::of(&actor, csrf, req.path()),
         actor,
         session_id,
         t: Texts::new(lang_of(req)),

@@ -48,16 +48,28 @@ async fn stylesheet() -> HttpResponse {
         .body(include_str!("../../static/app.css"))
 }
 
-/// `/lang/{id|en}`: remembers the language and goes to the inbox.
+/// `?back=` of the language switch.
+#[derive(Debug, Deserialize)]
+struct Back {
+    back: Option<String>,
+}
+
+/// `/lang/{id|en}?back=/path`: remembers the language and goes back to the page (a local path only;
+/// the inbox otherwise).
 #[get("/lang/{code}")]
-async fn language(code: web::Path<String>) -> HttpResponse {
+async fn language(code: web::Path<String>, back: web::Query<Back>) -> HttpResponse {
     let lang = Lang::parse(&code);
     let cookie = Cookie::build(LANG_COOKIE, lang.code())
         .path("/")
         .same_site(SameSite::Lax)
         .max_age(actix_web::cookie::time::Duration::days(365))
         .finish();
-    see_other_with("/inbox", cookie)
+    let to = back
+        .into_inner()
+        .back
+        .filter(|p| p.starts_with('/') && !p.starts_with("//") && !p.contains(['\\', '\r', '\n']))
+        .unwrap_or_else(|| "/inbox".to_owned());
+    see_other_with(&to, cookie)
 }
 
 #[derive(Template)]

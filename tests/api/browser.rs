@@ -183,10 +183,10 @@ impl Browser {
     }
 
     /// The page source once it contains `text` (navigation after a click is not awaited by
-    /// WebDriver); fails after five seconds.
+    /// WebDriver); fails after fifteen seconds (the tests share two cores with the browsers).
     async fn wait_for(&self, text: &str) -> String {
         let mut source = String::new();
-        for _ in 0..100 {
+        for _ in 0..300 {
             source = self.source().await;
             if source.contains(text) {
                 return source;

@@ -51,6 +51,10 @@ both_backends! {
         let switched = client().get(format!("{}/lang/en", app.address)).send().await.unwrap();
         assert_eq!(switched.status(), 303);
         let lang = cookie(&switched, "rujukan_lang").unwrap();
+        for (back, to) in [("/cases/7", "/cases/7"), ("//evil.example", "/inbox"), ("https://evil.example", "/inbox")] {
+            let switched = client().get(format!("{}/lang/en", app.address)).query(&[("back", back)]).send().await.unwrap();
+            assert_eq!(switched.headers()["location"], to, "back to {back}");
+        }
         let english = client().get(format!("{}/login", app.address)).header("cookie", &lang).send().await.unwrap().text().await.unwrap();
         assert!(english.contains("<html lang=\"en\">") && english.contains("Password"), "English after the switch");
 
