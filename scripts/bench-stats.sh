@@ -3,6 +3,7 @@
 # with a release build on this machine, and how long `rujukan stats rebuild` takes.
 #   scripts/bench-stats.sh [CASES]
 #   SQLITE_DB=seeded.db scripts/bench-stats.sh     # reuse a database filled by `rujukan demo seed`
+#   SYNTHETIC_CASES=0 scripts/bench-stats.sh        # skip the synthetic spread
 # The cases come from `rujukan demo seed` on SQLite, which keeps the counts as each case and handoff
 # is written (through the same services as the API). PostgreSQL gets the agencies and the kept counts
 # copied in (COPY): an answer reads only those. Needs the local PostgreSQL on 127.0.0.1:5432.
@@ -60,6 +61,7 @@ RUJUKAN_BENCH_DATABASE_URL="$postgres" "$bench" | sed 's/^/  /'
 # measurements on the counts of a million synthetic cases spread over 36 months, 2 provinces, 120
 # agencies and 60 districts (about 1.2 million count rows) show the cost at a real spread.
 synthetic="${SYNTHETIC_CASES:-1000000}"
+[ "$synthetic" -gt 0 ] || exit 0
 echo "synthetic counts of $synthetic cases, SQLite:"
 $bin migrate --database-url "sqlite://$work/synthetic.db" >/dev/null
 RUJUKAN_BENCH_SYNTHETIC_CASES="$synthetic" RUJUKAN_BENCH_DATABASE_URL="sqlite://$work/synthetic.db" "$bench" | grep -v '^suppress' | sed 's/^/  /'

@@ -52,9 +52,10 @@ pub struct Figure {
     pub p90_hours: Option<i64>,
 }
 
-/// A statistics answer.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct StatsAnswer {
+/// A protected table of figures: what the page and the CSV show, and what [`StatsAnswer`] is made
+/// from.
+#[derive(Debug, Clone, Serialize)]
+pub struct Grid {
     /// Indicator code (its definition is in docs/STATISTICS.md under this code).
     pub indicator: String,
     /// What is counted (English).
@@ -92,6 +93,108 @@ pub struct StatsAnswer {
 /// The message of a breakdown that would show only suppressed figures (422, field `by`).
 pub const ALL_SUPPRESSED: &str = "this breakdown would show only suppressed figures; choose fewer dimensions, a longer period or a wider scope";
 
+/// One figure of an answer, keyed by the values of its dimensions (CONTRACT.md).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Cell {
+    /// Dimension code → value code, e.g. `{"form": "sexual", "month": "2026-10"}`.
+    pub key: BTreeMap<String, String>,
+    /// The count, `null` when suppressed; a shown value is 0 or at least the threshold.
+    pub value: Option<u64>,
+    /// Hidden to protect survivors.
+    pub suppressed: bool,
+    /// Median hours (duration indicators, when the count is shown and at least the threshold).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub median_hours: Option<i64>,
+    /// 90th percentile hours (duration indicators).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub p90_hours: Option<i64>,
+}
+
+/// A statistics answer (CONTRACT.md: `code`, `threshold`, `cells`, `total`; the rest extends it).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct StatsAnswer {
+    /// Indicator code (its definition is in docs/STATISTICS.md under this code).
+    pub code: String,
+    /// What is counted (English).
+    pub definition_en: String,
+    /// What is counted (Indonesian).
+    pub definition_id: String,
+    /// First month.
+    pub from: String,
+    /// Last month.
+    pub to: String,
+    /// Province the figures are limited to (the caller's scope included).
+    pub province: Option<String>,
+    /// Agency the figures are limited to (the caller's scope included).
+    pub agency: Option<String>,
+    /// Dimensions of the breakdown.
+    pub by: Vec<String>,
+    /// Counts from 1 to below this are never shown.
+    pub threshold: u64,
+    /// The figures of the breakdown (none without one).
+    pub cells: Vec<Cell>,
+    /// The totals of each row and column of a two-way breakdown, keyed by one dimension.
+    pub margins: Vec<Cell>,
+    /// The grand total, `null` when suppressed.
+    pub total: Option<u64>,
+    /// Whether the grand total is hidden.
+    pub total_suppressed: bool,
+    /// Every hidden figure, as `row/column` codes (`row/total`, `total/column`, `total`).
+    pub suppressed: Vec<String>,
+}
+
+impl From<&Grid> for StatsAnswer {
+    fn from(g: &Grid) -> Self {
+        let cell = |key: Vec<(&String, &String)>, f: &Figure| Cell {
+            key: key
+                .into_iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            value: f.value,
+            suppressed: f.suppressed,
+            median_hours: f.median_hours,
+            p90_hours: f.p90_hours,
+        };
+        let mut cells = Vec::new();
+        let mut margins = Vec::new();
+        match g.by.as_slice() {
+            [row] => {
+                for (i, r) in g.rows.iter().enumerate() {
+                    cells.push(cell(vec![(row, r)], &g.cells[i][0]));
+                }
+            }
+            [row, col] => {
+                for (i, r) in g.rows.iter().enumerate() {
+                    for (j, c) in g.cols.iter().enumerate() {
+                        cells.push(cell(vec![(row, r), (col, c)], &g.cells[i][j]));
+                    }
+                    margins.push(cell(vec![(row, r)], &g.row_totals[i]));
+                }
+                for (j, c) in g.cols.iter().enumerate() {
+                    margins.push(cell(vec![(col, c)], &g.col_totals[j]));
+                }
+            }
+            _ => {}
+        }
+        Self {
+            code: g.indicator.clone(),
+            definition_en: g.definition_en.clone(),
+            definition_id: g.definition_id.clone(),
+            from: g.from.clone(),
+            to: g.to.clone(),
+            province: g.province.clone(),
+            agency: g.agency.clone(),
+            by: g.by.clone(),
+            threshold: g.threshold,
+            cells,
+            margins,
+            total: g.total.value,
+            total_suppressed: g.total.suppressed,
+            suppressed: g.suppressed.clone(),
+        }
+    }
+}
+
 /// Months `from..=to` as `YYYY-MM`.
 fn months(from: NaiveDate, to: NaiveDate) -> Vec<String> {
     let mut out = Vec::new();
@@ -103,11 +206,19 @@ fn months(from: NaiveDate, to: NaiveDate) -> Vec<String> {
     out
 }
 
+/// A month written `YYYY-MM`, or the month of a date written `YYYY-MM-DD`.
 fn month(field: &'static str, text: &str) -> Result<NaiveDate, Invalid> {
-    NaiveDate::parse_from_str(&format!("{text}-01"), "%Y-%m-%d")
-        .ok()
-        .filter(|_| text.len() == 7)
-        .ok_or_else(|| Invalid::new(field, "must be a month written YYYY-MM"))
+    let date = match text.len() {
+        7 => NaiveDate::parse_from_str(&format!("{text}-01"), "%Y-%m-%d").ok(),
+        10 => NaiveDate::parse_from_str(text, "%Y-%m-%d").ok(),
+        _ => None,
+    };
+    date.and_then(|d| d.with_day(1)).ok_or_else(|| {
+        Invalid::new(
+            field,
+            "must be a month written YYYY-MM (or a date YYYY-MM-DD)",
+        )
+    })
 }
 
 /// The scope of an answer: the province, agency id and agency code the figures are limited to.
@@ -245,7 +356,7 @@ pub fn answer(
     threshold: u64,
     code: &str,
     query: &StatsQuery,
-) -> Result<StatsAnswer, AppError> {
+) -> Result<Grid, AppError> {
     authz::can(super::actor(ctx)?, Action::StatsView, Resource::System)?;
     let indicator: &Indicator = catalog::indicator(code).ok_or(AppError::NotFound)?;
     let breakdown = Breakdown::parse(indicator, query.by.as_deref().unwrap_or_default()).map_err(
@@ -431,7 +542,7 @@ pub fn answer(
     if total.suppressed {
         suppressed.push("total".to_owned());
     }
-    Ok(StatsAnswer {
+    Ok(Grid {
         indicator: indicator.code.to_owned(),
         definition_en: indicator.counts_en.to_owned(),
         definition_id: indicator.counts_id.to_owned(),
@@ -462,14 +573,14 @@ fn empty_answer(
     threshold: u64,
     rows: Vec<String>,
     cols: Vec<String>,
-) -> StatsAnswer {
+) -> Grid {
     let zero = || Figure {
         value: Some(0),
         suppressed: false,
         median_hours: None,
         p90_hours: None,
     };
-    StatsAnswer {
+    Grid {
         indicator: indicator.code.to_owned(),
         definition_en: indicator.counts_en.to_owned(),
         definition_id: indicator.counts_id.to_owned(),
@@ -496,7 +607,7 @@ fn empty_answer(
 pub fn record_export(
     conn: &mut DbConnection,
     ctx: &Ctx,
-    answer: &StatsAnswer,
+    answer: &Grid,
     format: &str,
 ) -> Result<(), AppError> {
     audit::record(
@@ -518,7 +629,7 @@ pub fn record_export(
 
 /// The answer as CSV: one line per cell (`row,column,value`), suppressed cells empty with a
 /// `suppressed` flag, totals last; every text cell neutralised against spreadsheet formulas.
-pub fn to_csv(answer: &StatsAnswer) -> String {
+pub fn to_csv(answer: &Grid) -> String {
     use super::audit_trail::neutralise;
     let esc = |s: &str| {
         let s = neutralise(s);
@@ -666,5 +777,10 @@ mod tests {
         let t = NaiveDate::from_ymd_opt(2026, 2, 1).unwrap();
         assert_eq!(months(f, t), ["2025-11", "2025-12", "2026-01", "2026-02"]);
         assert!(month("from", "2026-13").is_err() && month("from", "2026-1").is_err());
+        assert_eq!(
+            month("to", "2026-02-17").unwrap(),
+            NaiveDate::from_ymd_opt(2026, 2, 1).unwrap()
+        );
+        assert!(month("to", "2026-02-30").is_err());
     }
 }

@@ -64,6 +64,10 @@ const fn codes(code: &'static str) -> Dimension {
 pub struct Indicator {
     /// Stable code, as in `/api/v1/stats/{code}`.
     pub code: &'static str,
+    /// Its name in English.
+    pub title_en: &'static str,
+    /// Its name in Indonesian.
+    pub title_id: &'static str,
     /// What is counted, in English (the full definitions are in docs/STATISTICS.md).
     pub counts_en: &'static str,
     /// What is counted, in Indonesian.
@@ -82,6 +86,8 @@ pub struct Indicator {
 pub const INDICATORS: &[Indicator] = &[
     Indicator {
         code: "cases",
+        title_en: "Cases taken in",
+        title_id: "Kasus yang diterima",
         counts_en: "cases taken in (each case once; a case with several values of a multi-valued dimension counts once under each)",
         counts_id: "kasus yang diterima (setiap kasus sekali; kasus dengan beberapa nilai pada dimensi bernilai ganda dihitung sekali untuk setiap nilai)",
         agency_is: "the agency that holds the case (took it in, or received it by transfer)",
@@ -104,6 +110,8 @@ pub const INDICATORS: &[Indicator] = &[
     },
     Indicator {
         code: "stages",
+        title_en: "Stage reached",
+        title_id: "Tahap yang dicapai",
         counts_en: "cases by the stage each track has reached now, by the month the case was taken in",
         counts_id: "kasus menurut tahap yang kini dicapai setiap jalur, menurut bulan kasus diterima",
         agency_is: "the agency that holds the case",
@@ -118,6 +126,8 @@ pub const INDICATORS: &[Indicator] = &[
     },
     Indicator {
         code: "handoffs",
+        title_en: "Handoffs sent",
+        title_id: "Serah terima yang dikirim",
         counts_en: "handoffs sent, by the month sent",
         counts_id: "serah terima yang dikirim, menurut bulan pengiriman",
         agency_is: "the sending agency",
@@ -133,6 +143,8 @@ pub const INDICATORS: &[Indicator] = &[
     },
     Indicator {
         code: "handoffs_received",
+        title_en: "Handoffs received",
+        title_id: "Serah terima yang diterima",
         counts_en: "handoffs received, by the month sent",
         counts_id: "serah terima yang diterima, menurut bulan pengiriman",
         agency_is: "the receiving agency",
@@ -148,6 +160,8 @@ pub const INDICATORS: &[Indicator] = &[
     },
     Indicator {
         code: "time_to_decide",
+        title_en: "Time to accept or decline",
+        title_id: "Waktu untuk menerima atau menolak",
         counts_en: "hours from sending a handoff to its acceptance or decline (median and 90th percentile, to the hour up to 72 h, then to the day)",
         counts_id: "jam sejak serah terima dikirim sampai diterima atau ditolak (median dan persentil ke-90, per jam sampai 72 jam, lalu per hari)",
         agency_is: "the receiving agency",
@@ -157,6 +171,8 @@ pub const INDICATORS: &[Indicator] = &[
     },
     Indicator {
         code: "time_to_complete",
+        title_en: "Time to complete",
+        title_id: "Waktu untuk menyelesaikan",
         counts_en: "hours from accepting a handoff to its completion (median and 90th percentile)",
         counts_id: "jam sejak serah terima diterima sampai selesai (median dan persentil ke-90)",
         agency_is: "the receiving agency",
@@ -166,6 +182,8 @@ pub const INDICATORS: &[Indicator] = &[
     },
     Indicator {
         code: "deadlines",
+        title_en: "Deadlines",
+        title_id: "Batas waktu",
         counts_en: "deadline outcomes per rule: met and late (agreement clocks, when decided or completed), breached (verified statutory rules and agreement clocks), missed under a rule not yet verified, escalated",
         counts_id: "hasil batas waktu per aturan: terpenuhi dan terlambat (batas waktu perjanjian), dilanggar (aturan undang-undang terverifikasi dan perjanjian), terlewati pada aturan yang belum terverifikasi, dieskalasi",
         agency_is: "the agency responsible for the deadline",
@@ -175,6 +193,8 @@ pub const INDICATORS: &[Indicator] = &[
     },
     Indicator {
         code: "consent_overrides",
+        title_en: "Consent overrides",
+        title_id: "Pengesampingan persetujuan",
         counts_en: "handoffs sent on a supervisor's consent override with a legal basis",
         counts_id: "serah terima yang dikirim dengan pengesampingan persetujuan oleh supervisor berdasarkan dasar hukum",
         agency_is: "the sending agency",

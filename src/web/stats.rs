@@ -15,7 +15,7 @@ use crate::authz::{Action, role_permits};
 use crate::config::StatsSettings;
 use crate::db::Db;
 use crate::services::auth::AuthDeps;
-use crate::services::stats::{self, Figure, StatsAnswer, StatsQuery};
+use crate::services::stats::{self, Figure, Grid, StatsQuery};
 use crate::stats::catalog::{self, Dimension, Values};
 use crate::stats::facts::UNKNOWN;
 
@@ -160,7 +160,7 @@ async fn page(
     let answered = db
         .run(move |conn| stats::answer(conn, &ctx, threshold, code, &q))
         .await;
-    let (answer, errors): (Option<StatsAnswer>, Errors) = match answered {
+    let (answer, errors): (Option<Grid>, Errors) = match answered {
         Ok(a) => (Some(a), Errors::default()),
         Err(e) => match forms::field_errors(&t, &e) {
             Some(errors) => (None, errors),

@@ -96,34 +96,40 @@ both_backends! {
         assert_eq!(status, 200, "{answer}");
         assert_eq!(answer["agency"], "SU-ALPHA");
         assert_eq!(answer["threshold"], 5);
-        let rows: Vec<&str> = answer["rows"].as_array().unwrap().iter().map(|r| r.as_str().unwrap()).collect();
-        let at = |code: &str| &answer["cells"][rows.iter().position(|r| *r == code).unwrap()][0];
+        let at = |code: &str| answer["cells"].as_array().unwrap().iter().find(|c| c["key"]["form"] == code).unwrap().clone();
         assert_eq!(at("sexual")["value"], Value::Null, "3 is below 5");
         assert_eq!(at("sexual")["suppressed"], true);
         assert_eq!(at("physical")["suppressed"], true, "9 is hidden too, or 3 = 12 - 9");
         assert_eq!(at("economic")["value"], 0, "zeros are shown");
-        assert_eq!(answer["total"]["value"], 12);
+        assert_eq!(answer["code"], "cases");
+        assert_eq!(answer["total"], 12);
         assert!(answer["suppressed"].as_array().unwrap().iter().any(|s| s == "sexual/all"));
         let text = answer.to_string();
         assert!(!text.contains("Survivor"), "no identity");
-        // Nothing shown below the threshold, anywhere.
-        for line in answer["cells"].as_array().unwrap() {
-            for cell in line.as_array().unwrap() {
-                assert!(cell["value"].as_u64().is_none_or(|v| v == 0 || v >= 5), "{cell}");
-            }
+        // Nothing shown below the threshold, anywhere (CONTRACT.md: a shown value is 0 or at least the threshold).
+        for cell in answer["cells"].as_array().unwrap().iter().chain(answer["margins"].as_array().unwrap()) {
+            assert!(cell["value"].as_u64().is_none_or(|v| v == 0 || v >= 5), "{cell}");
         }
+        let (_, two_way) = stats(&app, &sup, "/api/v1/stats/cases?by=form,month").await;
+        assert!(two_way["cells"].as_array().unwrap().iter().all(|c| c["key"]["form"].is_string() && c["key"]["month"].is_string()));
+        for cell in two_way["cells"].as_array().unwrap().iter().chain(two_way["margins"].as_array().unwrap()) {
+            assert!(cell["value"].as_u64().is_none_or(|v| v == 0 || v >= 5), "{cell}");
+        }
+        let (status, by_date) = stats(&app, &sup, "/api/v1/stats/cases?from=2026-01-01&to=2026-12-31").await;
+        assert_eq!((status, by_date["from"].as_str(), by_date["to"].as_str()), (200, Some("2026-01"), Some("2026-12")), "dates are read as their months");
 
         // Another agency's supervisor sees only their own (empty) figures; the province's auditor
         // sees the province; an auditor of another province sees none of it; a caseworker nothing.
         let (_, theirs) = stats(&app, &omega, "/api/v1/stats/cases").await;
-        assert_eq!(theirs["total"]["value"], 0);
+        assert_eq!(theirs["total"], 0);
         assert_eq!(stats(&app, &omega, "/api/v1/stats/cases?agency=SU-ALPHA").await.0, 403);
         let (_, province) = stats(&app, &aud, "/api/v1/stats/cases?by=agency").await;
         assert_eq!(province["province"], "33");
-        assert_eq!(province["total"]["value"], 12);
+        assert_eq!(province["total"], 12);
         assert_eq!(stats(&app, &ntb, "/api/v1/stats/cases?province=33").await.0, 403);
-        assert_eq!(stats(&app, &ntb, "/api/v1/stats/cases").await.1["total"]["value"], 0);
+        assert_eq!(stats(&app, &ntb, "/api/v1/stats/cases").await.1["total"], 0);
         assert_eq!(stats(&app, &cw, "/api/v1/stats/cases").await.0, 403);
+        assert_eq!(stats(&app, &cw, "/api/v1/stats").await.1["items"].as_array().unwrap().len(), 0, "no indicator a caseworker may read");
 
         // Bad requests: clear 4xx, never a 500.
         for (path, status) in [
@@ -142,7 +148,7 @@ both_backends! {
             assert_eq!(got, status, "{path}: {body}");
         }
         let (_, list) = stats(&app, &aud, "/api/v1/stats").await;
-        assert!(list.as_array().unwrap().iter().any(|i| i["code"] == "time_to_decide"));
+        assert!(list["items"].as_array().unwrap().iter().any(|i| i["code"] == "time_to_decide" && i["title"].is_string()));
     }
 }
 

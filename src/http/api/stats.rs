@@ -18,6 +18,10 @@ use crate::stats::catalog;
 pub struct IndicatorInfo {
     /// Stable code.
     pub code: String,
+    /// Its name (English).
+    pub title: String,
+    /// Its name (Indonesian).
+    pub title_id: String,
     /// What is counted (English).
     pub definition_en: String,
     /// What is counted (Indonesian).
@@ -30,27 +34,41 @@ pub struct IndicatorInfo {
     pub durations: bool,
 }
 
-/// The indicators, their definitions and dimensions (docs/STATISTICS.md).
+/// `{"items": [...]}` of the indicator list.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct IndicatorList {
+    /// The indicators the caller may read (none for roles without statistics).
+    pub items: Vec<IndicatorInfo>,
+}
+
+/// The indicators the caller may read, with their definitions and dimensions (docs/STATISTICS.md).
 #[utoipa::path(
     operation_id = "stats_indicators",
     get, path = "/api/v1/stats", tag = "stats", security(("bearer" = [])),
-    responses((status = 200, description = "Indicators", body = Vec<IndicatorInfo>))
+    responses((status = 200, description = "Indicators", body = IndicatorList))
 )]
 #[get("/api/v1/stats")]
-pub async fn indicators(_user: CurrentUser) -> web::Json<Vec<IndicatorInfo>> {
-    web::Json(
-        catalog::INDICATORS
-            .iter()
-            .map(|i| IndicatorInfo {
-                code: i.code.to_owned(),
-                definition_en: i.counts_en.to_owned(),
-                definition_id: i.counts_id.to_owned(),
-                agency_is: i.agency_is.to_owned(),
-                dimensions: i.dimension_codes().into_iter().map(str::to_owned).collect(),
-                durations: i.durations,
-            })
-            .collect(),
-    )
+pub async fn indicators(user: CurrentUser) -> web::Json<IndicatorList> {
+    let may = user
+        .actor
+        .roles
+        .iter()
+        .any(|r| crate::authz::role_permits(*r, crate::authz::Action::StatsView));
+    let items = catalog::INDICATORS
+        .iter()
+        .filter(|_| may)
+        .map(|i| IndicatorInfo {
+            code: i.code.to_owned(),
+            title: i.title_en.to_owned(),
+            title_id: i.title_id.to_owned(),
+            definition_en: i.counts_en.to_owned(),
+            definition_id: i.counts_id.to_owned(),
+            agency_is: i.agency_is.to_owned(),
+            dimensions: i.dimension_codes().into_iter().map(str::to_owned).collect(),
+            durations: i.durations,
+        })
+        .collect();
+    web::Json(IndicatorList { items })
 }
 
 /// An indicator's figures for your scope (supervisors: your agency; auditors: your province, or
@@ -81,10 +99,10 @@ pub async fn figures(
     let ctx = session::ctx(&req, Some(user.actor));
     let (code, query) = (indicator.into_inner(), query.into_inner());
     let threshold = settings.min_count.get();
-    Ok(web::Json(
-        db.run(move |conn| stats::answer(conn, &ctx, threshold, &code, &query))
-            .await?,
-    ))
+    let grid = db
+        .run(move |conn| stats::answer(conn, &ctx, threshold, &code, &query))
+        .await?;
+    Ok(web::Json(StatsAnswer::from(&grid)))
 }
 
 /// Exports an indicator's figures as `format=csv` (default) or `json`, or, for the indicator
@@ -148,7 +166,8 @@ pub fn export_file(
         answer.indicator, answer.from, answer.to
     );
     if format == "json" {
-        let body = serde_json::to_string_pretty(&answer).map_err(AppError::internal)?;
+        let body = serde_json::to_string_pretty(&StatsAnswer::from(&answer))
+            .map_err(AppError::internal)?;
         Ok((body, "application/json", name))
     } else {
         Ok((stats::to_csv(&answer), "text/csv; charset=utf-8", name))
