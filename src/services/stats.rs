@@ -37,24 +37,22 @@ pub struct StatsQuery {
     pub format: Option<String>,
 }
 
-/// One figure of an answer: its value, or `null` and `suppressed`.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+/// One figure of a [`Grid`]: its value, or `None` and `suppressed`.
+#[derive(Debug, Clone)]
 pub struct Figure {
-    /// The count (`null` when suppressed).
+    /// The count (`None` when suppressed).
     pub value: Option<u64>,
     /// Hidden to protect survivors (small, or needed to protect a small one).
     pub suppressed: bool,
-    /// Median hours (duration indicators; `null` when suppressed or too few).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Median hours (duration indicators; `None` when suppressed or too few).
     pub median_hours: Option<i64>,
     /// 90th percentile hours (duration indicators).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub p90_hours: Option<i64>,
 }
 
 /// A protected table of figures: what the page and the CSV show, and what [`StatsAnswer`] is made
 /// from.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Grid {
     /// Indicator code (its definition is in docs/STATISTICS.md under this code).
     pub indicator: String,

@@ -5,7 +5,6 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use askama::Template;
-use serde::Deserialize;
 
 use super::forms::{self, Errors, Fields};
 use super::i18n::Texts;
@@ -51,40 +50,24 @@ struct AuditPage {
     verdict: Option<(bool, String)>,
 }
 
-/// `?case=&user=&agency=&action=&from=&to=` of the audit search.
-#[derive(Debug, Default, Deserialize)]
-struct SearchForm {
-    case: Option<String>,
-    user: Option<String>,
-    agency: Option<String>,
-    action: Option<String>,
-    from: Option<String>,
-    to: Option<String>,
-}
-
-fn blank_none(value: Option<String>) -> Option<String> {
-    value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
-}
-
+/// The audit page; `?case=&user=&agency=&action=&from=&to=` searches.
 #[get("/audit")]
 async fn audit_page(
     req: HttpRequest,
     db: web::Data<Db>,
     deps: web::Data<AuthDeps>,
-    query: web::Query<SearchForm>,
 ) -> HttpResponse {
     let Some(v) = viewer(&req, &db, &deps).await else {
         return to_login(&req);
     };
-    let q = query.into_inner();
     let f = Fields::parse(req.query_string().as_bytes());
     let search = AuditQuery {
-        case: blank_none(q.case),
-        user: blank_none(q.user),
-        agency: blank_none(q.agency),
-        action: blank_none(q.action),
-        from: blank_none(q.from),
-        to: blank_none(q.to),
+        case: f.one("case"),
+        user: f.one("user"),
+        agency: f.one("agency"),
+        action: f.one("action"),
+        from: f.one("from"),
+        to: f.one("to"),
         ..Default::default()
     };
     page(&req, &db, v, f, search, None).await
@@ -149,11 +132,7 @@ async fn page(
                     format!("{text} ({})", e.action)
                 }
             },
-            who: match (e.actor_username, e.actor_agency) {
-                (Some(user), Some(agency)) => format!("{user} ({agency})"),
-                (Some(user), None) => user,
-                _ => String::new(),
-            },
+            who: super::who(e.actor_username, e.actor_agency),
             case_id: e.case_id,
             details: e.details,
         })

@@ -6,7 +6,6 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use askama::Template;
-use serde::Deserialize;
 
 use super::forms::{self, Choice, Errors, Fields};
 use super::i18n::Texts;
@@ -56,46 +55,25 @@ pub(super) fn status_key(status: &str) -> &'static str {
     }
 }
 
-/// `?number=&status=&risk=&form=&from=&to=&before=` of the case list.
-#[derive(Debug, Default, Deserialize)]
-struct ListQuery {
-    number: Option<String>,
-    status: Option<String>,
-    risk: Option<String>,
-    form: Option<String>,
-    from: Option<String>,
-    to: Option<String>,
-    before: Option<i64>,
-}
-
-fn blank_none(value: Option<String>) -> Option<String> {
-    value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
-}
-
-/// The cases the user's agency is party to, newest first, with filters and search by number.
+/// The cases the user's agency is party to, newest first, with filters (`?number=&status=&risk=
+/// &form=&from=&to=`) and `?before=` for the next page.
 #[get("/cases")]
-async fn list(
-    req: HttpRequest,
-    db: web::Data<Db>,
-    deps: web::Data<AuthDeps>,
-    query: web::Query<ListQuery>,
-) -> HttpResponse {
+async fn list(req: HttpRequest, db: web::Data<Db>, deps: web::Data<AuthDeps>) -> HttpResponse {
     let Some(v) = viewer(&req, &db, &deps).await else {
         return to_login(&req);
     };
-    let q = query.into_inner();
     let f = Fields::parse(req.query_string().as_bytes());
     let service_query = CaseQuery {
-        number: blank_none(q.number),
-        status: blank_none(q.status),
-        risk: blank_none(q.risk),
-        form: blank_none(q.form),
-        from: blank_none(q.from),
-        to: blank_none(q.to),
+        number: f.one("number"),
+        status: f.one("status"),
+        risk: f.one("risk"),
+        form: f.one("form"),
+        from: f.one("from"),
+        to: f.one("to"),
         ..Default::default()
     };
     let ctx = v.ctx(&req);
-    let before = q.before;
+    let before = f.one("before").and_then(|b| b.parse::<i64>().ok());
     let listed = db
         .run(move |conn| case_service::list(conn, &ctx, &service_query, before, 50))
         .await;
@@ -562,11 +540,7 @@ pub(super) async fn case_page(
         .map(|e| TimelineLine {
             at: v.time(e.at.naive_utc()),
             label_key: format!("event.{}", e.kind),
-            who: match (e.actor.username, e.actor.agency) {
-                (Some(user), Some(agency)) => format!("{user} ({agency})"),
-                (Some(user), None) => user,
-                _ => String::new(),
-            },
+            who: super::who(e.actor.username, e.actor.agency),
         })
         .collect();
     let holds = |category: &str| detail.categories.iter().any(|c| c == category);

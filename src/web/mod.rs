@@ -274,6 +274,15 @@ fn failed(v: Viewer, e: crate::error::AppError, what: &str) -> HttpResponse {
     }
 }
 
+/// Who did something, as pages show it: `username (AGENCY)`.
+fn who(username: Option<String>, agency: Option<String>) -> String {
+    match (username, agency) {
+        (Some(user), Some(agency)) => format!("{user} ({agency})"),
+        (Some(user), None) => user,
+        _ => String::new(),
+    }
+}
+
 /// The label of a classification term in the user's language.
 fn label(t: &Texts, term: &crate::domain::classification::Term) -> String {
     match t.lang {

@@ -171,14 +171,6 @@ struct CaseAuditPage {
     reads: Vec<AuditLine>,
 }
 
-fn who(username: Option<String>, agency: Option<String>) -> String {
-    match (username, agency) {
-        (Some(user), Some(agency)) => format!("{user} ({agency})"),
-        (Some(user), None) => user,
-        _ => String::new(),
-    }
-}
-
 /// A case's full timeline and its access log, for the supervisors of its parties and auditors.
 #[get("/cases/{id}/audit")]
 async fn case_audit(
@@ -209,7 +201,7 @@ async fn case_audit(
         .map(|e| AuditLine {
             at: v.time(e.at.naive_utc()),
             label_key: format!("event.{}", e.kind),
-            who: who(e.actor.username, e.actor.agency),
+            who: super::who(e.actor.username, e.actor.agency),
             from: String::new(),
         })
         .collect();
@@ -219,7 +211,7 @@ async fn case_audit(
         .map(|e| AuditLine {
             at: v.time(e.at.naive_utc()),
             label_key: format!("event.{}", e.action),
-            who: who(e.username, e.agency),
+            who: super::who(e.username, e.agency),
             from: e.client_ip.unwrap_or_default(),
         })
         .collect();
