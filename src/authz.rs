@@ -2,14 +2,15 @@
 //! the top of every service function. The role × action matrix ([`role_permits`]) is printed in
 //! `docs/ACCESS.md`, and a test keeps the two identical.
 //!
-//! Need-to-know: a case is visible to the agencies that are party to it (its owner; the
-//! handoff issue adds the receivers of pending and accepted handoffs to [`CaseScope::parties`]),
-//! and each party sees only the data categories it holds. Whatever an actor may not see is
-//! [`Denial::Hidden`] (404), so existence is not leaked; [`Denial::Forbidden`] (403) is only
-//! for things the actor can see but not do.
+//! Need-to-know: a case is visible to the agencies that hold a part of it, as worked out by
+//! [`crate::domain::holding`] (its owner, the receivers of its handoffs, onward receivers while
+//! what they derive from lasts), and each acts only on the categories it holds. Whatever an
+//! actor may not see is [`Denial::Hidden`] (404), so existence is not leaked; the other denials
+//! (403) are for things the actor can see but not do.
 
 use std::collections::BTreeSet;
 
+use crate::domain::holding::{CaseHoldings, Holding};
 use crate::domain::user::Role;
 
 /// Data categories a party may hold (CONTRACT.md vocabulary).
@@ -99,8 +100,11 @@ pub enum Action {
     CaseCreate,
     /// Read a case's content.
     CaseView,
-    /// Change a case.
-    CaseEdit,
+    /// Change the part of a case that holds this category (identity, incidents, legal facts,
+    /// the summary: profile, migrant facts, risk, stages, the agency's own notes; documents).
+    CaseEdit(Category),
+    /// Close or reopen a case: the owner's act.
+    CaseClose,
     /// Reveal the survivor's identity, with a purpose.
     IdentityReveal,
     /// Read or download a case's documents.
@@ -113,6 +117,8 @@ pub enum Action {
     HandoffSend,
     /// Accept, decline or complete a handoff received.
     HandoffDecide,
+    /// Read a handoff (its sender's or receiver's users whose role reads cases).
+    HandoffView,
     /// Read a case's timeline.
     TimelineView,
     /// Read who accessed a case.
@@ -125,7 +131,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, for the matrix (role assignment shown once, as "assign roles").
-    pub const MATRIX: [Action; 18] = [
+    pub const MATRIX: [Action; 20] = [
         Action::AgencyList,
         Action::AgencyManage,
         Action::UserList,
@@ -133,13 +139,15 @@ impl Action {
         Action::RoleAssign(Role::Caseworker),
         Action::CaseCreate,
         Action::CaseView,
-        Action::CaseEdit,
+        Action::CaseEdit(Category::Summary),
+        Action::CaseClose,
         Action::IdentityReveal,
         Action::DocumentRead,
         Action::ConsentRecord,
         Action::ConsentOverride,
         Action::HandoffSend,
         Action::HandoffDecide,
+        Action::HandoffView,
         Action::TimelineView,
         Action::AccessLogView,
         Action::AuditSearch,
@@ -156,13 +164,15 @@ impl Action {
             Action::RoleAssign(_) => "role.assign",
             Action::CaseCreate => "case.create",
             Action::CaseView => "case.view",
-            Action::CaseEdit => "case.edit",
+            Action::CaseEdit(_) => "case.edit",
+            Action::CaseClose => "case.close",
             Action::IdentityReveal => "identity.reveal",
             Action::DocumentRead => "document.read",
             Action::ConsentRecord => "consent.record",
             Action::ConsentOverride => "consent.override",
             Action::HandoffSend => "handoff.send",
             Action::HandoffDecide => "handoff.decide",
+            Action::HandoffView => "handoff.view",
             Action::TimelineView => "timeline.view",
             Action::AccessLogView => "access_log.view",
             Action::AuditSearch => "audit.search",
@@ -170,12 +180,17 @@ impl Action {
         }
     }
 
-    /// The data category a case action needs the actor's agency to hold.
-    pub fn category(self) -> Option<Category> {
+    /// What a case action needs the actor's agency to hold.
+    fn need(self) -> Option<Need> {
         match self {
-            Action::IdentityReveal => Some(Category::Identity),
-            Action::DocumentRead => Some(Category::Documents),
-            Action::CaseView | Action::TimelineView => Some(Category::Summary),
+            Action::CaseView | Action::TimelineView | Action::AccessLogView => {
+                Some(Need::Read(Category::Summary))
+            }
+            Action::IdentityReveal => Some(Need::Read(Category::Identity)),
+            Action::DocumentRead => Some(Need::Read(Category::Documents)),
+            Action::CaseEdit(category) => Some(Need::Act(category)),
+            Action::CaseClose | Action::ConsentRecord => Some(Need::Own),
+            Action::HandoffSend => Some(Need::PassOn),
             _ => None,
         }
     }
@@ -198,14 +213,16 @@ pub fn role_permits(role: Role, action: Action) -> bool {
         A::RoleAssign(target) => {
             role == R::Sysadmin || (role == R::AgencyAdmin && target != R::Sysadmin)
         }
-        A::CaseCreate | A::ConsentRecord => matches!(role, R::Caseworker | R::Supervisor),
-        A::CaseView | A::DocumentRead | A::HandoffDecide => {
+        A::CaseCreate | A::ConsentRecord | A::CaseClose => {
+            matches!(role, R::Caseworker | R::Supervisor)
+        }
+        A::CaseView | A::DocumentRead | A::HandoffDecide | A::HandoffView => {
             matches!(
                 role,
                 R::Caseworker | R::Supervisor | R::Investigator | R::Prosecutor | R::CourtClerk
             )
         }
-        A::CaseEdit | A::IdentityReveal | A::HandoffSend => {
+        A::CaseEdit(_) | A::IdentityReveal | A::HandoffSend => {
             matches!(
                 role,
                 R::Caseworker | R::Supervisor | R::Investigator | R::Prosecutor
@@ -226,7 +243,20 @@ pub fn role_permits(role: Role, action: Action) -> bool {
     }
 }
 
-/// What a case looks like to the policy: who is party to it and what each party holds.
+/// What must be held for a case action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Need {
+    /// The category, through any grant (a pending receiver reads the summary).
+    Read(Category),
+    /// The category, through ownership or an accepted handoff.
+    Act(Category),
+    /// Ownership.
+    Own,
+    /// Ownership or an accepted handoff: what may be sent on.
+    PassOn,
+}
+
+/// What a case looks like to the policy: its province and who holds what of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseScope {
     /// Case id.
@@ -235,24 +265,29 @@ pub struct CaseScope {
     pub province: String,
     /// Owning agency (holds every category).
     pub owner_agency_id: i64,
-    /// Other parties and the categories they hold (filled by the handoff issue).
-    pub parties: Vec<(i64, BTreeSet<Category>)>,
+    /// Every agency's holding ([`crate::domain::holding`]).
+    pub holdings: CaseHoldings,
 }
 
 impl CaseScope {
-    /// The categories `agency_id` holds, if it is a party.
-    pub fn categories_of(&self, agency_id: i64) -> Option<BTreeSet<Category>> {
-        if agency_id == self.owner_agency_id {
-            return Some(Category::ALL.into_iter().collect());
-        }
-        let held: BTreeSet<Category> = self
-            .parties
-            .iter()
-            .filter(|(party, _)| *party == agency_id)
-            .flat_map(|(_, categories)| categories.iter().copied())
-            .collect();
-        (!held.is_empty()).then_some(held)
+    /// What `agency_id` holds, if anything.
+    pub fn holding_of(&self, agency_id: i64) -> Option<&Holding> {
+        self.holdings.of(agency_id)
     }
+
+    /// The categories `agency_id` may read, if it holds anything.
+    pub fn categories_of(&self, agency_id: i64) -> Option<BTreeSet<Category>> {
+        self.holding_of(agency_id).map(Holding::categories)
+    }
+}
+
+/// A handoff as the policy sees it: its two agencies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HandoffScope {
+    /// Sending agency.
+    pub from_agency_id: i64,
+    /// Receiving agency.
+    pub to_agency_id: i64,
 }
 
 /// What an action is applied to.
@@ -264,6 +299,10 @@ pub enum Resource<'a> {
     Agency(i64),
     /// A case.
     Case(&'a CaseScope),
+    /// A consent decision for a purpose on a case.
+    CaseConsent(&'a CaseScope, &'a str),
+    /// A handoff.
+    Handoff(HandoffScope),
 }
 
 /// Why an action is refused.
@@ -272,9 +311,17 @@ pub enum Denial {
     /// The actor may not know the resource exists: answered as 404.
     #[error("not visible")]
     Hidden,
-    /// The actor sees the resource but may not do this: answered as 403.
+    /// The actor sees the resource but its role may not do this: answered as 403.
     #[error("not permitted")]
     Forbidden,
+    /// The actor's agency sees the case but does not hold what the action touches (403
+    /// `access.not_held`).
+    #[error("not held")]
+    NotHeld,
+    /// The actor's agency has only a pending handoff of the case: it may read the summary to
+    /// decide, and must accept before acting (403 `access.pending`).
+    #[error("handoff not accepted yet")]
+    Pending,
 }
 
 /// The policy. Pure: everything it needs is in its arguments.
@@ -298,33 +345,96 @@ pub fn can(actor: &Actor, action: Action, resource: Resource<'_>) -> Result<(), 
                 (false, _) => Err(Denial::Hidden),
             }
         }
-        Resource::Case(scope) => match scope.categories_of(actor.agency_id) {
-            Some(held) => {
-                if !permitted {
-                    // Roles that never read case content do not learn the case exists.
-                    let reads_content = actor
-                        .roles
-                        .iter()
-                        .any(|r| role_permits(*r, Action::CaseView));
-                    return Err(if reads_content {
-                        Denial::Forbidden
-                    } else {
-                        Denial::Hidden
-                    });
-                }
-                match action.category() {
-                    Some(needed) if !held.contains(&needed) => Err(Denial::Hidden),
-                    _ => Ok(()),
-                }
-            }
-            None => {
-                let auditor_in_scope = actor.has(Role::Auditor)
-                    && action.is_audit_read()
-                    && actor.province.as_ref().is_none_or(|p| *p == scope.province);
-                auditor_in_scope.then_some(()).ok_or(Denial::Hidden)
-            }
-        },
+        Resource::Case(scope) => case(actor, action, scope, permitted, None),
+        Resource::CaseConsent(scope, purpose) => {
+            case(actor, action, scope, permitted, Some(purpose))
+        }
+        Resource::Handoff(scope) => handoff(actor, action, &scope, permitted),
     }
+}
+
+/// Whether the actor's roles read case content at all; those that do not (administrators,
+/// auditors outside their audit reads) do not learn that a case or handoff exists.
+fn reads_content(actor: &Actor) -> bool {
+    actor
+        .roles
+        .iter()
+        .any(|r| role_permits(*r, Action::CaseView))
+}
+
+fn case(
+    actor: &Actor,
+    action: Action,
+    scope: &CaseScope,
+    permitted: bool,
+    consent_purpose: Option<&str>,
+) -> Result<(), Denial> {
+    let Some(holding) = scope
+        .holding_of(actor.agency_id)
+        .filter(|h| h.categories().contains(&Category::Summary))
+    else {
+        let auditor_in_scope = actor.has(Role::Auditor)
+            && action.is_audit_read()
+            && actor.province.as_ref().is_none_or(|p| *p == scope.province);
+        return auditor_in_scope.then_some(()).ok_or(Denial::Hidden);
+    };
+    if !permitted {
+        return Err(if reads_content(actor) {
+            Denial::Forbidden
+        } else {
+            Denial::Hidden
+        });
+    }
+    let refused = || {
+        if holding.is_pending_only() {
+            Denial::Pending
+        } else {
+            Denial::NotHeld
+        }
+    };
+    match action.need() {
+        None => Ok(()),
+        Some(Need::Read(category)) => holding
+            .categories()
+            .contains(&category)
+            .then_some(())
+            .ok_or(Denial::Hidden),
+        Some(Need::Act(category)) => holding
+            .active()
+            .contains(&category)
+            .then_some(())
+            .ok_or_else(refused),
+        Some(Need::Own) => {
+            let allowed = match consent_purpose {
+                Some(purpose) => holding.may_record_consent(purpose),
+                None => holding.is_owner(),
+            };
+            allowed.then_some(()).ok_or_else(refused)
+        }
+        Some(Need::PassOn) => holding.can_pass_on().then_some(()).ok_or_else(refused),
+    }
+}
+
+fn handoff(
+    actor: &Actor,
+    action: Action,
+    scope: &HandoffScope,
+    permitted: bool,
+) -> Result<(), Denial> {
+    let (sender, receiver) = (
+        scope.from_agency_id == actor.agency_id,
+        scope.to_agency_id == actor.agency_id,
+    );
+    if !(sender || receiver) || !reads_content(actor) {
+        return Err(Denial::Hidden);
+    }
+    let side = match action {
+        Action::HandoffView => true,
+        Action::HandoffDecide => receiver,
+        Action::HandoffSend => sender,
+        _ => false,
+    };
+    (permitted && side).then_some(()).ok_or(Denial::Forbidden)
 }
 
 /// The matrix as a Markdown table (rows: actions; columns: roles), as in `docs/ACCESS.md`.
@@ -357,6 +467,9 @@ pub fn matrix_markdown() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::agreements::HandoffKind;
+    use crate::domain::handoff::HandoffStatus;
+    use crate::domain::holding::HandoffFacts;
 
     fn actor(agency_id: i64, province: Option<&str>, roles: &[Role]) -> Actor {
         Actor {
@@ -369,46 +482,69 @@ mod tests {
         }
     }
 
+    fn handoff(id: i64, to: i64, status: HandoffStatus, shares: &[Category]) -> HandoffFacts {
+        HandoffFacts {
+            id,
+            kind: HandoffKind::Referral,
+            status,
+            from_agency_id: 1,
+            to_agency_id: to,
+            owner_agency_id: 1,
+            shares: shares.iter().copied().collect(),
+            consent_purpose: None,
+            overridden: false,
+            receiver_records_consent: BTreeSet::new(),
+            access_ended: false,
+            created_at: chrono::NaiveDateTime::default(),
+            decided_at: None,
+        }
+    }
+
+    /// Owned by agency 1; agency 2 accepted a referral sharing summary and incident; agency 6
+    /// has a pending referral sharing the same.
     fn case(owner: i64) -> CaseScope {
+        let handoffs = [
+            handoff(
+                1,
+                2,
+                HandoffStatus::Accepted,
+                &[Category::Summary, Category::Incident],
+            ),
+            handoff(
+                2,
+                6,
+                HandoffStatus::Pending,
+                &[Category::Summary, Category::Incident],
+            ),
+        ];
         CaseScope {
             case_id: 9,
             province: "33".into(),
             owner_agency_id: owner,
-            parties: vec![(
-                2,
-                [Category::Summary, Category::Incident]
-                    .into_iter()
-                    .collect(),
-            )],
+            holdings: CaseHoldings::compute(owner, None, &handoffs, &[]),
         }
     }
 
     /// Every role × every case action, for the owner, a party holding only summary and
-    /// incident, an outsider in the same province and one elsewhere.
+    /// incident, a pending receiver, an outsider in the same province and one elsewhere.
     #[test]
     fn case_matrix() {
         let scope = case(1);
         for role in Role::ALL {
             for action in Action::MATRIX {
-                let owner = can(
-                    &actor(1, Some("33"), &[*role]),
-                    action,
-                    Resource::Case(&scope),
-                );
-                let party = can(
-                    &actor(2, Some("33"), &[*role]),
-                    action,
-                    Resource::Case(&scope),
-                );
-                let outsider = can(
-                    &actor(3, Some("33"), &[*role]),
-                    action,
-                    Resource::Case(&scope),
-                );
-                let elsewhere = can(
-                    &actor(4, Some("52"), &[*role]),
-                    action,
-                    Resource::Case(&scope),
+                let at = |agency: i64, province: &str| {
+                    can(
+                        &actor(agency, Some(province), &[*role]),
+                        action,
+                        Resource::Case(&scope),
+                    )
+                };
+                let (owner, party, pending, outsider, elsewhere) = (
+                    at(1, "33"),
+                    at(2, "33"),
+                    at(6, "33"),
+                    at(3, "33"),
+                    at(4, "52"),
                 );
                 let permits = role_permits(*role, action);
                 let content_role = role_permits(*role, Action::CaseView);
@@ -420,13 +556,31 @@ mod tests {
                 };
                 assert_eq!(owner, expected_owner, "owner {role} {}", action.name());
 
-                let expected_party =
-                    if matches!(action, Action::IdentityReveal | Action::DocumentRead) && permits {
-                        Err(Denial::Hidden)
-                    } else {
-                        expected_owner
-                    };
+                let expected_party = match action {
+                    Action::IdentityReveal | Action::DocumentRead if permits => Err(Denial::Hidden),
+                    Action::CaseClose | Action::ConsentRecord if permits => Err(Denial::NotHeld),
+                    _ => expected_owner,
+                };
                 assert_eq!(party, expected_party, "party {role} {}", action.name());
+
+                let expected_pending = match action {
+                    Action::IdentityReveal | Action::DocumentRead if permits => Err(Denial::Hidden),
+                    Action::CaseClose
+                    | Action::ConsentRecord
+                    | Action::CaseEdit(_)
+                    | Action::HandoffSend
+                        if permits =>
+                    {
+                        Err(Denial::Pending)
+                    }
+                    _ => expected_owner,
+                };
+                assert_eq!(
+                    pending,
+                    expected_pending,
+                    "pending {role} {}",
+                    action.name()
+                );
 
                 let audit = *role == Role::Auditor
                     && matches!(action, Action::TimelineView | Action::AccessLogView);
@@ -448,6 +602,71 @@ mod tests {
     }
 
     #[test]
+    fn writes_need_the_category_they_touch() {
+        let scope = case(1);
+        let police = actor(2, Some("33"), &[Role::Investigator]);
+        let edit = |category| can(&police, Action::CaseEdit(category), Resource::Case(&scope));
+        assert_eq!(edit(Category::Incident), Ok(()));
+        assert_eq!(edit(Category::Summary), Ok(()));
+        assert_eq!(edit(Category::Identity), Err(Denial::NotHeld));
+        assert_eq!(edit(Category::Legal), Err(Denial::NotHeld));
+        let pending = actor(6, Some("33"), &[Role::Investigator]);
+        assert_eq!(
+            can(
+                &pending,
+                Action::CaseEdit(Category::Incident),
+                Resource::Case(&scope)
+            ),
+            Err(Denial::Pending),
+            "a pending receiver holds the incident only once it accepts"
+        );
+    }
+
+    #[test]
+    fn handoffs_are_read_by_their_two_agencies_roles_that_read_cases() {
+        let scope = HandoffScope {
+            from_agency_id: 1,
+            to_agency_id: 2,
+        };
+        let on = |agency, role, action| {
+            can(
+                &actor(agency, Some("33"), &[role]),
+                action,
+                Resource::Handoff(scope),
+            )
+        };
+        assert_eq!(on(1, Role::Caseworker, Action::HandoffView), Ok(()));
+        assert_eq!(on(2, Role::Investigator, Action::HandoffView), Ok(()));
+        assert_eq!(
+            on(2, Role::AgencyAdmin, Action::HandoffView),
+            Err(Denial::Hidden)
+        );
+        assert_eq!(
+            on(2, Role::Auditor, Action::HandoffView),
+            Err(Denial::Hidden)
+        );
+        assert_eq!(
+            on(3, Role::Caseworker, Action::HandoffView),
+            Err(Denial::Hidden)
+        );
+        assert_eq!(on(2, Role::Investigator, Action::HandoffDecide), Ok(()));
+        assert_eq!(
+            on(1, Role::Caseworker, Action::HandoffDecide),
+            Err(Denial::Forbidden)
+        );
+        assert_eq!(
+            on(1, Role::Caseworker, Action::HandoffSend),
+            Ok(()),
+            "the sender withdraws"
+        );
+        assert_eq!(
+            on(2, Role::Investigator, Action::HandoffSend),
+            Err(Denial::Forbidden)
+        );
+        assert_eq!(on(2, Role::CourtClerk, Action::HandoffDecide), Ok(()));
+    }
+
+    #[test]
     fn administrators_never_see_case_content() {
         let scope = case(1);
         for role in [Role::Sysadmin, Role::AgencyAdmin] {
@@ -455,7 +674,7 @@ mod tests {
                 Action::CaseView,
                 Action::IdentityReveal,
                 Action::TimelineView,
-                Action::CaseEdit,
+                Action::CaseEdit(Category::Identity),
             ] {
                 assert_eq!(
                     can(

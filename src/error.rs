@@ -12,6 +12,11 @@ use serde::Serialize;
 /// Media type of every error body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
+/// Code of a refusal to an agency that does not hold the part of the case an action touches.
+pub const ACCESS_NOT_HELD: &str = "access.not_held";
+/// Code of a refusal to an agency whose handoff of the case is still pending.
+pub const ACCESS_PENDING: &str = "access.pending";
+
 /// Seconds a client should wait before retrying while the database does not answer.
 pub const UNAVAILABLE_RETRY_SECS: u32 = 5;
 
@@ -36,6 +41,13 @@ pub enum AppError {
     /// The caller sees the resource but may not do this.
     #[error("forbidden")]
     Forbidden,
+    /// The caller's agency sees the case but does not hold what the action needs: the part of
+    /// the case it touches (`access.not_held`), or an accepted handoff (`access.pending`).
+    #[error("access refused: {code}")]
+    AccessRefused {
+        /// Stable code.
+        code: &'static str,
+    },
     /// A cookie-authenticated change without the session's CSRF token.
     #[error("CSRF token missing or wrong")]
     CsrfRejected,
@@ -108,6 +120,7 @@ impl AppError {
         match self {
             AppError::Unauthenticated { code } => code,
             AppError::Forbidden => "auth.forbidden",
+            AppError::AccessRefused { code } => code,
             AppError::CsrfRejected => "auth.csrf_failed",
             AppError::Locked { .. } => "auth.locked",
             AppError::RateLimited { .. } => "auth.rate_limited",
@@ -128,7 +141,7 @@ impl AppError {
     fn title(&self) -> &'static str {
         match self {
             AppError::Unauthenticated { .. } => "Authentication required",
-            AppError::Forbidden => "Forbidden",
+            AppError::Forbidden | AppError::AccessRefused { .. } => "Forbidden",
             AppError::CsrfRejected => "CSRF check failed",
             AppError::Locked { .. } => "Account locked",
             AppError::RateLimited { .. } => "Too many requests",
@@ -155,6 +168,13 @@ impl AppError {
                 "Log in again: the token is missing, invalid, expired or revoked.".to_owned()
             }
             AppError::Forbidden => "Your role does not allow this.".to_owned(),
+            AppError::AccessRefused {
+                code: ACCESS_PENDING,
+            } => "Your agency has not accepted this handoff yet: accept it before acting on the case or sending it on."
+                .to_owned(),
+            AppError::AccessRefused { .. } => {
+                "Your agency does not hold this part of the case under its agreements.".to_owned()
+            }
             AppError::CsrfRejected => {
                 "Send the session's CSRF token in the X-CSRF-Token header or the csrf_token field."
                     .to_owned()
@@ -257,7 +277,9 @@ impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
             AppError::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden | AppError::CsrfRejected => StatusCode::FORBIDDEN,
+            AppError::Forbidden | AppError::AccessRefused { .. } | AppError::CsrfRejected => {
+                StatusCode::FORBIDDEN
+            }
             AppError::Locked { .. } => StatusCode::LOCKED,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::NotFound | AppError::RouteNotFound => StatusCode::NOT_FOUND,
@@ -380,6 +402,12 @@ impl From<crate::authz::Denial> for AppError {
         match denial {
             crate::authz::Denial::Hidden => AppError::NotFound,
             crate::authz::Denial::Forbidden => AppError::Forbidden,
+            crate::authz::Denial::NotHeld => AppError::AccessRefused {
+                code: ACCESS_NOT_HELD,
+            },
+            crate::authz::Denial::Pending => AppError::AccessRefused {
+                code: ACCESS_PENDING,
+            },
         }
     }
 }

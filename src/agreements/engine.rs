@@ -7,7 +7,8 @@ use std::fmt;
 
 use chrono::NaiveDate;
 
-use super::{Agreement, HandoffRule};
+use super::{Agreement, HandoffKind, HandoffRule};
+use crate::authz::Category;
 use crate::domain::agency::AgencyKind;
 
 /// An agency as the engine sees it.
@@ -39,6 +40,10 @@ pub struct Request<'a> {
     pub actor_is_supervisor: bool,
     /// Whether the case is open.
     pub case_open: bool,
+    /// Whether the sender owns the case (only the owner transfers it).
+    pub sender_owns: bool,
+    /// The categories the sender holds and may pass on (all of them for the owner).
+    pub sender_holds: &'a BTreeSet<Category>,
     /// Today.
     pub today: NaiveDate,
 }
@@ -70,6 +75,10 @@ pub enum Condition {
     FactMissing(String),
     /// The case is closed.
     CaseClosed,
+    /// A transfer sent by an agency that does not own the case.
+    SenderNotOwner,
+    /// The sender holds none of the categories the handoff shares.
+    NothingToShare,
 }
 
 impl Condition {
@@ -88,6 +97,8 @@ impl Condition {
             Condition::OverrideNeedsSupervisor => "override_needs_supervisor",
             Condition::FactMissing(_) => "fact_missing",
             Condition::CaseClosed => "case_closed",
+            Condition::SenderNotOwner => "sender_not_owner",
+            Condition::NothingToShare => "nothing_to_share",
         }
     }
 }
@@ -119,6 +130,12 @@ impl fmt::Display for Condition {
             }
             Condition::FactMissing(fact) => write!(f, "the case has no {fact}"),
             Condition::CaseClosed => f.write_str("the case is closed"),
+            Condition::SenderNotOwner => {
+                f.write_str("only the agency that owns the case may transfer it")
+            }
+            Condition::NothingToShare => {
+                f.write_str("the sender holds none of the categories this handoff shares")
+            }
         }
     }
 }
@@ -137,7 +154,7 @@ pub struct Unmet {
 }
 
 /// A handoff the rules allow.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Allowed<'a> {
     /// The agreement that allows it.
     pub agreement: &'a Agreement,
@@ -145,6 +162,18 @@ pub struct Allowed<'a> {
     pub rule: &'a HandoffRule,
     /// Whether a missing consent was overridden.
     pub consent_overridden: bool,
+    /// What the receiver will hold: the rule's `shares` that the sender holds.
+    pub shares: BTreeSet<Category>,
+}
+
+/// What a handoff under `rule` sent by a sender holding `held` gives its receiver: the rule's
+/// `shares` that the sender holds. An onward handoff never passes on more than its sender holds.
+pub fn shares_of(rule: &HandoffRule, held: &BTreeSet<Category>) -> BTreeSet<Category> {
+    rule.shares
+        .iter()
+        .filter(|c| held.contains(c))
+        .copied()
+        .collect()
 }
 
 fn check(agreement: &Agreement, rule: &HandoffRule, req: &Request<'_>) -> (Vec<Condition>, bool) {
@@ -174,6 +203,12 @@ fn check(agreement: &Agreement, rule: &HandoffRule, req: &Request<'_>) -> (Vec<C
         if !req.facts.contains(fact) {
             unmet.push(Condition::FactMissing(fact.clone()));
         }
+    }
+    if rule.kind == HandoffKind::Transfer && !req.sender_owns {
+        unmet.push(Condition::SenderNotOwner);
+    }
+    if shares_of(rule, req.sender_holds).is_empty() {
+        unmet.push(Condition::NothingToShare);
     }
     let mut overridden = false;
     if let Some(purpose) = &rule.requires_consent
@@ -213,6 +248,7 @@ pub fn evaluate<'a>(
                 agreement,
                 rule,
                 consent_overridden: overridden,
+                shares: shares_of(rule, req.sender_holds),
             });
         }
         refusals.extend(unmet.into_iter().map(|condition| Unmet {
@@ -261,6 +297,13 @@ kind = "referral"
 from = ["service_unit"]
 to = ["police"]
 requires_consent = "police_report"
+
+[[handoff]]
+id = "hand-over"
+kind = "transfer"
+from = ["police"]
+to = ["police"]
+shares = ["summary", "incident", "legal"]
 "#;
 
     fn agreements() -> Vec<Agreement> {
@@ -286,6 +329,8 @@ requires_consent = "police_report"
         supervisor: bool,
         open: bool,
         today: (i32, u32, u32),
+        owns: bool,
+        holds: &'static [Category],
         expect: Result<bool, &'static [&'static str]>,
     }
 
@@ -302,6 +347,8 @@ requires_consent = "police_report"
         supervisor: false,
         open: true,
         today: (2026, 11, 28),
+        owns: true,
+        holds: &Category::ALL,
         expect: Ok(false),
     };
 
@@ -391,12 +438,38 @@ requires_consent = "police_report"
                 expect: Err(&["case_closed"]),
                 ..BASE
             },
+            Case {
+                name: "an onward referral by a party that holds the summary",
+                owns: false,
+                holds: &[Category::Summary],
+                ..BASE
+            },
+            Case {
+                name: "a transfer by a party that does not own the case",
+                handoff: "hand-over",
+                sender: POL,
+                receiver: ("OTHER-POL", AgencyKind::Police),
+                owns: false,
+                holds: &[Category::Summary, Category::Incident],
+                expect: Err(&["sender_not_owner"]),
+                ..BASE
+            },
+            Case {
+                name: "a party that holds none of what the handoff shares",
+                handoff: "hand-over",
+                sender: POL,
+                receiver: ("OTHER-POL", AgencyKind::Police),
+                holds: &[Category::Identity],
+                expect: Err(&["nothing_to_share"]),
+                ..BASE
+            },
         ];
         let agreements = agreements();
         for case in cases {
             let facts: BTreeSet<String> = case.facts.iter().map(|f| (*f).to_owned()).collect();
             let consent = case.consent;
             let given = move |_: &str| consent;
+            let holds: BTreeSet<Category> = case.holds.iter().copied().collect();
             let req = Request {
                 handoff: case.handoff,
                 agreement: None,
@@ -413,12 +486,21 @@ requires_consent = "police_report"
                 override_requested: case.override_requested,
                 actor_is_supervisor: case.supervisor,
                 case_open: case.open,
+                sender_owns: case.owns,
+                sender_holds: &holds,
                 today: NaiveDate::from_ymd_opt(case.today.0, case.today.1, case.today.2)
                     .unwrap_or_default(),
             };
             match (evaluate(&agreements, &req), case.expect) {
                 (Ok(allowed), Ok(overridden)) => {
                     assert_eq!(allowed.consent_overridden, overridden, "{}", case.name);
+                    assert_eq!(
+                        allowed.shares,
+                        shares_of(allowed.rule, &holds),
+                        "{}: shares at most what the sender holds",
+                        case.name
+                    );
+                    assert!(allowed.shares.is_subset(&holds), "{}", case.name);
                     assert_eq!(
                         (allowed.agreement.id.as_str(), allowed.agreement.version),
                         ("t", 2)

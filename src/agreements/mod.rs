@@ -98,6 +98,9 @@ pub struct HandoffRule {
     pub on_accept: Option<(String, String)>,
     /// What the handoff is for, in words.
     pub description: Option<String>,
+    /// Consent purposes the receiver, once it accepted, may record or withdraw for the case
+    /// (otherwise only the owner records consent).
+    pub receiver_records_consent: Vec<String>,
 }
 
 /// One agreement version.
@@ -195,6 +198,8 @@ struct RawHandoff {
     on_accept: Option<Spanned<RawOnAccept>>,
     #[serde(default)]
     description: Option<Spanned<String>>,
+    #[serde(default)]
+    receiver_records_consent: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -432,6 +437,21 @@ fn parse_rule(
         }
         purpose
     });
+    let mut receiver_records_consent = Vec::new();
+    for purpose in h.receiver_records_consent.iter().flat_map(|l| l.get_ref()) {
+        let code = purpose.get_ref().trim().to_owned();
+        if !cls::CONSENT_PURPOSE.contains(&code) {
+            lines.fail(
+                &purpose.span(),
+                format!(
+                    "receiver_records_consent: unknown consent purpose {code:?}; expected one of {}",
+                    cls::CONSENT_PURPOSE.codes().join(", ")
+                ),
+            );
+        } else if !receiver_records_consent.contains(&code) {
+            receiver_records_consent.push(code);
+        }
+    }
     let consent_override = h.consent_override.as_ref().is_some_and(|o| *o.get_ref());
     if consent_override
         && requires_consent.is_none()
@@ -586,6 +606,7 @@ fn parse_rule(
             .description
             .as_ref()
             .map(|d| d.get_ref().trim().to_owned()),
+        receiver_records_consent,
     })
 }
 
@@ -719,6 +740,14 @@ to = ["court"]
                 ),
                 12,
                 "unknown consent purpose",
+            ),
+            (
+                GOOD.replace(
+                    "requires_consent = \"police_report\"",
+                    "requires_consent = \"police_report\"\nreceiver_records_consent = [\"gossip\"]",
+                ),
+                13,
+                "receiver_records_consent: unknown consent purpose",
             ),
             (
                 GOOD.replace(

@@ -323,12 +323,43 @@ pub fn by_number(conn: &mut DbConnection, number: &str) -> QueryResult<Option<Ca
 /// (see [`super::handoffs::parties`]).
 pub fn scope_of(conn: &mut DbConnection, row: &CaseRow) -> QueryResult<CaseScope> {
     let handoffs = super::handoffs::of_case(conn, row.id)?;
-    Ok(CaseScope {
+    let consents = consents(conn, row.id)?;
+    Ok(scope_from(row, &handoffs, &consents))
+}
+
+/// A case's scope from its rows: who holds what ([`crate::domain::holding`]).
+pub fn scope_from(
+    row: &CaseRow,
+    handoffs: &[super::handoffs::HandoffRow],
+    consents: &[ConsentRow],
+) -> CaseScope {
+    // Owned since intake, or since the transfer that made the owner the owner was accepted.
+    let owned_since = handoffs
+        .iter()
+        .filter(|h| {
+            h.kind == "transfer"
+                && h.to_agency_id == row.owner_agency_id
+                && matches!(h.status.as_str(), "accepted" | "completed")
+        })
+        .filter_map(|h| h.decided_at)
+        .max()
+        .or(Some(row.created_at));
+    let facts: Vec<_> = handoffs
+        .iter()
+        .map(super::handoffs::HandoffRow::facts)
+        .collect();
+    let consents: Vec<_> = consents.iter().map(ConsentRow::facts).collect();
+    CaseScope {
         case_id: row.id,
         province: row.province.clone(),
         owner_agency_id: row.owner_agency_id,
-        parties: super::handoffs::parties(&handoffs),
-    })
+        holdings: crate::domain::holding::CaseHoldings::compute(
+            row.owner_agency_id,
+            owned_since,
+            &facts,
+            &consents,
+        ),
+    }
 }
 
 /// A case and its scope.
@@ -609,6 +640,18 @@ pub struct ConsentRow {
     pub agency_id: i64,
     /// When.
     pub recorded_at: NaiveDateTime,
+}
+
+impl ConsentRow {
+    /// The decision as the rules read it.
+    pub fn facts(&self) -> crate::domain::consent::ConsentFacts {
+        crate::domain::consent::ConsentFacts {
+            id: self.id,
+            purpose: self.purpose.clone(),
+            recipient_agency_id: self.recipient_agency_id,
+            given: self.given,
+        }
+    }
 }
 
 /// Records a consent decision; returns its id.

@@ -7,7 +7,10 @@ use std::collections::BTreeSet;
 
 use super::DbConnection;
 use super::schema::{agreement_versions, handoffs};
+use crate::agreements::HandoffKind;
 use crate::authz::Category;
+use crate::domain::handoff::HandoffStatus;
+use crate::domain::holding::HandoffFacts;
 
 /// A stored agreement version.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
@@ -138,6 +141,8 @@ pub struct HandoffRow {
     pub created_at: NaiveDateTime,
     /// Changed.
     pub updated_at: NaiveDateTime,
+    /// Consent purposes the receiver may record, JSON.
+    pub receiver_records_consent: String,
 }
 
 /// Columns of a new handoff.
@@ -182,6 +187,8 @@ pub struct NewHandoff {
     pub created_at: NaiveDateTime,
     /// Changed.
     pub updated_at: NaiveDateTime,
+    /// Consent purposes the receiver may record, JSON.
+    pub receiver_records_consent: String,
 }
 
 /// Inserts a handoff; returns its id.
@@ -397,30 +404,34 @@ pub fn categories(json: &str) -> BTreeSet<Category> {
     names.iter().filter_map(|n| Category::parse(n)).collect()
 }
 
-/// Who a case's handoffs make a party, and what each holds: the receiver of a pending handoff
-/// sees the summary it needs to decide; after acceptance (or for a notice) the shared categories;
-/// nothing after a decline, a withdrawal or the end of the consent it rested on. The sender of an
-/// accepted transfer keeps the summary.
-pub fn parties(rows: &[HandoffRow]) -> Vec<(i64, BTreeSet<Category>)> {
-    let mut out = Vec::new();
-    for row in rows.iter().filter(|r| r.access_ended_at.is_none()) {
-        match row.status.as_str() {
-            "pending" => out.push((row.to_agency_id, [Category::Summary].into_iter().collect())),
-            "accepted" | "completed" | "delivered" | "read" => {
-                out.push((row.to_agency_id, categories(&row.shares)))
-            }
-            _ => {}
+impl HandoffRow {
+    /// The handoff's two agencies, as the policy sees them.
+    pub fn scope(&self) -> crate::authz::HandoffScope {
+        crate::authz::HandoffScope {
+            from_agency_id: self.from_agency_id,
+            to_agency_id: self.to_agency_id,
         }
     }
-    for row in rows {
-        if row.kind == "transfer" && matches!(row.status.as_str(), "accepted" | "completed") {
-            out.push((
-                row.from_agency_id,
-                [Category::Summary].into_iter().collect(),
-            ));
+
+    /// The handoff as the access rules read it ([`crate::domain::holding`]).
+    pub fn facts(&self) -> HandoffFacts {
+        HandoffFacts {
+            id: self.id,
+            kind: HandoffKind::parse(&self.kind).unwrap_or(HandoffKind::Referral),
+            status: HandoffStatus::parse(&self.status).unwrap_or(HandoffStatus::Withdrawn),
+            from_agency_id: self.from_agency_id,
+            to_agency_id: self.to_agency_id,
+            owner_agency_id: self.owner_agency_id,
+            shares: categories(&self.shares),
+            consent_purpose: self.consent_purpose.clone(),
+            overridden: self.override_legal_basis.is_some(),
+            receiver_records_consent: serde_json::from_str(&self.receiver_records_consent)
+                .unwrap_or_default(),
+            access_ended: self.access_ended_at.is_some(),
+            created_at: self.created_at,
+            decided_at: self.decided_at,
         }
     }
-    out
 }
 
 /// Handoffs with ids above `after`, in id order, at most `limit` (for statistics rebuilds).

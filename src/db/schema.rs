@@ -38,6 +38,8 @@ diesel::table! {
         unverified -> Bool,
         /// Whether the agency takes part.
         active -> Bool,
+        /// Designated to audit: its users may hold the `auditor` role.
+        audits -> Bool,
         /// Created, UTC.
         created_at -> Timestamp,
         /// Last change, UTC.
@@ -484,7 +486,7 @@ diesel::table! {
         completed_at -> Nullable<Timestamp>,
         /// Outcome.
         outcome -> Nullable<Text>,
-        /// When access ended (consent withdrawn).
+        /// When access ended (consent withdrawn, or what an onward handoff derived from ended).
         access_ended_at -> Nullable<Timestamp>,
         /// Why access ended.
         access_ended_reason -> Nullable<Text>,
@@ -492,6 +494,8 @@ diesel::table! {
         created_at -> Timestamp,
         /// Changed.
         updated_at -> Timestamp,
+        /// Consent purposes the agreement lets the receiver record, JSON.
+        receiver_records_consent -> Text,
     }
 }
 

@@ -4,6 +4,9 @@
 pub mod agency;
 pub mod case;
 pub mod classification;
+pub mod consent;
+pub mod handoff;
+pub mod holding;
 pub mod password_policy;
 pub mod timeline;
 pub mod user;

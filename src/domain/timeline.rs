@@ -2,21 +2,29 @@
 //! service gives it the event, the viewer and the case's handoffs.
 //!
 //! The timeline tells the case's story: reads (case detail, identity reveal, document download,
-//! export) are not part of it; they are in the access log. Auditors see the whole story. The owning
-//! agency sees everything except notes other agencies wrote. Any other party sees the case's
-//! progress (intake, changes, stages, closure), the handoffs it sent or received, the consents
-//! recorded for it, and documents only when it holds the `documents` category.
+//! export) and refused accesses are not part of it; they are in the access log. Auditors see the
+//! whole story. The owning agency sees everything except notes other agencies wrote. Any other
+//! party sees the case's progress (intake, changes, stages, closure), the handoffs it sent or
+//! received, the consents recorded for it (or for a purpose its agreement lets it record), and
+//! documents only when it holds the `documents` category.
+//!
+//! The same rules shape every other view a party has of the case: the handoffs of the case
+//! ([`handoff_visible`]), its consents ([`consent_visible`]), the access log ([`read_visible`])
+//! and the export of its audit trail.
 
 use std::collections::{BTreeSet, HashMap};
 
 use crate::authz::Category;
+use crate::domain::holding::Holding;
 
-/// Action codes of reads of sensitive data: the access log, never the timeline.
-pub const READ_ACTIONS: [&str; 4] = [
+/// Action codes of reads of sensitive data and of refused accesses: the access log, never the
+/// timeline.
+pub const READ_ACTIONS: [&str; 5] = [
     "case.viewed",
     "identity.revealed",
     "document.viewed",
     "audit.exported",
+    "access.denied",
 ];
 
 /// Who is looking.
@@ -34,7 +42,62 @@ pub enum Viewer {
         owner: bool,
         /// The categories it holds.
         held: BTreeSet<Category>,
+        /// Consent purposes its agreements let it record.
+        records_consent: BTreeSet<String>,
     },
+}
+
+impl Viewer {
+    /// The viewer for an agency's holding of a case.
+    pub fn party(agency_id: i64, agency_code: &str, holding: &Holding) -> Self {
+        Viewer::Party {
+            agency_id,
+            agency_code: agency_code.to_owned(),
+            owner: holding.is_owner(),
+            held: holding.categories(),
+            records_consent: holding
+                .grants
+                .iter()
+                .flat_map(|g| g.records_consent.iter().cloned())
+                .collect(),
+        }
+    }
+}
+
+/// Whether a party sees a handoff of the case: the owner sees every one, another party those it
+/// sent or received.
+pub fn handoff_visible(owner: bool, agency_id: i64, from: i64, to: i64) -> bool {
+    owner || from == agency_id || to == agency_id
+}
+
+/// Whether a party sees a consent decision: the owner sees every one; another party those
+/// limited to it and those for a purpose its agreement lets it record.
+pub fn consent_visible(viewer: &Viewer, recipient_code: Option<&str>, purpose: &str) -> bool {
+    match viewer {
+        Viewer::Auditor => true,
+        Viewer::Party {
+            agency_code,
+            owner,
+            records_consent,
+            ..
+        } => {
+            *owner
+                || recipient_code == Some(agency_code.as_str())
+                || records_consent.contains(purpose)
+        }
+    }
+}
+
+/// Whether an entry of the access log (a read or a refused access) is shown: auditors and the
+/// owner see every one, another party only its own agency's (not the owner's reveals and their
+/// purposes).
+pub fn read_visible(viewer: &Viewer, actor_agency_id: Option<i64>) -> bool {
+    match viewer {
+        Viewer::Auditor => true,
+        Viewer::Party {
+            agency_id, owner, ..
+        } => *owner || actor_agency_id == Some(*agency_id),
+    }
 }
 
 /// The facts about one event the rule needs.
@@ -61,9 +124,9 @@ pub fn visible(
     }
     let Viewer::Party {
         agency_id,
-        agency_code,
         owner,
         held,
+        ..
     } = viewer
     else {
         return true;
@@ -77,18 +140,23 @@ pub fn visible(
     }
     let handoff_involves_viewer = |id: Option<i64>| {
         id.and_then(|id| handoffs.get(&id))
-            .is_some_and(|(from, to)| from == agency_id || to == agency_id)
+            .is_some_and(|(from, to)| handoff_visible(false, *agency_id, *from, *to))
     };
     let subject_id = event.subject.and_then(|(_, id)| id.parse::<i64>().ok());
     match event.action {
         "case.created" | "case.updated" | "case.stage_changed" | "case.closed" => true,
-        "consent.recorded" => {
+        "consent.recorded" => consent_visible(
+            viewer,
             event
                 .details
                 .get("recipient_agency")
+                .and_then(|v| v.as_str()),
+            event
+                .details
+                .get("purpose")
                 .and_then(|v| v.as_str())
-                == Some(agency_code.as_str())
-        }
+                .unwrap_or_default(),
+        ),
         "document.uploaded" | "document.shared" => held.contains(&Category::Documents),
         // Statutory deadline steps concern the whole case.
         action if action.starts_with("deadline.") && matches!(event.subject, Some(("case", _))) => {
@@ -116,6 +184,7 @@ mod tests {
             agency_code: format!("A{agency_id}"),
             owner,
             held: held.iter().copied().collect(),
+            records_consent: BTreeSet::new(),
         }
     }
 

@@ -53,12 +53,13 @@ pub struct Rendered {
 }
 
 /// The notification kinds (outbox `kind`).
-pub const KINDS: [&str; 5] = [
+pub const KINDS: [&str; 6] = [
     "handoff.received",
     "handoff.decided",
     "deadline.reminder",
     "deadline.escalation",
     "consent.withdrawn",
+    "access.ended",
 ];
 
 fn escape(text: &str) -> String {
@@ -173,6 +174,18 @@ pub fn render(kind: &str, language: &str, p: &Params, link: &str) -> Rendered {
             format!("[Rujukan] Consent withdrawn, case {n}"),
             vec![format!(
                 "The survivor withdrew consent for case {n}. The access of {to} that rested on it has ended."
+            )],
+        ),
+        ("access.ended", false) => (
+            format!("[Rujukan] Akses berakhir, kasus {n}"),
+            vec![format!(
+                "Akses {to} ke kasus {n} telah berakhir, karena akses instansi yang meneruskan kasus ini kepada {to} telah berakhir."
+            )],
+        ),
+        ("access.ended", true) => (
+            format!("[Rujukan] Access ended, case {n}"),
+            vec![format!(
+                "The access of {to} to case {n} has ended, because the access of the agency that passed the case on to {to} has ended."
             )],
         ),
         (other, _) => (

@@ -199,6 +199,42 @@ fn details_of(row: &AuditRow) -> serde_json::Value {
     serde_json::from_str(&row.details).unwrap_or(serde_json::Value::Null)
 }
 
+/// How the actor looks at the case: as a party (its holding), or as an auditor in scope (the
+/// policy let it in without a holding).
+fn viewer_of(actor: &Actor, scope: &crate::authz::CaseScope) -> Viewer {
+    match scope.holding_of(actor.agency_id) {
+        Some(holding) => Viewer::party(actor.agency_id, &actor.agency_code, holding),
+        None => Viewer::Auditor,
+    }
+}
+
+/// Whether an audit entry of the case is shown to `viewer` at all (timeline or access log): the
+/// one per-party rule behind the timeline, the access log and the export.
+fn entry_visible(viewer: &Viewer, row: &AuditRow, ends: &HashMap<i64, (i64, i64)>) -> bool {
+    if READ_ACTIONS.contains(&row.action.as_str()) {
+        return timeline::read_visible(viewer, row.actor_agency_id);
+    }
+    let details = details_of(row);
+    timeline::visible(
+        viewer,
+        EventFacts {
+            action: &row.action,
+            actor_agency_id: row.actor_agency_id,
+            subject: row.subject_type.as_deref().zip(row.subject_id.as_deref()),
+            details: &details,
+        },
+        ends,
+    )
+}
+
+/// Each handoff of the case with its sender and receiver.
+fn handoff_ends(conn: &mut DbConnection, case_id: i64) -> QueryResult<HashMap<i64, (i64, i64)>> {
+    Ok(handoff_db::of_case(conn, case_id)?
+        .into_iter()
+        .map(|h| (h.id, (h.from_agency_id, h.to_agency_id)))
+        .collect())
+}
+
 /// Loads a case for an audit read (`TimelineView`, `AccessLogView`): parties and auditors in scope.
 fn load(
     conn: &mut DbConnection,
@@ -235,15 +271,7 @@ fn clock_of(h: &HandoffRow, codes: &HashMap<i64, String>, now: NaiveDateTime) ->
 pub fn timeline(conn: &mut DbConnection, ctx: &Ctx, id: i64) -> Result<Timeline, AppError> {
     let actor = super::actor(ctx)?;
     let (row, scope) = load(conn, actor, id, Action::TimelineView)?;
-    let viewer = match scope.categories_of(actor.agency_id) {
-        Some(held) => Viewer::Party {
-            agency_id: actor.agency_id,
-            agency_code: actor.agency_code.clone(),
-            owner: scope.owner_agency_id == actor.agency_id,
-            held,
-        },
-        None => Viewer::Auditor,
-    };
+    let viewer = viewer_of(actor, &scope);
     let codes = agency_codes(conn)?;
     let handoffs: HashMap<i64, HandoffRow> = handoff_db::of_case(conn, id)?
         .into_iter()
@@ -298,11 +326,13 @@ pub fn timeline(conn: &mut DbConnection, ctx: &Ctx, id: i64) -> Result<Timeline,
 /// Who read the case's sensitive data: supervisors of its parties and auditors in scope.
 pub fn access_log(conn: &mut DbConnection, ctx: &Ctx, id: i64) -> Result<AccessLog, AppError> {
     let actor = super::actor(ctx)?;
-    let (row, _) = load(conn, actor, id, Action::AccessLogView)?;
+    let (row, scope) = load(conn, actor, id, Action::AccessLogView)?;
+    let viewer = viewer_of(actor, &scope);
     let codes = agency_codes(conn)?;
     let mut items: Vec<AccessLogItem> = crate::db::audit::stream(conn, &format!("case:{id}"))?
         .iter()
         .filter(|r| READ_ACTIONS.contains(&r.action.as_str()))
+        .filter(|r| timeline::read_visible(&viewer, r.actor_agency_id))
         .map(|r| {
             let who = actor_of(r, &codes);
             AccessLogItem {
@@ -491,7 +521,9 @@ pub fn export(
     format: ExportFormat,
 ) -> Result<Export, AppError> {
     let actor = super::actor(ctx)?;
-    let (row, _) = load(conn, actor, id, Action::AccessLogView)?;
+    let (row, scope) = load(conn, actor, id, Action::AccessLogView)?;
+    let viewer = viewer_of(actor, &scope);
+    let ends = handoff_ends(conn, id)?;
     let rows = conn.transaction(|conn| {
         audit::record(
             conn,
@@ -504,7 +536,11 @@ pub fn export(
         crate::db::audit::stream(conn, &format!("case:{id}"))
     })?;
     let codes = agency_codes(conn)?;
-    let entries: Vec<AuditEntry> = rows.into_iter().map(|r| entry_of(r, &codes)).collect();
+    let entries: Vec<AuditEntry> = rows
+        .into_iter()
+        .filter(|r| entry_visible(&viewer, r, &ends))
+        .map(|r| entry_of(r, &codes))
+        .collect();
     match format {
         ExportFormat::Json => Ok(Export {
             content_type: "application/json",

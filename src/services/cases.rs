@@ -23,6 +23,7 @@ use crate::domain::case::{
     NewCase, Profile, SurvivorInput,
 };
 use crate::domain::classification as cls;
+use crate::domain::timeline::{Viewer, consent_visible};
 use crate::error::AppError;
 
 fn json_list(values: &[String]) -> String {
@@ -260,10 +261,68 @@ pub struct CaseDetail {
     pub legal: Option<Legal>,
     /// The data categories the caller's agency holds.
     pub categories: Vec<String>,
+    /// What the caller may do with the case, as the policy answers it.
+    pub actions: CaseActions,
     /// Created.
     pub created_at: DateTime<Utc>,
     /// Changed.
     pub updated_at: DateTime<Utc>,
+}
+
+/// What the caller may do with a case: the policy's answers, so that clients offer only what
+/// works (docs/ACCESS.md).
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+pub struct CaseActions {
+    /// Categories whose part of the case the caller may change (`summary` also covers stages
+    /// and the agency's own notes; `documents` uploads).
+    pub edit: Vec<String>,
+    /// May close or reopen the case (the owner).
+    pub close: bool,
+    /// Consent purposes the caller may record or withdraw.
+    pub record_consent: Vec<String>,
+    /// May send the case on (see `handoff-options`).
+    pub send: bool,
+    /// May reveal the survivor's identity, with a purpose.
+    pub reveal_identity: bool,
+    /// May list and download the case's documents.
+    pub read_documents: bool,
+    /// The caller's agency has only a pending handoff of the case: it reads the summary to
+    /// decide, and acts only after accepting.
+    pub pending: bool,
+}
+
+impl CaseActions {
+    /// The policy's answers for `actor` on the case of `scope`.
+    pub fn of(actor: &Actor, scope: &CaseScope) -> Self {
+        let may = |action| authz::can(actor, action, Resource::Case(scope)).is_ok();
+        CaseActions {
+            edit: Category::ALL
+                .into_iter()
+                .filter(|c| may(Action::CaseEdit(*c)))
+                .map(|c| c.as_str().to_owned())
+                .collect(),
+            close: may(Action::CaseClose),
+            record_consent: cls::CONSENT_PURPOSE
+                .codes()
+                .into_iter()
+                .filter(|p| {
+                    authz::can(
+                        actor,
+                        Action::ConsentRecord,
+                        Resource::CaseConsent(scope, p),
+                    )
+                    .is_ok()
+                })
+                .map(str::to_owned)
+                .collect(),
+            send: may(Action::HandoffSend),
+            reveal_identity: may(Action::IdentityReveal),
+            read_documents: may(Action::DocumentRead),
+            pending: scope
+                .holding_of(actor.agency_id)
+                .is_some_and(crate::domain::holding::Holding::is_pending_only),
+        }
+    }
 }
 
 fn profile_of(row: &CaseRow) -> Profile {
@@ -382,6 +441,7 @@ fn detail(conn: &mut DbConnection, ctx: &Ctx, id: i64) -> Result<CaseDetail, App
             procedural_regime: row.procedural_regime.clone(),
         }),
         categories,
+        actions: CaseActions::of(actor, &scope),
         created_at: crate::domain::utc(row.created_at),
         updated_at: crate::domain::utc(row.updated_at),
     })
@@ -621,6 +681,52 @@ pub struct CasePatch {
     pub procedural_regime: Option<String>,
 }
 
+impl CasePatch {
+    /// The data categories the patch touches: each needs the caller's agency to hold it
+    /// (identity and the safety plan: `identity`; incidents: `incident`; legal basis and regime:
+    /// `legal`; the profile, migrant facts and risk level: `summary`).
+    pub fn categories(&self) -> BTreeSet<Category> {
+        let mut out = BTreeSet::new();
+        if let Some(s) = &self.survivor {
+            let identity = [
+                s.full_name.is_some(),
+                s.nik.is_some(),
+                s.passport_number.is_some(),
+                s.phone.is_some(),
+                s.address.is_some(),
+                s.date_of_birth.is_some(),
+            ];
+            let profile = [
+                s.age_band.is_some(),
+                s.sex.is_some(),
+                s.disabilities.is_some(),
+                s.nationality.is_some(),
+                s.home_province.is_some(),
+                s.home_district.is_some(),
+            ];
+            if identity.contains(&true) {
+                out.insert(Category::Identity);
+            }
+            if profile.contains(&true) {
+                out.insert(Category::Summary);
+            }
+        }
+        if self.safety_plan.is_some() {
+            out.insert(Category::Identity);
+        }
+        if self.incidents.is_some() {
+            out.insert(Category::Incident);
+        }
+        if self.legal_basis.is_some() || self.procedural_regime.is_some() {
+            out.insert(Category::Legal);
+        }
+        if self.migrant.is_some() || self.risk_level.is_some() || out.is_empty() {
+            out.insert(Category::Summary);
+        }
+        out
+    }
+}
+
 /// The survivor section of a patch: every field optional.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -682,7 +788,10 @@ pub fn update(
     patch: CasePatch,
 ) -> Result<CaseDetail, AppError> {
     let actor = super::actor(ctx)?.clone();
-    let (row, _) = load(conn, &actor, id, Action::CaseEdit)?;
+    let (row, scope) = load(conn, &actor, id, Action::CaseView)?;
+    for category in patch.categories() {
+        authz::can(&actor, Action::CaseEdit(category), Resource::Case(&scope))?;
+    }
     if row.status == "closed" {
         return Err(AppError::Conflict {
             code: "case.closed",
@@ -898,7 +1007,12 @@ pub fn record_consent(
     input: ConsentInput,
 ) -> Result<ConsentView, AppError> {
     let actor = super::actor(ctx)?.clone();
-    let (row, _) = load(conn, &actor, id, Action::ConsentRecord)?;
+    let (row, scope) = load(conn, &actor, id, Action::CaseView)?;
+    authz::can(
+        &actor,
+        Action::ConsentRecord,
+        Resource::CaseConsent(&scope, input.purpose.trim()),
+    )?;
     let mut problems = Vec::new();
     if !cls::CONSENT_PURPOSE.contains(&input.purpose) {
         problems.push(Invalid::new(
@@ -959,6 +1073,9 @@ pub fn record_consent(
         .map(str::trim)
         .filter(|s| !s.is_empty());
     let consent_id = conn.transaction(|conn| -> Result<i64, AppError> {
+        // Handoffs are sent and answered holding the case row: a withdrawal waits for them, and
+        // they see it.
+        crate::db::stats::lock_case(conn, id)?;
         let consent_id = db::insert_consent(
             conn,
             id,
@@ -988,13 +1105,7 @@ pub fn record_consent(
                 })),
         )?;
         if !input.given {
-            super::handoffs::end_access_for_withdrawn_consent(
-                conn,
-                ctx,
-                id,
-                &input.purpose,
-                recipient,
-            )?;
+            super::handoffs::record_ended_access(conn, ctx, id)?;
         }
         Ok(consent_id)
     })?;
@@ -1014,25 +1125,25 @@ pub struct Consents {
     pub history: Vec<ConsentView>,
 }
 
-/// The consent record in force for `purpose` and `recipient`, if it gives consent: the latest
-/// decision for that recipient or for everyone. Used by the handoff rules.
-pub fn consent_in_force(records: &[db::ConsentRow], purpose: &str, recipient: i64) -> Option<i64> {
-    records
-        .iter()
-        .filter(|r| {
-            r.purpose == purpose
-                && (r.recipient_agency_id.is_none() || r.recipient_agency_id == Some(recipient))
-        })
-        .max_by_key(|r| r.id)
-        .filter(|r| r.given)
-        .map(|r| r.id)
-}
-
 /// A case's consents.
 pub fn consents(conn: &mut DbConnection, ctx: &Ctx, id: i64) -> Result<Consents, AppError> {
     let actor = super::actor(ctx)?;
-    load(conn, actor, id, Action::CaseView)?;
-    let rows = db::consents(conn, id)?;
+    let (_, scope) = load(conn, actor, id, Action::CaseView)?;
+    let viewer = scope
+        .holding_of(actor.agency_id)
+        .map(|h| Viewer::party(actor.agency_id, &actor.agency_code, h))
+        .ok_or(AppError::NotFound)?;
+    let codes: BTreeMap<i64, String> = agencies::list(conn, None, i64::MAX)?
+        .into_iter()
+        .map(|a| (a.id, a.code))
+        .collect();
+    let rows: Vec<db::ConsentRow> = db::consents(conn, id)?
+        .into_iter()
+        .filter(|r| {
+            let recipient = r.recipient_agency_id.and_then(|a| codes.get(&a));
+            consent_visible(&viewer, recipient.map(String::as_str), &r.purpose)
+        })
+        .collect();
     let mut latest: BTreeMap<(String, Option<i64>), db::ConsentRow> = BTreeMap::new();
     for row in &rows {
         latest.insert((row.purpose.clone(), row.recipient_agency_id), row.clone());
@@ -1057,7 +1168,7 @@ pub fn change_stage(
     stage: &str,
 ) -> Result<CaseDetail, AppError> {
     let actor = super::actor(ctx)?.clone();
-    let (row, _) = load(conn, &actor, id, Action::CaseEdit)?;
+    let (row, _) = load(conn, &actor, id, Action::CaseEdit(Category::Summary))?;
     let Some(stages) = cls::stages(track) else {
         return Err(Invalid::new(
             "track",
@@ -1129,7 +1240,7 @@ pub fn close(
     reason: &str,
 ) -> Result<CaseDetail, AppError> {
     let actor = super::actor(ctx)?.clone();
-    let (row, _) = load(conn, &actor, id, Action::CaseEdit)?;
+    let (row, _) = load(conn, &actor, id, Action::CaseClose)?;
     domain::check_closure(
         reason,
         &parse_list(&row.legal_basis),
@@ -1178,7 +1289,7 @@ pub fn add_note(
     body: &str,
 ) -> Result<NoteView, AppError> {
     let actor = super::actor(ctx)?.clone();
-    load(conn, &actor, id, Action::CaseEdit)?;
+    load(conn, &actor, id, Action::CaseEdit(Category::Summary))?;
     let body = body.trim();
     if body.is_empty() || body.chars().count() > 20_000 {
         return Err(Invalid::new("body", "must be 1–20000 characters").into());
@@ -1324,7 +1435,7 @@ pub fn upload_document(
         content,
     } = upload;
     let actor = super::actor(ctx)?.clone();
-    load(conn, &actor, id, Action::CaseEdit)?;
+    load(conn, &actor, id, Action::CaseEdit(Category::Documents))?;
     let media = content_type
         .split(';')
         .next()

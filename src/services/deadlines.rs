@@ -98,21 +98,20 @@ pub fn notify_decided(
     Ok(())
 }
 
-/// Tells a receiving agency that a withdrawn consent ended its access; call in the withdrawal's transaction.
+/// Tells a receiving agency that its access ended (a withdrawn consent, or the end of the access
+/// an onward handoff derived from); call in the transaction that ended it.
 pub fn notify_access_ended(
     conn: &mut DbConnection,
     row: &HandoffRow,
+    why: crate::domain::holding::Ended,
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
     let params = handoff_params(conn, row)?;
-    notify::tell_agency(
-        conn,
-        "consent.withdrawn",
-        row.to_agency_id,
-        &HANDOFF_ROLES,
-        &params,
-        now,
-    )?;
+    let kind = match why {
+        crate::domain::holding::Ended::ConsentWithdrawn => "consent.withdrawn",
+        _ => "access.ended",
+    };
+    notify::tell_agency(conn, kind, row.to_agency_id, &HANDOFF_ROLES, &params, now)?;
     Ok(())
 }
 
@@ -520,10 +519,14 @@ pub fn of_case(
     let handoffs = handoff_db::of_case(conn, case_id)?;
     let facts = case_facts(conn, &row, &handoffs)?;
     let mut out = engine::statutory(rules, case_id, &facts, ctx.now);
+    let owner = row.owner_agency_id == actor.agency_id;
     for h in handoffs.iter().filter(|h| {
-        h.from_agency_id == actor.agency_id
-            || h.to_agency_id == actor.agency_id
-            || row.owner_agency_id == actor.agency_id
+        crate::domain::timeline::handoff_visible(
+            owner,
+            actor.agency_id,
+            h.from_agency_id,
+            h.to_agency_id,
+        )
     }) {
         let facts = facts_of(conn, h)?;
         out.extend(engine::handoff_slas(&facts, ctx.now));

@@ -14,13 +14,17 @@ use utoipa::ToSchema;
 use crate::agreements::engine::{self, Party, Request};
 use crate::agreements::{self, Agreement, HandoffKind, HandoffRule, KnownAgencies};
 use crate::audit::{self, AuditAction, Ctx, Event};
-use crate::authz::{self, Action, Actor, Category, Resource};
+use crate::authz::{self, Action, Actor, CaseScope, Category, Resource};
 use crate::crypto::Vault;
 use crate::db::cases::{self as case_db, CaseRow};
 use crate::db::handoffs::{self as db, HandoffRow, NewHandoff};
 use crate::db::{DbConnection, agencies};
 use crate::domain::Invalid;
 use crate::domain::agency::AgencyKind;
+use crate::domain::consent::{self, ConsentFacts};
+use crate::domain::handoff::HandoffStatus;
+use crate::domain::holding::Ended;
+use crate::domain::timeline;
 use crate::domain::user::Role;
 use crate::error::{AppError, Violation};
 
@@ -251,14 +255,25 @@ fn code_of(conn: &mut DbConnection, agency_id: i64) -> Result<String, AppError> 
         .unwrap_or_default())
 }
 
-fn view(conn: &mut DbConnection, vault: &Vault, row: HandoffRow) -> Result<HandoffView, AppError> {
+/// The handoff as `viewer` (an agency of the handoff) sees it. Its message is the sender's
+/// words: shown to the sender, and to the receiver while the handoff gives it access.
+fn view(
+    conn: &mut DbConnection,
+    vault: &Vault,
+    viewer: i64,
+    row: HandoffRow,
+) -> Result<HandoffView, AppError> {
     let version = crate::db::handoffs::version_by_id(conn, row.agreement_version_id)?
         .ok_or(AppError::NotFound)?;
     let case_number = case_db::by_id(conn, row.case_id)?
         .map(|c| c.case_number)
         .unwrap_or_default();
+    let receiver_holds = row.to_agency_id == viewer
+        && row.access_ended_at.is_none()
+        && HandoffStatus::parse(&row.status).is_ok_and(HandoffStatus::gives_access);
+    let message_shown = row.from_agency_id == viewer || receiver_holds;
     let message = match (&row.message_ciphertext, &row.key_id) {
-        (Some(sealed), Some(key)) => Some(
+        (Some(sealed), Some(key)) if message_shown => Some(
             String::from_utf8_lossy(&vault.open(key, sealed).map_err(AppError::internal)?)
                 .into_owned(),
         ),
@@ -380,14 +395,16 @@ fn load_case(
     actor: &Actor,
     case_id: i64,
     action: Action,
-) -> Result<CaseRow, AppError> {
+) -> Result<(CaseRow, CaseScope), AppError> {
     let (row, scope) = case_db::scope(conn, case_id)?.ok_or(AppError::NotFound)?;
     authz::can(actor, Action::CaseView, Resource::Case(&scope)).map_err(|_| AppError::NotFound)?;
     authz::can(actor, action, Resource::Case(&scope))?;
-    Ok(row)
+    Ok((row, scope))
 }
 
-/// Sends a handoff from the actor's agency, if an agreement in force allows it.
+/// Sends a handoff from the actor's agency, if an agreement in force allows it. The rules are
+/// evaluated, the duplicate check made and the handoff inserted in one transaction that holds
+/// the case row, so a consent withdrawn meanwhile cannot slip between the check and the write.
 pub fn create(
     conn: &mut DbConnection,
     ctx: &Ctx,
@@ -397,135 +414,135 @@ pub fn create(
     input: HandoffInput,
 ) -> Result<HandoffView, AppError> {
     let actor = super::actor(ctx)?.clone();
-    let case = load_case(conn, &actor, case_id, Action::HandoffSend)?;
-    let receiver = agencies::by_code(conn, input.to_agency.trim())?.ok_or_else(|| {
-        Invalid::new(
-            "to_agency",
-            format!("unknown agency {:?}", input.to_agency.trim()),
-        )
-    })?;
-    let sender = agencies::by_id(conn, actor.agency_id)?.ok_or(AppError::NotFound)?;
-    let (sender_kind, receiver_kind) = (
-        AgencyKind::parse(&sender.kind).map_err(AppError::internal)?,
-        AgencyKind::parse(&receiver.kind).map_err(AppError::internal)?,
-    );
-    if let Some(o) = &input.consent_override {
-        let mut problems = Vec::new();
-        if o.legal_basis.trim().len() < 3 {
-            problems.push(Invalid::new(
-                "consent_override.legal_basis",
-                "state the legal basis",
-            ));
-        }
-        if o.reason.trim().len() < 10 {
-            problems.push(Invalid::new(
-                "consent_override.reason",
-                "state why consent is overridden (10 characters or more)",
-            ));
-        }
-        if !problems.is_empty() {
-            return Err(problems.into());
-        }
-    }
-    let message = input
-        .message
-        .as_deref()
-        .map(str::trim)
-        .filter(|m| !m.is_empty());
-    if message.is_some_and(|m| m.chars().count() > 4000) {
-        return Err(Invalid::new("message", "must be at most 4000 characters").into());
-    }
-    let facts = facts(conn, vault, &case)?;
-    let consents = case_db::consents(conn, case_id)?;
-    let given =
-        |purpose: &str| super::cases::consent_in_force(&consents, purpose, receiver.id).is_some();
-    let request = Request {
-        handoff: input.handoff.trim(),
-        agreement: input.agreement.as_deref(),
-        sender: Party {
-            code: &sender.code,
-            kind: sender_kind,
-        },
-        receiver: Party {
-            code: &receiver.code,
-            kind: receiver_kind,
-        },
-        facts: &facts,
-        consent_given: &given,
-        override_requested: input.consent_override.is_some(),
-        actor_is_supervisor: actor.has(Role::Supervisor),
-        case_open: case.status == "open",
-        today: ctx.now.date(),
-    };
-    let allowed = engine::evaluate(&set.agreements, &request)
-        .map_err(|unmet| AppError::HandoffNotAllowed(violations(unmet)))?;
-    let rule = allowed.rule;
-    let version_id = set
-        .version_id(allowed.agreement)
-        .ok_or_else(|| AppError::internal("agreement version not stored"))?;
-    let existing = db::of_case(conn, case_id)?;
-    if existing.iter().any(|h| {
-        h.rule_id == rule.id
-            && h.to_agency_id == receiver.id
-            && matches!(h.status.as_str(), "pending" | "accepted" | "delivered")
-    }) {
-        return Err(AppError::Conflict {
-            code: "handoff.duplicate",
-            detail: format!(
-                "This case already has an open {} handoff to {}.",
-                rule.id, receiver.code
-            ),
-        });
-    }
-    let consent_id = rule
-        .requires_consent
-        .as_deref()
-        .and_then(|p| super::cases::consent_in_force(&consents, p, receiver.id));
-    let (override_basis, override_reason) =
-        match (&input.consent_override, allowed.consent_overridden) {
-            (Some(o), true) => (
-                Some(o.legal_basis.trim().to_owned()),
-                Some(o.reason.trim().to_owned()),
-            ),
-            _ => (None, None),
-        };
-    let sealed = match message {
-        Some(m) => Some(vault.seal(m.as_bytes()).map_err(AppError::internal)?),
-        None => None,
-    };
-    let shares: Vec<&str> = rule.shares.iter().map(|c| c.as_str()).collect();
-    let new = NewHandoff {
-        case_id,
-        kind: rule.kind.as_str().to_owned(),
-        rule_id: rule.id.clone(),
-        agreement_version_id: version_id,
-        from_agency_id: sender.id,
-        to_agency_id: receiver.id,
-        owner_agency_id: case.owner_agency_id,
-        created_by: actor.user_id,
-        status: if rule.kind == HandoffKind::Notice {
-            "delivered"
-        } else {
-            "pending"
-        }
-        .to_owned(),
-        shares: serde_json::to_string(&shares).map_err(AppError::internal)?,
-        consent_purpose: rule.requires_consent.clone(),
-        consent_id,
-        override_legal_basis: override_basis.clone(),
-        override_reason: override_reason.clone(),
-        message_ciphertext: sealed,
-        key_id: message.map(|_| vault.key_id().to_owned()),
-        respond_by: rule
-            .respond_within_hours
-            .filter(|_| rule.kind != HandoffKind::Notice)
-            .map(|h| ctx.now + Duration::hours(i64::from(h))),
-        created_at: ctx.now,
-        updated_at: ctx.now,
-    };
     let id = conn.transaction(|conn| -> Result<i64, AppError> {
+        crate::db::stats::lock_case(conn, case_id)?;
+        let (case, scope) = load_case(conn, &actor, case_id, Action::HandoffSend)?;
+        let holding = scope
+            .holding_of(actor.agency_id)
+            .ok_or(AppError::NotFound)?;
+        let receiver = agencies::by_code(conn, input.to_agency.trim())?.ok_or_else(|| {
+            Invalid::new(
+                "to_agency",
+                format!("unknown agency {:?}", input.to_agency.trim()),
+            )
+        })?;
+        let sender = agencies::by_id(conn, actor.agency_id)?.ok_or(AppError::NotFound)?;
+        let (sender_kind, receiver_kind) = (
+            AgencyKind::parse(&sender.kind).map_err(AppError::internal)?,
+            AgencyKind::parse(&receiver.kind).map_err(AppError::internal)?,
+        );
+        check_override(input.consent_override.as_ref())?;
+        let message = input
+            .message
+            .as_deref()
+            .map(str::trim)
+            .filter(|m| !m.is_empty());
+        if message.is_some_and(|m| m.chars().count() > 4000) {
+            return Err(Invalid::new("message", "must be at most 4000 characters").into());
+        }
+        let facts = facts(conn, vault, &case)?;
+        let consents: Vec<ConsentFacts> = case_db::consents(conn, case_id)?
+            .iter()
+            .map(case_db::ConsentRow::facts)
+            .collect();
+        let given = |purpose: &str| consent::in_force(&consents, purpose, receiver.id).is_some();
+        let held = holding.active();
+        let request = Request {
+            handoff: input.handoff.trim(),
+            agreement: input.agreement.as_deref(),
+            sender: Party {
+                code: &sender.code,
+                kind: sender_kind,
+            },
+            receiver: Party {
+                code: &receiver.code,
+                kind: receiver_kind,
+            },
+            facts: &facts,
+            consent_given: &given,
+            override_requested: input.consent_override.is_some(),
+            actor_is_supervisor: actor.has(Role::Supervisor),
+            case_open: case.status == "open",
+            sender_owns: holding.is_owner(),
+            sender_holds: &held,
+            today: ctx.now.date(),
+        };
+        let allowed = engine::evaluate(&set.agreements, &request)
+            .map_err(|unmet| AppError::HandoffNotAllowed(violations(unmet)))?;
+        let rule = allowed.rule;
+        let version_id = set
+            .version_id(allowed.agreement)
+            .ok_or_else(|| AppError::internal("agreement version not stored"))?;
+        if db::of_case(conn, case_id)?.iter().any(|h| {
+            h.rule_id == rule.id
+                && h.to_agency_id == receiver.id
+                && h.access_ended_at.is_none()
+                && matches!(h.status.as_str(), "pending" | "accepted" | "delivered")
+        }) {
+            return Err(AppError::Conflict {
+                code: "handoff.duplicate",
+                detail: format!(
+                    "This case already has an open {} handoff to {}.",
+                    rule.id, receiver.code
+                ),
+            });
+        }
+        let consent_id = rule
+            .requires_consent
+            .as_deref()
+            .and_then(|p| consent::in_force(&consents, p, receiver.id));
+        let (override_basis, override_reason) =
+            match (&input.consent_override, allowed.consent_overridden) {
+                (Some(o), true) => (
+                    Some(o.legal_basis.trim().to_owned()),
+                    Some(o.reason.trim().to_owned()),
+                ),
+                _ => (None, None),
+            };
+        let sealed = match message {
+            Some(m) => Some(vault.seal(m.as_bytes()).map_err(AppError::internal)?),
+            None => None,
+        };
+        let shares: Vec<&str> = allowed.shares.iter().map(|c| c.as_str()).collect();
+        let new = NewHandoff {
+            case_id,
+            kind: rule.kind.as_str().to_owned(),
+            rule_id: rule.id.clone(),
+            agreement_version_id: version_id,
+            from_agency_id: sender.id,
+            to_agency_id: receiver.id,
+            owner_agency_id: case.owner_agency_id,
+            created_by: actor.user_id,
+            status: if rule.kind == HandoffKind::Notice {
+                "delivered"
+            } else {
+                "pending"
+            }
+            .to_owned(),
+            shares: serde_json::to_string(&shares).map_err(AppError::internal)?,
+            consent_purpose: rule.requires_consent.clone(),
+            consent_id,
+            override_legal_basis: override_basis.clone(),
+            override_reason: override_reason.clone(),
+            message_ciphertext: sealed,
+            key_id: message.map(|_| vault.key_id().to_owned()),
+            respond_by: rule
+                .respond_within_hours
+                .filter(|_| rule.kind != HandoffKind::Notice)
+                .map(|h| ctx.now + Duration::hours(i64::from(h))),
+            created_at: ctx.now,
+            updated_at: ctx.now,
+            receiver_records_consent: serde_json::to_string(&rule.receiver_records_consent)
+                .map_err(AppError::internal)?,
+        };
         let id = db::insert(conn, &new)?;
         super::stats_upkeep::Watch::new_handoff(id).done(conn)?;
+        let withheld: Vec<&str> = rule
+            .shares
+            .iter()
+            .filter(|c| !allowed.shares.contains(c))
+            .map(|c| c.as_str())
+            .collect();
         audit::record(
             conn,
             ctx,
@@ -541,10 +558,13 @@ pub fn create(
                     "to_agency": receiver.code,
                     "consent_id": consent_id,
                     "respond_by": new.respond_by.map(crate::domain::utc),
+                    "shares": shares,
+                    "withheld": withheld,
+                    "onward": !holding.is_owner(),
                 })),
         )?;
         let inserted = db::by_id(conn, id)?.ok_or(AppError::NotFound)?;
-        if rule.kind == HandoffKind::Notice && rule.shares.contains(&Category::Documents) {
+        if rule.kind == HandoffKind::Notice && allowed.shares.contains(&Category::Documents) {
             record_documents_shared(conn, ctx, &inserted)?;
         }
         super::deadlines::notify_sent(conn, &inserted, ctx.now)?;
@@ -565,7 +585,32 @@ pub fn create(
         Ok(id)
     })?;
     let row = db::by_id(conn, id)?.ok_or(AppError::NotFound)?;
-    view(conn, vault, row)
+    view(conn, vault, actor.agency_id, row)
+}
+
+/// A consent override needs a legal basis and a reason of some substance.
+fn check_override(input: Option<&OverrideInput>) -> Result<(), AppError> {
+    let Some(o) = input else {
+        return Ok(());
+    };
+    let mut problems = Vec::new();
+    if o.legal_basis.trim().len() < 3 {
+        problems.push(Invalid::new(
+            "consent_override.legal_basis",
+            "state the legal basis",
+        ));
+    }
+    if o.reason.trim().len() < 10 {
+        problems.push(Invalid::new(
+            "consent_override.reason",
+            "state why consent is overridden (10 characters or more)",
+        ));
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.into())
+    }
 }
 
 /// A decision on a handoff.
@@ -604,7 +649,10 @@ pub(crate) fn rule_of(conn: &mut DbConnection, row: &HandoffRow) -> Result<Hando
 }
 
 /// Decides a handoff. Of two people deciding at once, one wins and the other gets 409
-/// `handoff.already_decided`; exactly one event is written.
+/// `handoff.already_decided`; exactly one event is written. Accepting, completing or reading
+/// re-checks, with the case row held, that the handoff still rests on what it was sent on: a
+/// withdrawn consent is 409 `handoff.consent_withdrawn`, an ended access 409
+/// `handoff.access_ended`. A decline or withdrawal ends what was sent on from it.
 pub fn decide(
     conn: &mut DbConnection,
     ctx: &Ctx,
@@ -614,21 +662,11 @@ pub fn decide(
 ) -> Result<HandoffView, AppError> {
     let actor = super::actor(ctx)?.clone();
     let row = db::by_id(conn, id)?.ok_or(AppError::NotFound)?;
-    let is_receiver = row.to_agency_id == actor.agency_id;
-    let is_sender = row.from_agency_id == actor.agency_id;
-    if !is_receiver && !is_sender {
-        return Err(AppError::NotFound);
-    }
-    // The receiver decides; only the sender withdraws.
-    let (allowed_side, action) = match decision {
-        Decision::Withdraw(_) => (is_sender, Action::HandoffSend),
-        _ => (is_receiver, Action::HandoffDecide),
+    let action = match decision {
+        Decision::Withdraw(_) => Action::HandoffSend,
+        _ => Action::HandoffDecide,
     };
-    if !allowed_side {
-        return Err(AppError::Forbidden);
-    }
-    authz::can(&actor, action, Resource::System).map_err(|_| AppError::Forbidden)?;
-    let notice = row.kind == "notice";
+    authz::can(&actor, action, Resource::Handoff(row.scope()))?;
     let text = |field: &'static str, value: &str| -> Result<String, AppError> {
         let v = value.trim();
         if v.chars().count() < 3 || v.chars().count() > 2000 {
@@ -637,72 +675,14 @@ pub fn decide(
             Ok(v.to_owned())
         }
     };
-    let wrong_kind = |what: &str| AppError::Conflict {
-        code: "handoff.wrong_kind",
-        detail: format!("A {} cannot be {what}.", row.kind),
-    };
     let rule = rule_of(conn, &row)?;
     conn.transaction(|conn| -> Result<(), AppError> {
+        crate::db::stats::lock_case(conn, row.case_id)?;
         let handoff_watch = super::stats_upkeep::Watch::handoff(conn, id)?;
         let case_watch = super::stats_upkeep::Watch::case(conn, row.case_id)?;
-        let (changed, action, details) = match &decision {
-            Decision::Accept => {
-                if notice {
-                    return Err(wrong_kind("accepted"));
-                }
-                let complete_by = rule.complete_within_days.map(|d| ctx.now + Duration::days(i64::from(d)));
-                let changed = db::decide(conn, id, "pending", "accepted", actor.user_id, None, complete_by, ctx.now)?;
-                if changed {
-                    if row.kind == "transfer" {
-                        case_db::set_owner(conn, row.case_id, row.to_agency_id, ctx.now)?;
-                    }
-                    if let Some((track, stage)) = &rule.on_accept {
-                        let current: BTreeMap<String, String> = case_db::tracks(conn, row.case_id)?.into_iter().collect();
-                        let from = current.get(track).cloned().unwrap_or_default();
-                        if &from != stage {
-                            case_db::change_stage(conn, row.case_id, track, &from, stage, actor.user_id, actor.agency_id, ctx.now)?;
-                            audit::record(
-                                conn,
-                                ctx,
-                                Event::new(AuditAction::CaseStageChanged)
-                                    .case(row.case_id)
-                                    .subject("case", row.case_id)
-                                    .details(json!({"track": track, "from": from, "to": stage, "by_handoff": id})),
-                            )?;
-                        }
-                    }
-                }
-                if changed && rule.shares.contains(&Category::Documents) {
-                    record_documents_shared(conn, ctx, &row)?;
-                }
-                (changed, AuditAction::HandoffAccepted, json!({"complete_by": complete_by.map(crate::domain::utc), "ownership_moved": row.kind == "transfer"}))
-            }
-            Decision::Decline(reason) => {
-                if notice {
-                    return Err(wrong_kind("declined"));
-                }
-                let reason = text("reason", reason)?;
-                (db::decide(conn, id, "pending", "declined", actor.user_id, Some(&reason), None, ctx.now)?, AuditAction::HandoffDeclined, json!({"reason": reason}))
-            }
-            Decision::Withdraw(reason) => {
-                let reason = text("reason", reason)?;
-                let from = if notice { "delivered" } else { "pending" };
-                (db::decide(conn, id, from, "withdrawn", actor.user_id, Some(&reason), None, ctx.now)?, AuditAction::HandoffWithdrawn, json!({"reason": reason}))
-            }
-            Decision::Complete(outcome) => {
-                if notice {
-                    return Err(wrong_kind("completed"));
-                }
-                let outcome = text("outcome", outcome)?;
-                (db::complete(conn, id, &outcome, ctx.now)?, AuditAction::HandoffCompleted, json!({"outcome": outcome}))
-            }
-            Decision::Read => {
-                if !notice {
-                    return Err(wrong_kind("marked read"));
-                }
-                (db::mark_read(conn, id, actor.user_id, ctx.now)?, AuditAction::HandoffRead, json!({}))
-            }
-        };
+        let current = db::by_id(conn, id)?.ok_or(AppError::NotFound)?;
+        let (changed, action, details) =
+            apply_decision(conn, ctx, &actor, &current, &rule, &decision, &text)?;
         if !changed {
             let now = db::by_id(conn, id)?.ok_or(AppError::NotFound)?;
             return Err(already_decided(&now));
@@ -710,13 +690,208 @@ pub fn decide(
         let mut moves = handoff_watch.moves(conn)?;
         moves.extend(case_watch.moves(conn)?);
         super::stats_upkeep::apply_together(conn, moves)?;
-        audit::record(conn, ctx, Event::new(action).case(row.case_id).subject("handoff", id).details(details))?;
+        audit::record(
+            conn,
+            ctx,
+            Event::new(action)
+                .case(row.case_id)
+                .subject("handoff", id)
+                .details(details),
+        )?;
         let decided = db::by_id(conn, id)?.ok_or(AppError::NotFound)?;
         super::deadlines::notify_decided(conn, &decided, ctx.now)?;
+        record_ended_access(conn, ctx, row.case_id)?;
         Ok(())
     })?;
     let row = db::by_id(conn, id)?.ok_or(AppError::NotFound)?;
-    view(conn, vault, row)
+    view(conn, vault, actor.agency_id, row)
+}
+
+/// Refuses an answer that relies on the handoff's access when that access is no longer in force.
+fn still_in_force(conn: &mut DbConnection, row: &HandoffRow) -> Result<(), AppError> {
+    let (_, scope) = case_db::scope(conn, row.case_id)?.ok_or(AppError::NotFound)?;
+    let ended = scope.holdings.standing(row.id).and_then(|s| s.ended);
+    let consent_withdrawn = ended == Some(Ended::ConsentWithdrawn)
+        || (ended == Some(Ended::Recorded)
+            && row.access_ended_reason.as_deref() == Some(Ended::ConsentWithdrawn.reason()));
+    match ended {
+        None | Some(Ended::Closed) => Ok(()),
+        Some(_) if consent_withdrawn => Err(AppError::Conflict {
+            code: "handoff.consent_withdrawn",
+            detail: "The consent this handoff rests on has been withdrawn; it can no longer be accepted or completed.".to_owned(),
+        }),
+        Some(ended) => Err(AppError::Conflict {
+            code: "handoff.access_ended",
+            detail: format!(
+                "The access this handoff gave has ended ({}); it can no longer be accepted or completed.",
+                row.access_ended_reason.as_deref().unwrap_or(ended.reason())
+            ),
+        }),
+    }
+}
+
+/// The decision's own change, inside the transaction: whether a row changed, the event and its
+/// details.
+fn apply_decision(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    actor: &Actor,
+    row: &HandoffRow,
+    rule: &HandoffRule,
+    decision: &Decision,
+    text: &dyn Fn(&'static str, &str) -> Result<String, AppError>,
+) -> Result<(bool, AuditAction, serde_json::Value), AppError> {
+    let id = row.id;
+    let notice = row.kind == "notice";
+    let wrong_kind = |what: &str| AppError::Conflict {
+        code: "handoff.wrong_kind",
+        detail: format!("A {} cannot be {what}.", row.kind),
+    };
+    // Answers that act on the handoff's access need it to be in force; an answer to a handoff
+    // already answered is a conflict whatever else holds.
+    let needs_access = match decision {
+        Decision::Accept => Some("pending"),
+        Decision::Complete(_) => Some("accepted"),
+        Decision::Read => Some("delivered"),
+        Decision::Decline(_) | Decision::Withdraw(_) => None,
+    };
+    if let Some(expected) = needs_access
+        && row.status == expected
+    {
+        still_in_force(conn, row)?;
+    }
+    Ok(match decision {
+        Decision::Accept => {
+            if notice {
+                return Err(wrong_kind("accepted"));
+            }
+            let complete_by = rule
+                .complete_within_days
+                .map(|d| ctx.now + Duration::days(i64::from(d)));
+            let changed = db::decide(
+                conn,
+                id,
+                "pending",
+                "accepted",
+                actor.user_id,
+                None,
+                complete_by,
+                ctx.now,
+            )?;
+            if changed {
+                accepted(conn, ctx, actor, row, rule)?;
+            }
+            (
+                changed,
+                AuditAction::HandoffAccepted,
+                json!({"complete_by": complete_by.map(crate::domain::utc), "ownership_moved": row.kind == "transfer"}),
+            )
+        }
+        Decision::Decline(reason) => {
+            if notice {
+                return Err(wrong_kind("declined"));
+            }
+            let reason = text("reason", reason)?;
+            (
+                db::decide(
+                    conn,
+                    id,
+                    "pending",
+                    "declined",
+                    actor.user_id,
+                    Some(&reason),
+                    None,
+                    ctx.now,
+                )?,
+                AuditAction::HandoffDeclined,
+                json!({"reason": reason}),
+            )
+        }
+        Decision::Withdraw(reason) => {
+            let reason = text("reason", reason)?;
+            let from = if notice { "delivered" } else { "pending" };
+            (
+                db::decide(
+                    conn,
+                    id,
+                    from,
+                    "withdrawn",
+                    actor.user_id,
+                    Some(&reason),
+                    None,
+                    ctx.now,
+                )?,
+                AuditAction::HandoffWithdrawn,
+                json!({"reason": reason}),
+            )
+        }
+        Decision::Complete(outcome) => {
+            if notice {
+                return Err(wrong_kind("completed"));
+            }
+            let outcome = text("outcome", outcome)?;
+            (
+                db::complete(conn, id, &outcome, ctx.now)?,
+                AuditAction::HandoffCompleted,
+                json!({"outcome": outcome}),
+            )
+        }
+        Decision::Read => {
+            if !notice {
+                return Err(wrong_kind("marked read"));
+            }
+            (
+                db::mark_read(conn, id, actor.user_id, ctx.now)?,
+                AuditAction::HandoffRead,
+                json!({}),
+            )
+        }
+    })
+}
+
+/// What an acceptance changes besides the handoff: ownership for a transfer, the stage the
+/// agreement names, and the custody log of documents now shared.
+fn accepted(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    actor: &Actor,
+    row: &HandoffRow,
+    rule: &HandoffRule,
+) -> Result<(), AppError> {
+    if row.kind == "transfer" {
+        case_db::set_owner(conn, row.case_id, row.to_agency_id, ctx.now)?;
+    }
+    if let Some((track, stage)) = &rule.on_accept {
+        let current: BTreeMap<String, String> =
+            case_db::tracks(conn, row.case_id)?.into_iter().collect();
+        let from = current.get(track).cloned().unwrap_or_default();
+        if &from != stage {
+            case_db::change_stage(
+                conn,
+                row.case_id,
+                track,
+                &from,
+                stage,
+                actor.user_id,
+                actor.agency_id,
+                ctx.now,
+            )?;
+            audit::record(
+                conn,
+                ctx,
+                Event::new(AuditAction::CaseStageChanged)
+                    .case(row.case_id)
+                    .subject("case", row.case_id)
+                    .details(
+                        json!({"track": track, "from": from, "to": stage, "by_handoff": row.id}),
+                    ),
+            )?;
+        }
+    }
+    if db::categories(&row.shares).contains(&Category::Documents) {
+        record_documents_shared(conn, ctx, row)?;
+    }
+    Ok(())
 }
 
 /// Writes `document.shared` into the custody log of each document of the case that a handoff
@@ -739,7 +914,7 @@ fn record_documents_shared(
     Ok(())
 }
 
-/// One handoff, for its sender or receiver.
+/// One handoff, for the users of its sender or receiver whose role reads cases.
 pub fn get(
     conn: &mut DbConnection,
     ctx: &Ctx,
@@ -748,10 +923,8 @@ pub fn get(
 ) -> Result<HandoffView, AppError> {
     let actor = super::actor(ctx)?;
     let row = db::by_id(conn, id)?.ok_or(AppError::NotFound)?;
-    if row.to_agency_id != actor.agency_id && row.from_agency_id != actor.agency_id {
-        return Err(AppError::NotFound);
-    }
-    view(conn, vault, row)
+    authz::can(actor, Action::HandoffView, Resource::Handoff(row.scope()))?;
+    view(conn, vault, actor.agency_id, row)
 }
 
 /// The actor's agency's incoming or outgoing handoffs.
@@ -765,31 +938,23 @@ pub fn list(
     limit: i64,
 ) -> Result<Vec<HandoffView>, AppError> {
     let actor = super::actor(ctx)?;
-    if let Some(status) = status
-        && ![
-            "pending",
-            "accepted",
-            "declined",
-            "withdrawn",
-            "completed",
-            "delivered",
-            "read",
-        ]
-        .contains(&status)
-    {
-        return Err(Invalid::new(
-            "status",
-            "must be pending, accepted, declined, withdrawn, completed, delivered or read",
-        )
-        .into());
+    authz::can(actor, Action::HandoffView, Resource::System)?;
+    if let Some(status) = status {
+        HandoffStatus::parse(status).map_err(|_| {
+            Invalid::new(
+                "status",
+                "must be pending, accepted, declined, withdrawn, completed, delivered or read",
+            )
+        })?;
     }
     db::boxed(conn, actor.agency_id, incoming, status, before, limit)?
         .into_iter()
-        .map(|row| view(conn, vault, row))
+        .map(|row| view(conn, vault, actor.agency_id, row))
         .collect()
 }
 
-/// The handoffs of a case that concern the actor's agency (sent or received).
+/// The handoffs of a case the actor's agency may see: all of them for the owner, those it sent
+/// or received for another party (the timeline's rule, [`timeline::handoff_visible`]).
 pub fn of_case(
     conn: &mut DbConnection,
     ctx: &Ctx,
@@ -797,15 +962,14 @@ pub fn of_case(
     case_id: i64,
 ) -> Result<Vec<HandoffView>, AppError> {
     let actor = super::actor(ctx)?;
-    load_case(conn, actor, case_id, Action::CaseView)?;
+    let (_, scope) = load_case(conn, actor, case_id, Action::CaseView)?;
+    let owner = scope.owner_agency_id == actor.agency_id;
     db::of_case(conn, case_id)?
         .into_iter()
         .filter(|h| {
-            h.from_agency_id == actor.agency_id
-                || h.to_agency_id == actor.agency_id
-                || h.owner_agency_id == actor.agency_id
+            timeline::handoff_visible(owner, actor.agency_id, h.from_agency_id, h.to_agency_id)
         })
-        .map(|row| view(conn, vault, row))
+        .map(|row| view(conn, vault, actor.agency_id, row))
         .collect()
 }
 
@@ -828,6 +992,11 @@ pub struct HandoffOption {
     pub to_agency: String,
     /// Its name.
     pub to_agency_name: String,
+    /// What the receiver would hold: the agreement's `shares` that the caller's agency holds.
+    pub shares: Vec<String>,
+    /// Categories the agreement would share that the caller's agency does not hold, so cannot
+    /// pass on.
+    pub withheld: Vec<String>,
     /// Whether it can be sent now.
     pub allowed: bool,
     /// Whether a supervisor's consent override would open it.
@@ -836,7 +1005,9 @@ pub struct HandoffOption {
     pub unmet: Vec<Violation>,
 }
 
-/// What the actor may send from a case, to whom, and why other options are closed.
+/// What the actor may send from a case, to whom, what each receiver would hold, and why other
+/// options are closed. A party that has not accepted its handoff sends nothing (403
+/// `access.pending`).
 pub fn options(
     conn: &mut DbConnection,
     ctx: &Ctx,
@@ -845,11 +1016,22 @@ pub fn options(
     case_id: i64,
 ) -> Result<Vec<HandoffOption>, AppError> {
     let actor = super::actor(ctx)?.clone();
-    let case = load_case(conn, &actor, case_id, Action::HandoffSend)?;
+    let (case, scope) = load_case(conn, &actor, case_id, Action::HandoffSend)?;
+    let holding = scope
+        .holding_of(actor.agency_id)
+        .ok_or(AppError::NotFound)?;
+    let held = holding.active();
     let sender = agencies::by_id(conn, actor.agency_id)?.ok_or(AppError::NotFound)?;
     let sender_kind = AgencyKind::parse(&sender.kind).map_err(AppError::internal)?;
     let facts = facts(conn, vault, &case)?;
-    let consents = case_db::consents(conn, case_id)?;
+    let consents: Vec<ConsentFacts> = case_db::consents(conn, case_id)?
+        .iter()
+        .map(case_db::ConsentRow::facts)
+        .collect();
+    let parties: BTreeMap<String, agencies::AgencyRow> = agencies::list(conn, None, i64::MAX)?
+        .into_iter()
+        .map(|a| (a.code.clone(), a))
+        .collect();
     let mut out = Vec::new();
     for agreement in &set.agreements {
         if !agreement.parties.contains(&sender.code) {
@@ -861,7 +1043,7 @@ pub fn options(
             .filter(|r| r.from.contains(&sender_kind))
         {
             for party in agreement.parties.iter().filter(|p| **p != sender.code) {
-                let Some(receiver) = agencies::by_code(conn, party)? else {
+                let Some(receiver) = parties.get(party) else {
                     continue;
                 };
                 let Ok(receiver_kind) = AgencyKind::parse(&receiver.kind) else {
@@ -870,9 +1052,8 @@ pub fn options(
                 if !rule.to.contains(&receiver_kind) {
                     continue;
                 }
-                let given = |purpose: &str| {
-                    super::cases::consent_in_force(&consents, purpose, receiver.id).is_some()
-                };
+                let given =
+                    |purpose: &str| consent::in_force(&consents, purpose, receiver.id).is_some();
                 let mut request = Request {
                     handoff: &rule.id,
                     agreement: Some(&agreement.id),
@@ -889,6 +1070,8 @@ pub fn options(
                     override_requested: false,
                     actor_is_supervisor: actor.has(Role::Supervisor),
                     case_open: case.status == "open",
+                    sender_owns: holding.is_owner(),
+                    sender_holds: &held,
                     today: ctx.now.date(),
                 };
                 let outcome = engine::evaluate(std::slice::from_ref(agreement), &request);
@@ -896,6 +1079,7 @@ pub fn options(
                     request.override_requested = true;
                     engine::evaluate(std::slice::from_ref(agreement), &request).is_ok()
                 };
+                let shares = engine::shares_of(rule, &held);
                 out.push(HandoffOption {
                     agreement: AgreementRef {
                         id: agreement.id.clone(),
@@ -907,6 +1091,13 @@ pub fn options(
                     legal_basis: rule.legal_basis.clone(),
                     to_agency: receiver.code.clone(),
                     to_agency_name: receiver.name.clone(),
+                    shares: shares.iter().map(|c| c.as_str().to_owned()).collect(),
+                    withheld: rule
+                        .shares
+                        .iter()
+                        .filter(|c| !shares.contains(c))
+                        .map(|c| c.as_str().to_owned())
+                        .collect(),
                     allowed: outcome.is_ok(),
                     override_possible,
                     unmet: outcome.err().map(violations).unwrap_or_default(),
@@ -917,37 +1108,41 @@ pub fn options(
     Ok(out)
 }
 
-/// Ends the access that handoffs of a case had only through a consent now withdrawn; records
-/// each. Call inside the transaction that records the withdrawal.
-pub fn end_access_for_withdrawn_consent(
+/// Records the end of every handoff's access that has ended without being recorded: a consent
+/// withdrawn, or the end of the access an onward handoff derived from (a decline, a withdrawal,
+/// a consent withdrawn further up). Each end is an event on the timeline and a message to the
+/// receiving agency. Call inside the transaction of the change that ended them.
+pub fn record_ended_access(
     conn: &mut DbConnection,
     ctx: &Ctx,
     case_id: i64,
-    purpose: &str,
-    recipient: Option<i64>,
 ) -> Result<usize, AppError> {
+    let (_, scope) = case_db::scope(conn, case_id)?.ok_or(AppError::NotFound)?;
     let mut ended = 0;
-    for h in db::of_case(conn, case_id)? {
-        let rests_on_it = h.consent_purpose.as_deref() == Some(purpose)
-            && h.override_legal_basis.is_none()
-            && h.access_ended_at.is_none()
-            && matches!(
-                h.status.as_str(),
-                "pending" | "accepted" | "delivered" | "read"
-            )
-            && recipient.is_none_or(|r| r == h.to_agency_id);
-        if rests_on_it && db::end_access(conn, h.id, "consent_withdrawn", ctx.now)? {
-            audit::record(
-                conn,
-                ctx,
-                Event::new(AuditAction::HandoffAccessEnded)
-                    .case(case_id)
-                    .subject("handoff", h.id)
-                    .details(json!({"reason": "consent_withdrawn", "purpose": purpose})),
-            )?;
-            super::deadlines::notify_access_ended(conn, &h, ctx.now)?;
-            ended += 1;
+    for (handoff_id, why) in scope.holdings.unrecorded_ends() {
+        if !db::end_access(conn, handoff_id, why.reason(), ctx.now)? {
+            continue;
         }
+        let row = db::by_id(conn, handoff_id)?.ok_or(AppError::NotFound)?;
+        let derived_from = scope
+            .holdings
+            .standing(handoff_id)
+            .map(|s| s.derived_from.clone())
+            .unwrap_or_default();
+        audit::record(
+            conn,
+            ctx,
+            Event::new(AuditAction::HandoffAccessEnded)
+                .case(case_id)
+                .subject("handoff", handoff_id)
+                .details(json!({
+                    "reason": why.reason(),
+                    "purpose": row.consent_purpose,
+                    "derived_from": derived_from,
+                })),
+        )?;
+        super::deadlines::notify_access_ended(conn, &row, why, ctx.now)?;
+        ended += 1;
     }
     Ok(ended)
 }

@@ -212,6 +212,7 @@ struct CasePage {
     facts: Vec<Fact>,
     tracks: Vec<TrackLine>,
     can_edit: bool,
+    can_upload: bool,
     can_consent: bool,
     can_access_log: bool,
     consents: Vec<ConsentLine>,
@@ -543,8 +544,6 @@ pub(super) async fn case_page(
             who: super::who(e.actor.username, e.actor.agency),
         })
         .collect();
-    let holds = |category: &str| detail.categories.iter().any(|c| c == category);
-    let owner = detail.owner_agency == v.actor.agency_code;
     let (form, f, errors) = match extra.form {
         Some((name, f, errors)) => (name.to_owned(), f, errors),
         None => (String::new(), Fields::default(), Errors::default()),
@@ -566,19 +565,23 @@ pub(super) async fn case_page(
             open: detail.status == "open",
             banner: extra.banner,
             stale: extra.stale,
-            identity_held: holds("identity") && roles_permit(Action::IdentityReveal),
+            identity_held: detail.actions.reveal_identity,
             identity,
             facts,
             tracks,
-            can_edit: owner && roles_permit(Action::CaseEdit),
-            can_consent: owner && roles_permit(Action::ConsentRecord),
+            can_edit: detail.actions.edit.iter().any(|c| c == "summary"),
+            can_upload: detail.actions.edit.iter().any(|c| c == "documents"),
+            can_consent: !detail.actions.record_consent.is_empty(),
             can_access_log: roles_permit(Action::AccessLogView),
             consents: consent_lines,
             handoffs,
             options: sendable,
             closed,
             recipients,
-            purposes: forms::choices(&t, &cls::CONSENT_PURPOSE),
+            purposes: forms::choices(&t, &cls::CONSENT_PURPOSE)
+                .into_iter()
+                .filter(|p| detail.actions.record_consent.iter().any(|c| c == p.code))
+                .collect(),
             methods: forms::choices(&t, &cls::CONSENT_METHOD),
             notes: note_lines,
             documents: document_lines,

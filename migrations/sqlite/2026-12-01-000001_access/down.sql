@@ -1,0 +1,2 @@
+ALTER TABLE agencies DROP COLUMN audits;
+ALTER TABLE handoffs DROP COLUMN receiver_records_consent;

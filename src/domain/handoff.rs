@@ -1,0 +1,36 @@
+//! The stored vocabulary of a handoff's lifecycle.
+
+use super::vocabulary;
+
+vocabulary! {
+    /// Where a handoff stands (CONTRACT.md vocabulary).
+    HandoffStatus, "status" {
+        /// Sent, waiting for the receiver's answer.
+        Pending = "pending",
+        /// Accepted by the receiver.
+        Accepted = "accepted",
+        /// Declined by the receiver, with a reason.
+        Declined = "declined",
+        /// Withdrawn by the sender before an answer, with a reason.
+        Withdrawn = "withdrawn",
+        /// Completed by the receiver, with an outcome.
+        Completed = "completed",
+        /// A notice, delivered.
+        Delivered = "delivered",
+        /// A notice, read.
+        Read = "read",
+    }
+}
+
+impl HandoffStatus {
+    /// Whether the receiver has answered (or a notice was delivered): no answer clock runs.
+    pub fn is_answered(self) -> bool {
+        self != HandoffStatus::Pending
+    }
+
+    /// Whether the handoff still gives its receiver something (pending, accepted, completed, a
+    /// notice delivered or read); declined and withdrawn ones give nothing.
+    pub fn gives_access(self) -> bool {
+        !matches!(self, HandoffStatus::Declined | HandoffStatus::Withdrawn)
+    }
+}
