@@ -59,12 +59,16 @@ pub enum AuditAction {
     Logout,
     /// Agency created.
     AgencyCreated,
+    /// Agency changed (designated to audit or not).
+    AgencyUpdated,
     /// User created.
     UserCreated,
     /// User changed (profile, roles, active flag).
     UserUpdated,
     /// Password changed or reset.
     PasswordChanged,
+    /// Roles that waited for confirmation were confirmed by someone else.
+    RolesConfirmed,
     /// Case taken in.
     CaseCreated,
     /// Case record changed.
@@ -105,6 +109,8 @@ pub enum AuditAction {
     CaseViewed,
     /// A case's audit trail was exported.
     AuditExported,
+    /// A read or write of a case, handoff or document was refused (404 or 403).
+    AccessDenied,
     /// Statistics were exported (CSV, JSON or the SIMFONI-PPA-shaped file).
     StatsExported,
     /// A deadline is due soon: its reminder went out.
@@ -129,9 +135,11 @@ impl AuditAction {
             AuditAction::RefreshReused => "auth.refresh_reused",
             AuditAction::Logout => "auth.logout",
             AuditAction::AgencyCreated => "agency.created",
+            AuditAction::AgencyUpdated => "agency.updated",
             AuditAction::UserCreated => "user.created",
             AuditAction::UserUpdated => "user.updated",
             AuditAction::PasswordChanged => "user.password_changed",
+            AuditAction::RolesConfirmed => "user.roles_confirmed",
             AuditAction::CaseCreated => "case.created",
             AuditAction::CaseUpdated => "case.updated",
             AuditAction::CaseStageChanged => "case.stage_changed",
@@ -152,6 +160,7 @@ impl AuditAction {
             AuditAction::HandoffAccessEnded => "handoff.access_ended",
             AuditAction::CaseViewed => "case.viewed",
             AuditAction::AuditExported => "audit.exported",
+            AuditAction::AccessDenied => "access.denied",
             AuditAction::StatsExported => "stats.exported",
             AuditAction::DeadlineReminded => "deadline.reminded",
             AuditAction::DeadlineBreached => "deadline.breached",
@@ -161,7 +170,7 @@ impl AuditAction {
     }
 
     /// Every action, in the order of `docs/AUDIT.md`.
-    pub const ALL: [AuditAction; 36] = [
+    pub const ALL: [AuditAction; 39] = [
         AuditAction::Login,
         AuditAction::LoginFailed,
         AuditAction::Locked,
@@ -170,9 +179,11 @@ impl AuditAction {
         AuditAction::RefreshReused,
         AuditAction::Logout,
         AuditAction::AgencyCreated,
+        AuditAction::AgencyUpdated,
         AuditAction::UserCreated,
         AuditAction::UserUpdated,
         AuditAction::PasswordChanged,
+        AuditAction::RolesConfirmed,
         AuditAction::CaseCreated,
         AuditAction::CaseUpdated,
         AuditAction::CaseStageChanged,
@@ -193,6 +204,7 @@ impl AuditAction {
         AuditAction::HandoffAccessEnded,
         AuditAction::CaseViewed,
         AuditAction::AuditExported,
+        AuditAction::AccessDenied,
         AuditAction::StatsExported,
         AuditAction::DeadlineReminded,
         AuditAction::DeadlineBreached,

@@ -96,6 +96,8 @@ pub enum Action {
     UserManage,
     /// Give a user this role.
     RoleAssign(Role),
+    /// Confirm a role that reads cases, granted by the person who set the account's password.
+    RoleConfirm,
     /// Take a new case in.
     CaseCreate,
     /// Read a case's content.
@@ -131,12 +133,13 @@ pub enum Action {
 
 impl Action {
     /// Every action, for the matrix (role assignment shown once, as "assign roles").
-    pub const MATRIX: [Action; 20] = [
+    pub const MATRIX: [Action; 21] = [
         Action::AgencyList,
         Action::AgencyManage,
         Action::UserList,
         Action::UserManage,
         Action::RoleAssign(Role::Caseworker),
+        Action::RoleConfirm,
         Action::CaseCreate,
         Action::CaseView,
         Action::CaseEdit(Category::Summary),
@@ -162,6 +165,7 @@ impl Action {
             Action::UserList => "user.list",
             Action::UserManage => "user.manage",
             Action::RoleAssign(_) => "role.assign",
+            Action::RoleConfirm => "role.confirm",
             Action::CaseCreate => "case.create",
             Action::CaseView => "case.view",
             Action::CaseEdit(_) => "case.edit",
@@ -213,6 +217,7 @@ pub fn role_permits(role: Role, action: Action) -> bool {
         A::RoleAssign(target) => {
             role == R::Sysadmin || (role == R::AgencyAdmin && target != R::Sysadmin)
         }
+        A::RoleConfirm => matches!(role, R::Sysadmin | R::AgencyAdmin | R::Supervisor),
         A::CaseCreate | A::ConsentRecord | A::CaseClose => {
             matches!(role, R::Caseworker | R::Supervisor)
         }
@@ -338,7 +343,10 @@ pub fn can(actor: &Actor, action: Action, resource: Resource<'_>) -> Result<(), 
             }
             let own = agency_id == actor.agency_id;
             match (own, permitted) {
-                (true, true) if actor.has(Role::AgencyAdmin) || action == Action::AgencyList => {
+                (true, true)
+                    if actor.has(Role::AgencyAdmin)
+                        || matches!(action, Action::AgencyList | Action::RoleConfirm) =>
+                {
                     Ok(())
                 }
                 (true, _) => Err(Denial::Forbidden),
@@ -351,6 +359,12 @@ pub fn can(actor: &Actor, action: Action, resource: Resource<'_>) -> Result<(), 
         }
         Resource::Handoff(scope) => handoff(actor, action, &scope, permitted),
     }
+}
+
+/// Whether a role reads anything of cases (content, timelines or access logs): such a role is
+/// granted only by someone who does not control the account (separation of duties).
+pub fn reads_cases(role: Role) -> bool {
+    role_permits(role, Action::CaseView) || role_permits(role, Action::TimelineView)
 }
 
 /// Whether the actor's roles read case content at all; those that do not (administrators,
@@ -453,13 +467,47 @@ pub fn matrix_markdown() -> String {
         for role in Role::ALL {
             let mark = match action {
                 Action::RoleAssign(_) if *role == Role::AgencyAdmin => "own agency, not sysadmin",
-                Action::UserList | Action::UserManage if *role == Role::AgencyAdmin => "own agency",
+                Action::UserList | Action::UserManage | Action::RoleConfirm
+                    if matches!(*role, Role::AgencyAdmin | Role::Supervisor)
+                        && role_permits(*role, action) =>
+                {
+                    "own agency"
+                }
                 _ if role_permits(*role, action) => "yes",
                 _ => "",
             };
             out.push_str(&format!(" {mark} |"));
         }
         out.push('\n');
+    }
+    out
+}
+
+/// Where each role may be held and who grants it, as a Markdown table (docs/ACCESS.md).
+pub fn roles_markdown() -> String {
+    use crate::domain::user::{RoleRequirement, role_requirement};
+    let mut out = String::from(
+        "| role | held in | granted by | reads cases: confirmed by someone else when granted by the person who set the account's password |\n|---|---|---|:-:|\n",
+    );
+    for role in Role::ALL {
+        let held = match role_requirement(*role) {
+            Some(RoleRequirement::Kind(kind)) => format!("agencies of kind `{kind}`"),
+            Some(RoleRequirement::Audits) => {
+                "agencies designated to audit (`audits = true`)".to_owned()
+            }
+            None => "any agency".to_owned(),
+        };
+        let granted_by: Vec<&str> = Role::ALL
+            .iter()
+            .filter(|granter| role_permits(**granter, Action::RoleAssign(*role)))
+            .map(|granter| granter.as_str())
+            .collect();
+        out.push_str(&format!(
+            "| `{}` | {held} | {} | {} |\n",
+            role.as_str(),
+            granted_by.join(", "),
+            if reads_cases(*role) { "yes" } else { "" }
+        ));
     }
     out
 }
@@ -772,6 +820,11 @@ mod tests {
             doc.contains(&matrix_markdown()),
             "docs/ACCESS.md is out of date; paste this table:\n{}",
             matrix_markdown()
+        );
+        assert!(
+            doc.contains(&roles_markdown()),
+            "docs/ACCESS.md is out of date; paste this table:\n{}",
+            roles_markdown()
         );
     }
 }

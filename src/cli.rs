@@ -131,6 +131,9 @@ pub struct AgencyAddArgs {
     /// Contact e-mail.
     #[arg(long)]
     pub email: Option<String>,
+    /// Designate the agency to audit: its users may hold the auditor role.
+    #[arg(long)]
+    pub audits: bool,
     /// Database options.
     #[command(flatten)]
     pub database: DatabaseArgs,
@@ -321,6 +324,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 parent: args.parent,
                 email: args.email,
                 unverified: false,
+                audits: args.audits,
             };
             let mut conn = open(&settings)?;
             let row = accounts::create_agency(&mut conn, &Ctx::operator(now()), input)

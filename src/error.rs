@@ -16,6 +16,9 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 pub const ACCESS_NOT_HELD: &str = "access.not_held";
 /// Code of a refusal to an agency whose handoff of the case is still pending.
 pub const ACCESS_PENDING: &str = "access.pending";
+/// Code of a refusal that keeps duties apart: nobody changes their own roles, and a role that
+/// reads cases is confirmed by someone other than the person who set the account's password.
+pub const ROLE_SEPARATION: &str = "role.separation_of_duties";
 
 /// Seconds a client should wait before retrying while the database does not answer.
 pub const UNAVAILABLE_RETRY_SECS: u32 = 5;
@@ -171,6 +174,10 @@ impl AppError {
             AppError::AccessRefused {
                 code: ACCESS_PENDING,
             } => "Your agency has not accepted this handoff yet: accept it before acting on the case or sending it on."
+                .to_owned(),
+            AppError::AccessRefused {
+                code: ROLE_SEPARATION,
+            } => "Someone else must do this: nobody changes their own roles, and a role that reads cases is confirmed by someone other than the person who set the account's password."
                 .to_owned(),
             AppError::AccessRefused { .. } => {
                 "Your agency does not hold this part of the case under its agreements.".to_owned()

@@ -33,6 +33,8 @@ pub struct AgencyRow {
     pub unverified: bool,
     /// Takes part.
     pub active: bool,
+    /// Designated to audit.
+    pub audits: bool,
     /// Created.
     pub created_at: NaiveDateTime,
     /// Changed.
@@ -58,6 +60,7 @@ pub fn insert(
             agencies::email.eq(agency.email.as_ref().map(|e| e.as_str())),
             agencies::unverified.eq(agency.unverified),
             agencies::active.eq(true),
+            agencies::audits.eq(agency.audits),
             agencies::created_at.eq(now),
             agencies::updated_at.eq(now),
         ))
@@ -103,4 +106,16 @@ pub fn list(
 /// Number of agencies.
 pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
     agencies::table.count().get_result(conn)
+}
+
+/// Designates an agency to audit, or not.
+pub fn set_audits(
+    conn: &mut DbConnection,
+    id: i64,
+    audits: bool,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(agencies::table.find(id))
+        .set((agencies::audits.eq(audits), agencies::updated_at.eq(now)))
+        .execute(conn)
 }

@@ -68,6 +68,8 @@ diesel::table! {
         password_hash -> Text,
         /// Last password change, UTC.
         password_changed_at -> Timestamp,
+        /// Who set the current password: `NULL` the command line, the user's own id the user.
+        password_set_by -> Nullable<BigInt>,
         /// Created, UTC.
         created_at -> Timestamp,
         /// Last change, UTC.
@@ -82,6 +84,11 @@ diesel::table! {
         user_id -> BigInt,
         /// Role (CONTRACT.md vocabulary).
         role -> Text,
+        /// Who granted it (`NULL`: the command line).
+        granted_by -> Nullable<BigInt>,
+        /// Whether it is in force: a role that reads cases, granted by the person who set the
+        /// account's password, waits for someone else's confirmation.
+        confirmed -> Bool,
     }
 }
 

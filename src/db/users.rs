@@ -32,6 +32,8 @@ pub struct UserRow {
     pub created_at: NaiveDateTime,
     /// Changed.
     pub updated_at: NaiveDateTime,
+    /// Who set the current password (`None`: the command line).
+    pub password_set_by: Option<i64>,
 }
 
 /// Fields of a new user row.
@@ -58,36 +60,97 @@ pub struct NewUserRow<'a> {
     pub created_at: NaiveDateTime,
     /// Set to now.
     pub updated_at: NaiveDateTime,
+    /// Who set the password (`None`: the command line).
+    pub password_set_by: Option<i64>,
+}
+
+/// One role of a user, with who granted it and whether it is in force.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = user_roles)]
+pub struct RoleGrant {
+    /// Role.
+    pub role: String,
+    /// Who granted it (`None`: the command line).
+    pub granted_by: Option<i64>,
+    /// In force (a role waiting for confirmation is not).
+    pub confirmed: bool,
 }
 
 /// Inserts a user and their roles; returns the id.
-pub fn insert(conn: &mut DbConnection, user: &NewUserRow<'_>, roles: &[&str]) -> QueryResult<i64> {
+pub fn insert(
+    conn: &mut DbConnection,
+    user: &NewUserRow<'_>,
+    grants: &[RoleGrant],
+) -> QueryResult<i64> {
     let id: i64 = diesel::insert_into(users::table)
         .values(user)
         .returning(users::id)
         .get_result(conn)?;
-    set_roles(conn, id, roles)?;
+    set_roles(conn, id, grants)?;
     Ok(id)
 }
 
-/// Replaces a user's roles.
-pub fn set_roles(conn: &mut DbConnection, user_id: i64, roles: &[&str]) -> QueryResult<()> {
-    diesel::delete(user_roles::table.filter(user_roles::user_id.eq(user_id))).execute(conn)?;
-    for role in roles {
+/// Replaces a user's roles: roles not in `grants` are taken away, new ones added as given; a role
+/// the user keeps keeps who granted it and whether it is confirmed.
+pub fn set_roles(conn: &mut DbConnection, user_id: i64, grants: &[RoleGrant]) -> QueryResult<()> {
+    let names: Vec<&str> = grants.iter().map(|g| g.role.as_str()).collect();
+    diesel::delete(
+        user_roles::table
+            .filter(user_roles::user_id.eq(user_id))
+            .filter(user_roles::role.ne_all(&names)),
+    )
+    .execute(conn)?;
+    let kept: Vec<String> = user_roles::table
+        .filter(user_roles::user_id.eq(user_id))
+        .select(user_roles::role)
+        .load(conn)?;
+    for grant in grants.iter().filter(|g| !kept.contains(&g.role)) {
         diesel::insert_into(user_roles::table)
-            .values((user_roles::user_id.eq(user_id), user_roles::role.eq(*role)))
+            .values((
+                user_roles::user_id.eq(user_id),
+                user_roles::role.eq(&grant.role),
+                user_roles::granted_by.eq(grant.granted_by),
+                user_roles::confirmed.eq(grant.confirmed),
+            ))
             .execute(conn)?;
     }
     Ok(())
 }
 
-/// A user's roles, sorted.
+/// A user's roles in force, sorted: what the user may do.
 pub fn roles(conn: &mut DbConnection, user_id: i64) -> QueryResult<Vec<String>> {
     user_roles::table
         .filter(user_roles::user_id.eq(user_id))
+        .filter(user_roles::confirmed.eq(true))
         .select(user_roles::role)
         .order(user_roles::role.asc())
         .load(conn)
+}
+
+/// Every role of a user, in force or waiting for confirmation, sorted.
+pub fn grants(conn: &mut DbConnection, user_id: i64) -> QueryResult<Vec<RoleGrant>> {
+    user_roles::table
+        .filter(user_roles::user_id.eq(user_id))
+        .select(RoleGrant::as_select())
+        .order(user_roles::role.asc())
+        .load(conn)
+}
+
+/// Sets whether some roles of a user are in force (confirmation, or suspension after an
+/// administrator set the password).
+pub fn set_confirmed(
+    conn: &mut DbConnection,
+    user_id: i64,
+    roles: &[&str],
+    confirmed: bool,
+) -> QueryResult<usize> {
+    diesel::update(
+        user_roles::table
+            .filter(user_roles::user_id.eq(user_id))
+            .filter(user_roles::role.eq_any(roles)),
+    )
+    .set(user_roles::confirmed.eq(confirmed))
+    .execute(conn)
 }
 
 /// One user by (lower-case) username.
@@ -151,17 +214,19 @@ pub fn update_profile(
         .execute(conn)
 }
 
-/// Stores a new password hash.
+/// Stores a new password hash, set by `set_by` (`None`: the command line).
 pub fn set_password(
     conn: &mut DbConnection,
     id: i64,
     hash: &str,
+    set_by: Option<i64>,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
     diesel::update(users::table.find(id))
         .set((
             users::password_hash.eq(hash),
             users::password_changed_at.eq(now),
+            users::password_set_by.eq(set_by),
             users::updated_at.eq(now),
         ))
         .execute(conn)
@@ -181,4 +246,14 @@ pub fn agency_of(
             agencies::province,
         ))
         .first(conn)
+}
+
+/// How many users of an agency hold `role` (in force or waiting).
+pub fn holders_of(conn: &mut DbConnection, agency_id: i64, role: &str) -> QueryResult<i64> {
+    user_roles::table
+        .inner_join(users::table)
+        .filter(users::agency_id.eq(agency_id))
+        .filter(user_roles::role.eq(role))
+        .count()
+        .get_result(conn)
 }

@@ -135,6 +135,8 @@ pub struct NewAgency {
     pub email: Option<super::user::EmailAddress>,
     /// Marked unverified in the seed data.
     pub unverified: bool,
+    /// Designated to audit: its users may hold the `auditor` role.
+    pub audits: bool,
 }
 
 /// Raw fields of a new agency, as they come from the command line, the API or the seed file.
@@ -165,6 +167,10 @@ pub struct AgencyInput {
     /// Unverified seed entry.
     #[serde(default)]
     pub unverified: bool,
+    /// Designated to audit (e.g. the provincial DP3AP2KB, KemenPPPA): only its users may hold
+    /// the `auditor` role.
+    #[serde(default)]
+    pub audits: bool,
 }
 
 impl NewAgency {
@@ -240,6 +246,7 @@ impl NewAgency {
                 parent,
                 email,
                 unverified: input.unverified,
+                audits: input.audits,
             }),
             _ => Err(problems),
         }

@@ -126,9 +126,74 @@ pub fn parse_roles(texts: &[String]) -> Result<Vec<Role>, Invalid> {
     Ok(roles)
 }
 
+/// Where a role may be held: the agency kind it needs, or an agency designated to audit. A role
+/// without a requirement fits every agency.
+pub fn role_requirement(role: Role) -> Option<RoleRequirement> {
+    use super::agency::AgencyKind as K;
+    match role {
+        Role::Investigator => Some(RoleRequirement::Kind(K::Police)),
+        Role::Prosecutor => Some(RoleRequirement::Kind(K::Prosecutor)),
+        Role::CourtClerk => Some(RoleRequirement::Kind(K::Court)),
+        Role::Auditor => Some(RoleRequirement::Audits),
+        Role::Caseworker | Role::Supervisor | Role::AgencyAdmin | Role::Sysadmin => None,
+    }
+}
+
+/// What an agency must be for a role to be held there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoleRequirement {
+    /// An agency of this kind.
+    Kind(super::agency::AgencyKind),
+    /// An agency designated to audit (`audits = true`).
+    Audits,
+}
+
+/// Whether `role` may be held in an agency of `kind` (designated to audit or not): investigators
+/// only at the police, prosecutors only at prosecutors' offices, court clerks only at courts,
+/// auditors only at agencies designated to audit.
+pub fn role_fits(role: Role, kind: super::agency::AgencyKind, audits: bool) -> Result<(), Invalid> {
+    match role_requirement(role) {
+        Some(RoleRequirement::Kind(needed)) if needed != kind => Err(Invalid::new(
+            "roles",
+            format!("the role {role} is held only in an agency of kind {needed}, not {kind}"),
+        )),
+        Some(RoleRequirement::Audits) if !audits => Err(Invalid::new(
+            "roles",
+            format!("the role {role} is held only in an agency designated to audit"),
+        )),
+        _ => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::agency::AgencyKind;
+
+    #[test]
+    fn roles_fit_the_agency_kind() {
+        assert!(role_fits(Role::Investigator, AgencyKind::Police, false).is_ok());
+        assert!(role_fits(Role::Investigator, AgencyKind::ServiceUnit, false).is_err());
+        assert!(role_fits(Role::Prosecutor, AgencyKind::Prosecutor, false).is_ok());
+        assert!(role_fits(Role::Prosecutor, AgencyKind::Police, false).is_err());
+        assert!(role_fits(Role::CourtClerk, AgencyKind::Court, false).is_ok());
+        assert!(role_fits(Role::CourtClerk, AgencyKind::LegalAid, false).is_err());
+        assert!(
+            role_fits(Role::Auditor, AgencyKind::LegalAid, false).is_err(),
+            "an NGO's admin makes no auditors"
+        );
+        assert!(role_fits(Role::Auditor, AgencyKind::ServiceUnit, true).is_ok());
+        for role in [
+            Role::Caseworker,
+            Role::Supervisor,
+            Role::AgencyAdmin,
+            Role::Sysadmin,
+        ] {
+            for kind in AgencyKind::ALL {
+                assert!(role_fits(role, *kind, false).is_ok(), "{role} at {kind}");
+            }
+        }
+    }
 
     #[test]
     fn usernames_are_case_insensitive_and_plain() {

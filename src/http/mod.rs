@@ -30,12 +30,14 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
         .service(api::auth::me)
         .service(api::auth::change_password);
     cfg.service(api::agencies::list)
-        .service(api::agencies::create);
+        .service(api::agencies::create)
+        .service(api::agencies::update);
     cfg.service(api::users::list)
         .service(api::users::create)
         .service(api::users::get)
         .service(api::users::update)
-        .service(api::users::reset_password);
+        .service(api::users::reset_password)
+        .service(api::users::confirm_roles);
     cfg.service(api::cases::list)
         .service(api::cases::create)
         .service(api::cases::get)

@@ -9,10 +9,11 @@ use crate::auth::password::PasswordHasher;
 use crate::authz::{self, Action, Resource};
 use crate::db::{DbConnection, agencies, sessions, users};
 use crate::domain::Invalid;
+use crate::domain::agency::AgencyKind;
 use crate::domain::agency::{AgencyInput, NewAgency};
 use crate::domain::password_policy;
 use crate::domain::user::{
-    EmailAddress, Language, Role, Username, parse_display_name, parse_roles,
+    EmailAddress, Language, Role, Username, parse_display_name, parse_roles, role_fits,
 };
 use crate::error::AppError;
 
@@ -58,9 +59,53 @@ pub fn create_agency(
             ctx,
             Event::new(AuditAction::AgencyCreated)
                 .subject("agency", id)
-                .details(json!({"code": agency.code.as_str(), "kind": agency.kind.as_str()})),
+                .details(json!({"code": agency.code.as_str(), "kind": agency.kind.as_str(), "audits": agency.audits})),
         )?;
         agencies::by_id(conn, id)?.ok_or(AppError::NotFound)
+    })
+}
+
+/// Changes to an agency (system administrators).
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AgencyPatch {
+    /// Designate the agency to audit (its users may hold the `auditor` role), or not. Taking the
+    /// designation away is refused while a user of the agency holds the role.
+    #[serde(default)]
+    pub audits: Option<bool>,
+}
+
+/// Changes an agency; only system administrators.
+pub fn update_agency(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    code: &str,
+    patch: AgencyPatch,
+) -> Result<agencies::AgencyRow, AppError> {
+    allow(ctx, Action::AgencyManage, Resource::System)?;
+    let agency = agencies::by_code(conn, code.trim())?.ok_or(AppError::NotFound)?;
+    let Some(audits) = patch.audits else {
+        return Ok(agency);
+    };
+    conn.transaction(|conn| {
+        if !audits && users::holders_of(conn, agency.id, Role::Auditor.as_str())? > 0 {
+            return Err(AppError::Conflict {
+                code: "agency.auditors_remain",
+                detail: format!(
+                    "Users of {} hold the auditor role; take it away before ending the designation.",
+                    agency.code
+                ),
+            });
+        }
+        agencies::set_audits(conn, agency.id, audits, ctx.now)?;
+        audit::record(
+            conn,
+            ctx,
+            Event::new(AuditAction::AgencyUpdated)
+                .subject("agency", agency.id)
+                .details(json!({"code": agency.code, "audits": audits})),
+        )?;
+        agencies::by_id(conn, agency.id)?.ok_or(AppError::NotFound)
     })
 }
 
@@ -106,17 +151,24 @@ pub struct UserView {
     pub user: users::UserRow,
     /// Agency code.
     pub agency_code: String,
-    /// Roles.
+    /// Roles in force.
     pub roles: Vec<String>,
+    /// Roles that read cases, granted by the person who set the account's password, waiting for
+    /// someone else's confirmation.
+    pub pending_roles: Vec<String>,
 }
 
 fn view(conn: &mut DbConnection, user: users::UserRow) -> Result<UserView, AppError> {
-    let roles = users::roles(conn, user.id)?;
+    let (confirmed, pending): (Vec<users::RoleGrant>, Vec<users::RoleGrant>) =
+        users::grants(conn, user.id)?
+            .into_iter()
+            .partition(|g| g.confirmed);
     let (agency_code, ..) = users::agency_of(conn, user.agency_id)?;
     Ok(UserView {
         user,
         agency_code,
-        roles,
+        roles: confirmed.into_iter().map(|g| g.role).collect(),
+        pending_roles: pending.into_iter().map(|g| g.role).collect(),
     })
 }
 
@@ -125,6 +177,54 @@ fn check_role_grants(ctx: &Ctx, agency_id: i64, roles: &[Role]) -> Result<(), Ap
         allow(ctx, Action::RoleAssign(*role), Resource::Agency(agency_id))?;
     }
     Ok(())
+}
+
+/// Each role fits the agency: investigators at the police, prosecutors at prosecutors' offices,
+/// court clerks at courts, auditors at agencies designated to audit.
+fn check_role_fit(agency: &agencies::AgencyRow, roles: &[Role]) -> Vec<Invalid> {
+    let Ok(kind) = AgencyKind::parse(&agency.kind) else {
+        return vec![Invalid::new("agency", "has an unknown kind")];
+    };
+    roles
+        .iter()
+        .filter_map(|role| role_fits(*role, kind, agency.audits).err())
+        .collect()
+}
+
+/// Whether a user's id may be answered at all: to a caller whose roles administer no users, a
+/// user that exists is as unknown as one that does not (404 for both).
+fn user_visible(ctx: &Ctx, action: Action, user: &users::UserRow) -> Result<(), AppError> {
+    match &ctx.actor {
+        None => Ok(()),
+        Some(actor) if !actor.roles.iter().any(|r| authz::role_permits(*r, action)) => {
+            Err(AppError::NotFound)
+        }
+        Some(actor) => Ok(authz::can(actor, action, Resource::Agency(user.agency_id))?),
+    }
+}
+
+/// Another user's account is managed only by someone who could grant every role it holds (in
+/// force or waiting): an agency administrator does not change, reset or disable a system
+/// administrator.
+fn may_manage(conn: &mut DbConnection, ctx: &Ctx, user: &users::UserRow) -> Result<(), AppError> {
+    user_visible(ctx, Action::UserManage, user)?;
+    let held: Vec<Role> = users::grants(conn, user.id)?
+        .iter()
+        .filter_map(|g| Role::parse(&g.role).ok())
+        .collect();
+    check_role_grants(ctx, user.agency_id, &held)
+}
+
+/// How a role granted now is stored: by whom, and whether it is in force at once. A role that
+/// reads cases waits for someone else's confirmation when the granter set the account's password
+/// (it could sign in as that user).
+fn grant(ctx: &Ctx, role: Role, password_set_by: Option<i64>) -> users::RoleGrant {
+    let granter = ctx.actor.as_ref().map(|a| a.user_id);
+    users::RoleGrant {
+        role: role.as_str().to_owned(),
+        granted_by: granter,
+        confirmed: !(authz::reads_cases(role) && granter.is_some() && granter == password_set_by),
+    }
 }
 
 /// Creates a user (hashing the password on the calling thread: call from the blocking pool).
@@ -154,11 +254,13 @@ pub fn create_user(
             .ok(),
     };
     let agency = agencies::by_code(conn, input.agency.trim())?;
-    if agency.is_none() {
-        problems.push(Invalid::new(
+    match (&agency, &roles) {
+        (None, _) => problems.push(Invalid::new(
             "agency",
             format!("unknown agency {:?}", input.agency.trim()),
-        ));
+        )),
+        (Some(agency), Some(roles)) => problems.extend(check_role_fit(agency, roles)),
+        (Some(_), None) => {}
     }
     if let (Some(username), Some(agency)) = (&username, &agency)
         && let Err(problem) = password_policy::check(
@@ -197,6 +299,8 @@ pub fn create_user(
     let hash = hasher
         .hash(&input.password)
         .map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
+    let set_by = ctx.actor.as_ref().map(|a| a.user_id);
+    let grants: Vec<users::RoleGrant> = roles.iter().map(|r| grant(ctx, *r, set_by)).collect();
     conn.transaction(|conn| {
         if users::by_username(conn, username.as_str())?.is_some() {
             return Err(AppError::Conflict {
@@ -218,15 +322,22 @@ pub fn create_user(
                 password_changed_at: ctx.now,
                 created_at: ctx.now,
                 updated_at: ctx.now,
+                password_set_by: set_by,
             },
-            &role_names,
+            &grants,
         )?;
         audit::record(
             conn,
             ctx,
             Event::new(AuditAction::UserCreated)
                 .subject("user", id)
-                .details(json!({"username": username.as_str(), "agency": agency.code, "roles": role_names})),
+                .details(json!({
+                    "username": username.as_str(),
+                    "agency": agency.code,
+                    "roles": role_names,
+                    "granted_by": granter_name(ctx),
+                    "pending_confirmation": pending_names(&grants),
+                })),
         )?;
         let user = users::by_id(conn, id)?.ok_or(AppError::NotFound)?;
         view(conn, user)
@@ -264,9 +375,9 @@ pub fn list_users(
 
 /// One user, if the actor may administer their agency.
 pub fn get_user(conn: &mut DbConnection, ctx: &Ctx, id: i64) -> Result<UserView, AppError> {
-    let actor = super::actor(ctx)?;
+    super::actor(ctx)?;
     let user = users::by_id(conn, id)?.ok_or(AppError::NotFound)?;
-    authz::can(actor, Action::UserList, Resource::Agency(user.agency_id))?;
+    user_visible(ctx, Action::UserList, &user)?;
     view(conn, user)
 }
 
@@ -300,7 +411,12 @@ pub fn update_user(
 ) -> Result<UserView, AppError> {
     let actor = super::actor(ctx)?.clone();
     let user = users::by_id(conn, id)?.ok_or(AppError::NotFound)?;
-    authz::can(&actor, Action::UserManage, Resource::Agency(user.agency_id))?;
+    may_manage(conn, ctx, &user)?;
+    if actor.user_id == id && patch.roles.is_some() {
+        return Err(AppError::AccessRefused {
+            code: crate::error::ROLE_SEPARATION,
+        });
+    }
     let mut problems = Vec::new();
     let display_name = patch
         .display_name
@@ -322,19 +438,40 @@ pub fn update_user(
         .roles
         .as_ref()
         .and_then(|r| parse_roles(r).map_err(|e| problems.push(e)).ok());
+    let agency = agencies::by_id(conn, user.agency_id)?.ok_or(AppError::NotFound)?;
+    if let Some(roles) = &roles {
+        problems.extend(check_role_fit(&agency, roles));
+    }
     if !problems.is_empty() {
         return Err(AppError::from(problems));
     }
+    let current: Vec<Role> = users::grants(conn, id)?
+        .iter()
+        .filter_map(|g| Role::parse(&g.role).ok())
+        .collect();
+    let mut granted: Vec<Role> = Vec::new();
+    let mut removed: Vec<Role> = Vec::new();
     if let Some(roles) = &roles {
         check_role_grants(ctx, user.agency_id, roles)?;
-        let current: Vec<Role> = users::roles(conn, id)?
+        granted = roles
             .iter()
-            .filter_map(|r| Role::parse(r).ok())
+            .filter(|r| !current.contains(r))
+            .copied()
             .collect();
         // Taking a role away needs the same right as giving it.
-        let removed: Vec<Role> = current.into_iter().filter(|r| !roles.contains(r)).collect();
+        removed = current
+            .iter()
+            .filter(|r| !roles.contains(r))
+            .copied()
+            .collect();
         check_role_grants(ctx, user.agency_id, &removed)?;
     }
+    let grants: Option<Vec<users::RoleGrant>> = roles.as_ref().map(|roles| {
+        roles
+            .iter()
+            .map(|r| grant(ctx, *r, user.password_set_by))
+            .collect()
+    });
     if actor.user_id == id && patch.active == Some(false) {
         return Err(Invalid::new("active", "you cannot disable your own account").into());
     }
@@ -349,9 +486,8 @@ pub fn update_user(
             patch.active,
             ctx.now,
         )?;
-        if let Some(roles) = &roles {
-            let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
-            users::set_roles(conn, id, &names)?;
+        if let Some(grants) = &grants {
+            users::set_roles(conn, id, grants)?;
         }
         let mut ended = 0;
         if patch.active == Some(false) {
@@ -366,6 +502,13 @@ pub fn update_user(
                 "language": language.map(Language::as_str),
                 "active": patch.active,
                 "roles": roles.as_ref().map(|r| r.iter().map(|x| x.as_str()).collect::<Vec<_>>()),
+                "roles_granted": granted.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
+                "roles_removed": removed.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
+                "granted_by": granter_name(ctx),
+                "pending_confirmation": grants.as_deref().map(pending_names).unwrap_or_default()
+                    .into_iter()
+                    .filter(|r| granted.iter().any(|g| g.as_str() == r))
+                    .collect::<Vec<_>>(),
                 "sessions_ended": ended,
             })),
         )?;
@@ -385,16 +528,26 @@ pub fn set_password(
     new_password: &str,
 ) -> Result<(), AppError> {
     let user = users::by_id(conn, id)?.ok_or(AppError::NotFound)?;
-    match &ctx.actor {
-        Some(actor) if actor.user_id == id => {
-            let current = current.ok_or_else(|| Invalid::new("current_password", "is required"))?;
-            if !hasher.verify(current, Some(&user.password_hash)) {
-                return Err(Invalid::new("current_password", "is wrong").into());
-            }
+    let by_self = ctx.actor.as_ref().is_some_and(|a| a.user_id == id);
+    if by_self {
+        let current = current.ok_or_else(|| Invalid::new("current_password", "is required"))?;
+        if !hasher.verify(current, Some(&user.password_hash)) {
+            return Err(Invalid::new("current_password", "is wrong").into());
         }
-        Some(actor) => authz::can(actor, Action::UserManage, Resource::Agency(user.agency_id))?,
-        None => {}
+    } else {
+        may_manage(conn, ctx, &user)?;
     }
+    // An administrator who sets another user's password could sign in as them: the roles of the
+    // account that read cases wait for someone else's confirmation again.
+    let suspended: Vec<String> = if by_self || ctx.actor.is_none() {
+        Vec::new()
+    } else {
+        users::grants(conn, id)?
+            .into_iter()
+            .filter(|g| g.confirmed && Role::parse(&g.role).is_ok_and(authz::reads_cases))
+            .map(|g| g.role)
+            .collect()
+    };
     let (agency_code, ..) = users::agency_of(conn, user.agency_id)?;
     password_policy::check(
         new_password,
@@ -405,15 +558,70 @@ pub fn set_password(
         .hash(new_password)
         .map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
     conn.transaction(|conn| {
-        users::set_password(conn, id, &hash, ctx.now)?;
+        let set_by = ctx.actor.as_ref().map(|a| a.user_id);
+        users::set_password(conn, id, &hash, set_by, ctx.now)?;
+        let names: Vec<&str> = suspended.iter().map(String::as_str).collect();
+        users::set_confirmed(conn, id, &names, false)?;
         let ended = sessions::revoke_all_of_user(conn, id, "password_changed", ctx.now)?;
         audit::record(
             conn,
             ctx,
             Event::new(AuditAction::PasswordChanged)
                 .subject("user", id)
-                .details(json!({"sessions_ended": ended})),
+                .details(json!({"sessions_ended": ended, "by_self": by_self, "roles_suspended": suspended})),
         )?;
         Ok(())
+    })
+}
+
+/// The granting actor's username for the record (`operator` for the command line).
+fn granter_name(ctx: &Ctx) -> String {
+    ctx.actor
+        .as_ref()
+        .map_or_else(|| "operator".to_owned(), |a| a.username.clone())
+}
+
+fn pending_names(grants: &[users::RoleGrant]) -> Vec<String> {
+    grants
+        .iter()
+        .filter(|g| !g.confirmed)
+        .map(|g| g.role.clone())
+        .collect()
+}
+
+/// Confirms the roles of a user that wait for confirmation. The confirmer is someone else: not
+/// the user, not the person who set the user's password; a supervisor of the user's agency, or an
+/// administrator who could grant the roles.
+pub fn confirm_roles(conn: &mut DbConnection, ctx: &Ctx, id: i64) -> Result<UserView, AppError> {
+    let actor = super::actor(ctx)?.clone();
+    let user = users::by_id(conn, id)?.ok_or(AppError::NotFound)?;
+    user_visible(ctx, Action::RoleConfirm, &user)?;
+    if actor.user_id == id || user.password_set_by == Some(actor.user_id) {
+        return Err(AppError::AccessRefused {
+            code: crate::error::ROLE_SEPARATION,
+        });
+    }
+    let pending: Vec<Role> = users::grants(conn, id)?
+        .iter()
+        .filter(|g| !g.confirmed)
+        .filter_map(|g| Role::parse(&g.role).ok())
+        .collect();
+    if !actor.has(Role::Supervisor) || actor.agency_id != user.agency_id {
+        check_role_grants(ctx, user.agency_id, &pending)?;
+    }
+    conn.transaction(|conn| {
+        let names: Vec<&str> = pending.iter().map(|r| r.as_str()).collect();
+        users::set_confirmed(conn, id, &names, true)?;
+        if !names.is_empty() {
+            audit::record(
+                conn,
+                ctx,
+                Event::new(AuditAction::RolesConfirmed)
+                    .subject("user", id)
+                    .details(json!({"username": user.username, "roles": names})),
+            )?;
+        }
+        let user = users::by_id(conn, id)?.ok_or(AppError::NotFound)?;
+        view(conn, user)
     })
 }

@@ -608,6 +608,7 @@ pub fn list(
     limit: i64,
 ) -> Result<Vec<CaseListItem>, AppError> {
     let actor = super::actor(ctx)?;
+    authz::can(actor, Action::CaseView, Resource::System)?;
     let (filter, track) = parse_filter(query)?;
     let mut out = Vec::new();
     let mut cursor = before;

@@ -17,7 +17,7 @@ use crate::services::auth::AuthDeps;
 use crate::services::handoffs::AgreementSet;
 
 pub(super) fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(admin).service(add_user);
+    cfg.service(admin).service(add_user).service(confirm_roles);
 }
 
 /// An agency.
@@ -31,10 +31,16 @@ struct AgencyLine {
 
 /// A user.
 struct UserLine {
+    id: i64,
     username: String,
     display_name: String,
     agency: String,
     roles: String,
+    /// Roles waiting for someone else's confirmation.
+    pending: String,
+    /// Whether the viewer may confirm them (someone else than the user and whoever set the
+    /// password).
+    may_confirm: bool,
     active: bool,
 }
 
@@ -229,10 +235,15 @@ async fn page(
     let user_lines = users
         .into_iter()
         .map(|u| UserLine {
+            may_confirm: !u.pending_roles.is_empty()
+                && u.user.id != v.actor.user_id
+                && u.user.password_set_by != Some(v.actor.user_id),
+            id: u.user.id,
             username: u.user.username,
             display_name: u.user.display_name,
             agency: u.agency_code,
             roles: u.roles.join(", "),
+            pending: u.pending_roles.join(", "),
             active: u.user.active,
         })
         .collect();
@@ -334,5 +345,41 @@ async fn add_user(
                 None => super::failed(v, e, "add user"),
             }
         }
+    }
+}
+
+/// Confirms the roles of a user that wait for confirmation (someone else than whoever set the
+/// user's password).
+#[post("/admin/users/{id}/confirm")]
+async fn confirm_roles(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    deps: web::Data<AuthDeps>,
+    set: web::Data<AgreementSet>,
+    id: web::Path<i64>,
+    body: web::Bytes,
+) -> HttpResponse {
+    let Some(v) = viewer(&req, &db, &deps).await else {
+        return see_other("/login");
+    };
+    let f = Fields::parse(&body);
+    if !csrf_ok(&deps, &v, &f.csrf()) {
+        let mut errors = Errors::default();
+        errors.add("form", v.t.get("form.stale_session"));
+        return page(&req, &db, &set, v, f, errors, None, StatusCode::FORBIDDEN).await;
+    }
+    let ctx = v.ctx(&req);
+    let id = id.into_inner();
+    match db
+        .run(move |conn| accounts::confirm_roles(conn, &ctx, id))
+        .await
+    {
+        Ok(_) => see_other("/admin#users"),
+        Err(crate::error::AppError::AccessRefused { .. }) => {
+            let mut errors = Errors::default();
+            errors.add("form", v.t.get("admin.confirm_refused"));
+            page(&req, &db, &set, v, f, errors, None, StatusCode::FORBIDDEN).await
+        }
+        Err(e) => super::failed(v, e, "confirm roles"),
     }
 }

@@ -17,29 +17,53 @@ const ROLES: [&str; 8] = [
     "sysadmin",
 ];
 
-/// Two agencies, a user of each role in the first, a caseworker in the second, a case owned by
-/// each.
+/// Agencies of Central Java where each role fits (the UPTD PPA is designated to audit; the
+/// police, prosecutor and court hold their own roles), a user of each role in the agency where
+/// it fits, a case owned by each of those agencies, and a police agency of NTB with its own case.
 struct World {
     app: TestApp,
     case_a: i64,
     case_b: i64,
+    /// The case each home agency owns.
+    own_cases: std::collections::HashMap<&'static str, i64>,
+}
+
+/// The agency where a user of `role` works in these tests.
+fn home(role: &str) -> &'static str {
+    match role {
+        "investigator" => "POLDA-JATENG",
+        "prosecutor" => "KEJATI-JATENG",
+        "court_clerk" => "PN-SEMARANG",
+        _ => "UPTD-PPA-JATENG",
+    }
 }
 
 async fn world(backend: Backend) -> World {
     let app = TestApp::spawn(backend).await;
     app.agency("UPTD-PPA-JATENG", "service_unit", "33");
+    app.designate_audits("UPTD-PPA-JATENG");
+    app.agency("POLDA-JATENG", "police", "33");
+    app.agency("KEJATI-JATENG", "prosecutor", "33");
+    app.agency("PN-SEMARANG", "court", "33");
     app.agency("POLDA-NTB", "police", "52");
     for role in ROLES {
-        app.user(&format!("a.{role}"), "UPTD-PPA-JATENG", &[role]);
+        app.user(&format!("a.{role}"), home(role), &[role]);
     }
     app.user("b.caseworker", "POLDA-NTB", &["caseworker"]);
-    app.user("a.owner", "UPTD-PPA-JATENG", &["caseworker"]);
-    let case_a = app
-        .intake(
-            "a.owner",
-            json!({"survivor": {"full_name": "Siti Rahmawati"}}),
-        )
-        .await;
+    let mut own_cases = std::collections::HashMap::new();
+    for agency in [
+        "UPTD-PPA-JATENG",
+        "POLDA-JATENG",
+        "KEJATI-JATENG",
+        "PN-SEMARANG",
+    ] {
+        let owner = format!("owner.{}", agency.to_lowercase());
+        app.user(&owner, agency, &["caseworker"]);
+        let case = app
+            .intake(&owner, json!({"survivor": {"full_name": "Siti Rahmawati"}}))
+            .await;
+        own_cases.insert(agency, case);
+    }
     let case_b = app
         .intake(
             "b.caseworker",
@@ -47,13 +71,14 @@ async fn world(backend: Backend) -> World {
         )
         .await;
     World {
+        case_a: own_cases["UPTD-PPA-JATENG"],
         app,
-        case_a,
         case_b,
+        own_cases,
     }
 }
 
-/// What each role of agency A gets from each endpoint: the HTTP status, in ROLES order.
+/// What each role gets from each endpoint in its home agency: the HTTP status, in ROLES order.
 fn expected(endpoint: &str) -> [u16; 8] {
     match endpoint {
         //                               cw   sup  inv  pro  clerk aadm aud  sys
@@ -71,6 +96,7 @@ fn expected(endpoint: &str) -> [u16; 8] {
 
 async fn call(w: &World, token: &str, endpoint: &str, n: usize) -> reqwest::Response {
     let app = &w.app;
+    let own = home(ROLES[n]);
     let user = |agency: &str| json!({"username": format!("new.{n}.{}", agency.to_lowercase()), "agency": agency, "roles": ["caseworker"], "password": PASSWORD});
     match endpoint {
         "GET agencies" => app.get_as("/api/v1/agencies", token).await,
@@ -78,9 +104,9 @@ async fn call(w: &World, token: &str, endpoint: &str, n: usize) -> reqwest::Resp
             app.post_json("/api/v1/agencies", Some(token), json!({"code": format!("NEW-{n}"), "name": "Shelter", "kind": "shelter", "province": "33"})).await
         }
         "GET users" => app.get_as("/api/v1/users", token).await,
-        "POST users (own agency)" => app.post_json("/api/v1/users", Some(token), user("UPTD-PPA-JATENG")).await,
+        "POST users (own agency)" => app.post_json("/api/v1/users", Some(token), user(own)).await,
         "POST users (other agency)" => app.post_json("/api/v1/users", Some(token), user("POLDA-NTB")).await,
-        "GET own case" => app.get_as(&format!("/api/v1/cases/{}", w.case_a), token).await,
+        "GET own case" => app.get_as(&format!("/api/v1/cases/{}", w.own_cases[own]), token).await,
         "GET other agency's case" => app.get_as(&format!("/api/v1/cases/{}", w.case_b), token).await,
         "GET no such case" => app.get_as("/api/v1/cases/999999", token).await,
         other => panic!("unknown endpoint {other}"),
@@ -176,7 +202,7 @@ both_backends! {
         assert_eq!(problem(weak).await["errors"][0]["field"], "password");
 
         let actions: Vec<String> = app.system_audit().into_iter().map(|e| e.action).collect();
-        assert_eq!(actions.iter().filter(|a| *a == "user.created").count(), 11, "only the created users are on the record");
+        assert_eq!(actions.iter().filter(|a| *a == "user.created").count(), 14, "only the created users are on the record");
     }
 }
 
@@ -197,14 +223,14 @@ both_backends! {
         let duplicate = app.post_json("/api/v1/agencies", Some(&sysadmin), json!({"code": "PN-MATARAM", "name": "PN Mataram", "kind": "court", "province": "52"})).await;
         assert_eq!(duplicate.status(), 409);
 
-        let page1: Value = app.get_as("/api/v1/agencies?limit=2", &sysadmin).await.json().await.unwrap();
-        assert_eq!(page1["items"].as_array().unwrap().len(), 2);
+        let page1: Value = app.get_as("/api/v1/agencies?limit=4", &sysadmin).await.json().await.unwrap();
+        assert_eq!(page1["items"].as_array().unwrap().len(), 4);
         let cursor = page1["next_cursor"].as_str().unwrap().to_owned();
-        let page2: Value = app.get_as(&format!("/api/v1/agencies?limit=2&cursor={cursor}"), &sysadmin).await.json().await.unwrap();
+        let page2: Value = app.get_as(&format!("/api/v1/agencies?limit=4&cursor={cursor}"), &sysadmin).await.json().await.unwrap();
         let codes: Vec<&str> = page1["items"].as_array().unwrap().iter().chain(page2["items"].as_array().unwrap()).map(|a| a["code"].as_str().unwrap()).collect();
-        assert_eq!(codes, ["PN-MATARAM", "POLDA-NTB", "UPTD-PPA-JATENG"]);
+        assert_eq!(codes, ["KEJATI-JATENG", "PN-MATARAM", "PN-SEMARANG", "POLDA-JATENG", "POLDA-NTB", "UPTD-PPA-JATENG"]);
         assert!(page2["next_cursor"].is_null());
-        let court = &page1["items"][0];
+        let court = &page1["items"][1];
         assert_eq!(court["parent"], "POLDA-NTB");
         assert_eq!(court["province"], "52");
         assert_eq!(court["kind"], "court");

@@ -563,6 +563,7 @@ both_backends! {
             let form = ["physical", "psychological", "sexual"][i % 3];
             app.intake("alpha.cw", json!({"survivor": {"full_name": format!("Survivor {i}")}, "incidents": [{"date": "2026-10-02", "forms": [form]}]})).await;
         }
+        app.designate_audits("SU-OMEGA");
         app.user("omega.auditor", "SU-OMEGA", &["auditor"]);
         app.user("alpha.admin", "SU-ALPHA", &["agency_admin"]);
         let address = app.address.clone();

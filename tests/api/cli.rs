@@ -442,14 +442,23 @@ both_backends! {
         assert_one_line_failure(&run(&["user", "add", "--username", "wati", "--agency", "POLDA-JATENG", "--role", "boss"], Some(&password)), "roles: unknown value \"boss\"");
         assert_one_line_failure(&run(&["user", "add", "--username", "wati", "--agency", "NOWHERE", "--role", "caseworker"], Some(&password)), "agency: unknown agency");
         assert_one_line_failure(&run(&["user", "add", "--username", "wati", "--agency", "POLDA-JATENG", "--role", "caseworker"], Some("")), "standard input");
+        assert_one_line_failure(&run(&["user", "add", "--username", "wati", "--agency", "POLDA-JATENG", "--role", "prosecutor"], Some(&password)), "roles: the role prosecutor is held only in an agency of kind prosecutor");
+        assert_one_line_failure(&run(&["user", "add", "--username", "wati", "--agency", "POLDA-JATENG", "--role", "auditor"], Some(&password)), "designated to audit");
+        let auditing = run(&["agency", "add", "--code", "DP3AP2KB-JATENG", "--name", "DP3AP2KB Jawa Tengah", "--kind", "service_unit", "--province", "33", "--audits"], None);
+        assert!(auditing.status.success(), "{}", String::from_utf8_lossy(&auditing.stderr));
+        let auditor = run(&["user", "add", "--username", "wati", "--agency", "DP3AP2KB-JATENG", "--role", "auditor"], Some(&password));
+        assert!(auditor.status.success(), "{}", String::from_utf8_lossy(&auditor.stderr));
 
         let imported = run(&["agency", "import"], None);
         assert!(imported.status.success(), "{}", String::from_utf8_lossy(&imported.stderr));
-        assert!(String::from_utf8_lossy(&imported.stdout).contains("1 already present"), "{}", String::from_utf8_lossy(&imported.stdout));
+        assert!(String::from_utf8_lossy(&imported.stdout).contains("2 already present"), "{}", String::from_utf8_lossy(&imported.stdout));
+        let mut conn = db.connect();
+        for (code, audits) in [("KEMENPPPA", true), ("DP3AP2KB-NTB", true), ("UPTD-PPA-JATENG", false), ("LBH-SEMARANG", false)] {
+            assert_eq!(rujukan::db::agencies::by_code(&mut conn, code).unwrap().map(|a| a.audits), Some(audits), "{code} designated to audit as the seed file says");
+        }
         let broken = db.dir().join("broken.toml");
         std::fs::write(&broken, "[[agency]]\ncode = \"OK-1\"\nname = \"x\"\nkind = \"police\"\nprovince = \"33\"\n[[agency]]\ncode = \"bad code\"\nname = \"y\"\nkind = \"police\"\nprovince = \"33\"\n").unwrap();
         assert_one_line_failure(&run(&["agency", "import", &broken.to_string_lossy()], None), "agency 2 (bad code)");
-        let mut conn = db.connect();
         assert!(rujukan::db::agencies::by_code(&mut conn, "OK-1").unwrap().is_none(), "a broken file adds nothing");
     }
 }

@@ -486,6 +486,18 @@ impl TestApp {
             .id
     }
 
+    /// Designates an agency to audit, as a system administrator would (`PATCH
+    /// /api/v1/agencies/{code}`): its users may hold the auditor role.
+    pub fn designate_audits(&self, code: &str) {
+        rujukan::services::accounts::update_agency(
+            &mut self.conn(),
+            &operator(),
+            code,
+            rujukan::services::accounts::AgencyPatch { audits: Some(true) },
+        )
+        .expect("agency designated to audit");
+    }
+
     /// Creates a user with [`PASSWORD`]; returns the user id.
     pub fn user(&self, username: &str, agency: &str, roles: &[&str]) -> i64 {
         self.user_with_email(username, agency, roles, None)

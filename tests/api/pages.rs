@@ -344,6 +344,7 @@ both_backends! {
         app.user("alpha.sup", "SU-ALPHA", &["supervisor"]);
         app.user("alpha.admin", "SU-ALPHA", &["agency_admin"]);
         app.user("omega.cw", "SU-OMEGA", &["caseworker"]);
+        app.designate_audits("SU-OMEGA");
         app.user("prov.auditor", "SU-OMEGA", &["auditor"]);
         let case = app.intake("alpha.cw", json!({"survivor": {"full_name": "Ratna Dewi"}, "incidents": [{"date": "2026-10-02", "forms": ["sexual"]}]})).await;
         let alpha = app.token("alpha.cw").await;

@@ -87,6 +87,8 @@ both_backends! {
         app.user("alpha.cw", "SU-ALPHA", &["caseworker"]);
         app.user("alpha.sup", "SU-ALPHA", &["supervisor"]);
         app.user("omega.sup", "SU-OMEGA", &["supervisor"]);
+        app.designate_audits("SU-OMEGA");
+        app.designate_audits("SU-NTB");
         app.user("jateng.aud", "SU-OMEGA", &["auditor"]);
         app.user("ntb.aud", "SU-NTB", &["auditor"]);
         cases(&app, 3, 9).await;

@@ -25,8 +25,10 @@ async fn story(backend: Backend) -> Story {
     app.user("beta.inv", "POL-BETA", &["investigator"]);
     app.user("beta.sup", "POL-BETA", &["supervisor"]);
     app.user("out.sup", "SU-OUTSIDER", &["supervisor"]);
+    app.designate_audits("SU-OUTSIDER");
     app.user("audit.33", "SU-OUTSIDER", &["auditor"]);
     app.agency("INSPEKTORAT-NTB", "service_unit", "52");
+    app.designate_audits("INSPEKTORAT-NTB");
     app.user("audit.52", "INSPEKTORAT-NTB", &["auditor"]);
     let case = app
         .intake(

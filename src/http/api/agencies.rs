@@ -1,6 +1,6 @@
 //! `/api/v1/agencies`.
 
-use actix_web::{HttpRequest, get, post, web};
+use actix_web::{HttpRequest, get, patch, post, web};
 
 use super::Page;
 use super::dto::{AgencyView, List};
@@ -8,7 +8,7 @@ use crate::db::{Db, agencies};
 use crate::domain::agency::AgencyInput;
 use crate::error::{AppError, Problem};
 use crate::http::session::{self, CurrentUser};
-use crate::services::accounts;
+use crate::services::accounts::{self, AgencyPatch};
 
 fn parent_code(
     conn: &mut crate::db::DbConnection,
@@ -86,4 +86,37 @@ pub async fn create(
         })
         .await?;
     Ok(actix_web::HttpResponse::Created().json(view))
+}
+
+/// Change an agency (system administrators): designate it to audit, so that its users may hold
+/// the `auditor` role.
+#[utoipa::path(
+    operation_id = "agencies_update",
+    patch, path = "/api/v1/agencies/{code}", tag = "agencies", request_body = AgencyPatch,
+    params(("code" = String, Path, description = "Agency code")), security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Changed", body = AgencyView),
+        (status = 403, description = "Not a system administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such agency", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Users still hold the auditor role", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/api/v1/agencies/{code}")]
+pub async fn update(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    user: CurrentUser,
+    code: web::Path<String>,
+    body: web::Json<AgencyPatch>,
+) -> Result<web::Json<AgencyView>, AppError> {
+    let ctx = session::ctx(&req, Some(user.actor));
+    let (code, patch) = (code.into_inner(), body.into_inner());
+    let view = db
+        .run(move |conn| {
+            let row = accounts::update_agency(conn, &ctx, &code, patch)?;
+            let parent = parent_code(conn, &row)?;
+            Ok(AgencyView::new(row, parent))
+        })
+        .await?;
+    Ok(web::Json(view))
 }

@@ -215,6 +215,11 @@ pub async fn me(db: web::Data<Db>, user: CurrentUser) -> Result<web::Json<Me>, A
                     kind: agency.kind,
                 },
                 roles: actor.roles.iter().map(|r| r.as_str().to_owned()).collect(),
+                pending_roles: users::grants(conn, row.id)?
+                    .into_iter()
+                    .filter(|g| !g.confirmed)
+                    .map(|g| g.role)
+                    .collect(),
                 language: row.language,
             })
         })

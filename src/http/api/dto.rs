@@ -103,8 +103,11 @@ pub struct Me {
     pub display_name: String,
     /// Agency.
     pub agency: AgencyRef,
-    /// Roles.
+    /// Roles in force.
     pub roles: Vec<String>,
+    /// Roles that read cases, granted by the person who set the account's password, waiting for
+    /// someone else's confirmation (`POST /api/v1/users/{id}/roles/confirm`).
+    pub pending_roles: Vec<String>,
     /// `id` or `en`.
     pub language: String,
 }
@@ -130,6 +133,8 @@ pub struct AgencyView {
     pub email: Option<String>,
     /// Takes part in the network.
     pub active: bool,
+    /// Designated to audit: its users may hold the `auditor` role.
+    pub audits: bool,
 }
 
 impl AgencyView {
@@ -145,6 +150,7 @@ impl AgencyView {
             parent,
             email: row.email,
             active: row.active,
+            audits: row.audits,
         }
     }
 }
@@ -162,8 +168,11 @@ pub struct UserDto {
     pub email: Option<String>,
     /// Agency code.
     pub agency: String,
-    /// Roles.
+    /// Roles in force.
     pub roles: Vec<String>,
+    /// Roles that read cases, granted by the person who set the account's password, waiting for
+    /// someone else's confirmation (`POST /api/v1/users/{id}/roles/confirm`).
+    pub pending_roles: Vec<String>,
     /// `id` or `en`.
     pub language: String,
     /// May log in.
@@ -181,6 +190,7 @@ impl From<UserView> for UserDto {
             email: view.user.email,
             agency: view.agency_code,
             roles: view.roles,
+            pending_roles: view.pending_roles,
             language: view.user.language,
             active: view.user.active,
             created_at: utc(view.user.created_at),

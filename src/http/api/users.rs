@@ -173,3 +173,32 @@ pub async fn reset_password(
     .await?;
     Ok(HttpResponse::NoContent().finish())
 }
+
+/// Confirm the roles of a user that wait for confirmation: roles that read cases, granted by the
+/// person who set the account's password. Someone else confirms: a supervisor of the user's
+/// agency or an administrator who could grant the roles, never the user or whoever set the
+/// user's password.
+#[utoipa::path(
+    operation_id = "users_confirm_roles",
+    post, path = "/api/v1/users/{id}/roles/confirm", tag = "users",
+    params(("id" = i64, Path, description = "User id")), security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Confirmed; the user with their roles", body = UserDto),
+        (status = 403, description = "You set this user's password, or you are the user (role.separation_of_duties), or you may not grant the roles", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such user in your scope", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/api/v1/users/{id}/roles/confirm")]
+pub async fn confirm_roles(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    user: CurrentUser,
+    id: web::Path<i64>,
+) -> Result<web::Json<UserDto>, AppError> {
+    let ctx = session::ctx(&req, Some(user.actor));
+    let id = id.into_inner();
+    let view = db
+        .run(move |conn| accounts::confirm_roles(conn, &ctx, id))
+        .await?;
+    Ok(web::Json(view.into()))
+}
