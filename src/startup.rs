@@ -112,6 +112,7 @@ impl Application {
         )?);
         let sweep_rules = deadline_rules.clone();
         let limit = settings.server.max_body_bytes;
+        let denials = web::Data::new(http::denials::DenialLimiter::default());
 
         let mut server = HttpServer::new(move || {
             let (app, _) = App::new()
@@ -127,6 +128,7 @@ impl Application {
                 .app_data(trusted.clone())
                 .app_data(stats_settings.clone())
                 .app_data(deadline_rules.clone())
+                .app_data(denials.clone())
                 .app_data(http::extract::json_config(limit))
                 .app_data(http::extract::payload_config(limit))
                 .app_data(http::extract::path_config())
@@ -140,6 +142,7 @@ impl Application {
             .route("/api/docs", web::get().to(http::docs_redirect))
             .configure(crate::web::configure)
             .default_service(web::to(http::fallback))
+            .wrap(from_fn(http::denials::record))
             .wrap(from_fn(http::request_id::observe))
         })
         .shutdown_timeout(settings.server.shutdown_timeout_secs)

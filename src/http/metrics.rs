@@ -21,6 +21,8 @@ pub struct Metrics {
     pool_connections: IntGauge,
     pool_idle: IntGauge,
     pool_max: IntGauge,
+    denied: IntCounterVec,
+    denied_unrecorded: prometheus::IntCounter,
 }
 
 impl Metrics {
@@ -67,7 +69,22 @@ impl Metrics {
         registry.register(Box::new(pool_idle.clone()))?;
         registry.register(Box::new(pool_max.clone()))?;
         registry.register(Box::new(info))?;
+        let denied = IntCounterVec::new(
+            Opts::new(
+                "rujukan_access_denied_total",
+                "Refused reads and changes of cases, handoffs and documents (403 or 404), by subject",
+            ),
+            &["subject"],
+        )?;
+        let denied_unrecorded = prometheus::IntCounter::new(
+            "rujukan_access_denied_unrecorded_total",
+            "Refusals left out of the audit trail by the per-user limit: bursts of one user",
+        )?;
+        registry.register(Box::new(denied.clone()))?;
+        registry.register(Box::new(denied_unrecorded.clone()))?;
         Ok(Self {
+            denied,
+            denied_unrecorded,
             registry,
             requests,
             latency,
@@ -83,6 +100,16 @@ impl Metrics {
         let labels = [method, route, status.as_str()];
         self.requests.with_label_values(&labels).inc();
         self.latency.with_label_values(&labels).observe(seconds);
+    }
+
+    /// Counts one refused access of a case, handoff or document.
+    pub fn denied(&self, subject: &str) {
+        self.denied.with_label_values(&[subject]).inc();
+    }
+
+    /// Counts one refusal left unrecorded by the per-user limit.
+    pub fn denied_unrecorded(&self) {
+        self.denied_unrecorded.inc();
     }
 
     /// The Prometheus text exposition, with the pool's state read now.

@@ -3,6 +3,7 @@
 //! function through [`Db::run`](crate::db::Db::run), and map the result.
 
 pub mod api;
+pub mod denials;
 pub mod extract;
 pub mod metrics;
 pub mod openapi;

@@ -4,7 +4,7 @@
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::Payload;
 use actix_web::http::Method;
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use chrono::{NaiveDateTime, Utc};
 use futures_util::future::LocalBoxFuture;
 
@@ -81,6 +81,11 @@ impl FromRequest for CurrentUser {
             .get(CSRF_HEADER)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
+        let request = req.clone();
+        // The actor, for the trace a refused request leaves (`http::denials`).
+        let remember = move |actor: &Actor| {
+            request.extensions_mut().insert(actor.clone());
+        };
         Box::pin(async move {
             let (Some(db), Some(deps)) = (db, deps) else {
                 return Err(AppError::Internal(anyhow::anyhow!(
@@ -93,6 +98,7 @@ impl FromRequest for CurrentUser {
                 let (actor, session_id) = db
                     .run(move |conn| auth_service::authenticate_bearer(conn, &d, &token, now))
                     .await?;
+                remember(&actor);
                 return Ok(CurrentUser {
                     actor,
                     session_id,
@@ -107,6 +113,7 @@ impl FromRequest for CurrentUser {
                 if changes && !csrf.is_some_and(|t| deps.keys.csrf_matches(&session_id, &t)) {
                     return Err(AppError::CsrfRejected);
                 }
+                remember(&actor);
                 return Ok(CurrentUser {
                     actor,
                     session_id,

@@ -6,6 +6,7 @@ pub mod audit_trail;
 pub mod auth;
 pub mod cases;
 pub mod deadlines;
+pub mod denials;
 pub mod handoffs;
 pub mod stats;
 pub mod stats_upkeep;

@@ -148,6 +148,8 @@ async fn viewer(req: &HttpRequest, db: &Db, deps: &web::Data<AuthDeps>) -> Optio
         .await
         .ok()?;
     let csrf = deps.keys.csrf_token(&session_id);
+    // The actor, for the trace a refused page leaves (`http::denials`).
+    actix_web::HttpMessage::extensions_mut(req).insert(actor.clone());
     Some(Viewer {
         chrome: Chrome::of(&actor, csrf, req.path()),
         actor,

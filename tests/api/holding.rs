@@ -528,3 +528,55 @@ both_backends! {
         }
     }
 }
+
+both_backends! {
+    async fn refused_access_leaves_a_trace_that_a_scan_cannot_flood(backend: Backend) {
+        let w = world(backend).await;
+        w.app.agency("INSPEKTORAT-33", "service_unit", "33");
+        w.app.designate_audits("INSPEKTORAT-33");
+        w.app.user("audit.33", "INSPEKTORAT-33", &["auditor"]);
+        w.consent(w.case, "alpha.cw", "police_report", Some("POL-BETA"), true).await;
+        let referral = w.sent(w.case, "alpha.cw", "report", "POL-BETA").await;
+
+        // An outsider tries the case (twice), its handoff and its page; the pending police try a change.
+        for _ in 0..2 {
+            assert_eq!(w.get("out.cw", &format!("/api/v1/cases/{}", w.case)).await.status(), 404);
+        }
+        assert_eq!(w.get("out.cw", &format!("/api/v1/handoffs/{referral}")).await.status(), 404);
+        let r = w.request(reqwest::Method::PATCH, "beta.inv", &format!("/api/v1/cases/{}", w.case), Some(json!({"version": 1, "risk_level": "low"}))).await;
+        assert_eq!(r.status(), 403);
+        let denied: Vec<Value> = w.events(w.case).into_iter().filter(|(a, _)| a == "access.denied").map(|(_, d)| d).collect();
+        assert_eq!(denied.len(), 3, "once per user, subject and route: {denied:?}");
+        assert_eq!(denied[0]["route"], "/api/v1/cases/{id}");
+        assert_eq!(denied[0]["status"], 404);
+        assert_eq!(denied[1]["subject"], json!({"type": "handoff", "id": referral}));
+        assert_eq!((denied[2]["status"].as_u64(), denied[2]["method"].as_str()), (Some(403), Some("PATCH")));
+
+        // The owner's supervisors see who was refused; the police see only their own.
+        let log: Value = w.get("alpha.sup", &format!("/api/v1/cases/{}/access-log", w.case)).await.json().await.unwrap();
+        let refused: Vec<(String, String)> = log["items"].as_array().unwrap().iter()
+            .filter(|i| i["action"] == "access.denied")
+            .map(|i| (i["username"].as_str().unwrap().to_owned(), i["agency"].as_str().unwrap().to_owned()))
+            .collect();
+        assert_eq!(refused, [("beta.inv".to_owned(), "POL-BETA".to_owned()), ("out.cw".to_owned(), "SU-OUTSIDER".to_owned()), ("out.cw".to_owned(), "SU-OUTSIDER".to_owned())]);
+        let police_log: Value = w.get("beta.sup", &format!("/api/v1/cases/{}/access-log", w.case)).await.json().await.unwrap();
+        assert!(police_log["items"].as_array().unwrap().iter().all(|i| i["agency"] == "POL-BETA"));
+        // Auditors find them in the search.
+        let auditor = w.app.token("audit.33").await;
+        let found: Value = w.app.get_as("/api/v1/audit/events?action=access.denied", &auditor).await.json().await.unwrap();
+        assert_eq!(found["items"].as_array().unwrap().len(), 3);
+
+        // A scan of a hundred case numbers leaves at most twenty entries, and is counted.
+        for id in 0..100 {
+            w.get("out.cw", &format!("/api/v1/cases/{}", 50_000 + id)).await;
+        }
+        let scans = w.app.system_audit().into_iter().filter(|e| e.action == "access.denied").count();
+        assert_eq!(scans, 18, "twenty a minute for one user, two of them recorded before the scan");
+        let metrics = w.app.get("/metrics").await.text().await.unwrap();
+        let value = |name: &str| -> f64 {
+            metrics.lines().filter(|l| l.starts_with(name)).filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok()).sum()
+        };
+        assert!(value("rujukan_access_denied_total") >= 104.0, "{metrics}");
+        assert!(value("rujukan_access_denied_unrecorded_total") >= 80.0);
+    }
+}

@@ -323,6 +323,13 @@ both_backends! {
             .send().await.unwrap();
         assert_eq!(foreign.status(), 404);
         assert_eq!(count(&app, "documents"), 1);
+        // Each refused page is on the case's record, once per route.
+        let refused: Vec<String> = rujukan::db::audit::stream(&mut app.conn(), &format!("case:{case}")).unwrap().into_iter()
+            .filter(|e| e.action == "access.denied" && e.actor_username.as_deref() == Some("out.cw"))
+            .map(|e| serde_json::from_str::<serde_json::Value>(&e.details).unwrap()["route"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(refused.len(), 6, "{refused:?}");
+        assert!(refused.iter().all(|r| r.starts_with("/cases/{id}")), "{refused:?}");
 
         // The case list: search by number, a bad date next to its field.
         let (status, html) = web_get(&app, &session, "/cases?number=2026&status=open").await;
