@@ -115,6 +115,8 @@ pub enum AuditAction {
     HandoffEscalated,
     /// A missed statutory deadline was escalated.
     DeadlineEscalated,
+    /// A batch of sealed values was sealed again under the current data key.
+    KeysRotated,
 }
 
 impl AuditAction {
@@ -157,11 +159,12 @@ impl AuditAction {
             AuditAction::DeadlineBreached => "deadline.breached",
             AuditAction::HandoffEscalated => "handoff.escalated",
             AuditAction::DeadlineEscalated => "deadline.escalated",
+            AuditAction::KeysRotated => "keys.rotated",
         }
     }
 
     /// Every action, in the order of `docs/AUDIT.md`.
-    pub const ALL: [AuditAction; 36] = [
+    pub const ALL: [AuditAction; 37] = [
         AuditAction::Login,
         AuditAction::LoginFailed,
         AuditAction::Locked,
@@ -198,6 +201,7 @@ impl AuditAction {
         AuditAction::DeadlineBreached,
         AuditAction::HandoffEscalated,
         AuditAction::DeadlineEscalated,
+        AuditAction::KeysRotated,
     ];
 }
 

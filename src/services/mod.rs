@@ -6,7 +6,9 @@ pub mod audit_trail;
 pub mod auth;
 pub mod cases;
 pub mod deadlines;
+pub mod document_files;
 pub mod handoffs;
+pub mod keys;
 pub mod stats;
 pub mod stats_upkeep;
 
