@@ -121,6 +121,8 @@ pub enum AuditAction {
     HandoffEscalated,
     /// A missed statutory deadline was escalated.
     DeadlineEscalated,
+    /// A batch of sealed values was sealed again under the current data key.
+    KeysRotated,
 }
 
 impl AuditAction {
@@ -166,11 +168,12 @@ impl AuditAction {
             AuditAction::DeadlineBreached => "deadline.breached",
             AuditAction::HandoffEscalated => "handoff.escalated",
             AuditAction::DeadlineEscalated => "deadline.escalated",
+            AuditAction::KeysRotated => "keys.rotated",
         }
     }
 
     /// Every action, in the order of `docs/AUDIT.md`.
-    pub const ALL: [AuditAction; 39] = [
+    pub const ALL: [AuditAction; 40] = [
         AuditAction::Login,
         AuditAction::LoginFailed,
         AuditAction::Locked,
@@ -210,6 +213,7 @@ impl AuditAction {
         AuditAction::DeadlineBreached,
         AuditAction::HandoffEscalated,
         AuditAction::DeadlineEscalated,
+        AuditAction::KeysRotated,
     ];
 }
 

@@ -58,6 +58,29 @@ pub enum Command {
     /// Statistics.
     #[command(subcommand)]
     Stats(StatsCommand),
+    /// Data keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+/// `rujukan keys …`
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Re-encrypt everything still sealed under a retired data key with security.data_key and
+    /// rebuild the NIK and passport blind indexes; resumable, safe while serve runs (restart serve
+    /// with the new configuration first). Prints the counts per kind.
+    Rotate(KeysRotateArgs),
+}
+
+/// Options of `keys rotate`.
+#[derive(Debug, Args)]
+pub struct KeysRotateArgs {
+    /// Values per transaction (smaller batches hold locks for less time).
+    #[arg(long, value_name = "N", default_value = "500")]
+    pub batch_size: std::num::NonZeroU32,
+    /// Database options.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
 }
 
 /// `rujukan stats …`
@@ -411,6 +434,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             ));
             Ok(())
         }
+        Command::Keys(KeysCommand::Rotate(args)) => {
+            apply_database_url(&mut settings, args.database)?;
+            rotate_keys(&settings, args.batch_size)
+        }
         Command::Deadlines(DeadlinesCommand::Sweep(args)) => {
             let at = match &args.at {
                 Some(text) => chrono::DateTime::parse_from_rfc3339(text)
@@ -545,6 +572,59 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// `keys rotate`: progress per batch, the counts per kind, then whether anything stays behind.
+fn rotate_keys(settings: &Settings, batch: std::num::NonZeroU32) -> anyhow::Result<()> {
+    use crate::services::keys::{self, Sealed};
+    let secrets = crate::config::Secrets::resolve(settings)?;
+    let vault = crate::crypto::Vault::with_retired(&secrets.data_key, &secrets.retired_data_keys);
+    let mut conn = open(settings)?;
+    let started = std::time::Instant::now();
+    let rotation = keys::rotate(
+        &mut conn,
+        &Ctx::operator(now()),
+        &vault,
+        &settings.storage.data_dir,
+        batch,
+        &mut |kind, done| say(&format!("{}: {done} re-encrypted so far", kind.label())),
+    )
+    .map_err(one_line)?;
+    if rotation.total() > 0 {
+        for kind in Sealed::ALL {
+            say(&format!(
+                "{}: {} re-encrypted",
+                kind.label(),
+                rotation.of(kind)
+            ));
+        }
+    }
+    if let Some(first) = rotation.left.first() {
+        let more = rotation.left.len() - 1;
+        anyhow::bail!(
+            "{} sealed value(s) could not be re-encrypted and stay as they were; correct the cause and run keys rotate again: {first}{}",
+            rotation.left.len(),
+            if more > 0 {
+                format!(" (and {more} more)")
+            } else {
+                String::new()
+            }
+        );
+    }
+    if rotation.total() == 0 {
+        say(&format!(
+            "nothing to re-encrypt: every sealed value is under data key {}",
+            rotation.key_id
+        ));
+    } else {
+        say(&format!(
+            "every sealed value is now under data key {} ({} re-encrypted in {:.1} s)",
+            rotation.key_id,
+            rotation.total(),
+            started.elapsed().as_secs_f64()
+        ));
+    }
+    Ok(())
 }
 
 fn refuse_demo_in_production(settings: &Settings) -> anyhow::Result<()> {

@@ -12,18 +12,54 @@ use sha2::{Digest, Sha256};
 
 use crate::config::DataKey;
 
+/// One data key, ready for use: its id, its cipher and the key of its blind indexes.
+#[derive(Clone)]
+struct KeyEntry {
+    id: String,
+    cipher: Aes256Gcm,
+    index_key: [u8; 32],
+}
+
+impl KeyEntry {
+    fn new(key: &DataKey) -> Self {
+        let bytes = key.expose();
+        let mut index = Sha256::new();
+        index.update(b"rujukan blind index\0");
+        index.update(bytes);
+        Self {
+            id: key_id_of(key),
+            cipher: Aes256Gcm::new(&Key::<Aes256Gcm>::from(*bytes)),
+            index_key: index.finalize().into(),
+        }
+    }
+
+    fn decrypt(&self, nonce: &[u8; 12], body: &[u8]) -> Result<Vec<u8>, VaultError> {
+        self.cipher
+            .decrypt(&Nonce::from(*nonce), body)
+            .map_err(|_| VaultError("authentication failed"))
+    }
+
+    fn blind_index(&self, kind: &str, value: &str) -> String {
+        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&self.index_key) else {
+            return String::new();
+        };
+        mac.update(kind.as_bytes());
+        mac.update(b":");
+        mac.update(value.as_bytes());
+        hex::encode(mac.finalize().into_bytes())
+    }
+}
+
 /// Encrypts and decrypts identifying data with the configured data key.
 #[derive(Clone)]
 pub struct Vault {
-    cipher: Aes256Gcm,
-    key_id: String,
-    index_key: [u8; 32],
-    retired: Vec<(String, Aes256Gcm)>,
+    current: KeyEntry,
+    retired: Vec<KeyEntry>,
 }
 
 impl std::fmt::Debug for Vault {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Vault(key {})", self.key_id)
+        write!(f, "Vault(key {})", self.current.id)
     }
 }
 
@@ -39,33 +75,34 @@ impl Vault {
         Self::with_retired(key, &[])
     }
 
-    /// A vault that encrypts with `key` and still opens what `retired` keys encrypted. Blind
-    /// indexes follow the current key (rotating re-indexes).
+    /// A vault that encrypts with `key` and still opens what `retired` keys encrypted. New blind
+    /// indexes follow the current key; lookups use [`Vault::blind_indexes`], which covers every key,
+    /// until `rujukan keys rotate` has rebuilt the stored ones.
     pub fn with_retired(key: &DataKey, retired: &[DataKey]) -> Self {
-        let bytes = key.expose();
-        let key_id = key_id_of(key);
-        let mut index = Sha256::new();
-        index.update(b"rujukan blind index\0");
-        index.update(bytes);
         Self {
-            cipher: Aes256Gcm::new(&Key::<Aes256Gcm>::from(*bytes)),
-            key_id,
-            index_key: index.finalize().into(),
-            retired: retired
-                .iter()
-                .map(|k| {
-                    (
-                        key_id_of(k),
-                        Aes256Gcm::new(&Key::<Aes256Gcm>::from(*k.expose())),
-                    )
-                })
-                .collect(),
+            current: KeyEntry::new(key),
+            retired: retired.iter().map(KeyEntry::new).collect(),
         }
     }
 
     /// The id of the key in use.
     pub fn key_id(&self) -> &str {
-        &self.key_id
+        &self.current.id
+    }
+
+    /// Whether `key_id` names the key in use (what is sealed under another key awaits rotation).
+    pub fn is_current(&self, key_id: &str) -> bool {
+        key_id == self.current.id
+    }
+
+    /// Whether `key_id` names a configured key (current or retired).
+    pub fn has_key(&self, key_id: &str) -> bool {
+        self.keys().any(|k| k.id == key_id)
+    }
+
+    /// Every configured key, the current one first.
+    fn keys(&self) -> impl Iterator<Item = &KeyEntry> {
+        std::iter::once(&self.current).chain(&self.retired)
     }
 
     /// Encrypts `plaintext`: base64 of a random 96-bit nonce followed by the ciphertext and tag.
@@ -73,6 +110,7 @@ impl Vault {
         let mut nonce = [0u8; 12];
         rand::rng().fill_bytes(&mut nonce);
         let sealed = self
+            .current
             .cipher
             .encrypt(&Nonce::from(nonce), plaintext)
             .map_err(|_| VaultError("encryption failed"))?;
@@ -81,42 +119,64 @@ impl Vault {
         Ok(BASE64.encode(out))
     }
 
-    /// Decrypts what [`Vault::seal`] produced with this key.
+    /// Decrypts what [`Vault::seal`] produced under the key named `key_id` (current or retired).
     pub fn open(&self, key_id: &str, sealed: &str) -> Result<Vec<u8>, VaultError> {
-        let cipher = if key_id == self.key_id {
-            &self.cipher
-        } else {
-            &self
-                .retired
-                .iter()
-                .find(|(id, _)| id == key_id)
-                .ok_or(VaultError("encrypted with a key that is not configured"))?
-                .1
-        };
-        let bytes = BASE64
-            .decode(sealed)
-            .map_err(|_| VaultError("not base64"))?;
-        if bytes.len() < 12 + 16 {
-            return Err(VaultError("too short"));
-        }
-        let (nonce, body) = bytes.split_at(12);
-        let nonce: [u8; 12] = nonce.try_into().map_err(|_| VaultError("bad nonce"))?;
-        cipher
-            .decrypt(&Nonce::from(nonce), body)
-            .map_err(|_| VaultError("authentication failed"))
+        let key = self
+            .keys()
+            .find(|k| k.id == key_id)
+            .ok_or(VaultError("encrypted with a key that is not configured"))?;
+        let (nonce, body) = split(sealed)?;
+        key.decrypt(&nonce, &body)
     }
 
-    /// The blind index of an identifier: HMAC-SHA256 under a key derived from the data key,
-    /// over `kind:value`, hex.
-    pub fn blind_index(&self, kind: &str, value: &str) -> String {
-        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&self.index_key) else {
-            return String::new();
-        };
-        mac.update(kind.as_bytes());
-        mac.update(b":");
-        mac.update(value.as_bytes());
-        hex::encode(mac.finalize().into_bytes())
+    /// Decrypts what any configured key sealed, for sealed data that does not record its key
+    /// (document content files, shared by every upload of the same bytes). Tries the current key
+    /// first; AES-GCM's authentication tag tells a wrong key. Returns the plaintext and the id of
+    /// the key that opened it.
+    pub fn open_any(&self, sealed: &str) -> Result<(Vec<u8>, &str), VaultError> {
+        let (nonce, body) = split(sealed)?;
+        self.keys()
+            .find_map(|k| {
+                k.decrypt(&nonce, &body)
+                    .ok()
+                    .map(|plain| (plain, k.id.as_str()))
+            })
+            .ok_or(VaultError("no configured key opens it"))
     }
+
+    /// The blind index of an identifier under the current key: HMAC-SHA256 under a key derived
+    /// from the data key, over `kind:value`, hex. This is what is stored.
+    pub fn blind_index(&self, kind: &str, value: &str) -> String {
+        self.current.blind_index(kind, value)
+    }
+
+    /// The blind indexes of an identifier under every configured key, the current one first: what
+    /// a lookup must match while stored indexes may still follow a retired key.
+    pub fn blind_indexes(&self, kind: &str, value: &str) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for index in self.keys().map(|k| k.blind_index(kind, value)) {
+            if !out.contains(&index) {
+                out.push(index);
+            }
+        }
+        out
+    }
+}
+
+/// The nonce and the ciphertext with its tag of a sealed value.
+fn split(sealed: &str) -> Result<([u8; 12], Vec<u8>), VaultError> {
+    let mut bytes = BASE64
+        .decode(sealed)
+        .map_err(|_| VaultError("not base64"))?;
+    if bytes.len() < 12 + 16 {
+        return Err(VaultError("too short"));
+    }
+    let body = bytes.split_off(12);
+    let nonce: [u8; 12] = bytes
+        .as_slice()
+        .try_into()
+        .map_err(|_| VaultError("bad nonce"))?;
+    Ok((nonce, body))
 }
 
 /// The id of a key: the first 8 bytes of its SHA-256, hex.
@@ -171,6 +231,63 @@ mod tests {
         assert_eq!(rotated.open(old.key_id(), &sealed)?, b"Wulan");
         assert!(Vault::new(&new_key).open(old.key_id(), &sealed).is_err());
         Ok(())
+    }
+
+    fn key(seed: u8) -> DataKey {
+        let mut key = [seed; 32];
+        key[0] = seed.wrapping_add(1);
+        parse_data_key(&BASE64.encode(key)).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn open_any_finds_the_key_among_the_configured_ones() -> Result<(), VaultError> {
+        let old = Vault::new(&key(3));
+        let older = Vault::new(&key(5));
+        let rotated = Vault::with_retired(&key(9), &[key(3), key(5)]);
+        let under_old = old.seal(b"%PDF-1.4 statement")?;
+        let under_older = older.seal(b"visum")?;
+        let under_new = rotated.seal(b"photo")?;
+        assert_eq!(
+            rotated.open_any(&under_old)?,
+            (b"%PDF-1.4 statement".to_vec(), old.key_id())
+        );
+        assert_eq!(
+            rotated.open_any(&under_older)?,
+            (b"visum".to_vec(), older.key_id())
+        );
+        let (plain, id) = rotated.open_any(&under_new)?;
+        assert_eq!((plain.as_slice(), id), (&b"photo"[..], rotated.key_id()));
+        assert!(rotated.is_current(id) && !rotated.is_current(old.key_id()));
+        assert!(rotated.has_key(old.key_id()) && !Vault::new(&key(9)).has_key(old.key_id()));
+        // A key that is not configured does not open it, and neither does a tampered copy.
+        assert!(Vault::new(&key(9)).open_any(&under_old).is_err());
+        let mut bytes = BASE64.decode(&under_old).map_err(|_| VaultError("b64"))?;
+        bytes[20] ^= 1;
+        assert!(rotated.open_any(&BASE64.encode(bytes)).is_err());
+        assert!(rotated.open_any("not sealed").is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn blind_indexes_cover_the_current_and_every_retired_key() {
+        let nik = "3374010101900001";
+        let old = Vault::new(&key(3));
+        let rotated = Vault::with_retired(&key(9), &[key(3), key(5)]);
+        let all = rotated.blind_indexes("nik", nik);
+        assert_eq!(
+            all,
+            [
+                rotated.blind_index("nik", nik),
+                old.blind_index("nik", nik),
+                Vault::new(&key(5)).blind_index("nik", nik),
+            ]
+        );
+        assert_ne!(rotated.blind_index("nik", nik), old.blind_index("nik", nik));
+        assert!(!all.contains(&old.blind_index("passport", nik)));
+        assert_eq!(old.blind_indexes("nik", nik), [old.blind_index("nik", nik)]);
+        // The current key listed again as retired gives no second, equal index.
+        let doubled = Vault::with_retired(&key(3), &[key(3)]);
+        assert_eq!(doubled.blind_indexes("nik", nik).len(), 1);
     }
 
     #[test]

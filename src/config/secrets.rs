@@ -115,7 +115,8 @@ impl Secrets {
             .security
             .retired_data_keys
             .iter()
-            .map(|k| parse_data_key(k.expose_secret()))
+            .map(|k| random_32_bytes("security.retired_data_keys", k.expose_secret()))
+            .map(|k| k.map(|bytes| DataKey(SecretBox::new(Box::new(bytes)))))
             .collect::<Result<Vec<_>, _>>()?;
 
         let signing_text = match &settings.security.audit_signing_key {

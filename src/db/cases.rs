@@ -468,25 +468,28 @@ pub fn visible_to(
     query.load(conn)
 }
 
-/// Earlier cases with the same NIK or passport blind index: `(id, case number, owner agency, province, matched field)`.
+/// Earlier cases whose NIK or passport blind index is one of the given ones (the indexes of one
+/// identifier under each configured key): `(case, matched field)`.
 pub fn duplicates(
     conn: &mut DbConnection,
-    nik_index: Option<&str>,
-    passport_index: Option<&str>,
+    nik_indexes: &[String],
+    passport_indexes: &[String],
 ) -> QueryResult<Vec<(CaseRow, &'static str)>> {
     let mut out = Vec::new();
-    if let Some(index) = nik_index {
+    if !nik_indexes.is_empty() {
         for row in cases::table
-            .filter(cases::nik_index.eq(index))
+            .filter(cases::nik_index.eq_any(nik_indexes))
+            .order(cases::id.asc())
             .select(CaseRow::as_select())
             .load(conn)?
         {
             out.push((row, "nik"));
         }
     }
-    if let Some(index) = passport_index {
+    if !passport_indexes.is_empty() {
         for row in cases::table
-            .filter(cases::passport_index.eq(index))
+            .filter(cases::passport_index.eq_any(passport_indexes))
+            .order(cases::id.asc())
             .select(CaseRow::as_select())
             .load::<CaseRow>(conn)?
         {
@@ -769,7 +772,7 @@ pub struct DocumentRow {
     pub uploaded_by: i64,
     /// Encrypted file name.
     pub filename_ciphertext: String,
-    /// Key id.
+    /// Id of the key that sealed the file name (the content file opens under any configured key).
     pub key_id: String,
     /// Media type.
     pub content_type: String,
@@ -878,4 +881,170 @@ pub fn tracks_of(
         out.entry(id).or_default().push((track, stage));
     }
     Ok(out)
+}
+
+/// A sealed value awaiting re-encryption: its row id, the ciphertext and the key id it names.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct SealedRow {
+    /// Row id.
+    pub id: i64,
+    /// Ciphertext as stored.
+    pub ciphertext: String,
+    /// Key id as stored.
+    pub key_id: String,
+}
+
+/// Case identities with ids above `after` sealed under another key than `key_id`, in id order.
+pub fn identities_not_under(
+    conn: &mut DbConnection,
+    key_id: &str,
+    after: i64,
+    limit: i64,
+) -> QueryResult<Vec<SealedRow>> {
+    cases::table
+        .filter(cases::id.gt(after))
+        .filter(cases::identity_key_id.ne(key_id))
+        .order(cases::id.asc())
+        .limit(limit)
+        .select((
+            cases::id,
+            cases::identity_ciphertext,
+            cases::identity_key_id,
+        ))
+        .load(conn)
+}
+
+/// Replaces a case's sealed identity and its blind indexes, provided the identity is still
+/// `old` (a change in between wins); neither the version nor the change time moves, since the
+/// identity itself is the same. Returns whether it was replaced.
+pub fn reseal_identity(
+    conn: &mut DbConnection,
+    id: i64,
+    old: &str,
+    sealed: &SealedIdentity<'_>,
+) -> QueryResult<bool> {
+    let changed = diesel::update(
+        cases::table
+            .find(id)
+            .filter(cases::identity_ciphertext.eq(old)),
+    )
+    .set((
+        cases::identity_ciphertext.eq(sealed.ciphertext),
+        cases::identity_key_id.eq(sealed.key_id),
+        cases::nik_index.eq(sealed.nik_index),
+        cases::passport_index.eq(sealed.passport_index),
+    ))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// A case identity sealed again, with its blind indexes under the same key.
+#[derive(Debug, Clone, Copy)]
+pub struct SealedIdentity<'a> {
+    /// The new ciphertext.
+    pub ciphertext: &'a str,
+    /// The key it is sealed under.
+    pub key_id: &'a str,
+    /// NIK blind index under that key.
+    pub nik_index: Option<&'a str>,
+    /// Passport blind index under that key.
+    pub passport_index: Option<&'a str>,
+}
+
+/// Notes with ids above `after` sealed under another key than `key_id`, in id order.
+pub fn notes_not_under(
+    conn: &mut DbConnection,
+    key_id: &str,
+    after: i64,
+    limit: i64,
+) -> QueryResult<Vec<SealedRow>> {
+    case_notes::table
+        .filter(case_notes::id.gt(after))
+        .filter(case_notes::key_id.ne(key_id))
+        .order(case_notes::id.asc())
+        .limit(limit)
+        .select((
+            case_notes::id,
+            case_notes::body_ciphertext,
+            case_notes::key_id,
+        ))
+        .load(conn)
+}
+
+/// Replaces a note's sealed text, provided it is still `old`; returns whether it was replaced.
+pub fn reseal_note(
+    conn: &mut DbConnection,
+    id: i64,
+    old: &str,
+    ciphertext: &str,
+    key_id: &str,
+) -> QueryResult<bool> {
+    let changed = diesel::update(
+        case_notes::table
+            .find(id)
+            .filter(case_notes::body_ciphertext.eq(old)),
+    )
+    .set((
+        case_notes::body_ciphertext.eq(ciphertext),
+        case_notes::key_id.eq(key_id),
+    ))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// Document file names with ids above `after` sealed under another key than `key_id`, in id order.
+pub fn document_names_not_under(
+    conn: &mut DbConnection,
+    key_id: &str,
+    after: i64,
+    limit: i64,
+) -> QueryResult<Vec<SealedRow>> {
+    documents::table
+        .filter(documents::id.gt(after))
+        .filter(documents::key_id.ne(key_id))
+        .order(documents::id.asc())
+        .limit(limit)
+        .select((
+            documents::id,
+            documents::filename_ciphertext,
+            documents::key_id,
+        ))
+        .load(conn)
+}
+
+/// Replaces a document's sealed file name, provided it is still `old`; returns whether it was.
+pub fn reseal_document_name(
+    conn: &mut DbConnection,
+    id: i64,
+    old: &str,
+    ciphertext: &str,
+    key_id: &str,
+) -> QueryResult<bool> {
+    let changed = diesel::update(
+        documents::table
+            .find(id)
+            .filter(documents::filename_ciphertext.eq(old)),
+    )
+    .set((
+        documents::filename_ciphertext.eq(ciphertext),
+        documents::key_id.eq(key_id),
+    ))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// The distinct SHA-256 of stored documents above `after`, in order, at most `limit` (each names
+/// one content file).
+pub fn document_hashes_after(
+    conn: &mut DbConnection,
+    after: &str,
+    limit: i64,
+) -> QueryResult<Vec<String>> {
+    documents::table
+        .filter(documents::sha256.gt(after))
+        .select(documents::sha256)
+        .distinct()
+        .order(documents::sha256.asc())
+        .limit(limit)
+        .load(conn)
 }

@@ -443,3 +443,49 @@ pub fn page_after(conn: &mut DbConnection, after: i64, limit: i64) -> QueryResul
         .select(HandoffRow::as_select())
         .load(conn)
 }
+
+/// Handoff messages with ids above `after` sealed under another key than `key_id`, in id order.
+pub fn messages_not_under(
+    conn: &mut DbConnection,
+    key_id: &str,
+    after: i64,
+    limit: i64,
+) -> QueryResult<Vec<super::cases::SealedRow>> {
+    let rows: Vec<(i64, Option<String>, Option<String>)> = handoffs::table
+        .filter(handoffs::id.gt(after))
+        .filter(handoffs::message_ciphertext.is_not_null())
+        .filter(handoffs::key_id.ne(key_id).or(handoffs::key_id.is_null()))
+        .order(handoffs::id.asc())
+        .limit(limit)
+        .select((handoffs::id, handoffs::message_ciphertext, handoffs::key_id))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, ciphertext, key)| super::cases::SealedRow {
+            id,
+            ciphertext: ciphertext.unwrap_or_default(),
+            key_id: key.unwrap_or_default(),
+        })
+        .collect())
+}
+
+/// Replaces a handoff's sealed message, provided it is still `old`; returns whether it was.
+pub fn reseal_message(
+    conn: &mut DbConnection,
+    id: i64,
+    old: &str,
+    ciphertext: &str,
+    key_id: &str,
+) -> QueryResult<bool> {
+    let changed = diesel::update(
+        handoffs::table
+            .find(id)
+            .filter(handoffs::message_ciphertext.eq(old)),
+    )
+    .set((
+        handoffs::message_ciphertext.eq(ciphertext),
+        handoffs::key_id.eq(key_id),
+    ))
+    .execute(conn)?;
+    Ok(changed == 1)
+}

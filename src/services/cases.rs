@@ -115,16 +115,25 @@ fn incident_rows(incidents: &[Incident]) -> Vec<IncidentRow> {
         .collect()
 }
 
+/// Earlier cases of the same NIK or passport number, matched under every configured key: stored
+/// blind indexes may still follow a retired key until `rujukan keys rotate` has rebuilt them.
 fn visible_duplicates(
     conn: &mut DbConnection,
     actor: &Actor,
-    values: &CaseValues,
+    vault: &Vault,
+    identity: &Identity,
     except: Option<i64>,
 ) -> Result<Vec<DuplicateWarning>, AppError> {
+    let indexes = |kind: &str, value: &Option<String>| {
+        value
+            .as_deref()
+            .map(|v| vault.blind_indexes(kind, v))
+            .unwrap_or_default()
+    };
     let found = db::duplicates(
         conn,
-        values.nik_index.as_deref(),
-        values.passport_index.as_deref(),
+        &indexes("nik", &identity.nik),
+        &indexes("passport", &identity.passport_number),
     )?;
     let mut out = Vec::new();
     for (row, matched) in found {
@@ -164,7 +173,7 @@ pub fn create(
         }
     };
     let values = case_values(vault, &case)?;
-    let duplicates = visible_duplicates(conn, &actor, &values, None)?;
+    let duplicates = visible_duplicates(conn, &actor, vault, &case.identity, None)?;
     let prefix = domain::case_number_prefix(&province);
     let year = ctx.now.date().year();
     let owner = agencies::by_id(conn, actor.agency_id)?.ok_or(AppError::NotFound)?;
@@ -1461,15 +1470,7 @@ pub fn upload_document(
     }
     let sha256 = hex::encode(Sha256::digest(content));
     let path = document_path(data_dir, &sha256);
-    if !path.exists() {
-        let sealed = vault.seal(content).map_err(AppError::internal)?;
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(AppError::internal)?;
-        }
-        let partial = path.with_extension("partial");
-        std::fs::write(&partial, sealed.as_bytes()).map_err(AppError::internal)?;
-        std::fs::rename(&partial, &path).map_err(AppError::internal)?;
-    }
+    super::document_files::store(vault, &path, &sha256, content)?;
     let sealed_name = vault
         .seal(filename.as_bytes())
         .map_err(AppError::internal)?;
@@ -1528,16 +1529,8 @@ pub fn download_document(
     let actor = super::actor(ctx)?;
     load(conn, actor, id, Action::DocumentRead)?;
     let row = db::document(conn, id, doc_id)?.ok_or(AppError::NotFound)?;
-    let sealed = std::fs::read_to_string(document_path(data_dir, &row.sha256))
-        .map_err(AppError::internal)?;
-    let content = vault
-        .open(&row.key_id, &sealed)
-        .map_err(AppError::internal)?;
-    if hex::encode(Sha256::digest(&content)) != row.sha256 {
-        return Err(AppError::internal(
-            "document content does not match its SHA-256",
-        ));
-    }
+    let path = document_path(data_dir, &row.sha256);
+    let content = super::document_files::read(vault, &path, &row.sha256)?;
     conn.transaction(|conn| {
         audit::record(
             conn,

@@ -7,7 +7,9 @@ pub mod auth;
 pub mod cases;
 pub mod deadlines;
 pub mod denials;
+pub mod document_files;
 pub mod handoffs;
+pub mod keys;
 pub mod stats;
 pub mod stats_upkeep;
 

@@ -10,7 +10,7 @@ use crate::both_backends;
 use crate::helpers::*;
 
 /// The binary, run in `cwd` with the repository's configuration and a clean environment.
-fn rujukan(cwd: &Path) -> Command {
+pub(crate) fn rujukan(cwd: &Path) -> Command {
     let mut command = rujukan_bare(cwd);
     command.arg("--config-dir").arg(repo_dir().join("config"));
     command
@@ -45,7 +45,7 @@ fn rujukan_bare(cwd: &Path) -> Command {
 }
 
 /// Asserts a failed start: exit 1 and exactly one line on standard error, without a panic.
-fn assert_one_line_failure(output: &Output, expected: &str) -> String {
+pub(crate) fn assert_one_line_failure(output: &Output, expected: &str) -> String {
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     assert_eq!(output.status.code(), Some(1), "exit code; stderr: {stderr}");
     assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr:?}");

@@ -306,6 +306,13 @@ impl TestApp {
     pub async fn stop(&self) {
         self.handle.stop(true).await;
     }
+
+    /// Stops the server and hands back its database (and data folder), to start Rujukan again
+    /// on them.
+    pub async fn stopped(self) -> TestDb {
+        self.stop().await;
+        self.db
+    }
 }
 
 /// Reads a response that must be a problem: checks the media type and returns the body.

@@ -15,6 +15,7 @@ mod deadlines;
 mod errors;
 mod handoffs;
 mod holding;
+mod keys;
 mod migrations;
 mod ops;
 mod pages;
