@@ -426,7 +426,7 @@ both_backends! {
         assert_eq!(app.get_as(&format!("/api/v1/cases/{id}/documents/{doc_id}"), &other).await.status(), 404);
         let custody: Vec<String> = rujukan::db::audit::stream(&mut app.conn(), &format!("case:{id}")).unwrap().into_iter()
             .filter(|e| e.subject_type.as_deref() == Some("document")).map(|e| e.action).collect();
-        assert_eq!(custody, ["document.uploaded", "document.viewed"]);
+        assert_eq!(custody, ["document.uploaded", "document.viewed", "access.denied"], "the refused download is in the custody log too");
     }
 }
 
