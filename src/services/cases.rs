@@ -520,7 +520,8 @@ fn parse_filter(query: &CaseQuery) -> Result<(CaseFilter, Option<String>), AppEr
         }
     }
     let date = |field: &'static str, text: &str, problems: &mut Vec<Invalid>| {
-        chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        crate::domain::parse_date(text)
+            .ok_or(())
             .map_err(|_| problems.push(Invalid::new(field, "must be a date written YYYY-MM-DD")))
             .ok()
     };
@@ -1241,13 +1242,7 @@ pub fn notes(
 }
 
 /// Media types accepted for documents.
-pub const DOCUMENT_TYPES: [&str; 5] = [
-    "application/pdf",
-    "image/jpeg",
-    "image/png",
-    "text/plain",
-    "audio/mpeg",
-];
+pub const DOCUMENT_TYPES: [&str; 8] = crate::domain::document::ACCEPTED;
 
 /// A document as listed.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -1338,7 +1333,7 @@ pub fn upload_document(
         )
         .into());
     }
-    let filename = filename.trim();
+    let filename = crate::domain::text::clean_file_name(filename);
     if filename.is_empty() || filename.chars().count() > 200 || filename.contains(['/', '\\']) {
         return Err(
             Invalid::new("filename", "must be a plain file name of 1–200 characters").into(),
@@ -1347,16 +1342,20 @@ pub fn upload_document(
     if content.is_empty() {
         return Err(Invalid::new("content", "the document is empty").into());
     }
+    crate::domain::document::check_content(&media, content).map_err(AppError::ContentMismatch)?;
     let sha256 = hex::encode(Sha256::digest(content));
     let path = document_path(data_dir, &sha256);
     if !path.exists() {
         let sealed = vault.seal(content).map_err(AppError::internal)?;
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(AppError::internal)?;
+            std::fs::create_dir_all(parent).map_err(AppError::file_write)?;
         }
         let partial = path.with_extension("partial");
-        std::fs::write(&partial, sealed.as_bytes()).map_err(AppError::internal)?;
-        std::fs::rename(&partial, &path).map_err(AppError::internal)?;
+        if let Err(e) = std::fs::write(&partial, sealed.as_bytes()) {
+            let _ = std::fs::remove_file(&partial);
+            return Err(AppError::file_write(e));
+        }
+        std::fs::rename(&partial, &path).map_err(AppError::file_write)?;
     }
     let sealed_name = vault
         .seal(filename.as_bytes())
