@@ -13,6 +13,7 @@ mod cli;
 mod deadlines;
 mod errors;
 mod handoffs;
+mod hygiene;
 mod migrations;
 mod ops;
 mod pages;
