@@ -112,7 +112,8 @@ impl Application {
         )?);
         let sweep_rules = deadline_rules.clone();
         let limit = settings.server.max_body_bytes;
-        let request_timeout = Duration::from_secs(settings.server.client_request_timeout_secs.get());
+        let request_timeout =
+            Duration::from_secs(settings.server.client_request_timeout_secs.get());
         let input_limits = web::Data::new(http::input::InputLimits {
             max_body_bytes: limit,
             stall: request_timeout,

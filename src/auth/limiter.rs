@@ -94,7 +94,11 @@ mod tests {
         let ip = |t: &str| t.parse::<IpAddr>().unwrap_or(IpAddr::from([0, 0, 0, 0]));
         let t0 = Instant::now();
         assert!(limiter.check(ip("2001:db8:1:2::1"), t0).is_ok());
-        assert!(limiter.check(ip("2001:db8:1:2:ffff:eeee:dddd:cccc"), t0).is_ok());
+        assert!(
+            limiter
+                .check(ip("2001:db8:1:2:ffff:eeee:dddd:cccc"), t0)
+                .is_ok()
+        );
         assert!(
             limiter.check(ip("2001:db8:1:2::99"), t0).is_err(),
             "a third address of the same /64"

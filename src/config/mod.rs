@@ -135,9 +135,11 @@ fn proxy_list<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<ipnet::IpNet
 /// An address (a range of one) or a CIDR range.
 pub fn parse_proxy(text: &str) -> Option<ipnet::IpNet> {
     let text = text.trim();
-    text.parse::<ipnet::IpNet>()
-        .ok()
-        .or_else(|| text.parse::<std::net::IpAddr>().ok().map(ipnet::IpNet::from))
+    text.parse::<ipnet::IpNet>().ok().or_else(|| {
+        text.parse::<std::net::IpAddr>()
+            .ok()
+            .map(ipnet::IpNet::from)
+    })
 }
 
 /// `[database]`
@@ -447,7 +449,10 @@ mod tests {
                 .err()
                 .ok_or("a host name accepted")?
                 .to_string();
-            assert!(err.contains("proxy.local") && err.to_lowercase().contains("trusted_proxies"), "{err}");
+            assert!(
+                err.contains("proxy.local") && err.to_lowercase().contains("trusted_proxies"),
+                "{err}"
+            );
             Ok(())
         });
     }

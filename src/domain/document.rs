@@ -123,10 +123,7 @@ mod tests {
     fn signatures_decide_the_type() {
         assert_eq!(sniff(b"%PDF-1.7\n%%EOF\n"), Some("application/pdf"));
         assert_eq!(sniff(b"\xFF\xD8\xFF\xE0\0\x10JFIF\0"), Some("image/jpeg"));
-        assert_eq!(
-            sniff(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"),
-            Some("image/png")
-        );
+        assert_eq!(sniff(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"), Some("image/png"));
         assert_eq!(sniff(b"ID3\x04\0\0\0\0\0\0"), Some("audio/mpeg"));
         assert_eq!(
             sniff("Hasil visum, halaman 1\r\n".as_bytes()),
@@ -137,7 +134,10 @@ mod tests {
             Some("text/plain"),
             "text-like content is text"
         );
-        assert_eq!(sniff(b"MZ\x90\0\x03\0\0\0"), Some("application/vnd.microsoft.portable-executable"));
+        assert_eq!(
+            sniff(b"MZ\x90\0\x03\0\0\0"),
+            Some("application/vnd.microsoft.portable-executable")
+        );
         assert_eq!(sniff(b"text with a NUL\0 inside"), None);
         assert_eq!(sniff(b"\xC3\x28 not UTF-8"), None);
     }
@@ -155,11 +155,15 @@ mod tests {
             ("xl/workbook.xml", "<workbook/>"),
         ]);
         assert_eq!(sniff(&xlsx), Some(XLSX));
-        let odt = zip_of(&[("mimetype", ODT), ("content.xml", "<office:document-content/>")]);
+        let odt = zip_of(&[
+            ("mimetype", ODT),
+            ("content.xml", "<office:document-content/>"),
+        ]);
         assert_eq!(sniff(&odt), Some(ODT));
         let plain_zip = zip_of(&[("readme.txt", "hello")]);
         assert_eq!(sniff(&plain_zip), Some("application/zip"));
-        let spreadsheet_odf = zip_of(&[("mimetype", "application/vnd.oasis.opendocument.spreadsheet")]);
+        let spreadsheet_odf =
+            zip_of(&[("mimetype", "application/vnd.oasis.opendocument.spreadsheet")]);
         assert_ne!(sniff(&spreadsheet_odf), Some(ODT));
         assert!(check_content(DOCX, &plain_zip).is_err());
     }
@@ -169,9 +173,9 @@ mod tests {
         assert!(check_content("application/pdf", b"%PDF-1.4\n").is_ok());
         let refused = check_content("application/pdf", b"MZ\x90\0\x03\0").err();
         assert!(
-            refused
-                .as_deref()
-                .is_some_and(|m| m.contains("application/vnd.microsoft.portable-executable") && m.contains("not application/pdf")),
+            refused.as_deref().is_some_and(|m| m
+                .contains("application/vnd.microsoft.portable-executable")
+                && m.contains("not application/pdf")),
             "{refused:?}"
         );
         assert!(check_content("text/plain", b"%PDF-1.4\n").is_err());

@@ -50,10 +50,16 @@ mod tests {
     #[test]
     fn file_names_lose_direction_and_control_characters() {
         assert_eq!(clean_file_name("visum\u{202E}fdp.exe"), "visumfdp.exe");
-        assert_eq!(clean_file_name("\u{2066}a\u{2069}\u{200E}b\u{200F}.pdf"), "ab.pdf");
+        assert_eq!(
+            clean_file_name("\u{2066}a\u{2069}\u{200E}b\u{200F}.pdf"),
+            "ab.pdf"
+        );
         assert_eq!(clean_file_name(" surat\tresmi\n.docx "), "suratresmi.docx");
         assert_eq!(clean_file_name("laporan\u{0}.pdf"), "laporan.pdf");
-        assert_eq!(clean_file_name("Berita Acara (1).pdf"), "Berita Acara (1).pdf");
+        assert_eq!(
+            clean_file_name("Berita Acara (1).pdf"),
+            "Berita Acara (1).pdf"
+        );
         assert_eq!(clean_file_name("\u{202E}\u{0}"), "");
     }
 }

@@ -83,9 +83,7 @@ fn parse_hop(entry: &str) -> Option<IpAddr> {
 /// IPv4 addresses written as IPv6 (`::ffff:10.0.0.1`) as IPv4.
 fn canonical(ip: IpAddr) -> IpAddr {
     match ip {
-        IpAddr::V6(v6) => v6
-            .to_ipv4_mapped()
-            .map_or(IpAddr::V6(v6), IpAddr::V4),
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
         v4 => v4,
     }
 }

@@ -17,13 +17,13 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use actix_web::HttpMessage;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::error::PayloadError;
 use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::web::{self, Bytes, BytesMut};
-use actix_web::HttpMessage;
 use futures_util::{Stream, StreamExt};
 
 use crate::domain::text::{control_message, forbidden_control};
@@ -51,8 +51,14 @@ pub async fn screen(
     if let Err(refusal) = check_head(&req) {
         return Ok(req.error_response(refusal));
     }
-    let Some(limits) = req.app_data::<web::Data<InputLimits>>().map(|l| *l.get_ref()) else {
-        return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
+    let Some(limits) = req
+        .app_data::<web::Data<InputLimits>>()
+        .map(|l| *l.get_ref())
+    else {
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_boxed_body);
     };
     let payload = Stalling::new(req.take_payload(), limits.stall);
     match body_kind(&req) {
@@ -70,15 +76,14 @@ pub async fn screen(
             payload: Box::pin(payload),
         }),
     }
-    next.call(req).await.map(ServiceResponse::map_into_boxed_body)
+    next.call(req)
+        .await
+        .map(ServiceResponse::map_into_boxed_body)
 }
 
 /// The request line and headers: size limits, control characters in the path and the query.
 fn check_head(req: &ServiceRequest) -> Result<(), AppError> {
-    let uri_len = req
-        .uri()
-        .path_and_query()
-        .map_or(0, |pq| pq.as_str().len());
+    let uri_len = req.uri().path_and_query().map_or(0, |pq| pq.as_str().len());
     if uri_len > MAX_URI_BYTES {
         return Err(AppError::UriTooLong {
             limit: MAX_URI_BYTES,
@@ -159,7 +164,8 @@ fn body_kind(req: &ServiceRequest) -> Option<BodyKind> {
         .next()?
         .trim()
         .to_ascii_lowercase();
-    if media == "application/json" || (media.starts_with("application/") && media.ends_with("+json"))
+    if media == "application/json"
+        || (media.starts_with("application/") && media.ends_with("+json"))
     {
         Some(BodyKind::Json)
     } else if media == "application/x-www-form-urlencoded" {
@@ -328,14 +334,21 @@ mod tests {
             Some("incidents[1].description")
         );
         assert_eq!(named(r#"["a","\u0007"]"#).as_deref(), Some("[1]"));
-        assert_eq!(named(r#"{"username":"\u0000"}"#).as_deref(), Some("username"));
+        assert_eq!(
+            named(r#"{"username":"\u0000"}"#).as_deref(),
+            Some("username")
+        );
         assert_eq!(
             named(r#"{"note":{"body":"line\r\n\tnext"}}"#),
             None,
             "tab and line breaks are text"
         );
         assert_eq!(named(r#"{"a\u0000":1}"#).as_deref(), Some("a\\0"));
-        assert_eq!(named("not json \u{0}"), None, "the extractor explains bad JSON");
+        assert_eq!(
+            named("not json \u{0}"),
+            None,
+            "the extractor explains bad JSON"
+        );
     }
 
     #[test]
@@ -345,7 +358,9 @@ mod tests {
         assert!(form_control(b"body=line%0D%0Anext%09tab").is_none());
         let query = query_control("number=JT&from=2026-01-01%00");
         assert!(
-            query.as_deref().is_some_and(|d| d.starts_with("from: ") && d.contains("U+0000")),
+            query
+                .as_deref()
+                .is_some_and(|d| d.starts_with("from: ") && d.contains("U+0000")),
             "{query:?}"
         );
         assert!(query_control("q=a+b&back=%2Fcases%09").is_none());

@@ -43,9 +43,7 @@ pub(super) fn local_path(candidate: &str) -> Option<&str> {
     let printable = |c: char| c.is_ascii_graphic() && c != '\\';
     let decoded = percent_encoding::percent_decode_str(candidate).decode_utf8_lossy();
     let mut after_slash = decoded.strip_prefix('/')?.chars();
-    let starts_well = after_slash
-        .next()
-        .is_some_and(|c| printable(c) && c != '/');
+    let starts_well = after_slash.next().is_some_and(|c| printable(c) && c != '/');
     let raw_ok = candidate.starts_with('/') && candidate.chars().all(printable);
     let decoded_ok = !decoded.chars().any(|c| c.is_control() || c == '\\');
     (starts_well && raw_ok && decoded_ok).then_some(candidate)
@@ -247,7 +245,13 @@ mod tests {
 
     #[test]
     fn only_paths_of_this_site_are_local() {
-        for good in ["/inbox", "/cases/12", "/cases?status=open&number=JT-2026", "/cases/12#documents", "/audit/events?from=2026-01-01"] {
+        for good in [
+            "/inbox",
+            "/cases/12",
+            "/cases?status=open&number=JT-2026",
+            "/cases/12#documents",
+            "/audit/events?from=2026-01-01",
+        ] {
             assert_eq!(local_path(good), Some(good), "{good}");
         }
         for nasty in [

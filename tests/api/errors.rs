@@ -214,7 +214,9 @@ fn codes_in_sources() -> std::collections::BTreeSet<String> {
             for piece in text.split(marker).skip(1) {
                 let code = piece.split('"').next().unwrap_or_default();
                 let shaped = code.contains('.')
-                    && code.chars().all(|c| c.is_ascii_lowercase() || c == '_' || c == '.');
+                    && code
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c == '_' || c == '.');
                 if shaped && (marker.starts_with("code") || text.contains("pub fn code(&self)")) {
                     codes.insert(code.to_owned());
                 }
@@ -228,12 +230,24 @@ fn codes_in_sources() -> std::collections::BTreeSet<String> {
 fn every_error_code_is_in_the_catalogue_of_docs_api_md() {
     let catalogue = std::fs::read_to_string(repo_dir().join("docs/API.md")).unwrap();
     let codes = codes_in_sources();
-    for expected in ["storage.unavailable", "request.uri_too_long", "request.headers_too_large", "request.timeout", "validation.failed"] {
-        assert!(codes.contains(expected), "{expected} found in the sources: {codes:?}");
+    for expected in [
+        "storage.unavailable",
+        "request.uri_too_long",
+        "request.headers_too_large",
+        "request.timeout",
+        "validation.failed",
+    ] {
+        assert!(
+            codes.contains(expected),
+            "{expected} found in the sources: {codes:?}"
+        );
     }
     let missing: Vec<&String> = codes
         .iter()
         .filter(|code| !catalogue.contains(&format!("| `{code}` |")))
         .collect();
-    assert!(missing.is_empty(), "codes missing from the catalogue in docs/API.md: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "codes missing from the catalogue in docs/API.md: {missing:?}"
+    );
 }

@@ -153,7 +153,8 @@ both_backends! {
 /// A ZIP of `entries` (name, content), stored without compression.
 fn zip_of(entries: &[(&str, &str)]) -> Vec<u8> {
     let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    let options =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
     for (name, text) in entries {
         writer.start_file(*name, options).unwrap();
         writer.write_all(text.as_bytes()).unwrap();
@@ -271,7 +272,10 @@ fn raw_exchange(address: &str, head: &str, body: &[u8], wait: Duration) -> (Stri
             break;
         }
     }
-    (String::from_utf8_lossy(&answer).into_owned(), started.elapsed())
+    (
+        String::from_utf8_lossy(&answer).into_owned(),
+        started.elapsed(),
+    )
 }
 
 both_backends! {
@@ -328,8 +332,15 @@ both_backends! {
 
 /// A failed API login from the test client with `X-Forwarded-For: forwarded`.
 async fn login_from(app: &TestApp, forwarded: &str) -> u16 {
-    app.client.post(format!("{}/api/v1/auth/login", app.address)).header("x-forwarded-for", forwarded)
-        .json(&json!({"username": format!("nobody-{forwarded}"), "password": "wrong"})).send().await.unwrap().status().as_u16()
+    app.client
+        .post(format!("{}/api/v1/auth/login", app.address))
+        .header("x-forwarded-for", forwarded)
+        .json(&json!({"username": format!("nobody-{forwarded}"), "password": "wrong"}))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
 }
 
 both_backends! {

@@ -124,7 +124,10 @@ impl Tmpfs {
 
 impl Drop for Tmpfs {
     fn drop(&mut self) {
-        let _ = std::process::Command::new("umount").arg("-l").arg(&self.point).status();
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(&self.point)
+            .status();
     }
 }
 
@@ -157,7 +160,9 @@ fn as_admin_then_reconnect(role: &str, sql: &str) {
     let mut admin = PgConnection::establish(&loopback(&postgres_base_url())).unwrap();
     admin.batch_execute(sql).unwrap();
     admin
-        .batch_execute(&format!("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{role}'"))
+        .batch_execute(&format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{role}'"
+        ))
         .unwrap();
 }
 
@@ -232,10 +237,21 @@ both_backends! {
 }
 
 /// The database URL the app was started with.
-fn app_url(app: &TestApp, backend: Backend, guards: &(Option<Tmpfs>, Option<Role>)) -> secrecy::SecretString {
+fn app_url(
+    app: &TestApp,
+    backend: Backend,
+    guards: &(Option<Tmpfs>, Option<Role>),
+) -> secrecy::SecretString {
     match (backend, guards) {
-        (Backend::Sqlite, (Some(disk), _)) => secrecy::SecretString::from(format!("sqlite://{}", disk.path().join("rujukan.db").display())),
-        (Backend::Postgres, (_, Some(role))) => secrecy::SecretString::from(app.db.url().replacen("://postgres@", &format!("://{}@", role.0), 1)),
+        (Backend::Sqlite, (Some(disk), _)) => secrecy::SecretString::from(format!(
+            "sqlite://{}",
+            disk.path().join("rujukan.db").display()
+        )),
+        (Backend::Postgres, (_, Some(role))) => secrecy::SecretString::from(app.db.url().replacen(
+            "://postgres@",
+            &format!("://{}@", role.0),
+            1,
+        )),
         _ => secrecy::SecretString::from(app.db.url().to_owned()),
     }
 }
@@ -247,7 +263,15 @@ fn count_through(app: &TestApp, backend: Backend, guards: &(Option<Tmpfs>, Optio
         #[diesel(sql_type = diesel::sql_types::BigInt)]
         n: i64,
     }
-    let url = rujukan::db::DatabaseUrl::parse(secrecy::ExposeSecret::expose_secret(&app_url(app, backend, guards))).unwrap();
-    let mut conn = rujukan::db::pool::ConnectionManager::new(url, 5000).establish().unwrap();
-    diesel::sql_query("SELECT COUNT(*) AS n FROM cases").get_result::<N>(&mut conn).unwrap().n
+    let url = rujukan::db::DatabaseUrl::parse(secrecy::ExposeSecret::expose_secret(&app_url(
+        app, backend, guards,
+    )))
+    .unwrap();
+    let mut conn = rujukan::db::pool::ConnectionManager::new(url, 5000)
+        .establish()
+        .unwrap();
+    diesel::sql_query("SELECT COUNT(*) AS n FROM cases")
+        .get_result::<N>(&mut conn)
+        .unwrap()
+        .n
 }
