@@ -23,6 +23,10 @@ pub const ROLE_SEPARATION: &str = "role.separation_of_duties";
 /// Seconds a client should wait before retrying while the database does not answer.
 pub const UNAVAILABLE_RETRY_SECS: u32 = 5;
 
+/// Seconds a client should wait before retrying while storage cannot be written (a full disk or a
+/// read-only database needs an operator, so this is longer).
+pub const STORAGE_RETRY_SECS: u32 = 60;
+
 /// One invalid field of a request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FieldError {
@@ -98,6 +102,28 @@ pub enum AppError {
     /// A body that is not `application/json` where JSON is expected.
     #[error("unsupported media type")]
     UnsupportedMediaType,
+    /// Content whose type is not the one declared (an upload whose bytes are not what its
+    /// `Content-Type` says).
+    #[error("content does not match its media type: {0}")]
+    ContentMismatch(String),
+    /// A request target longer than the limit.
+    #[error("URI longer than {limit} bytes")]
+    UriTooLong {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// Request headers larger than the limit.
+    #[error("headers larger than {limit} bytes")]
+    HeadersTooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// A request body that stopped arriving.
+    #[error("request body stalled")]
+    RequestTimeout {
+        /// Seconds without data after which the body was cut.
+        after_secs: u64,
+    },
     /// A change that conflicts with the current state (duplicate, already decided…).
     #[error("conflict: {code}")]
     Conflict {
@@ -112,6 +138,10 @@ pub enum AppError {
     /// The database does not answer; the client may retry.
     #[error("service unavailable: {0}")]
     Unavailable(String),
+    /// Storage cannot be written: the database is read-only or its disk is full, or the data
+    /// folder is. An outage for an operator to fix, not a bug; the client may retry later.
+    #[error("storage cannot be written: {0}")]
+    StorageUnavailable(String),
     /// Anything else: logged in full, answered without details.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -133,10 +163,16 @@ impl AppError {
             AppError::BadRequest { code, .. } => code,
             AppError::Validation(_) => "validation.failed",
             AppError::PayloadTooLarge { .. } => "request.too_large",
-            AppError::UnsupportedMediaType => "request.unsupported_media_type",
+            AppError::UnsupportedMediaType | AppError::ContentMismatch(_) => {
+                "request.unsupported_media_type"
+            }
+            AppError::UriTooLong { .. } => "request.uri_too_long",
+            AppError::HeadersTooLarge { .. } => "request.headers_too_large",
+            AppError::RequestTimeout { .. } => "request.timeout",
             AppError::Conflict { code, .. } => code,
             AppError::HandoffNotAllowed(_) => "handoff.not_allowed",
             AppError::Unavailable(_) => "service.unavailable",
+            AppError::StorageUnavailable(_) => "storage.unavailable",
             AppError::Internal(_) => "internal",
         }
     }
@@ -154,10 +190,16 @@ impl AppError {
             AppError::BadRequest { .. } => "Bad request",
             AppError::Validation(_) => "Validation failed",
             AppError::PayloadTooLarge { .. } => "Request body too large",
-            AppError::UnsupportedMediaType => "Unsupported media type",
+            AppError::UnsupportedMediaType | AppError::ContentMismatch(_) => {
+                "Unsupported media type"
+            }
+            AppError::UriTooLong { .. } => "URI too long",
+            AppError::HeadersTooLarge { .. } => "Request headers too large",
+            AppError::RequestTimeout { .. } => "Request timeout",
             AppError::Conflict { .. } => "Conflict",
             AppError::HandoffNotAllowed(_) => "Handoff not allowed",
             AppError::Unavailable(_) => "Service unavailable",
+            AppError::StorageUnavailable(_) => "Storage unavailable",
             AppError::Internal(_) => "Internal error",
         }
     }
@@ -219,6 +261,16 @@ impl AppError {
                 format!("The request body is larger than the limit of {limit} bytes.")
             }
             AppError::UnsupportedMediaType => "Send the body as application/json.".to_owned(),
+            AppError::ContentMismatch(detail) => detail.clone(),
+            AppError::UriTooLong { limit } => {
+                format!("The request URI is longer than the limit of {limit} bytes.")
+            }
+            AppError::HeadersTooLarge { limit } => {
+                format!("The request headers are larger than the limit of {limit} bytes.")
+            }
+            AppError::RequestTimeout { after_secs } => format!(
+                "The request body stopped arriving for {after_secs} seconds; send it again."
+            ),
             AppError::HandoffNotAllowed(violations) => format!(
                 "The agreements do not allow this handoff: {}.",
                 violations
@@ -232,6 +284,10 @@ impl AppError {
                     "The database is not answering. Try again in {UNAVAILABLE_RETRY_SECS} seconds."
                 )
             }
+            AppError::StorageUnavailable(_) => format!(
+                "Rujukan cannot store anything right now (its storage is full or read-only); nothing was changed. Try again in {} minute(s).",
+                STORAGE_RETRY_SECS.div_ceil(60)
+            ),
             AppError::Internal(_) => {
                 "Something went wrong on our side; it has been logged with the request id."
                     .to_owned()
@@ -294,10 +350,17 @@ impl ResponseError for AppError {
             AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::UnsupportedMediaType | AppError::ContentMismatch(_) => {
+                StatusCode::UNSUPPORTED_MEDIA_TYPE
+            }
+            AppError::UriTooLong { .. } => StatusCode::URI_TOO_LONG,
+            AppError::HeadersTooLarge { .. } => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            AppError::RequestTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::HandoffNotAllowed(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Unavailable(_) | AppError::StorageUnavailable(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -309,6 +372,10 @@ impl ResponseError for AppError {
                 tracing::error!(error = %ErrorChain(cause), "request failed")
             }
             AppError::Unavailable(cause) => tracing::warn!(error = %cause, "database unavailable"),
+            AppError::StorageUnavailable(cause) => tracing::error!(
+                error = %cause,
+                "storage cannot be written (disk full or read-only): writes answer 503 until an operator frees space or makes it writable"
+            ),
             _ => {}
         }
         let problem = Problem {
@@ -332,6 +399,9 @@ impl ResponseError for AppError {
         match self {
             AppError::Unavailable(_) => {
                 response.insert_header((header::RETRY_AFTER, UNAVAILABLE_RETRY_SECS.to_string()));
+            }
+            AppError::StorageUnavailable(_) => {
+                response.insert_header((header::RETRY_AFTER, STORAGE_RETRY_SECS.to_string()));
             }
             AppError::Locked { retry_after } | AppError::RateLimited { retry_after } => {
                 response.insert_header((header::RETRY_AFTER, (*retry_after).max(1).to_string()));
@@ -367,6 +437,18 @@ impl AppError {
     pub fn internal(error: impl fmt::Display) -> Self {
         AppError::Internal(anyhow::anyhow!("{error}"))
     }
+
+    /// A failed file write: [`AppError::StorageUnavailable`] when the disk is full, over quota,
+    /// read-only or refuses writing; an internal error otherwise.
+    pub fn file_write(error: std::io::Error) -> Self {
+        use std::io::ErrorKind as K;
+        match error.kind() {
+            K::StorageFull | K::QuotaExceeded | K::ReadOnlyFilesystem | K::PermissionDenied => {
+                AppError::StorageUnavailable(format!("data folder: {error}"))
+            }
+            _ => AppError::internal(error),
+        }
+    }
 }
 
 impl From<diesel::result::Error> for AppError {
@@ -392,6 +474,9 @@ impl From<diesel::result::Error> for AppError {
             }
             E::BrokenTransactionManager => {
                 AppError::Unavailable("broken transaction manager".to_owned())
+            }
+            ref e if crate::db::meta::is_storage_failure(e) => {
+                AppError::StorageUnavailable(format!("database: {e}"))
             }
             other => AppError::Internal(anyhow::Error::new(other)),
         }

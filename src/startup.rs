@@ -113,6 +113,15 @@ impl Application {
         let sweep_rules = deadline_rules.clone();
         let limit = settings.server.max_body_bytes;
         let denials = web::Data::new(http::denials::DenialLimiter::default());
+        let request_timeout =
+            Duration::from_secs(settings.server.client_request_timeout_secs.get());
+        let input_limits = web::Data::new(http::input::InputLimits {
+            max_body_bytes: limit,
+            stall: request_timeout,
+        });
+        let proxies = web::Data::new(http::client::TrustedProxies(
+            settings.server.trusted_proxies.clone(),
+        ));
 
         let mut server = HttpServer::new(move || {
             let (app, _) = App::new()
@@ -129,6 +138,8 @@ impl Application {
                 .app_data(stats_settings.clone())
                 .app_data(deadline_rules.clone())
                 .app_data(denials.clone())
+                .app_data(input_limits.clone())
+                .app_data(proxies.clone())
                 .app_data(http::extract::json_config(limit))
                 .app_data(http::extract::payload_config(limit))
                 .app_data(http::extract::path_config())
@@ -143,10 +154,11 @@ impl Application {
             .configure(crate::web::configure)
             .default_service(web::to(http::fallback))
             .wrap(from_fn(http::denials::record))
+            .wrap(from_fn(http::input::screen))
             .wrap(from_fn(http::request_id::observe))
         })
         .shutdown_timeout(settings.server.shutdown_timeout_secs)
-        .client_request_timeout(Duration::from_secs(30));
+        .client_request_timeout(request_timeout);
         if settings.server.workers > 0 {
             server = server.workers(settings.server.workers);
         }

@@ -1,5 +1,6 @@
 //! A per-address limit on login attempts (sliding one-minute window, in memory: each instance
-//! limits on its own; the account lockout in the database is shared).
+//! limits on its own; the account lockout in the database is shared). An IPv6 client owns a whole
+//! /64, so IPv6 addresses are counted by their /64 prefix; IPv4 addresses one by one.
 
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
@@ -38,7 +39,7 @@ impl LoginLimiter {
                     .is_some_and(|t| now.duration_since(*t) < WINDOW)
             });
         }
-        let times = attempts.entry(ip).or_default();
+        let times = attempts.entry(counted_as(ip)).or_default();
         while times
             .front()
             .is_some_and(|t| now.duration_since(*t) >= WINDOW)
@@ -52,6 +53,20 @@ impl LoginLimiter {
         }
         times.push_back(now);
         Ok(())
+    }
+}
+
+/// The address an attempt is counted under: an IPv6 address's /64 network (an IPv4 address written
+/// as IPv6 is the IPv4 address), an IPv4 address itself.
+pub fn counted_as(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(std::net::Ipv6Addr::from_bits(
+                v6.to_bits() & !u128::from(u64::MAX),
+            )),
+        },
+        v4 => v4,
     }
 }
 
@@ -71,5 +86,28 @@ mod tests {
         assert!(wait.is_some_and(|w| (1..=60).contains(&w)), "{wait:?}");
         assert!(limiter.check(b, t0).is_ok(), "other address unaffected");
         assert!(limiter.check(a, t0 + WINDOW).is_ok(), "window slides");
+    }
+
+    #[test]
+    fn ipv6_addresses_of_one_64_share_a_limit() {
+        let limiter = LoginLimiter::new(2);
+        let ip = |t: &str| t.parse::<IpAddr>().unwrap_or(IpAddr::from([0, 0, 0, 0]));
+        let t0 = Instant::now();
+        assert!(limiter.check(ip("2001:db8:1:2::1"), t0).is_ok());
+        assert!(
+            limiter
+                .check(ip("2001:db8:1:2:ffff:eeee:dddd:cccc"), t0)
+                .is_ok()
+        );
+        assert!(
+            limiter.check(ip("2001:db8:1:2::99"), t0).is_err(),
+            "a third address of the same /64"
+        );
+        assert!(
+            limiter.check(ip("2001:db8:1:3::1"), t0).is_ok(),
+            "the next /64 is someone else"
+        );
+        assert_eq!(counted_as(ip("::ffff:10.0.0.1")), ip("10.0.0.1"));
+        assert_eq!(counted_as(ip("10.0.0.1")), ip("10.0.0.1"));
     }
 }

@@ -107,6 +107,39 @@ pub struct ServerSettings {
     pub shutdown_timeout_secs: u64,
     /// Worker threads; 0 = one per core.
     pub workers: usize,
+    /// Seconds a client may take to send a request's head, and at most between two parts of its
+    /// body; a request that stalls longer is cut (408).
+    pub client_request_timeout_secs: std::num::NonZeroU64,
+    /// Reverse proxies (addresses or CIDR ranges) whose `X-Forwarded-For` names the client;
+    /// from any other peer the header is ignored.
+    #[serde(default, deserialize_with = "proxy_list")]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+}
+
+/// Reads `server.trusted_proxies`: each entry an address (`10.0.8.2`, `::1`) or a CIDR range
+/// (`10.0.8.0/24`).
+fn proxy_list<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<ipnet::IpNet>, D::Error> {
+    use serde::de::Error;
+    Vec::<String>::deserialize(d)?
+        .iter()
+        .map(|text| {
+            parse_proxy(text).ok_or_else(|| {
+                D::Error::custom(format!(
+                    "{text:?} is not an IP address or a CIDR range such as 10.0.8.0/24"
+                ))
+            })
+        })
+        .collect()
+}
+
+/// An address (a range of one) or a CIDR range.
+pub fn parse_proxy(text: &str) -> Option<ipnet::IpNet> {
+    let text = text.trim();
+    text.parse::<ipnet::IpNet>().ok().or_else(|| {
+        text.parse::<std::net::IpAddr>()
+            .ok()
+            .map(ipnet::IpNet::from)
+    })
 }
 
 /// `[database]`
@@ -386,6 +419,40 @@ mod tests {
             assert!(err.contains("urll"), "{err}");
             assert!(err.contains("development.toml"), "{err}");
             assert!(!err.contains('\n'));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn trusted_proxies_take_addresses_and_ranges_and_refuse_anything_else() {
+        figment::Jail::expect_with(|jail| {
+            write_default(jail)?;
+            let s = Settings::load(jail.directory(), &Environment::named("development"))
+                .map_err(|e| e.to_string())?;
+            assert!(s.server.trusted_proxies.is_empty(), "none by default");
+            assert_eq!(s.server.client_request_timeout_secs.get(), 30);
+            jail.set_env(
+                "RUJUKAN_SERVER__TRUSTED_PROXIES",
+                r#"["127.0.0.1", "10.0.8.0/24", "fd00::/64"]"#,
+            );
+            let s = Settings::load(jail.directory(), &Environment::named("development"))
+                .map_err(|e| e.to_string())?;
+            let shown: Vec<String> = s
+                .server
+                .trusted_proxies
+                .iter()
+                .map(ToString::to_string)
+                .collect();
+            assert_eq!(shown, ["127.0.0.1/32", "10.0.8.0/24", "fd00::/64"]);
+            jail.set_env("RUJUKAN_SERVER__TRUSTED_PROXIES", r#"["proxy.local"]"#);
+            let err = Settings::load(jail.directory(), &Environment::named("development"))
+                .err()
+                .ok_or("a host name accepted")?
+                .to_string();
+            assert!(
+                err.contains("proxy.local") && err.to_lowercase().contains("trusted_proxies"),
+                "{err}"
+            );
             Ok(())
         });
     }

@@ -299,7 +299,7 @@ impl Check {
 
     fn date(&mut self, field: &str, value: Option<&str>, today: NaiveDate) -> Option<NaiveDate> {
         let value = value.map(str::trim).filter(|v| !v.is_empty())?;
-        match NaiveDate::parse_from_str(value, "%Y-%m-%d") {
+        match super::parse_date(value).ok_or(()) {
             Ok(date) if date > today => {
                 self.fail(field, "cannot be in the future");
                 None

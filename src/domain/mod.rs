@@ -5,15 +5,35 @@ pub mod agency;
 pub mod case;
 pub mod classification;
 pub mod consent;
+pub mod document;
 pub mod handoff;
 pub mod holding;
 pub mod password_policy;
+pub mod text;
 pub mod timeline;
 pub mod user;
 
 /// A stored UTC time (`NaiveDateTime` by convention) as a `DateTime<Utc>`, for answers.
 pub fn utc(at: chrono::NaiveDateTime) -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::from_naive_utc_and_offset(at, chrono::Utc)
+}
+
+/// A date written strictly `YYYY-MM-DD` (four-digit year, two-digit month and day), and a real one.
+/// chrono's `%Y-%m-%d` alone also takes `2026-1-1` and `+2026-01-01`; every date Rujukan reads
+/// goes through here instead.
+pub fn parse_date(text: &str) -> Option<chrono::NaiveDate> {
+    let bytes = text.as_bytes();
+    let shaped = bytes.len() == 10
+        && bytes.iter().enumerate().all(|(i, b)| match i {
+            4 | 7 => *b == b'-',
+            _ => b.is_ascii_digit(),
+        });
+    if !shaped {
+        return None;
+    }
+    let number = |range: std::ops::Range<usize>| text.get(range)?.parse::<u32>().ok();
+    let year = i32::try_from(number(0..4)?).ok()?;
+    chrono::NaiveDate::from_ymd_opt(year, number(5..7)?, number(8..10)?)
 }
 
 /// A time as people in the province read it: `29/11/2026 10.00 WITA` in NTB (province 52), WIB
@@ -101,6 +121,34 @@ pub(crate) use vocabulary;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_are_strictly_yyyy_mm_dd() {
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 1, 1);
+        assert_eq!(parse_date("2026-01-01"), day);
+        assert_eq!(
+            parse_date("2024-02-29"),
+            chrono::NaiveDate::from_ymd_opt(2024, 2, 29)
+        );
+        for bad in [
+            "2026-1-1",
+            "2026-01-1",
+            "+2026-01-01",
+            "02026-01-01",
+            " 2026-01-01",
+            "2026-01-01 ",
+            "2026/01/01",
+            "2026-13-01",
+            "2025-02-29",
+            "2026-00-10",
+            "26-01-01",
+            "",
+            "2026-01-01T00:00:00Z",
+            "２０２６-01-01",
+        ] {
+            assert_eq!(parse_date(bad), None, "{bad:?}");
+        }
+    }
 
     #[test]
     fn times_are_shown_in_the_province_zone() {

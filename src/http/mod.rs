@@ -3,8 +3,10 @@
 //! function through [`Db::run`](crate::db::Db::run), and map the result.
 
 pub mod api;
+pub mod client;
 pub mod denials;
 pub mod extract;
+pub mod input;
 pub mod metrics;
 pub mod openapi;
 pub mod ops;

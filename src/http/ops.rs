@@ -43,18 +43,23 @@ pub async fn healthz() -> web::Json<Health> {
     })
 }
 
-/// The database answers and holds Rujukan's schema; 503 otherwise, within about a second.
+/// The database answers, holds Rujukan's schema and can be written; 503 otherwise
+/// (`service.unavailable` when it does not answer, `storage.unavailable` when it is read-only or
+/// its disk is full), within about a second.
 #[utoipa::path(
     get, path = "/readyz", tag = "operations",
     responses(
         (status = 200, description = "Ready to serve", body = Ready),
-        (status = 503, description = "The database does not answer", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database does not answer, or cannot be written", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/readyz")]
 pub async fn readyz(db: web::Data<Db>) -> Result<web::Json<Ready>, AppError> {
     db.run_with_timeout(READY_TIMEOUT, |conn| {
-        meta::check_ready(conn).map_err(|e| AppError::Unavailable(e.to_string()))
+        meta::check_writable_ready(conn).map_err(|e| match e {
+            meta::NotReady::ReadOnly(why) => AppError::StorageUnavailable(why),
+            meta::NotReady::Unreachable(e) => AppError::Unavailable(e.to_string()),
+        })
     })
     .await?;
     Ok(web::Json(Ready {

@@ -49,7 +49,7 @@ pub fn ctx(req: &HttpRequest, actor: Option<Actor>) -> Ctx {
     Ctx {
         actor,
         request_id: super::request_id::current(),
-        client_ip: req.peer_addr().map(|a| a.ip().to_string()),
+        client_ip: super::client::address(req).map(|ip| ip.to_string()),
         now: now(),
     }
 }

@@ -406,8 +406,7 @@ fn parse_bound(field: &'static str, text: &str, end: bool) -> Result<NaiveDateTi
     if let Ok(at) = DateTime::parse_from_rfc3339(text) {
         return Ok(at.naive_utc());
     }
-    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .ok()
+    crate::domain::parse_date(text)
         .and_then(|d| if end { d.succ_opt() } else { Some(d) })
         .and_then(|d| d.and_hms_opt(0, 0, 0))
         .ok_or_else(|| {

@@ -589,7 +589,8 @@ fn parse_filter(query: &CaseQuery) -> Result<(CaseFilter, Option<String>), AppEr
         }
     }
     let date = |field: &'static str, text: &str, problems: &mut Vec<Invalid>| {
-        chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        crate::domain::parse_date(text)
+            .ok_or(())
             .map_err(|_| problems.push(Invalid::new(field, "must be a date written YYYY-MM-DD")))
             .ok()
     };
@@ -1362,13 +1363,7 @@ pub fn notes(
 }
 
 /// Media types accepted for documents.
-pub const DOCUMENT_TYPES: [&str; 5] = [
-    "application/pdf",
-    "image/jpeg",
-    "image/png",
-    "text/plain",
-    "audio/mpeg",
-];
+pub const DOCUMENT_TYPES: [&str; 8] = crate::domain::document::ACCEPTED;
 
 /// A document as listed.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -1459,7 +1454,7 @@ pub fn upload_document(
         )
         .into());
     }
-    let filename = filename.trim();
+    let filename = crate::domain::text::clean_file_name(filename);
     if filename.is_empty() || filename.chars().count() > 200 || filename.contains(['/', '\\']) {
         return Err(
             Invalid::new("filename", "must be a plain file name of 1–200 characters").into(),
@@ -1468,6 +1463,7 @@ pub fn upload_document(
     if content.is_empty() {
         return Err(Invalid::new("content", "the document is empty").into());
     }
+    crate::domain::document::check_content(&media, content).map_err(AppError::ContentMismatch)?;
     let sha256 = hex::encode(Sha256::digest(content));
     let path = document_path(data_dir, &sha256);
     super::document_files::store(vault, &path, &sha256, content)?;

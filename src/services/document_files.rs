@@ -32,7 +32,8 @@ pub(crate) fn store(
         Err(e) => return Err(AppError::internal(e)),
     }
     let sealed = vault.seal(content).map_err(AppError::internal)?;
-    write_atomically(path, sealed.as_bytes()).map_err(AppError::internal)
+    // No space or a read-only data folder is an outage (503 storage.unavailable), not a bug.
+    write_atomically(path, sealed.as_bytes()).map_err(AppError::file_write)
 }
 
 /// The content of the file at `path`, checked against its SHA-256.

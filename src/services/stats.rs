@@ -207,8 +207,8 @@ fn months(from: NaiveDate, to: NaiveDate) -> Vec<String> {
 /// A month written `YYYY-MM`, or the month of a date written `YYYY-MM-DD`.
 fn month(field: &'static str, text: &str) -> Result<NaiveDate, Invalid> {
     let date = match text.len() {
-        7 => NaiveDate::parse_from_str(&format!("{text}-01"), "%Y-%m-%d").ok(),
-        10 => NaiveDate::parse_from_str(text, "%Y-%m-%d").ok(),
+        7 => crate::domain::parse_date(&format!("{text}-01")),
+        10 => crate::domain::parse_date(text),
         _ => None,
     };
     date.and_then(|d| d.with_day(1)).ok_or_else(|| {

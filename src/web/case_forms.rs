@@ -13,6 +13,7 @@ use super::forms::{self, Errors, Fields};
 use super::{Viewer, csrf_ok, see_other, viewer};
 use crate::crypto::Vault;
 use crate::db::Db;
+use crate::domain::text::forbidden_control;
 use crate::error::AppError;
 use crate::services::auth::AuthDeps;
 use crate::services::cases::{self as case_service, ConsentInput};
@@ -35,7 +36,8 @@ struct Sent {
     content: Vec<u8>,
 }
 
-/// Reads the upload form, refusing a file above `limit` bytes as it arrives.
+/// Reads the upload form, refusing a file above `limit` bytes as it arrives, and a file name or
+/// field with a control character (the rule of every text input, `domain::text`).
 async fn read_upload(
     mut form: actix_multipart::Multipart,
     limit: usize,
@@ -56,6 +58,9 @@ async fn read_upload(
                 .and_then(|d| d.get_filename())
                 .unwrap_or_default()
                 .to_owned();
+            if forbidden_control(&sent.filename).is_some() {
+                return Err("document.control_characters");
+            }
             sent.content_type = field
                 .content_type()
                 .map(ToString::to_string)
@@ -68,6 +73,9 @@ async fn read_upload(
                 return Err("document.too_large");
             }
             value.extend_from_slice(&chunk);
+        }
+        if name != "file" && forbidden_control(&String::from_utf8_lossy(&value)).is_some() {
+            return Err("document.control_characters");
         }
         match name.as_str() {
             "csrf_token" => sent.csrf = String::from_utf8_lossy(&value).into_owned(),
@@ -149,6 +157,20 @@ async fn upload(
         .await;
     match stored {
         Ok(_) => see_other(&format!("/cases/{id}#documents")),
+        Err(AppError::ContentMismatch(_)) => {
+            let t = form.v.t;
+            let mut errors = Errors::default();
+            errors.add("document.file", t.get("document.type_mismatch"));
+            form.again(
+                Extra {
+                    banner: Some(t.get("form.has_errors")),
+                    form: Some(("document", Fields::default(), errors)),
+                    ..Default::default()
+                },
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            )
+            .await
+        }
         Err(e) => form.refused("document", e).await,
     }
 }

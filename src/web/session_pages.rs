@@ -26,12 +26,27 @@ pub(super) fn configure(cfg: &mut web::ServiceConfig) {
         .service(logout);
 }
 
-/// Where to go after login: the remembered page if it is a local path, else the inbox.
+/// Where to go after login: the remembered page if it is a local path (not the login page), else
+/// the inbox.
 fn after_login(req: &HttpRequest) -> String {
     req.cookie(NEXT_COOKIE)
-        .map(|c| c.value().to_owned())
-        .filter(|p| p.starts_with('/') && !p.starts_with("//") && !p.starts_with("/login"))
+        .and_then(|c| local_path(c.value()).map(str::to_owned))
+        .filter(|p| !p.starts_with("/login"))
         .unwrap_or_else(|| "/inbox".to_owned())
+}
+
+/// `candidate` when it is a path on this site, the only kind of place Rujukan redirects to from
+/// user input: one `/` followed by a path character, printable ASCII only (no spaces, no
+/// backslash), and the same once percent-decoded (no control character, no backslash, no second
+/// slash at the start). Browsers read `//host`, `/\host` and `/<tab>/host` as other sites.
+pub(super) fn local_path(candidate: &str) -> Option<&str> {
+    let printable = |c: char| c.is_ascii_graphic() && c != '\\';
+    let decoded = percent_encoding::percent_decode_str(candidate).decode_utf8_lossy();
+    let mut after_slash = decoded.strip_prefix('/')?.chars();
+    let starts_well = after_slash.next().is_some_and(|c| printable(c) && c != '/');
+    let raw_ok = candidate.starts_with('/') && candidate.chars().all(printable);
+    let decoded_ok = !decoded.chars().any(|c| c.is_control() || c == '\\');
+    (starts_well && raw_ok && decoded_ok).then_some(candidate)
 }
 
 #[get("/")]
@@ -67,7 +82,7 @@ async fn language(code: web::Path<String>, back: web::Query<Back>) -> HttpRespon
     let to = back
         .into_inner()
         .back
-        .filter(|p| p.starts_with('/') && !p.starts_with("//") && !p.contains(['\\', '\r', '\n']))
+        .and_then(|p| local_path(&p).map(str::to_owned))
         .unwrap_or_else(|| "/inbox".to_owned());
     see_other_with(&to, cookie)
 }
@@ -141,8 +156,8 @@ async fn login_submit(
             StatusCode::FORBIDDEN,
         );
     }
-    if let Some(addr) = req.peer_addr()
-        && limiter.check(addr.ip(), std::time::Instant::now()).is_err()
+    if let Some(ip) = crate::http::client::address(&req)
+        && limiter.check(ip, std::time::Instant::now()).is_err()
     {
         return login_form(
             lang,
@@ -222,4 +237,44 @@ async fn logout(
     let mut gone = Cookie::build(SESSION_COOKIE, "").path("/").finish();
     gone.make_removal();
     see_other_with("/login", gone)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+
+    #[test]
+    fn only_paths_of_this_site_are_local() {
+        for good in [
+            "/inbox",
+            "/cases/12",
+            "/cases?status=open&number=JT-2026",
+            "/cases/12#documents",
+            "/audit/events?from=2026-01-01",
+        ] {
+            assert_eq!(local_path(good), Some(good), "{good}");
+        }
+        for nasty in [
+            "",
+            "/",
+            "//evil.example",
+            "/\\evil.example",
+            "/\tevil.example",
+            "/\t/evil.example",
+            "/%09/evil.example",
+            "/%2F/evil.example",
+            "/%5Cevil.example",
+            "https://evil.example",
+            "evil.example",
+            " /inbox",
+            "/in box",
+            "/inbox\r\nSet-Cookie: x=1",
+            "/inbox%0d%0aSet-Cookie:%20x=1",
+            "/inbox%00",
+            "/\u{202E}cases",
+            "\\\\evil.example",
+        ] {
+            assert_eq!(local_path(nasty), None, "{nasty:?}");
+        }
+    }
 }

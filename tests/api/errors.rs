@@ -192,3 +192,62 @@ async fn internal_errors_hide_their_cause() {
     .await;
     assert!(!String::from_utf8_lossy(&body).contains("hunter2"));
 }
+
+/// Every stable code Rujukan answers with: the fixed ones of `AppError::code` and every
+/// `code: "…"` written in the sources.
+fn codes_in_sources() -> std::collections::BTreeSet<String> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(std::fs::read_to_string(&path).unwrap());
+            }
+        }
+    }
+    let mut sources = Vec::new();
+    walk(&repo_dir().join("src"), &mut sources);
+    let mut codes = std::collections::BTreeSet::new();
+    for text in &sources {
+        for marker in ["code: \"", "=> \""] {
+            for piece in text.split(marker).skip(1) {
+                let code = piece.split('"').next().unwrap_or_default();
+                let shaped = code.contains('.')
+                    && code
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c == '_' || c == '.');
+                if shaped && (marker.starts_with("code") || text.contains("pub fn code(&self)")) {
+                    codes.insert(code.to_owned());
+                }
+            }
+        }
+    }
+    codes
+}
+
+#[test]
+fn every_error_code_is_in_the_catalogue_of_docs_api_md() {
+    let catalogue = std::fs::read_to_string(repo_dir().join("docs/API.md")).unwrap();
+    let codes = codes_in_sources();
+    for expected in [
+        "storage.unavailable",
+        "request.uri_too_long",
+        "request.headers_too_large",
+        "request.timeout",
+        "validation.failed",
+    ] {
+        assert!(
+            codes.contains(expected),
+            "{expected} found in the sources: {codes:?}"
+        );
+    }
+    let missing: Vec<&String> = codes
+        .iter()
+        .filter(|code| !catalogue.contains(&format!("| `{code}` |")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "codes missing from the catalogue in docs/API.md: {missing:?}"
+    );
+}

@@ -7,7 +7,7 @@ use serde_json::json;
 use crate::both_backends;
 use crate::helpers::*;
 
-fn client() -> reqwest::Client {
+pub(crate) fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -15,7 +15,7 @@ fn client() -> reqwest::Client {
 }
 
 /// `name=value` of a `Set-Cookie` header of `response`.
-fn cookie(response: &reqwest::Response, name: &str) -> Option<String> {
+pub(crate) fn cookie(response: &reqwest::Response, name: &str) -> Option<String> {
     response
         .headers()
         .get_all("set-cookie")
@@ -25,7 +25,7 @@ fn cookie(response: &reqwest::Response, name: &str) -> Option<String> {
         .map(|v| v.split(';').next().unwrap_or_default().to_owned())
 }
 
-fn hidden_csrf(html: &str) -> String {
+pub(crate) fn hidden_csrf(html: &str) -> String {
     html.split("name=\"csrf_token\" value=\"")
         .nth(1)
         .and_then(|rest| rest.split('"').next())
@@ -211,7 +211,7 @@ async fn web_post(
     )
 }
 
-fn count(app: &TestApp, table: &str) -> i64 {
+pub(crate) fn count(app: &TestApp, table: &str) -> i64 {
     use diesel::prelude::*;
     #[derive(QueryableByName)]
     struct N {

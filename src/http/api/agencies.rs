@@ -38,9 +38,9 @@ pub async fn list(
 ) -> Result<web::Json<List<AgencyView>>, AppError> {
     let ctx = session::ctx(&req, Some(user.actor));
     let page = page.into_inner();
+    let limit = page.limit()?;
     let list = db
         .run(move |conn| {
-            let limit = page.limit();
             let rows = accounts::list_agencies(conn, &ctx, page.cursor.as_deref(), limit)?;
             let mut with_parents = Vec::with_capacity(rows.len());
             for row in rows {

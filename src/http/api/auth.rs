@@ -14,9 +14,9 @@ use crate::http::session::{self, CurrentUser};
 use crate::services::{accounts, auth as service};
 
 fn limit(req: &HttpRequest, limiter: &LoginLimiter) -> Result<(), AppError> {
-    match req.peer_addr() {
-        Some(addr) => limiter
-            .check(addr.ip(), Instant::now())
+    match crate::http::client::address(req) {
+        Some(ip) => limiter
+            .check(ip, Instant::now())
             .map_err(|retry_after| AppError::RateLimited { retry_after }),
         None => Ok(()),
     }

@@ -367,7 +367,9 @@ pub struct UploadQuery {
 }
 
 /// Upload a document: the raw content as the body, its media type as `Content-Type`
-/// (PDF, JPEG, PNG, plain text, MP3), at most `storage.max_document_bytes`.
+/// (PDF, JPEG, PNG, plain text, MP3, `.docx`, `.xlsx`, `.odt`), at most
+/// `storage.max_document_bytes`. The content must be what the media type says (415 otherwise);
+/// direction and control characters are removed from the file name.
 #[utoipa::path(
     operation_id = "cases_upload_document",
     post, path = "/api/v1/cases/{id}/documents", tag = "cases", params(("id" = i64, Path, description = "Case id"), UploadQuery),
@@ -376,6 +378,8 @@ pub struct UploadQuery {
         (status = 201, description = "Stored", body = DocumentView),
         (status = 422, description = "Media type not allowed, empty content or bad file name", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The content is not what its media type says", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Storage is full or read-only", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/api/v1/cases/{id}/documents")]
@@ -393,10 +397,7 @@ pub async fn upload_document(
     let limit = storage.max_document_bytes;
     let mut content = Vec::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| AppError::BadRequest {
-            code: "request.unreadable_body",
-            detail: e.to_string(),
-        })?;
+        let chunk = chunk.map_err(crate::http::input::payload_failure)?;
         if content.len() + chunk.len() > limit {
             return Err(AppError::PayloadTooLarge { limit });
         }
@@ -482,5 +483,6 @@ pub async fn download_document(
         .content_type(view.content_type)
         .insert_header((header::CONTENT_DISPOSITION, "attachment"))
         .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .body(content))
 }

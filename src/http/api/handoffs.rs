@@ -138,7 +138,7 @@ pub async fn list(
         cursor: query.cursor,
     };
     let before = page.numeric_cursor()?;
-    let limit = page.limit();
+    let limit = page.limit()?;
     let status = query.status;
     let rows = db
         .run(move |conn| {

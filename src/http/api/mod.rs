@@ -21,20 +21,28 @@ pub const MAX_LIMIT: i64 = 200;
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct Page {
-    /// Items per page (1–200, default 50).
+    /// Items per page (1–200, default 50; above 200 reads as 200; 0 or less is 400).
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
 }
 
 impl Page {
-    /// The page size, clamped.
-    pub fn limit(&self) -> i64 {
-        self.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT)
+    /// The page size: the default when not given, at most [`MAX_LIMIT`]; 0 or less is a 400
+    /// problem naming `limit` (not silently one item).
+    pub fn limit(&self) -> Result<i64, crate::error::AppError> {
+        match self.limit {
+            None => Ok(DEFAULT_LIMIT),
+            Some(n) if n >= 1 => Ok(n.min(MAX_LIMIT)),
+            Some(n) => Err(crate::error::AppError::BadRequest {
+                code: "request.invalid_query",
+                detail: format!("limit: must be between 1 and {MAX_LIMIT}, not {n}"),
+            }),
+        }
     }
 
     /// `(before, limit)` from a list's `limit` and `cursor` parameters: the numeric cursor (400 when it
-    /// is not one) and the clamped page size.
+    /// is not one) and the page size (400 when 0 or less).
     pub fn of(
         limit: Option<i64>,
         cursor: Option<&str>,
@@ -43,7 +51,7 @@ impl Page {
             limit,
             cursor: cursor.map(str::to_owned),
         };
-        Ok((page.numeric_cursor()?, page.limit()))
+        Ok((page.numeric_cursor()?, page.limit()?))
     }
 
     /// The cursor as a number (ids), or a 400 problem.
@@ -58,5 +66,29 @@ impl Page {
                     })
             })
             .transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_below_one_are_refused_and_large_ones_capped() {
+        let page = |limit| Page {
+            limit,
+            cursor: None,
+        };
+        assert_eq!(page(None).limit().ok(), Some(DEFAULT_LIMIT));
+        assert_eq!(page(Some(1)).limit().ok(), Some(1));
+        assert_eq!(page(Some(5000)).limit().ok(), Some(MAX_LIMIT));
+        for bad in [0, -1, i64::MIN] {
+            let refused = page(Some(bad)).limit().err();
+            assert_eq!(
+                refused.as_ref().map(crate::error::AppError::code),
+                Some("request.invalid_query")
+            );
+            assert!(refused.is_some_and(|e| e.to_string().contains("limit")));
+        }
     }
 }

@@ -46,7 +46,7 @@ pub async fn list(
         cursor: query.cursor,
     };
     let after = page.numeric_cursor()?;
-    let limit = page.limit();
+    let limit = page.limit()?;
     let rows = db
         .run(move |conn| accounts::list_users(conn, &ctx, query.agency.as_deref(), after, limit))
         .await?;
