@@ -20,6 +20,7 @@ mod keys;
 mod migrations;
 mod ops;
 mod pages;
+mod probe;
 mod stats;
 mod storage;
 mod timeline;
