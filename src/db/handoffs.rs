@@ -405,6 +405,23 @@ pub fn categories(json: &str) -> BTreeSet<Category> {
 }
 
 impl HandoffRow {
+    /// The handoff's clocks as the deadline engine reads them; `agreement` names its agreement
+    /// and version.
+    pub fn clock_facts(&self, agreement: String) -> crate::deadlines::engine::HandoffFacts {
+        crate::deadlines::engine::HandoffFacts {
+            id: self.id,
+            from_agency_id: self.from_agency_id,
+            to_agency_id: self.to_agency_id,
+            status: self.status.clone(),
+            created_at: self.created_at,
+            respond_by: self.respond_by,
+            decided_at: self.decided_at,
+            complete_by: self.complete_by,
+            completed_at: self.completed_at,
+            agreement,
+        }
+    }
+
     /// The handoff's two agencies, as the policy sees them.
     pub fn scope(&self) -> crate::authz::HandoffScope {
         crate::authz::HandoffScope {

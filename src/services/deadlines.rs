@@ -1,6 +1,5 @@
 //! Deadlines in use: the sweep that reminds before a clock runs out, marks the breach after it and
-//! escalates; the notifications that handoff events write to the outbox; the supervisor worklist and
-//! a case's deadlines. Each sweep step is taken once (a `deadline_notices` row), even when several
+//! escalates; the supervisor worklist and a case's deadlines. Each sweep step is taken once (a `deadline_notices` row), even when several
 //! instances sweep one database at the same time.
 
 use chrono::{Duration, NaiveDateTime};
@@ -24,121 +23,15 @@ use crate::domain::user::Role;
 use crate::error::AppError;
 use crate::notify::{self, HANDOFF_ROLES, templates::Params};
 
-fn agency_code(conn: &mut DbConnection, id: i64) -> Result<String, AppError> {
-    Ok(crate::db::agencies::by_id(conn, id)?
-        .map(|a| a.code)
-        .unwrap_or_default())
-}
-
 fn agency_province(conn: &mut DbConnection, id: i64) -> Result<Option<String>, AppError> {
     Ok(crate::db::agencies::by_id(conn, id)?.and_then(|a| a.province))
 }
 
-/// The e-mail parameters of a handoff: case number, agencies, kind, and the receiver's province
-/// (its clocks are shown in the receiver's time zone). Never identity.
-fn handoff_params(conn: &mut DbConnection, row: &HandoffRow) -> Result<Params, AppError> {
-    let case_number = case_db::by_id(conn, row.case_id)?
-        .map(|c| c.case_number)
-        .unwrap_or_default();
-    let receiver = crate::db::agencies::by_id(conn, row.to_agency_id)?;
-    Ok(Params {
-        case_number,
-        case_id: row.case_id,
-        handoff_id: Some(row.id),
-        handoff_kind: Some(row.kind.clone()),
-        from_agency: Some(agency_code(conn, row.from_agency_id)?),
-        to_agency: receiver.as_ref().map(|a| a.code.clone()),
-        province: receiver.and_then(|a| a.province),
-        ..Params::default()
-    })
-}
-
-/// Tells the receiving agency about a new handoff; call in the handoff's transaction.
-pub fn notify_sent(
-    conn: &mut DbConnection,
-    row: &HandoffRow,
-    now: NaiveDateTime,
-) -> Result<(), AppError> {
-    let mut params = handoff_params(conn, row)?;
-    params.due = row
-        .respond_by
-        .map(|at| local_time(at, params.province.as_deref()));
-    notify::tell_agency(
-        conn,
-        "handoff.received",
-        row.to_agency_id,
-        &HANDOFF_ROLES,
-        &params,
-        now,
-    )?;
-    Ok(())
-}
-
-/// Tells the sender who sent it about a decision (the receiving agency about a withdrawal); call in
-/// the decision's transaction.
-pub fn notify_decided(
-    conn: &mut DbConnection,
-    row: &HandoffRow,
-    now: NaiveDateTime,
-) -> Result<(), AppError> {
-    let mut params = handoff_params(conn, row)?;
-    params.decision = Some(row.status.clone());
-    if row.status == "withdrawn" {
-        notify::tell_agency(
-            conn,
-            "handoff.decided",
-            row.to_agency_id,
-            &HANDOFF_ROLES,
-            &params,
-            now,
-        )?;
-    } else {
-        notify::tell_user(conn, "handoff.decided", row.created_by, &params, now)?;
-    }
-    Ok(())
-}
-
-/// Tells a receiving agency that its access ended (a withdrawn consent, or the end of the access
-/// an onward handoff derived from); call in the transaction that ended it.
-pub fn notify_access_ended(
-    conn: &mut DbConnection,
-    row: &HandoffRow,
-    why: crate::domain::holding::Ended,
-    now: NaiveDateTime,
-) -> Result<(), AppError> {
-    let params = handoff_params(conn, row)?;
-    let kind = match why {
-        crate::domain::holding::Ended::ConsentWithdrawn => "consent.withdrawn",
-        _ => "access.ended",
-    };
-    notify::tell_agency(conn, kind, row.to_agency_id, &HANDOFF_ROLES, &params, now)?;
-    Ok(())
-}
-
 fn facts_of(conn: &mut DbConnection, row: &HandoffRow) -> Result<HandoffFacts, AppError> {
     let version = handoff_db::version_by_id(conn, row.agreement_version_id)?;
-    Ok(clock_facts(
-        row,
-        version.map_or_else(String::new, |v| {
-            format!("{} v{}", v.agreement_id, v.version)
-        }),
-    ))
-}
-
-/// The clock facts of a handoff row; `agreement` names its agreement and version.
-pub fn clock_facts(row: &HandoffRow, agreement: String) -> HandoffFacts {
-    HandoffFacts {
-        id: row.id,
-        from_agency_id: row.from_agency_id,
-        to_agency_id: row.to_agency_id,
-        status: row.status.clone(),
-        created_at: row.created_at,
-        respond_by: row.respond_by,
-        decided_at: row.decided_at,
-        complete_by: row.complete_by,
-        completed_at: row.completed_at,
-        agreement,
-    }
+    Ok(row.clock_facts(version.map_or_else(String::new, |v| {
+        format!("{} v{}", v.agreement_id, v.version)
+    })))
 }
 
 /// What one sweep did.
@@ -188,7 +81,7 @@ pub fn sweep(
                 subject: ("handoff", row.id),
                 remind: row.to_agency_id,
                 targets: Box::new(move |conn: &mut DbConnection, d: &Deadline| {
-                    let escalate = super::handoffs::rule_of(conn, row)?
+                    let escalate = super::agreements::rule_of(conn, row)?
                         .escalate_to
                         .map(|role| {
                             (
@@ -198,7 +91,10 @@ pub fn sweep(
                             )
                         });
                     Ok(Targets {
-                        params: deadline_params(handoff_params(conn, row)?, d),
+                        params: deadline_params(
+                            super::notifications::handoff_params(conn, row)?,
+                            d,
+                        ),
                         escalate,
                     })
                 }),

@@ -2,6 +2,7 @@
 //! then does its work in one transaction that also writes the audit event.
 
 pub mod accounts;
+pub mod agreements;
 pub mod audit_trail;
 pub mod auth;
 pub mod cases;
@@ -10,6 +11,7 @@ pub mod denials;
 pub mod document_files;
 pub mod handoffs;
 pub mod keys;
+pub mod notifications;
 pub mod stats;
 pub mod stats_upkeep;
 

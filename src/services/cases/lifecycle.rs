@@ -1,0 +1,124 @@
+//! A case's tracks and closure.
+
+use std::collections::BTreeMap;
+
+use diesel::Connection;
+use serde_json::json;
+
+use super::{CaseDetail, load, parse_list, read::detail};
+use crate::audit::{self, AuditAction, Ctx, Event};
+use crate::authz::{Action, Category};
+use crate::db::DbConnection;
+use crate::db::cases as db;
+use crate::domain::Invalid;
+use crate::domain::case::{self as domain};
+use crate::domain::classification as cls;
+use crate::error::AppError;
+
+/// Moves a track to another stage.
+pub fn change_stage(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    id: i64,
+    track: &str,
+    stage: &str,
+) -> Result<CaseDetail, AppError> {
+    let actor = crate::services::actor(ctx)?.clone();
+    let (row, _) = load(conn, &actor, id, Action::CaseEdit(Category::Summary))?;
+    let Some(stages) = cls::stages(track) else {
+        return Err(Invalid::new(
+            "track",
+            "must be service, justice, protection or migrant_complaint",
+        )
+        .into());
+    };
+    if !stages.iter().any(|t| t.code == stage) {
+        let codes: Vec<&str> = stages.iter().map(|t| t.code).collect();
+        return Err(Invalid::new(
+            "stage",
+            format!(
+                "unknown stage of {track}; expected one of {}",
+                codes.join(", ")
+            ),
+        )
+        .into());
+    }
+    if row.status == "closed" {
+        return Err(AppError::Conflict {
+            code: "case.closed",
+            detail: "The case is closed.".to_owned(),
+        });
+    }
+    let tracks: BTreeMap<String, String> = db::tracks(conn, id)?.into_iter().collect();
+    let from = tracks.get(track).cloned().unwrap_or_default();
+    if from == stage {
+        return Err(
+            Invalid::new("stage", format!("the {track} track is already at {stage}")).into(),
+        );
+    }
+    conn.transaction(|conn| -> Result<(), AppError> {
+        let watch = crate::services::stats_upkeep::Watch::case(conn, id)?;
+        if !db::change_stage(
+            conn,
+            id,
+            track,
+            &from,
+            stage,
+            actor.user_id,
+            actor.agency_id,
+            ctx.now,
+        )? {
+            return Err(AppError::Conflict {
+                code: "case.stale_version",
+                detail: "The stage changed meanwhile; reload the case.".to_owned(),
+            });
+        }
+        watch.done(conn)?;
+        db::touch(conn, id, ctx.now)?;
+        audit::record(
+            conn,
+            ctx,
+            Event::new(AuditAction::CaseStageChanged)
+                .case(id)
+                .subject("case", id)
+                .details(json!({"track": track, "from": from, "to": stage})),
+        )?;
+        Ok(())
+    })?;
+    detail(conn, ctx, id)
+}
+
+/// Closes a case with a reason code (an adult TPKS case cannot be settled by mediation).
+pub fn close(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    id: i64,
+    reason: &str,
+) -> Result<CaseDetail, AppError> {
+    let actor = crate::services::actor(ctx)?.clone();
+    let (row, _) = load(conn, &actor, id, Action::CaseClose)?;
+    domain::check_closure(
+        reason,
+        &parse_list(&row.legal_basis),
+        row.age_band.as_deref(),
+    )?;
+    if row.status == "closed" {
+        return Err(AppError::Conflict {
+            code: "case.closed",
+            detail: "The case is closed already.".to_owned(),
+        });
+    }
+    conn.transaction(|conn| -> Result<(), AppError> {
+        db::close(conn, id, reason, ctx.now)?;
+        audit::record(
+            conn,
+            ctx,
+            Event::new(AuditAction::CaseClosed)
+                .case(id)
+                .subject("case", id)
+                .details(json!({"reason": reason})),
+        )?;
+        Ok(())
+    })?;
+    detail(conn, ctx, id)
+}

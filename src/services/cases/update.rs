@@ -1,0 +1,264 @@
+//! Changing a case with optimistic concurrency: each section needs the category that holds it.
+
+use std::collections::BTreeSet;
+
+use diesel::Connection;
+use serde::Deserialize;
+use serde_json::json;
+use utoipa::ToSchema;
+
+use super::{
+    CaseDetail, incidents_of, intake::case_values, intake::incident_rows, load, migrant_of,
+    open_identity, parse_list, profile_of, read::detail,
+};
+use crate::audit::{self, AuditAction, Ctx, Event};
+use crate::authz::{self, Action, Category, Resource};
+use crate::crypto::Vault;
+use crate::db::DbConnection;
+use crate::db::cases as db;
+use crate::domain::case::{
+    CaseInput, Incident, IncidentInput, MigrantInput, NewCase, SurvivorInput,
+};
+use crate::error::AppError;
+
+/// `PATCH /cases/{id}`: sections given replace the stored ones; `version` must be current.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CasePatch {
+    /// The version read last; a newer stored version is a 409.
+    pub version: i32,
+    /// Replaces the survivor section (identity included; omitted identity fields are kept).
+    #[serde(default)]
+    pub survivor: Option<SurvivorPatch>,
+    /// Replaces the migrant facts.
+    #[serde(default)]
+    pub migrant: Option<MigrantInput>,
+    /// Replaces the incidents.
+    #[serde(default)]
+    pub incidents: Option<Vec<IncidentInput>>,
+    /// New risk level.
+    #[serde(default)]
+    pub risk_level: Option<String>,
+    /// New safety plan.
+    #[serde(default)]
+    pub safety_plan: Option<String>,
+    /// New legal basis.
+    #[serde(default)]
+    pub legal_basis: Option<Vec<String>>,
+    /// New procedural regime.
+    #[serde(default)]
+    pub procedural_regime: Option<String>,
+}
+
+impl CasePatch {
+    /// The data categories the patch touches: each needs the caller's agency to hold it
+    /// (identity and the safety plan: `identity`; incidents: `incident`; legal basis and regime:
+    /// `legal`; the profile, migrant facts and risk level: `summary`).
+    pub fn categories(&self) -> BTreeSet<Category> {
+        let mut out = BTreeSet::new();
+        if let Some(s) = &self.survivor {
+            let identity = [
+                s.full_name.is_some(),
+                s.nik.is_some(),
+                s.passport_number.is_some(),
+                s.phone.is_some(),
+                s.address.is_some(),
+                s.date_of_birth.is_some(),
+            ];
+            let profile = [
+                s.age_band.is_some(),
+                s.sex.is_some(),
+                s.disabilities.is_some(),
+                s.nationality.is_some(),
+                s.home_province.is_some(),
+                s.home_district.is_some(),
+            ];
+            if identity.contains(&true) {
+                out.insert(Category::Identity);
+            }
+            if profile.contains(&true) {
+                out.insert(Category::Summary);
+            }
+        }
+        if self.safety_plan.is_some() {
+            out.insert(Category::Identity);
+        }
+        if self.incidents.is_some() {
+            out.insert(Category::Incident);
+        }
+        if self.legal_basis.is_some() || self.procedural_regime.is_some() {
+            out.insert(Category::Legal);
+        }
+        if self.migrant.is_some() || self.risk_level.is_some() || out.is_empty() {
+            out.insert(Category::Summary);
+        }
+        out
+    }
+}
+
+/// The survivor section of a patch: every field optional.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SurvivorPatch {
+    /// Full name.
+    pub full_name: Option<String>,
+    /// NIK.
+    pub nik: Option<String>,
+    /// Passport number.
+    pub passport_number: Option<String>,
+    /// Phone.
+    pub phone: Option<String>,
+    /// Address.
+    pub address: Option<String>,
+    /// Date of birth.
+    pub date_of_birth: Option<String>,
+    /// Age band.
+    pub age_band: Option<String>,
+    /// Sex.
+    pub sex: Option<String>,
+    /// Disabilities.
+    pub disabilities: Option<Vec<String>>,
+    /// Nationality.
+    pub nationality: Option<String>,
+    /// Home province.
+    pub home_province: Option<String>,
+    /// Home district.
+    pub home_district: Option<String>,
+}
+
+pub(super) fn incident_input(inc: Incident) -> IncidentInput {
+    IncidentInput {
+        date: inc.date.map(|d| d.to_string()),
+        place: inc.place,
+        country: inc.country,
+        forms: inc.forms,
+        tpks_forms: inc.tpks_forms,
+        pkdrt_forms: inc.pkdrt_forms,
+        tppo_elements: inc.tppo_elements,
+        gbvims_type: inc.gbvims_type,
+        gbvims_contexts: inc.gbvims_contexts,
+        perpetrator_relation: inc.perpetrator_relation,
+    }
+}
+
+/// Applies a patch; a stale version is 409 `case.stale_version` and changes nothing.
+pub fn update(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    vault: &Vault,
+    id: i64,
+    patch: CasePatch,
+) -> Result<CaseDetail, AppError> {
+    let actor = crate::services::actor(ctx)?.clone();
+    let (row, scope) = load(conn, &actor, id, Action::CaseView)?;
+    for category in patch.categories() {
+        authz::can(&actor, Action::CaseEdit(category), Resource::Case(&scope))?;
+    }
+    if row.status == "closed" {
+        return Err(AppError::Conflict {
+            code: "case.closed",
+            detail: "The case is closed.".to_owned(),
+        });
+    }
+    let identity = open_identity(vault, &row)?;
+    let profile = profile_of(&row);
+    let s = patch.survivor.clone().unwrap_or_default();
+    let keep = |new: Option<String>, old: Option<String>| new.or(old);
+    let dob_changed = s.date_of_birth.is_some();
+    let survivor = SurvivorInput {
+        full_name: s.full_name.unwrap_or(identity.full_name),
+        nik: keep(s.nik, identity.nik),
+        passport_number: keep(s.passport_number, identity.passport_number),
+        phone: keep(s.phone, identity.phone),
+        address: keep(s.address, identity.address),
+        date_of_birth: keep(
+            s.date_of_birth,
+            identity.date_of_birth.map(|d| d.to_string()),
+        ),
+        // A stored band derived from the date of birth is derived again, not checked against itself.
+        age_band: if dob_changed || identity.date_of_birth.is_some() {
+            s.age_band
+        } else {
+            keep(s.age_band, profile.age_band)
+        },
+        sex: keep(s.sex, profile.sex),
+        disabilities: s.disabilities.unwrap_or(profile.disabilities),
+        nationality: keep(s.nationality, profile.nationality),
+        home_province: keep(s.home_province, profile.home_province),
+        home_district: keep(s.home_district, profile.home_district),
+    };
+    let m = migrant_of(&row);
+    let input = CaseInput {
+        survivor,
+        migrant: Some(patch.migrant.clone().unwrap_or(MigrantInput {
+            migration_stage: m.migration_stage,
+            placement_channel: m.placement_channel,
+            destination_country: m.destination_country,
+            sector: m.sector,
+            p3mi: m.p3mi,
+            employer_abroad: m.employer_abroad,
+            bp2mi_complaint_number: m.bp2mi_complaint_number,
+        })),
+        incidents: match patch.incidents.clone() {
+            Some(list) => list,
+            None => incidents_of(db::incidents(conn, id)?)
+                .into_iter()
+                .map(incident_input)
+                .collect(),
+        },
+        risk_level: keep(patch.risk_level.clone(), row.risk_level.clone()),
+        safety_plan: keep(patch.safety_plan.clone(), row.safety_plan.clone()),
+        legal_basis: patch
+            .legal_basis
+            .clone()
+            .unwrap_or_else(|| parse_list(&row.legal_basis)),
+        procedural_regime: keep(
+            patch.procedural_regime.clone(),
+            row.procedural_regime.clone(),
+        ),
+        province: None,
+    };
+    let case = NewCase::parse(input, ctx.now.date())?;
+    let values = case_values(vault, &case)?;
+    let sections: Vec<&str> = [
+        ("survivor", patch.survivor.is_some()),
+        ("migrant", patch.migrant.is_some()),
+        ("incidents", patch.incidents.is_some()),
+        ("risk_level", patch.risk_level.is_some()),
+        ("safety_plan", patch.safety_plan.is_some()),
+        ("legal_basis", patch.legal_basis.is_some()),
+        ("procedural_regime", patch.procedural_regime.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(name, given)| given.then_some(name))
+    .collect();
+    conn.transaction(|conn| -> Result<(), AppError> {
+        let watch = crate::services::stats_upkeep::Watch::case(conn, id)?;
+        if !db::update_if_version(conn, id, patch.version, &values, ctx.now)? {
+            return Err(AppError::Conflict {
+                code: "case.stale_version",
+                detail:
+                    "The case changed since you read it; reload it and apply your change again."
+                        .to_owned(),
+            });
+        }
+        if patch.incidents.is_some() {
+            use crate::db::schema::case_incidents;
+            use diesel::prelude::*;
+            diesel::delete(case_incidents::table.filter(case_incidents::case_id.eq(id)))
+                .execute(conn)?;
+            db::insert_incidents(conn, id, &incident_rows(&case.incidents))?;
+        }
+        watch.done(conn)?;
+        audit::record(
+            conn,
+            ctx,
+            Event::new(AuditAction::CaseUpdated)
+                .case(id)
+                .subject("case", id)
+                .details(json!({"sections": sections, "version": patch.version + 1})),
+        )?;
+        Ok(())
+    })?;
+    detail(conn, ctx, id)
+}

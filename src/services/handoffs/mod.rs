@@ -1,0 +1,261 @@
+//! Handoffs between agencies under the agreements: loading the agreements in force (each version
+//! stored with its hash), sending, the decision lifecycle, inbox and outbox, and what the caller
+//! may send from a case ("handoff options").
+
+mod access;
+mod decide;
+mod options;
+mod read;
+mod send;
+
+pub use access::*;
+pub use decide::*;
+pub use options::*;
+pub use read::*;
+pub use send::*;
+
+pub use super::agreements::{AgreementSet, known_agencies, load, sync_versions};
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::agreements::engine::{self};
+use crate::authz::{self, Action, Actor, CaseScope, Resource};
+use crate::crypto::Vault;
+use crate::db::cases::{self as case_db, CaseRow};
+use crate::db::handoffs::HandoffRow;
+use crate::db::{DbConnection, agencies};
+use crate::domain::handoff::HandoffStatus;
+use crate::error::{AppError, Violation};
+
+/// Agreement and version a handoff was allowed by.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AgreementRef {
+    /// Agreement id.
+    pub id: String,
+    /// Version.
+    pub version: i32,
+}
+
+/// Consent or override a handoff rests on.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ConsentBasis {
+    /// Purpose required.
+    pub purpose: String,
+    /// The consent record relied on.
+    pub consent_id: Option<i64>,
+    /// Overridden by a supervisor.
+    pub overridden: bool,
+    /// Override legal basis.
+    pub legal_basis: Option<String>,
+    /// Override reason.
+    pub reason: Option<String>,
+}
+
+/// A handoff as its sender and receiver see it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct HandoffView {
+    /// Id.
+    pub id: i64,
+    /// Case id.
+    pub case_id: i64,
+    /// Case number.
+    pub case_number: String,
+    /// `pending`, `accepted`, `declined`, `withdrawn`, `completed`; notices `delivered`, `read`.
+    pub status: String,
+    /// `referral`, `transfer`, `notice`.
+    pub kind: String,
+    /// The agreement's handoff id.
+    pub handoff: String,
+    /// Sender code.
+    pub from_agency: String,
+    /// Receiver code.
+    pub to_agency: String,
+    /// Case owner when sent.
+    pub owner_agency: String,
+    /// The agreement version that allowed it.
+    pub agreement: AgreementRef,
+    /// Data categories the receiver holds once it accepts.
+    pub shares: Vec<String>,
+    /// Consent basis.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consent: Option<ConsentBasis>,
+    /// Message.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// Accept or decline by.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub respond_by: Option<DateTime<Utc>>,
+    /// Complete by.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub complete_by: Option<DateTime<Utc>>,
+    /// When decided.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decided_at: Option<DateTime<Utc>>,
+    /// Decline or withdrawal reason.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Outcome on completion.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
+    /// When the access it gave ended, and why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_ended: Option<String>,
+    /// Sent.
+    pub created_at: DateTime<Utc>,
+    /// Its agreement clocks (answer, completion) with their state now (docs/DEADLINES.md).
+    pub deadlines: Vec<crate::deadlines::engine::Deadline>,
+}
+
+pub(super) fn code_of(conn: &mut DbConnection, agency_id: i64) -> Result<String, AppError> {
+    Ok(agencies::by_id(conn, agency_id)?
+        .map(|a| a.code)
+        .unwrap_or_default())
+}
+
+/// The handoff as `viewer` (an agency of the handoff) sees it. Its message is the sender's
+/// words: shown to the sender, and to the receiver while the handoff gives it access.
+pub(super) fn view(
+    conn: &mut DbConnection,
+    vault: &Vault,
+    viewer: i64,
+    row: HandoffRow,
+) -> Result<HandoffView, AppError> {
+    let version = crate::db::handoffs::version_by_id(conn, row.agreement_version_id)?
+        .ok_or(AppError::NotFound)?;
+    let case_number = case_db::by_id(conn, row.case_id)?
+        .map(|c| c.case_number)
+        .unwrap_or_default();
+    let receiver_holds = row.to_agency_id == viewer
+        && row.access_ended_at.is_none()
+        && HandoffStatus::parse(&row.status).is_ok_and(HandoffStatus::gives_access);
+    let message_shown = row.from_agency_id == viewer || receiver_holds;
+    let message = match (&row.message_ciphertext, &row.key_id) {
+        (Some(sealed), Some(key)) if message_shown => Some(
+            String::from_utf8_lossy(&vault.open(key, sealed).map_err(AppError::internal)?)
+                .into_owned(),
+        ),
+        _ => None,
+    };
+    let shares: Vec<String> = serde_json::from_str(&row.shares).unwrap_or_default();
+    let clocks = row.clock_facts(format!("{} v{}", version.agreement_id, version.version));
+    let deadlines = crate::deadlines::engine::handoff_slas(&clocks, chrono::Utc::now().naive_utc());
+    Ok(HandoffView {
+        id: row.id,
+        case_id: row.case_id,
+        case_number,
+        status: row.status,
+        kind: row.kind,
+        handoff: row.rule_id,
+        from_agency: code_of(conn, row.from_agency_id)?,
+        to_agency: code_of(conn, row.to_agency_id)?,
+        owner_agency: code_of(conn, row.owner_agency_id)?,
+        agreement: AgreementRef {
+            id: version.agreement_id,
+            version: version.version,
+        },
+        shares,
+        consent: row.consent_purpose.map(|purpose| ConsentBasis {
+            purpose,
+            consent_id: row.consent_id,
+            overridden: row.override_legal_basis.is_some(),
+            legal_basis: row.override_legal_basis,
+            reason: row.override_reason,
+        }),
+        message,
+        respond_by: row.respond_by.map(crate::domain::utc),
+        complete_by: row.complete_by.map(crate::domain::utc),
+        decided_at: row.decided_at.map(crate::domain::utc),
+        reason: row.decision_reason,
+        outcome: row.outcome,
+        access_ended: row.access_ended_at.map(|at| {
+            format!(
+                "{} ({})",
+                crate::domain::utc(at).to_rfc3339(),
+                row.access_ended_reason.unwrap_or_default()
+            )
+        }),
+        created_at: crate::domain::utc(row.created_at),
+        deadlines,
+    })
+}
+
+/// The case facts the agreements may require.
+pub(super) fn facts(
+    conn: &mut DbConnection,
+    vault: &Vault,
+    case: &CaseRow,
+) -> Result<BTreeSet<String>, AppError> {
+    let mut out = BTreeSet::new();
+    let mut add = |present: bool, fact: &str| {
+        if present {
+            out.insert(fact.to_owned());
+        }
+    };
+    let incidents = case_db::incidents(conn, case.id)?;
+    add(
+        incidents.iter().any(|i| i.occurred_on.is_some()),
+        "incident.date",
+    );
+    add(incidents.iter().any(|i| i.forms != "[]"), "incident.forms");
+    add(
+        incidents.iter().any(|i| i.country.is_some()),
+        "incident.country",
+    );
+    add(
+        incidents.iter().any(|i| i.perpetrator_relation.is_some()),
+        "incident.perpetrator_relation",
+    );
+    add(case.age_band.is_some(), "survivor.age_band");
+    add(case.nik_index.is_some(), "identity.nik");
+    add(
+        case.destination_country.is_some(),
+        "migrant.destination_country",
+    );
+    add(case.migration_stage.is_some(), "migrant.migration_stage");
+    add(case.legal_basis != "[]", "legal_basis");
+    add(case.risk_level.is_some(), "risk_level");
+    let identity = vault
+        .open(&case.identity_key_id, &case.identity_ciphertext)
+        .map_err(AppError::internal)?;
+    let identity: crate::domain::case::Identity =
+        serde_json::from_slice(&identity).map_err(AppError::internal)?;
+    add(identity.date_of_birth.is_some(), "survivor.date_of_birth");
+    add(identity.phone.is_some(), "identity.phone");
+    Ok(out)
+}
+
+pub(super) fn violations(unmet: Vec<engine::Unmet>) -> Vec<Violation> {
+    unmet
+        .into_iter()
+        .map(|u| Violation {
+            message: if u.agreement.is_empty() {
+                format!("handoff {}: {}", u.handoff, u.condition)
+            } else {
+                format!(
+                    "agreement {} v{} handoff {}: {}",
+                    u.agreement, u.version, u.handoff, u.condition
+                )
+            },
+            agreement: u.agreement,
+            version: u.version,
+            handoff: u.handoff,
+            condition: u.condition.code().to_owned(),
+        })
+        .collect()
+}
+
+pub(super) fn load_case(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    case_id: i64,
+    action: Action,
+) -> Result<(CaseRow, CaseScope), AppError> {
+    let (row, scope) = case_db::scope(conn, case_id)?.ok_or(AppError::NotFound)?;
+    authz::can(actor, Action::CaseView, Resource::Case(&scope)).map_err(|_| AppError::NotFound)?;
+    authz::can(actor, action, Resource::Case(&scope))?;
+    Ok((row, scope))
+}

@@ -1,0 +1,71 @@
+//! Reading handoffs: one, an agency's inbox and outbox, and a case's (as far as the party sees).
+
+use super::{HandoffView, load_case, view};
+use crate::audit::Ctx;
+use crate::authz::{self, Action, Resource};
+use crate::crypto::Vault;
+use crate::db::DbConnection;
+use crate::db::handoffs::{self as db};
+use crate::domain::Invalid;
+use crate::domain::handoff::HandoffStatus;
+use crate::domain::timeline;
+use crate::error::AppError;
+
+/// One handoff, for the users of its sender or receiver whose role reads cases.
+pub fn get(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    vault: &Vault,
+    id: i64,
+) -> Result<HandoffView, AppError> {
+    let actor = crate::services::actor(ctx)?;
+    let row = db::by_id(conn, id)?.ok_or(AppError::NotFound)?;
+    authz::can(actor, Action::HandoffView, Resource::Handoff(row.scope()))?;
+    view(conn, vault, actor.agency_id, row)
+}
+
+/// The actor's agency's incoming or outgoing handoffs.
+pub fn list(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    vault: &Vault,
+    incoming: bool,
+    status: Option<&str>,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<HandoffView>, AppError> {
+    let actor = crate::services::actor(ctx)?;
+    authz::can(actor, Action::HandoffView, Resource::System)?;
+    if let Some(status) = status {
+        HandoffStatus::parse(status).map_err(|_| {
+            Invalid::new(
+                "status",
+                "must be pending, accepted, declined, withdrawn, completed, delivered or read",
+            )
+        })?;
+    }
+    db::boxed(conn, actor.agency_id, incoming, status, before, limit)?
+        .into_iter()
+        .map(|row| view(conn, vault, actor.agency_id, row))
+        .collect()
+}
+
+/// The handoffs of a case the actor's agency may see: all of them for the owner, those it sent
+/// or received for another party (the timeline's rule, [`timeline::handoff_visible`]).
+pub fn of_case(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    vault: &Vault,
+    case_id: i64,
+) -> Result<Vec<HandoffView>, AppError> {
+    let actor = crate::services::actor(ctx)?;
+    let (_, scope) = load_case(conn, actor, case_id, Action::CaseView)?;
+    let owner = scope.owner_agency_id == actor.agency_id;
+    db::of_case(conn, case_id)?
+        .into_iter()
+        .filter(|h| {
+            timeline::handoff_visible(owner, actor.agency_id, h.from_agency_id, h.to_agency_id)
+        })
+        .map(|row| view(conn, vault, actor.agency_id, row))
+        .collect()
+}

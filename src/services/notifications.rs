@@ -1,0 +1,102 @@
+//! Who is told about a handoff, in the transaction of the event: the receiving agency of a new
+//! handoff or a withdrawal, the sender of a decision, the receiver whose access ended. Messages
+//! name the case number and agencies only, never identity (`notify::templates`).
+
+use chrono::NaiveDateTime;
+
+use crate::db::DbConnection;
+use crate::db::cases as case_db;
+use crate::db::handoffs::HandoffRow;
+use crate::domain::local_time;
+use crate::error::AppError;
+use crate::notify::{self, HANDOFF_ROLES, templates::Params};
+
+fn agency_code(conn: &mut DbConnection, id: i64) -> Result<String, AppError> {
+    Ok(crate::db::agencies::by_id(conn, id)?
+        .map(|a| a.code)
+        .unwrap_or_default())
+}
+
+/// The e-mail parameters of a handoff: case number, agencies, kind, and the receiver's province
+/// (its clocks are shown in the receiver's time zone). Never identity.
+pub(crate) fn handoff_params(
+    conn: &mut DbConnection,
+    row: &HandoffRow,
+) -> Result<Params, AppError> {
+    let case_number = case_db::by_id(conn, row.case_id)?
+        .map(|c| c.case_number)
+        .unwrap_or_default();
+    let receiver = crate::db::agencies::by_id(conn, row.to_agency_id)?;
+    Ok(Params {
+        case_number,
+        case_id: row.case_id,
+        handoff_id: Some(row.id),
+        handoff_kind: Some(row.kind.clone()),
+        from_agency: Some(agency_code(conn, row.from_agency_id)?),
+        to_agency: receiver.as_ref().map(|a| a.code.clone()),
+        province: receiver.and_then(|a| a.province),
+        ..Params::default()
+    })
+}
+
+/// Tells the receiving agency about a new handoff; call in the handoff's transaction.
+pub fn notify_sent(
+    conn: &mut DbConnection,
+    row: &HandoffRow,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    let mut params = handoff_params(conn, row)?;
+    params.due = row
+        .respond_by
+        .map(|at| local_time(at, params.province.as_deref()));
+    notify::tell_agency(
+        conn,
+        "handoff.received",
+        row.to_agency_id,
+        &HANDOFF_ROLES,
+        &params,
+        now,
+    )?;
+    Ok(())
+}
+
+/// Tells the sender who sent it about a decision (the receiving agency about a withdrawal); call in
+/// the decision's transaction.
+pub fn notify_decided(
+    conn: &mut DbConnection,
+    row: &HandoffRow,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    let mut params = handoff_params(conn, row)?;
+    params.decision = Some(row.status.clone());
+    if row.status == "withdrawn" {
+        notify::tell_agency(
+            conn,
+            "handoff.decided",
+            row.to_agency_id,
+            &HANDOFF_ROLES,
+            &params,
+            now,
+        )?;
+    } else {
+        notify::tell_user(conn, "handoff.decided", row.created_by, &params, now)?;
+    }
+    Ok(())
+}
+
+/// Tells a receiving agency that its access ended (a withdrawn consent, or the end of the access
+/// an onward handoff derived from); call in the transaction that ended it.
+pub fn notify_access_ended(
+    conn: &mut DbConnection,
+    row: &HandoffRow,
+    why: crate::domain::holding::Ended,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    let params = handoff_params(conn, row)?;
+    let kind = match why {
+        crate::domain::holding::Ended::ConsentWithdrawn => "consent.withdrawn",
+        _ => "access.ended",
+    };
+    notify::tell_agency(conn, kind, row.to_agency_id, &HANDOFF_ROLES, &params, now)?;
+    Ok(())
+}
