@@ -384,7 +384,7 @@ impl ResponseError for AppError {
             status: status.as_u16(),
             detail: self.detail(),
             code: self.code().to_owned(),
-            request_id: crate::http::request_id::current(),
+            request_id: crate::telemetry::request_id(),
             errors: match self {
                 AppError::Validation(errors) => errors.clone(),
                 _ => Vec::new(),

@@ -3,8 +3,6 @@
 
 pub mod agreements;
 pub mod audit;
-pub mod audit_chain;
-pub mod audit_checkpoint;
 pub mod auth;
 pub mod authz;
 pub mod cli;

@@ -29,3 +29,14 @@ pub fn init(settings: &LogSettings) {
             .try_init(),
     };
 }
+
+tokio::task_local! {
+    /// The id of the request being served on this task: set by the HTTP layer around each
+    /// request, read by log lines and problem bodies (which live below the HTTP layer).
+    pub static REQUEST_ID: String;
+}
+
+/// The id of the request being served on this task, if any.
+pub fn request_id() -> Option<String> {
+    REQUEST_ID.try_with(Clone::clone).ok()
+}

@@ -132,7 +132,7 @@ impl Secrets {
         let audit_signing_key = parse_signing_key(&signing_text)?;
         let mut audit_trusted_keys = vec![audit_signing_key.verifying_key()];
         for text in &settings.security.audit_trusted_keys {
-            let key = crate::audit_checkpoint::parse_public_key(text).map_err(|problem| {
+            let key = crate::audit::checkpoint::parse_public_key(text).map_err(|problem| {
                 SecretsError::Invalid {
                     key: "security.audit_trusted_keys",
                     problem,

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use super::DbConnection;
 use super::schema::{audit_events, audit_stream_heads};
-use crate::audit_chain::{self, Fields};
+use crate::audit::chain::{self as audit_chain, Fields};
 
 /// One audit row to append (its position and hashes are added by [`append`]).
 #[derive(Debug, Clone)]

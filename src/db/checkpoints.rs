@@ -7,7 +7,7 @@ use ed25519_dalek::SigningKey;
 
 use super::DbConnection;
 use super::schema::{audit_checkpoints, audit_events, audit_stream_heads};
-use crate::audit_checkpoint::{Checkpoint, Head, Statement};
+use crate::audit::checkpoint::{Checkpoint, Head, Statement};
 
 /// A stored checkpoint row.
 #[derive(Queryable, Selectable)]
@@ -36,8 +36,8 @@ pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<Checkpoint>> {
                 .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?;
             Ok(Checkpoint {
                 number: row.number,
-                created_at: crate::audit_chain::to_micros(row.created_at)
-                    .format(crate::audit_checkpoint::TIME_FORMAT)
+                created_at: crate::audit::chain::to_micros(row.created_at)
+                    .format(crate::audit::checkpoint::TIME_FORMAT)
                     .to_string(),
                 up_to_id: row.up_to_id,
                 entries: row.entries,
@@ -113,7 +113,7 @@ pub fn take(
             .collect();
         let checkpoint = Statement {
             number: number + 1,
-            created_at: crate::audit_chain::to_micros(now),
+            created_at: crate::audit::chain::to_micros(now),
             up_to_id,
             entries: entries_before + new_entries,
             prev_hash,
@@ -125,7 +125,7 @@ pub fn take(
         diesel::insert_into(audit_checkpoints::table)
             .values((
                 audit_checkpoints::number.eq(checkpoint.number),
-                audit_checkpoints::created_at.eq(crate::audit_chain::to_micros(now)),
+                audit_checkpoints::created_at.eq(crate::audit::chain::to_micros(now)),
                 audit_checkpoints::up_to_id.eq(checkpoint.up_to_id),
                 audit_checkpoints::entries.eq(checkpoint.entries),
                 audit_checkpoints::prev_hash.eq(&checkpoint.prev_hash),

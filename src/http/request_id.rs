@@ -22,13 +22,9 @@ pub const HEADER: HeaderName = HeaderName::from_static("x-request-id");
 /// Longest request id accepted from a client or load balancer.
 const MAX_INCOMING_LEN: usize = 64;
 
-tokio::task_local! {
-    static REQUEST_ID: String;
-}
-
 /// The id of the request being served on this task, if any.
 pub fn current() -> Option<String> {
-    REQUEST_ID.try_with(Clone::clone).ok()
+    crate::telemetry::request_id()
 }
 
 /// Reuses a well-formed incoming id (from a load balancer), else makes a new one.
@@ -62,7 +58,7 @@ pub async fn observe(
 
     // Handlers and extractors turn their errors into responses inside this scope, so problem
     // bodies carry the id too. (The request must not be cloned here: routing needs it unshared.)
-    let served = REQUEST_ID
+    let served = crate::telemetry::REQUEST_ID
         .scope(id.clone(), next.call(req).instrument(span.clone()))
         .await;
     let elapsed = started.elapsed();

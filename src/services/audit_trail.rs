@@ -357,7 +357,7 @@ pub fn access_log(conn: &mut DbConnection, ctx: &Ctx, id: i64) -> Result<AccessL
 fn entry_of(row: AuditRow, codes: &HashMap<i64, String>) -> AuditEntry {
     AuditEntry {
         id: row.id,
-        occurred_at: crate::audit_chain::to_micros(row.occurred_at)
+        occurred_at: crate::audit::chain::to_micros(row.occurred_at)
             .format("%Y-%m-%dT%H:%M:%S%.6f")
             .to_string(),
         actor_agency: row.actor_agency_id.and_then(|id| codes.get(&id).cloned()),

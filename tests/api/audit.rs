@@ -4,7 +4,7 @@
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use rujukan::audit_checkpoint::{Checkpoint, Statement};
+use rujukan::audit::checkpoint::{Checkpoint, Statement};
 use rujukan::db::DbConnection;
 use rujukan::db::schema::{audit_checkpoints, audit_events, audit_stream_heads};
 use serde_json::json;
@@ -173,8 +173,8 @@ both_backends! {
         let rows = case_rows(&mut conn, case);
         let last = rows.last().unwrap().clone();
         // A forged entry that links correctly to the last one, added behind Rujukan's back.
-        let forged = rujukan::audit_chain::Fields { seq: last.seq + 1, prev_hash: &last.hash, details: "{\"given\":true}", ..last.fields() };
-        let hash = rujukan::audit_chain::hash(&forged);
+        let forged = rujukan::audit::chain::Fields { seq: last.seq + 1, prev_hash: &last.hash, details: "{\"given\":true}", ..last.fields() };
+        let hash = rujukan::audit::chain::hash(&forged);
         diesel::insert_into(audit_events::table)
             .values((
                 audit_events::occurred_at.eq(last.occurred_at),
@@ -256,8 +256,8 @@ both_backends! {
         // Someone with database access rewrites the newest entry of the case, recomputes its hash and
         // moves the stream head along: every chain still links.
         let last = case_rows(&mut conn, case).last().unwrap().clone();
-        let rewritten = rujukan::audit_chain::Fields { details: "{\"given\":false}", ..last.fields() };
-        let hash = rujukan::audit_chain::hash(&rewritten);
+        let rewritten = rujukan::audit::chain::Fields { details: "{\"given\":false}", ..last.fields() };
+        let hash = rujukan::audit::chain::hash(&rewritten);
         diesel::update(audit_events::table.find(last.id)).set((audit_events::details.eq(rewritten.details), audit_events::hash.eq(&hash))).execute(&mut conn).unwrap();
         diesel::update(audit_stream_heads::table.find(&last.stream)).set(audit_stream_heads::hash.eq(&hash)).execute(&mut conn).unwrap();
         let (ok, text) = verify(&app.db);
@@ -322,7 +322,7 @@ fn insert_checkpoint(conn: &mut DbConnection, cp: &Checkpoint) {
         .values((
             audit_checkpoints::number.eq(cp.number),
             audit_checkpoints::created_at
-                .eq(rujukan::audit_checkpoint::parse_time(&cp.created_at).unwrap()),
+                .eq(rujukan::audit::checkpoint::parse_time(&cp.created_at).unwrap()),
             audit_checkpoints::up_to_id.eq(cp.up_to_id),
             audit_checkpoints::entries.eq(cp.entries),
             audit_checkpoints::prev_hash.eq(&cp.prev_hash),

@@ -278,7 +278,7 @@ both_backends! {
         // An independent tool can recompute every hash from the exported fields.
         for e in entries {
             let text = |k: &str| e[k].as_str();
-            let fields = rujukan::audit_chain::Fields {
+            let fields = rujukan::audit::chain::Fields {
                 stream: text("stream").unwrap(),
                 seq: e["seq"].as_i64().unwrap(),
                 prev_hash: text("prev_hash").unwrap(),
@@ -295,7 +295,7 @@ both_backends! {
                 client_ip: text("client_ip"),
                 details: text("details").unwrap(),
             };
-            assert_eq!(rujukan::audit_chain::hash(&fields), text("hash").unwrap());
+            assert_eq!(rujukan::audit::chain::hash(&fields), text("hash").unwrap());
         }
         assert!(!body.to_string().contains("Ratna"), "no identity in an export");
 

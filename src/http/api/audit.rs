@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use super::Page;
 use super::dto::List;
-use crate::audit_checkpoint::Checkpoint;
+use crate::audit::checkpoint::Checkpoint;
 use crate::authz::{self, Action, Resource};
 use crate::db::Db;
 use crate::error::{AppError, Problem};

@@ -6,7 +6,8 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use ed25519_dalek::VerifyingKey;
 
-use crate::audit_checkpoint::Checkpoint;
+use crate::audit::checkpoint::Checkpoint;
+pub use crate::audit::checkpoint::to_micros;
 
 use chrono::NaiveDateTime;
 use sha2::{Digest, Sha256};
@@ -44,13 +45,6 @@ pub struct Fields<'a> {
     pub client_ip: Option<&'a str>,
     /// Details, JSON text.
     pub details: &'a str,
-}
-
-/// Microsecond precision, which both databases keep exactly.
-pub fn to_micros(at: NaiveDateTime) -> NaiveDateTime {
-    use chrono::Timelike;
-    at.with_nanosecond(at.nanosecond() / 1000 * 1000)
-        .unwrap_or(at)
 }
 
 /// SHA-256, hex, over the canonical encoding: a JSON array of the fields in [`Fields`] order, with

@@ -15,6 +15,13 @@ use ed25519_dalek::{Signature, Signer, SigningKey, Verifier as _, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+/// Microsecond precision, which both databases keep exactly.
+pub fn to_micros(at: NaiveDateTime) -> NaiveDateTime {
+    use chrono::Timelike;
+    at.with_nanosecond(at.nanosecond() / 1000 * 1000)
+        .unwrap_or(at)
+}
+
 /// Where one stream stood at a checkpoint.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Head {
@@ -82,9 +89,7 @@ impl Statement {
         serde_json::json!([
             "rujukan-checkpoint-v1",
             self.number,
-            crate::audit_chain::to_micros(self.created_at)
-                .format(TIME_FORMAT)
-                .to_string(),
+            to_micros(self.created_at).format(TIME_FORMAT).to_string(),
             self.up_to_id,
             self.entries,
             self.prev_hash,
@@ -100,9 +105,7 @@ impl Statement {
         let signature = key.sign(canonical.as_bytes());
         Checkpoint {
             number: self.number,
-            created_at: crate::audit_chain::to_micros(self.created_at)
-                .format(TIME_FORMAT)
-                .to_string(),
+            created_at: to_micros(self.created_at).format(TIME_FORMAT).to_string(),
             up_to_id: self.up_to_id,
             entries: self.entries,
             prev_hash: self.prev_hash,

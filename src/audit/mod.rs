@@ -1,13 +1,16 @@
 //! Recording audit events, always inside the transaction of the change they describe. The audit
 //! issue adds hash chains to the same table; this module is the only writer.
 
+pub mod chain;
+pub mod checkpoint;
+
 use chrono::NaiveDateTime;
 use diesel::QueryResult;
 
 use ed25519_dalek::VerifyingKey;
 
-use crate::audit_chain::{Broken, Summary, Verifier};
-use crate::audit_checkpoint::Checkpoint;
+use crate::audit::chain::{Broken, Summary, Verifier};
+use crate::audit::checkpoint::Checkpoint;
 use crate::authz::Actor;
 use crate::db::DbConnection;
 use crate::db::audit::{NewAuditRow, append};
@@ -313,7 +316,7 @@ fn hash_in_parallel(page: &[crate::db::audit::AuditRow]) -> Vec<String> {
             .map(|rows| {
                 scope.spawn(move || {
                     rows.iter()
-                        .map(|r| crate::audit_chain::hash(&r.fields()))
+                        .map(|r| crate::audit::chain::hash(&r.fields()))
                         .collect::<Vec<_>>()
                 })
             })
