@@ -13,50 +13,22 @@ use std::collections::BTreeSet;
 use crate::domain::holding::{CaseHoldings, Holding};
 use crate::domain::user::Role;
 
-/// Data categories a party may hold (CONTRACT.md vocabulary).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Category {
-    /// Case summary.
-    Summary,
-    /// Survivor identity.
-    Identity,
-    /// Incident details.
-    Incident,
-    /// Health information.
-    Health,
-    /// Legal process.
-    Legal,
-    /// Documents.
-    Documents,
-}
-
-impl Category {
-    /// The name used in agreements and answers.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Category::Summary => "summary",
-            Category::Identity => "identity",
-            Category::Incident => "incident",
-            Category::Health => "health",
-            Category::Legal => "legal",
-            Category::Documents => "documents",
-        }
+crate::domain::vocabulary! {
+    /// Data categories a party may hold (CONTRACT.md vocabulary).
+    Category, "category" {
+        /// Case summary.
+        Summary = "summary",
+        /// Survivor identity.
+        Identity = "identity",
+        /// Incident details.
+        Incident = "incident",
+        /// Health information.
+        Health = "health",
+        /// Legal process.
+        Legal = "legal",
+        /// Documents.
+        Documents = "documents",
     }
-
-    /// Parses a name.
-    pub fn parse(text: &str) -> Option<Self> {
-        Category::ALL.into_iter().find(|c| c.as_str() == text)
-    }
-
-    /// Every category: what an owning agency holds.
-    pub const ALL: [Category; 6] = [
-        Category::Summary,
-        Category::Identity,
-        Category::Incident,
-        Category::Health,
-        Category::Legal,
-        Category::Documents,
-    ];
 }
 
 /// Who is acting: the authenticated user with their agency and roles.

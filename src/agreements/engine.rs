@@ -348,7 +348,7 @@ shares = ["summary", "incident", "legal"]
         open: true,
         today: (2026, 11, 28),
         owns: true,
-        holds: &Category::ALL,
+        holds: Category::ALL,
         expect: Ok(false),
     };
 

@@ -19,37 +19,7 @@ use crate::domain::agency::AgencyKind;
 use crate::domain::classification as cls;
 use crate::domain::user::Role;
 
-/// What a handoff does to ownership and whether it needs an answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum HandoffKind {
-    /// Asks for a service; the sender keeps ownership.
-    Referral,
-    /// Moves ownership to the receiver when it accepts.
-    Transfer,
-    /// Informs (courts); delivered and read, no acceptance, no deadline.
-    Notice,
-}
-
-impl HandoffKind {
-    /// Stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            HandoffKind::Referral => "referral",
-            HandoffKind::Transfer => "transfer",
-            HandoffKind::Notice => "notice",
-        }
-    }
-
-    /// Parses a stored name.
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "referral" => Some(HandoffKind::Referral),
-            "transfer" => Some(HandoffKind::Transfer),
-            "notice" => Some(HandoffKind::Notice),
-            _ => None,
-        }
-    }
-}
+pub use crate::domain::handoff::HandoffKind;
 
 /// Case facts a handoff may require (`requires = [...]`).
 pub const FACTS: [&str; 12] = [
@@ -244,7 +214,7 @@ pub(crate) fn date(value: &toml::value::Datetime) -> Option<NaiveDate> {
 }
 
 fn category(text: &str) -> Option<Category> {
-    Category::parse(text)
+    Category::parse(text).ok()
 }
 
 /// The agencies known when checking: code → kind.
@@ -410,7 +380,7 @@ fn parse_rule(
             "handoff id must be lower-case letters, digits and hyphens, e.g. report-to-police",
         );
     }
-    let kind = HandoffKind::parse(h.kind.get_ref().trim());
+    let kind = HandoffKind::parse(h.kind.get_ref().trim()).ok();
     if kind.is_none() {
         lines.fail(&h.kind.span(), "kind must be referral, transfer or notice");
     }

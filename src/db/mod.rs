@@ -17,6 +17,7 @@ pub mod pool;
 pub mod schema;
 pub mod sessions;
 pub mod stats;
+pub mod types;
 pub mod url;
 pub mod users;
 

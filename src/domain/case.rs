@@ -5,9 +5,19 @@ use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::Invalid;
+use super::{Invalid, vocabulary};
 use super::agency::ProvinceCode;
 use super::classification::{self as cls, List};
+
+vocabulary! {
+    /// Whether a case is being worked.
+    CaseStatus, "status" {
+        /// Open: agencies work it.
+        Open = "open",
+        /// Closed, with a reason; it may be reopened where allowed.
+        Closed = "closed",
+    }
+}
 
 /// Identifying fields: encrypted at rest, never listed, logged or exported in the clear.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

@@ -22,6 +22,18 @@ vocabulary! {
     }
 }
 
+vocabulary! {
+    /// What a handoff does to ownership and whether it needs an answer.
+    HandoffKind, "kind" {
+        /// Asks for a service; the sender keeps ownership.
+        Referral = "referral",
+        /// Moves ownership to the receiver when it accepts.
+        Transfer = "transfer",
+        /// Informs (courts); delivered and read, no acceptance, no deadline.
+        Notice = "notice",
+    }
+}
+
 impl HandoffStatus {
     /// Whether the receiver has answered (or a notice was delivered): no answer clock runs.
     pub fn is_answered(self) -> bool {

@@ -227,7 +227,7 @@ impl CaseHoldings {
         let mut grants: BTreeMap<i64, Vec<Grant>> = BTreeMap::new();
         grants.entry(owner_agency_id).or_default().push(Grant {
             basis: Basis::Owner,
-            categories: Category::ALL.into_iter().collect(),
+            categories: Category::ALL.iter().copied().collect(),
             since: owned_since,
             derived_from: Vec::new(),
             records_consent: BTreeSet::new(),
@@ -271,7 +271,7 @@ impl CaseHoldings {
                     derived,
                 )
             } else {
-                (Category::ALL.into_iter().collect(), Vec::new())
+                (Category::ALL.iter().copied().collect(), Vec::new())
             };
             let consent_ok = h.overridden
                 || h.consent_purpose
@@ -660,7 +660,7 @@ mod tests {
             OWNER,
             OTHER_UNIT,
             OWNER,
-            &Category::ALL,
+            Category::ALL,
             Some("services"),
         );
         let holdings = CaseHoldings::compute(OTHER_UNIT, Some(at(2)), &[transfer], &[]);
@@ -685,7 +685,7 @@ mod tests {
                 OWNER,
                 OTHER_UNIT,
                 OWNER,
-                &Category::ALL,
+                Category::ALL,
                 Some("services"),
             )],
             &withdrawn,

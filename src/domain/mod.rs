@@ -73,45 +73,41 @@ impl Invalid {
     }
 }
 
-/// Generates `as_str`, `parse` and `ALL` for a closed vocabulary stored as text.
+/// A closed vocabulary stored as text: the enum with `strum`'s conversions, serde and the OpenAPI
+/// schema, plus `ALL`, `as_str` and a `parse` whose error names the field and lists the accepted
+/// names. How it is stored is `db::types`.
 macro_rules! vocabulary {
     ($(#[$meta:meta])* $name:ident, $field:literal { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-        #[serde(rename_all = "snake_case")]
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord,
+            serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+            strum::EnumString, strum::IntoStaticStr, strum::VariantArray, strum::Display,
+        )]
         pub enum $name {
-            $($(#[$vmeta])* $variant),+
+            $($(#[$vmeta])* #[strum(serialize = $text)] #[serde(rename = $text)] $variant),+
         }
 
         impl $name {
             /// Every value, in declaration order.
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            pub const ALL: &'static [$name] = <$name as strum::VariantArray>::VARIANTS;
 
             /// The stored and transmitted name.
             pub fn as_str(self) -> &'static str {
-                match self {
-                    $($name::$variant => $text),+
-                }
+                self.into()
             }
 
             /// Parses a name; the error lists the accepted names.
             pub fn parse(text: &str) -> Result<Self, $crate::domain::Invalid> {
-                match text {
-                    $($text => Ok($name::$variant),)+
-                    other => Err($crate::domain::Invalid::new(
+                text.parse().map_err(|_| {
+                    $crate::domain::Invalid::new(
                         $field,
                         format!(
-                            "unknown value {other:?}; expected one of {}",
+                            "unknown value {text:?}; expected one of {}",
                             [$($text),+].join(", ")
                         ),
-                    )),
-                }
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
+                    )
+                })
             }
         }
     };

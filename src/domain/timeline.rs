@@ -198,7 +198,7 @@ mod tests {
             subject,
             details: &none,
         };
-        let owner = party(1, true, &Category::ALL);
+        let owner = party(1, true, Category::ALL);
         let police = party(2, false, &[Category::Summary]);
         let lawyer = party(3, false, &[Category::Summary, Category::Documents]);
         let cases = [

@@ -103,8 +103,8 @@ impl CaseActions {
         let may = |action| authz::can(actor, action, Resource::Case(scope)).is_ok();
         CaseActions {
             edit: Category::ALL
-                .into_iter()
-                .filter(|c| may(Action::CaseEdit(*c)))
+                .iter()
+                .filter(|c| may(Action::CaseEdit(**c)))
                 .map(|c| c.as_str().to_owned())
                 .collect(),
             close: may(Action::CaseClose),
