@@ -33,9 +33,7 @@ if [ "$(python3 -c 'import schemathesis; print(schemathesis.__version__)' 2>/dev
     say "installing schemathesis $SCHEMATHESIS_VERSION"
     python3 -m pip install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 fi
-schemathesis() {
-    python3 -c 'import sys; from schemathesis.cli import schemathesis as cli; sys.argv[0] = "schemathesis"; sys.exit(cli())' "$@"
-}
+SCHEMATHESIS=(python3 -c 'import sys; from schemathesis.cli import schemathesis as cli; sys.argv[0] = "schemathesis"; sys.exit(cli())')
 
 if [ -z "$BIN" ]; then
     # The debug binary as the test suite builds it: `cargo build` would compile the dependencies
@@ -49,7 +47,15 @@ BIN="$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")"
 
 WORK="$(mktemp -d -t rujukan-conformance.XXXXXX)"
 SERVER_PID=""
+CHECKER_PID=""
 SCRATCH_DB=""
+stop_checker() {
+    if [ -n "$CHECKER_PID" ]; then
+        kill "$CHECKER_PID" 2>/dev/null || true
+        wait "$CHECKER_PID" 2>/dev/null || true
+        CHECKER_PID=""
+    fi
+}
 stop_server() {
     if [ -n "$SERVER_PID" ]; then
         kill "$SERVER_PID" 2>/dev/null || true
@@ -64,6 +70,7 @@ drop_scratch_db() {
     fi
 }
 cleanup() {
+    stop_checker
     stop_server
     drop_scratch_db
     rm -rf "$WORK"
@@ -84,11 +91,12 @@ token() {
 }
 
 CHECKS="not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
-# Stateless phases; the seed and the number of examples make a run repeatable.
+# Stateless phases; the seed and the number of examples make a run repeatable. It runs in the
+# background so that an interrupt stops it at once (the trap cleans up).
 run_schemathesis() {
-    local address="$1" bearer="$2"
+    local address="$1" bearer="$2" status=0
     shift 2
-    (cd "$WORK" && schemathesis run "$address/api/v1/openapi.json" \
+    (cd "$WORK" && exec "${SCHEMATHESIS[@]}" run "$address/api/v1/openapi.json" \
         --header "Authorization: Bearer $bearer" \
         --checks "$CHECKS" \
         --phases examples,coverage,fuzzing \
@@ -98,7 +106,11 @@ run_schemathesis() {
         --workers 2 \
         --request-timeout 30 \
         --no-color \
-        "$@")
+        "$@") &
+    CHECKER_PID=$!
+    wait "$CHECKER_PID" || status=$?
+    CHECKER_PID=""
+    return "$status"
 }
 
 # One backend: a fresh database with the demo data and a user of its own, the server, schemathesis.
