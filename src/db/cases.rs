@@ -190,7 +190,8 @@ pub fn insert(
         .get_result(conn)
 }
 
-/// Writes new values when the stored version is `expected`; returns whether it was.
+/// Writes new values when the stored version is `expected`; returns whether it was. No stored
+/// version is the largest number (it could not have been bumped), so that one is never current.
 pub fn update_if_version(
     conn: &mut DbConnection,
     id: i64,
@@ -198,12 +199,11 @@ pub fn update_if_version(
     values: &CaseValues,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
+    let Some(next) = expected.checked_add(1) else {
+        return Ok(false);
+    };
     let changed = diesel::update(cases::table.find(id).filter(cases::version.eq(expected)))
-        .set((
-            values,
-            cases::version.eq(expected + 1),
-            cases::updated_at.eq(now),
-        ))
+        .set((values, cases::version.eq(next), cases::updated_at.eq(now)))
         .execute(conn)?;
     Ok(changed == 1)
 }

@@ -401,7 +401,10 @@ pub fn party_case_ids(conn: &mut DbConnection, agency_id: i64) -> QueryResult<Ve
 /// Parses a stored category list.
 pub fn categories(json: &str) -> BTreeSet<Category> {
     let names: Vec<String> = serde_json::from_str(json).unwrap_or_default();
-    names.iter().filter_map(|n| Category::parse(n).ok()).collect()
+    names
+        .iter()
+        .filter_map(|n| Category::parse(n).ok())
+        .collect()
 }
 
 impl HandoffRow {

@@ -189,6 +189,24 @@ pub fn throttle(conn: &mut DbConnection, username: &str) -> QueryResult<Option<T
         .optional()
 }
 
+/// Holds the failed-login state of `username` until the transaction ends, so that failures
+/// counted at once neither clash nor get lost (PostgreSQL: an advisory lock on the name, which may
+/// have no row yet; SQLite: the write lock, taken by a write statement before anything is read).
+pub fn lock_throttle(conn: &mut DbConnection, username: &str) -> QueryResult<()> {
+    use diesel::connection::SimpleConnection;
+    match conn {
+        DbConnection::Pg(pg) => diesel::sql_query(
+            "SELECT pg_advisory_xact_lock(hashtextextended('login_throttle:' || $1, 0))",
+        )
+        .bind::<diesel::sql_types::Text, _>(username)
+        .execute(pg)
+        .map(|_| ()),
+        DbConnection::Sqlite(sqlite) => {
+            sqlite.batch_execute("UPDATE login_throttle SET failures = failures WHERE 0 = 1;")
+        }
+    }
+}
+
 /// Writes the failed-login state (insert or replace).
 pub fn save_throttle(conn: &mut DbConnection, row: &ThrottleRow) -> QueryResult<()> {
     let changed = diesel::update(login_throttle::table.find(&row.username))

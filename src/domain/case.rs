@@ -5,9 +5,9 @@ use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{Invalid, vocabulary};
 use super::agency::ProvinceCode;
 use super::classification::{self as cls, List};
+use super::{Invalid, vocabulary};
 
 vocabulary! {
     /// Whether a case is being worked.

@@ -78,15 +78,17 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
         .service(api::handoffs::read);
 }
 
-/// The OpenAPI document of everything [`configure`] registers.
+/// The OpenAPI document of everything [`configure`] registers, with the answers every
+/// operation shares ([`openapi::SharedResponses`]).
 pub fn openapi_document() -> utoipa::openapi::OpenApi {
-    use utoipa::OpenApi;
+    use utoipa::{Modify, OpenApi};
     use utoipa_actix_web::AppExt;
-    let (_app, doc) = actix_web::App::new()
+    let (_app, mut doc) = actix_web::App::new()
         .into_utoipa_app()
         .openapi(openapi::ApiDoc::openapi())
         .configure(configure)
         .split_for_parts();
+    openapi::SharedResponses.modify(&mut doc);
     doc
 }
 

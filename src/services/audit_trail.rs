@@ -500,6 +500,19 @@ pub enum ExportFormat {
     Csv,
 }
 
+/// The JSON export of a case's audit trail.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AuditExport {
+    /// Case id.
+    pub case_id: i64,
+    /// Case number.
+    pub case_number: String,
+    /// When the export was made (its own record is among the entries).
+    pub exported_at: DateTime<Utc>,
+    /// The entries the caller may export, oldest first.
+    pub entries: Vec<AuditEntry>,
+}
+
 /// An export ready to send.
 #[derive(Debug)]
 pub struct Export {
@@ -544,12 +557,12 @@ pub fn export(
         ExportFormat::Json => Ok(Export {
             content_type: "application/json",
             filename: format!("rujukan-case-{id}-audit.json"),
-            body: serde_json::to_vec_pretty(&json!({
-                "case_id": row.id,
-                "case_number": row.case_number,
-                "exported_at": utc(ctx.now),
-                "entries": entries,
-            }))
+            body: serde_json::to_vec_pretty(&AuditExport {
+                case_id: row.id,
+                case_number: row.case_number,
+                exported_at: utc(ctx.now),
+                entries,
+            })
             .map_err(AppError::internal)?,
         }),
         ExportFormat::Csv => Ok(Export {

@@ -212,6 +212,7 @@ fn record_failure(
     let now = ctx.now;
     let window = Duration::minutes(i64::from(settings.lockout_window_minutes));
     conn.transaction(|conn| -> Result<(), AppError> {
+        sessions::lock_throttle(conn, name)?;
         let previous = sessions::throttle(conn, name)?;
         let mut row = match previous {
             Some(row) if row.window_started_at + window > now => row,

@@ -144,6 +144,37 @@ both_backends! {
 }
 
 both_backends! {
+    async fn concurrent_failed_logins_are_each_answered_and_counted(backend: Backend) {
+        let db = TestDb::new(backend);
+        let mut settings = db.settings();
+        settings.auth.lockout_failures = 1000;
+        settings.auth.login_per_ip_per_minute = 1000;
+        let app = TestApp::spawn_with(db, settings).await;
+        // Half of them on one name, the others each on its own (new) name, all at once.
+        let names: Vec<String> = (0..24)
+            .map(|i| if i % 2 == 0 { "ghost".to_owned() } else { format!("ghost{i}") })
+            .collect();
+        let attempts = names.iter().map(|name| {
+            app.post_json("/api/v1/auth/login", None, json!({"username": name, "password": "x"}))
+        });
+        let statuses: Vec<u16> = futures_util::future::join_all(attempts)
+            .await
+            .iter()
+            .map(|r| r.status().as_u16())
+            .collect();
+        assert!(statuses.iter().all(|s| *s == 401), "every failure is a 401: {statuses:?}");
+        use diesel::prelude::*;
+        use rujukan::db::schema::login_throttle;
+        let failures: i32 = login_throttle::table
+            .find("ghost")
+            .select(login_throttle::failures)
+            .first(&mut app.conn())
+            .unwrap();
+        assert_eq!(failures, 12, "no failure is lost");
+    }
+}
+
+both_backends! {
     async fn logins_from_one_address_are_rate_limited(backend: Backend) {
         let db = TestDb::new(backend);
         let mut settings = db.settings();

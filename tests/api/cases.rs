@@ -316,6 +316,9 @@ both_backends! {
         let stale = patch(json!({"version": 1, "risk_level": "critical"})).await.unwrap();
         assert_eq!(stale.status(), 409);
         assert_eq!(problem(stale).await["code"], "case.stale_version");
+        let largest = patch(json!({"version": i32::MAX, "risk_level": "critical"})).await.unwrap();
+        assert_eq!(largest.status(), 409, "the largest version is never current (no overflow)");
+        assert_eq!(problem(largest).await["code"], "case.stale_version");
         let invalid = patch(json!({"version": 2, "risk_level": "apocalyptic"})).await.unwrap();
         assert_eq!(invalid.status(), 422);
         let now: Value = app.get_as(&format!("/api/v1/cases/{id}"), &token).await.json().await.unwrap();

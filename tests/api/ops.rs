@@ -99,6 +99,83 @@ both_backends! {
     }
 }
 
+/// Operations that answer without a signed-in caller.
+const OPEN_OPERATIONS: [&str; 6] = [
+    "get /healthz",
+    "get /readyz",
+    "get /metrics",
+    "post /api/v1/auth/login",
+    "post /api/v1/auth/refresh",
+    "post /api/v1/auth/session",
+];
+
+both_backends! {
+    async fn every_operation_documents_its_refusals_as_problems(backend: Backend) {
+        let app = TestApp::spawn(backend).await;
+        let doc: serde_json::Value = app.get("/api/v1/openapi.json").await.json().await.unwrap();
+        let mut missing = Vec::new();
+        let mut signed_in_operations = 0;
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                let name = format!("{method} {path}");
+                let problem = |status: &str| {
+                    op["responses"][status]["content"]["application/problem+json"]["schema"]["$ref"]
+                        == "#/components/schemas/Problem"
+                };
+                let mut need = |status: &str, why: &str| {
+                    if !problem(status) {
+                        missing.push(format!("{name}: no problem+json {status} ({why})"));
+                    }
+                };
+                let signed_in = op["security"].as_array().is_some_and(|s| !s.is_empty());
+                if signed_in {
+                    signed_in_operations += 1;
+                    need("401", "it needs a signed-in caller");
+                    for scheme in ["bearer", "session"] {
+                        assert!(
+                            op["security"].as_array().unwrap().iter().any(|s| s.get(scheme).is_some()),
+                            "{name} lists the {scheme} security scheme"
+                        );
+                    }
+                } else {
+                    assert!(OPEN_OPERATIONS.contains(&name.as_str()), "{name} declares no security: a new endpoint that needs a caller must say so");
+                }
+                if path.contains('{') {
+                    need("404", "its path names a resource");
+                }
+                for status in ["400", "408", "413", "414", "422", "431"] {
+                    need(status, "every request is screened");
+                }
+                if path.starts_with("/api/v1/") {
+                    need("503", "it reads the database");
+                }
+                for (status, response) in op["responses"].as_object().unwrap() {
+                    if status.starts_with('4') || status.starts_with('5') {
+                        let types: Vec<&String> = response["content"].as_object().map(|c| c.keys().collect()).unwrap_or_default();
+                        assert_eq!(types, ["application/problem+json"], "{name} {status} is a problem and nothing else");
+                    }
+                }
+            }
+        }
+        assert!(signed_in_operations > 40, "most operations need a caller: {signed_in_operations}");
+        assert!(missing.is_empty(), "undocumented refusals:\n{}", missing.join("\n"));
+        assert_eq!(doc["components"]["securitySchemes"]["session"]["in"], "cookie");
+        assert_eq!(doc["components"]["securitySchemes"]["session"]["name"], "rujukan_session");
+        // Downloads name what they send.
+        let content = |path: &str, status: &str| -> Vec<String> {
+            let mut types: Vec<String> = doc["paths"][path]["get"]["responses"][status]["content"].as_object().unwrap().keys().cloned().collect();
+            types.sort();
+            types
+        };
+        assert_eq!(content("/api/v1/cases/{id}/audit-export", "200"), ["application/json", "text/csv"]);
+        assert_eq!(content("/api/v1/stats/{indicator}/export", "200"), ["application/json", "text/csv"]);
+        let documents = content("/api/v1/cases/{id}/documents/{document_id}", "200");
+        for media in rujukan::domain::document::ACCEPTED {
+            assert!(documents.iter().any(|d| d == media), "downloads declare {media}: {documents:?}");
+        }
+    }
+}
+
 both_backends! {
     async fn api_browser_works_offline(backend: Backend) {
         let app = TestApp::spawn(backend).await;

@@ -26,7 +26,8 @@ fn parent_code(
     get, path = "/api/v1/agencies", tag = "agencies", params(Page), security(("bearer" = [])),
     responses(
         (status = 200, description = "Agencies", body = List<AgencyView>),
-        (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`request.invalid_query`: `limit` below 1", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`: your account holds no role in force yet", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/api/v1/agencies")]
@@ -64,9 +65,9 @@ pub async fn list(
     post, path = "/api/v1/agencies", tag = "agencies", request_body = AgencyInput, security(("bearer" = [])),
     responses(
         (status = 201, description = "Created", body = AgencyView),
-        (status = 403, description = "Not a system administrator", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Code taken", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`: not a system administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`conflict.duplicate`: the code is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation.failed`: an invalid field or an unknown parent", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/api/v1/agencies")]
@@ -96,9 +97,9 @@ pub async fn create(
     params(("code" = String, Path, description = "Agency code")), security(("bearer" = [])),
     responses(
         (status = 200, description = "Changed", body = AgencyView),
-        (status = 403, description = "Not a system administrator", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such agency", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Users still hold the auditor role", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`: not a system administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such agency", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`agency.auditors_remain`: users of the agency still hold the auditor role", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[patch("/api/v1/agencies/{code}")]

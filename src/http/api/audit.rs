@@ -12,7 +12,7 @@ use crate::db::Db;
 use crate::error::{AppError, Problem};
 use crate::http::session::{self, CurrentUser};
 use crate::services::audit_trail::{
-    self, AccessLog, AuditEntry, AuditQuery, ExportFormat, Timeline,
+    self, AccessLog, AuditEntry, AuditExport, AuditQuery, ExportFormat, Timeline,
 };
 
 /// A case's story, oldest first: intake, changes, consents, stages, handoffs with their clocks.
@@ -22,7 +22,8 @@ use crate::services::audit_trail::{
     get, path = "/api/v1/cases/{id}/timeline", tag = "audit", params(("id" = i64, Path, description = "Case id")), security(("bearer" = [])),
     responses(
         (status = 200, description = "The timeline", body = Timeline),
-        (status = 404, description = "No such case, or not visible to you", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`: your role does not read timelines", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such case, or not visible to you", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/api/v1/cases/{id}/timeline")]
@@ -47,8 +48,8 @@ pub async fn timeline(
     get, path = "/api/v1/cases/{id}/access-log", tag = "audit", params(("id" = i64, Path, description = "Case id")), security(("bearer" = [])),
     responses(
         (status = 200, description = "The access log", body = AccessLog),
-        (status = 403, description = "Your role does not read access logs", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such case, or not visible to you", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`: your role does not read access logs", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such case, or not visible to you", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/api/v1/cases/{id}/access-log")]
@@ -82,10 +83,13 @@ pub struct ExportQuery {
     get, path = "/api/v1/cases/{id}/audit-export", tag = "audit",
     params(("id" = i64, Path, description = "Case id"), ExportQuery), security(("bearer" = [])),
     responses(
-        (status = 200, description = "The trail (`application/json` or `text/csv`)", body = Vec<u8>, content_type = "application/octet-stream"),
-        (status = 400, description = "Unknown format or parameter", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Your role does not export audit trails", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such case, or not visible to you", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "The trail as a download (`Content-Disposition: attachment`)", content(
+            (AuditExport = "application/json"),
+            (String = "text/csv"),
+        )),
+        (status = 400, description = "`request.invalid_query`: no `format`, an unknown format or an unknown parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`: your role does not export audit trails", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such case, or not visible to you", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/api/v1/cases/{id}/audit-export")]
@@ -119,10 +123,10 @@ pub async fn export(
     get, path = "/api/v1/audit/events", tag = "audit", params(AuditQuery), security(("bearer" = [])),
     responses(
         (status = 200, description = "Matching entries", body = List<AuditEntry>),
-        (status = 400, description = "Unknown parameter or bad cursor", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Only auditors search the trail", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "The case filter names no case you may audit", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Unknown action or agency, bad dates", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`request.invalid_query`: an unknown parameter, `limit` below 1 or a bad cursor", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`: only auditors search the trail", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: the case filter names no case you may audit", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation.failed`: an unknown action or agency, bad dates, or `to` not after `from`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/api/v1/audit/events")]
@@ -153,7 +157,7 @@ pub async fn search(
     get, path = "/api/v1/audit/checkpoints", tag = "audit", security(("bearer" = [])),
     responses(
         (status = 200, description = "Every checkpoint", body = Vec<Checkpoint>),
-        (status = 403, description = "Only auditors read checkpoints", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`: only auditors read checkpoints", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/api/v1/audit/checkpoints")]

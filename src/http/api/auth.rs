@@ -27,9 +27,9 @@ fn limit(req: &HttpRequest, limiter: &LoginLimiter) -> Result<(), AppError> {
     post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginBody,
     responses(
         (status = 200, description = "Logged in", body = TokenResponse),
-        (status = 401, description = "Wrong username or password (same answer for unknown users)", body = Problem, content_type = "application/problem+json"),
-        (status = 423, description = "Account locked after repeated failures; see Retry-After", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many attempts from this address; see Retry-After", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`auth.invalid_credentials`: wrong username or password (the same answer for unknown users and disabled accounts)", body = Problem, content_type = "application/problem+json"),
+        (status = 423, description = "`auth.locked`: the account is locked after repeated failures; see Retry-After", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`auth.rate_limited`: too many attempts from this address; see Retry-After", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/api/v1/auth/login")]
@@ -74,7 +74,7 @@ pub async fn login(
     post, path = "/api/v1/auth/refresh", tag = "auth", request_body = RefreshBody,
     responses(
         (status = 200, description = "New pair", body = TokenResponse),
-        (status = 401, description = "Unknown, used, expired or revoked refresh token", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`auth.invalid_token`: an unknown, used, expired or revoked refresh token", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/api/v1/auth/refresh")]
@@ -102,7 +102,6 @@ pub async fn refresh(
     post, path = "/api/v1/auth/logout", tag = "auth", security(("bearer" = [])),
     responses(
         (status = 204, description = "Logged out"),
-        (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/api/v1/auth/logout")]
@@ -122,9 +121,9 @@ pub async fn logout(
     post, path = "/api/v1/auth/session", tag = "auth", request_body = LoginBody,
     responses(
         (status = 200, description = "Cookie set", body = WebSessionResponse),
-        (status = 401, description = "Wrong username or password", body = Problem, content_type = "application/problem+json"),
-        (status = 423, description = "Account locked", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many attempts", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`auth.invalid_credentials`: wrong username or password", body = Problem, content_type = "application/problem+json"),
+        (status = 423, description = "`auth.locked`: the account is locked after repeated failures; see Retry-After", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`auth.rate_limited`: too many attempts from this address; see Retry-After", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/api/v1/auth/session")]
@@ -165,11 +164,9 @@ pub async fn open_web_session(
 
 /// End the web session (needs the CSRF token) and remove the cookie.
 #[utoipa::path(
-    delete, path = "/api/v1/auth/session", tag = "auth",
+    delete, path = "/api/v1/auth/session", tag = "auth", security(("session" = []), ("bearer" = [])),
     responses(
-        (status = 204, description = "Logged out"),
-        (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "CSRF token missing or wrong", body = Problem, content_type = "application/problem+json"),
+        (status = 204, description = "Logged out; the cookie is removed"),
     )
 )]
 #[delete("/api/v1/auth/session")]
@@ -195,7 +192,6 @@ pub async fn close_web_session(
     get, path = "/api/v1/me", tag = "auth", security(("bearer" = [])),
     responses(
         (status = 200, description = "The caller", body = Me),
-        (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/api/v1/me")]
@@ -232,7 +228,7 @@ pub async fn me(db: web::Data<Db>, user: CurrentUser) -> Result<web::Json<Me>, A
     post, path = "/api/v1/me/password", tag = "auth", request_body = PasswordBody, security(("bearer" = [])),
     responses(
         (status = 204, description = "Changed; log in again"),
-        (status = 422, description = "Current password wrong or new one too weak", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation.failed`: the current password is missing or wrong, or the new one is too weak", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/api/v1/me/password")]

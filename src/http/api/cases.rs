@@ -12,6 +12,7 @@ use crate::crypto::Vault;
 use crate::db::Db;
 use crate::domain::case::{CaseInput, Identity};
 use crate::error::{AppError, Problem};
+use crate::http::openapi::Binary;
 use crate::http::session::{self, CurrentUser};
 use crate::services::cases::{
     self, CaseDetail, CaseListItem, CasePatch, CaseQuery, ConsentInput, ConsentView, Consents,
@@ -33,7 +34,9 @@ pub struct Storage {
     get, path = "/api/v1/cases", tag = "cases", params(CaseQuery), security(("bearer" = [])),
     responses(
         (status = 200, description = "Visible cases", body = List<CaseListItem>),
-        (status = 422, description = "Unknown filter code or bad date", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`request.invalid_query`: an unknown parameter, `limit` below 1 or a cursor that is not one of this list", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`: your role does not read cases", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation.failed`: an unknown filter code or a bad date", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/api/v1/cases")]
@@ -71,8 +74,8 @@ pub async fn list(
     })),
     responses(
         (status = 201, description = "Taken in", body = Created),
-        (status = 403, description = "Your role does not take cases in", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field (each listed)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`: your role does not take cases in", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation.failed`: invalid fields (each listed)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/api/v1/cases")]
@@ -97,7 +100,7 @@ pub async fn create(
     get, path = "/api/v1/cases/{id}", tag = "cases", params(("id" = i64, Path, description = "Case id")), security(("bearer" = [])),
     responses(
         (status = 200, description = "The case", body = CaseDetail),
-        (status = 404, description = "No such case, or not visible to you", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such case, or not visible to you", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/api/v1/cases/{id}")]
@@ -122,8 +125,10 @@ pub async fn get(
     request_body(content = CasePatch, example = json!({"version": 3, "risk_level": "critical"})),
     responses(
         (status = 200, description = "Changed", body = CaseDetail),
-        (status = 409, description = "Stale version or closed case", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`: your role does not allow this; `access.not_held`, `access.pending`: your agency does not hold the part of the case this touches, or has not accepted its handoff yet", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such case, or not visible to you", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`case.stale_version`: the case changed since you read it; `case.closed`: the case is closed", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation.failed`: invalid fields (each listed)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[patch("/api/v1/cases/{id}")]
@@ -159,8 +164,9 @@ pub struct RevealBody {
     security(("bearer" = [])), request_body(content = RevealBody, example = json!({"purpose": "Contact the survivor to schedule the BAP interview"})),
     responses(
         (status = 200, description = "The identity", body = Identity),
-        (status = 404, description = "Not visible, or your agency does not hold identity", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "No purpose", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`: your role does not allow this; `access.not_held`, `access.pending`: your agency does not hold the part of the case this touches, or has not accepted its handoff yet", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such case, or not visible to you", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation.failed`: no purpose of 5–500 characters", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/api/v1/cases/{id}/reveal-identity")]
@@ -190,7 +196,9 @@ pub async fn reveal_identity(
     request_body(content = ConsentInput, example = json!({"purpose": "police_report", "given": true, "recipient_agency": "POLDA-JATENG", "method": "written"})),
     responses(
         (status = 201, description = "Recorded", body = ConsentView),
-        (status = 422, description = "Unknown purpose, method or agency; a child's consent without guardian or legal basis", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`: your role does not allow this; `access.not_held`, `access.pending`: your agency does not hold the part of the case this touches, or has not accepted its handoff yet", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such case, or not visible to you", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation.failed`: an unknown purpose, method or agency; a child's consent without guardian or legal basis", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/api/v1/cases/{id}/consents")]
@@ -214,7 +222,10 @@ pub async fn record_consent(
 #[utoipa::path(
     operation_id = "cases_consents",
     get, path = "/api/v1/cases/{id}/consents", tag = "cases", params(("id" = i64, Path, description = "Case id")), security(("bearer" = [])),
-    responses((status = 200, description = "Consents", body = Consents))
+    responses(
+        (status = 200, description = "Consents", body = Consents),
+        (status = 404, description = "`not_found`: no such case, or not visible to you", body = Problem, content_type = "application/problem+json"),
+    )
 )]
 #[get("/api/v1/cases/{id}/consents")]
 pub async fn consents(
@@ -247,7 +258,10 @@ pub struct StageBody {
     request_body(content = StageBody, example = json!({"track": "justice", "stage": "reported_to_police"})),
     responses(
         (status = 200, description = "Moved", body = CaseDetail),
-        (status = 422, description = "Unknown track or stage", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`: your role does not allow this; `access.not_held`, `access.pending`: your agency does not hold the part of the case this touches, or has not accepted its handoff yet", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such case, or not visible to you", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`case.closed`: the case is closed; `case.stale_version`: the stage changed meanwhile", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation.failed`: an unknown track or stage, or the track is at that stage already", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/api/v1/cases/{id}/stages")]
@@ -282,8 +296,10 @@ pub struct CloseBody {
     request_body(content = CloseBody, example = json!({"reason": "goals_met"})),
     responses(
         (status = 200, description = "Closed", body = CaseDetail),
-        (status = 409, description = "Already closed", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Unknown reason, or mediation for an adult TPKS case", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`: your role does not allow this; `access.not_held`, `access.pending`: your agency does not hold the part of the case this touches, or has not accepted its handoff yet", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such case, or not visible to you", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`case.closed`: the case is closed already", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation.failed`: an unknown reason, or mediation for an adult TPKS case", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/api/v1/cases/{id}/close")]
@@ -316,7 +332,12 @@ pub struct NoteBody {
     operation_id = "cases_add_note",
     post, path = "/api/v1/cases/{id}/notes", tag = "cases", params(("id" = i64, Path, description = "Case id")), security(("bearer" = [])),
     request_body = NoteBody,
-    responses((status = 201, description = "Added", body = NoteView))
+    responses(
+        (status = 201, description = "Added", body = NoteView),
+        (status = 403, description = "`auth.forbidden`: your role does not allow this; `access.not_held`, `access.pending`: your agency does not hold the part of the case this touches, or has not accepted its handoff yet", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such case, or not visible to you", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation.failed`: the note is empty or longer than 20000 characters", body = Problem, content_type = "application/problem+json"),
+    )
 )]
 #[post("/api/v1/cases/{id}/notes")]
 pub async fn add_note(
@@ -340,7 +361,10 @@ pub async fn add_note(
 #[utoipa::path(
     operation_id = "cases_notes",
     get, path = "/api/v1/cases/{id}/notes", tag = "cases", params(("id" = i64, Path, description = "Case id")), security(("bearer" = [])),
-    responses((status = 200, description = "Notes", body = Vec<NoteView>))
+    responses(
+        (status = 200, description = "Notes", body = Vec<NoteView>),
+        (status = 404, description = "`not_found`: no such case, or not visible to you", body = Problem, content_type = "application/problem+json"),
+    )
 )]
 #[get("/api/v1/cases/{id}/notes")]
 pub async fn notes(
@@ -373,13 +397,22 @@ pub struct UploadQuery {
 #[utoipa::path(
     operation_id = "cases_upload_document",
     post, path = "/api/v1/cases/{id}/documents", tag = "cases", params(("id" = i64, Path, description = "Case id"), UploadQuery),
-    security(("bearer" = [])), request_body(content = Vec<u8>, content_type = "application/pdf"),
+    security(("bearer" = [])),
+    request_body(description = "The document's bytes, sent with its media type", content(
+        (Binary = "application/pdf"), (Binary = "image/jpeg"), (Binary = "image/png"), (String = "text/plain"), (Binary = "audio/mpeg"),
+        (Binary = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+        (Binary = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (Binary = "application/vnd.oasis.opendocument.text"),
+    )),
     responses(
         (status = 201, description = "Stored", body = DocumentView),
-        (status = 422, description = "Media type not allowed, empty content or bad file name", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The content is not what its media type says", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Storage is full or read-only", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`request.invalid_query`: no `filename`, or an unknown parameter; `request.unreadable_body`: the body could not be read", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`: your role does not allow this; `access.not_held`, `access.pending`: your agency does not hold the part of the case this touches, or has not accepted its handoff yet", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such case, or not visible to you", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "`request.too_large`: larger than `storage.max_document_bytes`", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "`request.unsupported_media_type`: the content is not what its media type says", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation.failed`: a media type that is not accepted, empty content or a bad file name", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`storage.unavailable`: the data folder is full or read-only", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/api/v1/cases/{id}/documents")]
@@ -435,7 +468,11 @@ pub async fn upload_document(
 #[utoipa::path(
     operation_id = "cases_documents",
     get, path = "/api/v1/cases/{id}/documents", tag = "cases", params(("id" = i64, Path, description = "Case id")), security(("bearer" = [])),
-    responses((status = 200, description = "Documents", body = Vec<DocumentView>))
+    responses(
+        (status = 200, description = "Documents", body = Vec<DocumentView>),
+        (status = 403, description = "`auth.forbidden`: your role does not allow this; `access.not_held`, `access.pending`: your agency does not hold the part of the case this touches, or has not accepted its handoff yet", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such case, or not visible to you", body = Problem, content_type = "application/problem+json"),
+    )
 )]
 #[get("/api/v1/cases/{id}/documents")]
 pub async fn documents(
@@ -459,8 +496,14 @@ pub async fn documents(
     get, path = "/api/v1/cases/{id}/documents/{document_id}", tag = "cases",
     params(("id" = i64, Path, description = "Case id"), ("document_id" = i64, Path, description = "Document id")), security(("bearer" = [])),
     responses(
-        (status = 200, description = "The content", body = Vec<u8>, content_type = "application/octet-stream"),
-        (status = 404, description = "No such document, or not visible to you", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "The content, with the media type it was stored with (`Content-Disposition: attachment`)", content(
+            (Binary = "application/pdf"), (Binary = "image/jpeg"), (Binary = "image/png"), (String = "text/plain"), (Binary = "audio/mpeg"),
+            (Binary = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+            (Binary = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (Binary = "application/vnd.oasis.opendocument.text"),
+        )),
+        (status = 403, description = "`auth.forbidden`: your role does not allow this; `access.not_held`, `access.pending`: your agency does not hold the part of the case this touches, or has not accepted its handoff yet", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such case or document, or not visible to you", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/api/v1/cases/{id}/documents/{document_id}")]

@@ -19,7 +19,8 @@ use crate::services::deadlines::{self, OutboxItem, OutboxQuery, WorkItem, Workli
     get, path = "/api/v1/deadlines", tag = "deadlines", params(WorklistQuery), security(("bearer" = [])),
     responses(
         (status = 200, description = "Deadlines", body = Vec<WorkItem>),
-        (status = 422, description = "Unknown state", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`: your role does not read cases", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation.failed`: an unknown state", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/api/v1/deadlines")]
@@ -44,7 +45,7 @@ pub async fn worklist(
     get, path = "/api/v1/cases/{id}/deadlines", tag = "deadlines", params(("id" = i64, Path, description = "Case id")), security(("bearer" = [])),
     responses(
         (status = 200, description = "Deadlines, soonest first", body = Vec<Deadline>),
-        (status = 404, description = "No such case, or not visible to you", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such case, or not visible to you", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/api/v1/cases/{id}/deadlines")]
@@ -70,7 +71,9 @@ pub async fn of_case(
     get, path = "/api/v1/outbox", tag = "deadlines", params(OutboxQuery), security(("bearer" = [])),
     responses(
         (status = 200, description = "Notifications, newest first", body = List<OutboxItem>),
-        (status = 403, description = "Administrators only", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`request.invalid_query`: an unknown parameter, `limit` below 1 or a cursor that is not one of this list", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`: administrators only", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation.failed`: an unknown status", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/api/v1/outbox")]

@@ -23,9 +23,10 @@ use crate::services::handoffs::{
     request_body(content = HandoffInput, example = json!({"handoff": "report-to-police", "to_agency": "POLDA-JATENG", "message": "Survivor ready to report; interpreter needed"})),
     responses(
         (status = 201, description = "Sent", body = HandoffView),
-        (status = 404, description = "No such case, or not visible to you", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "An open handoff of this kind to this agency exists", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Not allowed by the agreements (violations listed), or an invalid field", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`: your role does not allow this; `access.not_held`, `access.pending`: your agency does not hold the part of the case this touches, or has not accepted its handoff yet", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such case, or not visible to you", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`handoff.duplicate`: an open handoff of this kind to this agency exists", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`handoff.not_allowed`: not allowed by the agreements (`violations` lists each unmet condition); `validation.failed`: an unknown agency or handoff, or an invalid field", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/api/v1/cases/{id}/handoffs")]
@@ -51,7 +52,10 @@ pub async fn create(
 #[utoipa::path(
     operation_id = "handoffs_of_case",
     get, path = "/api/v1/cases/{id}/handoffs", tag = "handoffs", params(("id" = i64, Path, description = "Case id")), security(("bearer" = [])),
-    responses((status = 200, description = "Handoffs", body = Vec<HandoffView>))
+    responses(
+        (status = 200, description = "Handoffs", body = Vec<HandoffView>),
+        (status = 404, description = "`not_found`: no such case, or not visible to you", body = Problem, content_type = "application/problem+json"),
+    )
 )]
 #[get("/api/v1/cases/{id}/handoffs")]
 pub async fn of_case(
@@ -73,7 +77,11 @@ pub async fn of_case(
 #[utoipa::path(
     operation_id = "handoffs_options",
     get, path = "/api/v1/cases/{id}/handoff-options", tag = "handoffs", params(("id" = i64, Path, description = "Case id")), security(("bearer" = [])),
-    responses((status = 200, description = "Options", body = Vec<HandoffOption>))
+    responses(
+        (status = 200, description = "Options", body = Vec<HandoffOption>),
+        (status = 403, description = "`auth.forbidden`: your role does not send handoffs; `access.pending`: your agency has not accepted its handoff of the case", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such case, or not visible to you", body = Problem, content_type = "application/problem+json"),
+    )
 )]
 #[get("/api/v1/cases/{id}/handoff-options")]
 pub async fn options(
@@ -113,7 +121,9 @@ pub struct BoxQuery {
     get, path = "/api/v1/handoffs", tag = "handoffs", params(BoxQuery), security(("bearer" = [])),
     responses(
         (status = 200, description = "Handoffs", body = List<HandoffView>),
-        (status = 422, description = "Unknown box or status", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`request.invalid_query`: an unknown parameter, `limit` below 1 or a cursor that is not one of this list", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`: your role does not read handoffs", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation.failed`: an unknown box or status", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/api/v1/handoffs")]
@@ -167,7 +177,8 @@ pub async fn list(
     get, path = "/api/v1/handoffs/{id}", tag = "handoffs", params(("id" = i64, Path, description = "Handoff id")), security(("bearer" = [])),
     responses(
         (status = 200, description = "The handoff", body = HandoffView),
-        (status = 404, description = "No such handoff, or not yours", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`: your role does not read handoffs", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such handoff, or not your agency's", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/api/v1/handoffs/{id}")]
@@ -223,7 +234,9 @@ async fn decide(
     post, path = "/api/v1/handoffs/{id}/accept", tag = "handoffs", params(("id" = i64, Path, description = "Handoff id")), security(("bearer" = [])),
     responses(
         (status = 200, description = "Accepted", body = HandoffView),
-        (status = 409, description = "Decided already (`handoff.already_decided`)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`: your role does not decide handoffs, or your agency is not on the side that does this", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such handoff, or not your agency's", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`handoff.already_decided`: decided already; `handoff.wrong_kind`: a notice is not accepted; `handoff.consent_withdrawn`: the consent it rests on was withdrawn; `handoff.access_ended`: the access it gave has ended", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/api/v1/handoffs/{id}/accept")]
@@ -244,7 +257,10 @@ pub async fn accept(
     request_body = ReasonBody,
     responses(
         (status = 200, description = "Declined", body = HandoffView),
-        (status = 409, description = "Decided already", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`: your role does not decide handoffs, or your agency is not on the side that does this", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such handoff, or not your agency's", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`handoff.already_decided`: decided already; `handoff.wrong_kind`: a notice is not declined", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation.failed`: a reason of 3–2000 characters is needed", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/api/v1/handoffs/{id}/decline")]
@@ -274,7 +290,10 @@ pub async fn decline(
     request_body = ReasonBody,
     responses(
         (status = 200, description = "Withdrawn", body = HandoffView),
-        (status = 409, description = "Decided already", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`: your role does not decide handoffs, or your agency is not on the side that does this", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such handoff, or not your agency's", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`handoff.already_decided`: decided already", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation.failed`: a reason of 3–2000 characters is needed", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/api/v1/handoffs/{id}/withdraw")]
@@ -304,7 +323,10 @@ pub async fn withdraw(
     request_body = OutcomeBody,
     responses(
         (status = 200, description = "Completed", body = HandoffView),
-        (status = 409, description = "Not accepted, or completed already", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`: your role does not decide handoffs, or your agency is not on the side that does this", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such handoff, or not your agency's", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`handoff.already_decided`: not accepted, or completed already; `handoff.wrong_kind`: a notice is not completed; `handoff.consent_withdrawn`: the consent it rests on was withdrawn; `handoff.access_ended`: the access it gave has ended", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation.failed`: an outcome of 3–2000 characters is needed", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/api/v1/handoffs/{id}/complete")]
@@ -333,7 +355,9 @@ pub async fn complete(
     post, path = "/api/v1/handoffs/{id}/read", tag = "handoffs", params(("id" = i64, Path, description = "Handoff id")), security(("bearer" = [])),
     responses(
         (status = 200, description = "Read", body = HandoffView),
-        (status = 409, description = "Not a notice, or read already", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`: your role does not decide handoffs, or your agency is not on the side that does this", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such handoff, or not your agency's", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`handoff.wrong_kind`: not a notice; `handoff.already_decided`: read already; `handoff.consent_withdrawn`: the consent it rests on was withdrawn; `handoff.access_ended`: the access it gave has ended", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/api/v1/handoffs/{id}/read")]

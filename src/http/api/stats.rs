@@ -45,7 +45,7 @@ pub struct IndicatorList {
 #[utoipa::path(
     operation_id = "stats_indicators",
     get, path = "/api/v1/stats", tag = "stats", security(("bearer" = [])),
-    responses((status = 200, description = "Indicators", body = IndicatorList))
+    responses((status = 200, description = "Indicators (none for roles without statistics)", body = IndicatorList))
 )]
 #[get("/api/v1/stats")]
 pub async fn indicators(user: CurrentUser) -> web::Json<IndicatorList> {
@@ -81,10 +81,10 @@ pub async fn indicators(user: CurrentUser) -> web::Json<IndicatorList> {
     params(("indicator" = String, Path, description = "Indicator code"), StatsQuery), security(("bearer" = [])),
     responses(
         (status = 200, description = "Figures", body = StatsAnswer),
-        (status = 400, description = "Unknown parameter", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Outside your scope", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Unknown indicator", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Unknown dimension, bad month, a period ending before it starts, unknown agency, or a breakdown that would show only suppressed figures", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`request.invalid_query`: an unknown parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`: your role does not read statistics, or a province or agency outside your scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such indicator", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation.failed`: an unknown dimension, a bad month, a period ending before it starts, an unknown agency, or a breakdown that would show only suppressed figures", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/api/v1/stats/{indicator}")]
@@ -112,9 +112,14 @@ pub async fn figures(
     get, path = "/api/v1/stats/{indicator}/export", tag = "stats",
     params(("indicator" = String, Path, description = "Indicator code, or `simfoni`"), StatsQuery), security(("bearer" = [])),
     responses(
-        (status = 200, description = "The file", content_type = "text/csv"),
-        (status = 404, description = "Unknown indicator", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Bad parameters", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "The file as a download (`Content-Disposition: attachment`): CSV, or JSON for `format=json`", content(
+            (String = "text/csv"),
+            (StatsAnswer = "application/json"),
+        )),
+        (status = 400, description = "`request.invalid_query`: an unknown parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`: your role does not read statistics, or a province or agency outside your scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such indicator", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation.failed`: bad parameters (as for the figures), or a `format` other than csv or json", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/api/v1/stats/{indicator}/export")]

@@ -29,7 +29,9 @@ pub struct UserQuery {
     get, path = "/api/v1/users", tag = "users", params(UserQuery), security(("bearer" = [])),
     responses(
         (status = 200, description = "Users", body = List<UserDto>),
-        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`request.invalid_query`: `limit` below 1 or a cursor that is not one of this list", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`: not an administrator, or another agency's users", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: the `agency` filter names no agency", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/api/v1/users")]
@@ -64,9 +66,9 @@ pub async fn list(
     post, path = "/api/v1/users", tag = "users", request_body = UserInput, security(("bearer" = [])),
     responses(
         (status = 201, description = "Created", body = UserDto),
-        (status = 403, description = "Not an administrator, or a role you may not give", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Username taken", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field or weak password", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`: not an administrator of the agency, or a role you may not give", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`conflict.duplicate`: the username is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation.failed`: an invalid field, an unknown agency, a role that does not fit the agency, or a weak password", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/api/v1/users")]
@@ -91,7 +93,8 @@ pub async fn create(
     get, path = "/api/v1/users/{id}", tag = "users", params(("id" = i64, Path, description = "User id")), security(("bearer" = [])),
     responses(
         (status = 200, description = "The user", body = UserDto),
-        (status = 404, description = "No such user in your scope", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`: your role does not administer this agency's users", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such user in your scope", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/api/v1/users/{id}")]
@@ -116,8 +119,9 @@ pub async fn get(
     params(("id" = i64, Path, description = "User id")), security(("bearer" = [])),
     responses(
         (status = 200, description = "Changed", body = UserDto),
-        (status = 404, description = "No such user in your scope", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`: your role does not administer this agency's users or may not grant a role the user holds; `role.separation_of_duties`: nobody changes their own roles", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such user in your scope", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation.failed`: an invalid field, a role that does not fit the agency, or disabling your own account", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[patch("/api/v1/users/{id}")]
@@ -144,8 +148,9 @@ pub async fn update(
     params(("id" = i64, Path, description = "User id")), security(("bearer" = [])),
     responses(
         (status = 204, description = "Reset"),
-        (status = 404, description = "No such user in your scope", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Weak password", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`auth.forbidden`: your role does not administer this agency's users or may not grant a role the user holds", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such user in your scope", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation.failed`: a weak password, or your own current password missing or wrong", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/api/v1/users/{id}/password")]
@@ -184,8 +189,8 @@ pub async fn reset_password(
     params(("id" = i64, Path, description = "User id")), security(("bearer" = [])),
     responses(
         (status = 200, description = "Confirmed; the user with their roles", body = UserDto),
-        (status = 403, description = "You set this user's password, or you are the user (role.separation_of_duties), or you may not grant the roles", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such user in your scope", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`role.separation_of_duties`: you set this user's password, or you are the user; `auth.forbidden`: you may not grant the roles", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such user in your scope", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/api/v1/users/{id}/roles/confirm")]

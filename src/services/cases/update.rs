@@ -256,7 +256,8 @@ pub fn update(
             Event::new(AuditAction::CaseUpdated)
                 .case(id)
                 .subject("case", id)
-                .details(json!({"sections": sections, "version": patch.version + 1})),
+                // The update above bumped the version, so it is below the largest.
+                .details(json!({"sections": sections, "version": patch.version.saturating_add(1)})),
         )?;
         Ok(())
     })?;
