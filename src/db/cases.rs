@@ -10,6 +10,8 @@ use super::schema::{
     consents, documents,
 };
 use crate::authz::CaseScope;
+use crate::domain::case::CaseStatus;
+use crate::domain::handoff::{HandoffKind, HandoffStatus};
 
 /// A case row (identity only as ciphertext).
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
@@ -26,7 +28,7 @@ pub struct CaseRow {
     /// Creator.
     pub created_by: i64,
     /// `open` / `closed`.
-    pub status: String,
+    pub status: CaseStatus,
     /// Why closed.
     pub closure_reason: Option<String>,
     /// When closed.
@@ -180,7 +182,7 @@ pub fn insert(
             cases::province.eq(province),
             cases::owner_agency_id.eq(owner_agency_id),
             cases::created_by.eq(created_by),
-            cases::status.eq("open"),
+            cases::status.eq(CaseStatus::Open.as_str()),
             cases::version.eq(1),
             values,
             cases::created_at.eq(now),
@@ -228,7 +230,7 @@ pub fn close(
 ) -> QueryResult<()> {
     diesel::update(cases::table.find(id))
         .set((
-            cases::status.eq("closed"),
+            cases::status.eq(CaseStatus::Closed.as_str()),
             cases::closure_reason.eq(reason),
             cases::closed_at.eq(now),
             cases::version.eq(cases::version + 1),
@@ -284,11 +286,11 @@ pub fn triggered_between(
     use super::schema::{case_stage_changes as sc, consents as co};
     use crate::deadlines::Trigger;
     let open = cases::table
-        .filter(cases::status.eq("open"))
+        .filter(cases::status.eq(CaseStatus::Open.as_str()))
         .select(cases::id);
     match trigger {
         Trigger::CaseCreated => cases::table
-            .filter(cases::status.eq("open"))
+            .filter(cases::status.eq(CaseStatus::Open.as_str()))
             .filter(cases::created_at.between(from, to))
             .select(cases::id)
             .load(conn),
@@ -337,9 +339,9 @@ pub fn scope_from(
     let owned_since = handoffs
         .iter()
         .filter(|h| {
-            h.kind == "transfer"
+            h.kind == HandoffKind::Transfer
                 && h.to_agency_id == row.owner_agency_id
-                && matches!(h.status.as_str(), "accepted" | "completed")
+                && matches!(h.status, HandoffStatus::Accepted | HandoffStatus::Completed)
         })
         .filter_map(|h| h.decided_at)
         .max()
@@ -408,7 +410,7 @@ pub struct CaseFilter {
     /// Risk level.
     pub risk_level: Option<String>,
     /// `open` or `closed`.
-    pub status: Option<String>,
+    pub status: Option<CaseStatus>,
 }
 
 /// Cases visible to an agency (as a party), newest first, with id below `before`.
@@ -443,7 +445,7 @@ pub fn visible_to(
         query = query.filter(cases::risk_level.eq(risk.clone()));
     }
     if let Some(status) = &filter.status {
-        query = query.filter(cases::status.eq(status.clone()));
+        query = query.filter(cases::status.eq(status.as_str()));
     }
     if let Some(from) = filter.from {
         query = query.filter(cases::created_at.ge(from));

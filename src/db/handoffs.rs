@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 
 use super::DbConnection;
 use super::schema::{agreement_versions, handoffs};
+use super::types::JsonText;
 use crate::agreements::HandoffKind;
 use crate::authz::Category;
 use crate::domain::handoff::HandoffStatus;
@@ -90,7 +91,7 @@ pub struct HandoffRow {
     /// Case.
     pub case_id: i64,
     /// Kind.
-    pub kind: String,
+    pub kind: HandoffKind,
     /// Handoff id in the agreement.
     pub rule_id: String,
     /// Agreement version row.
@@ -104,9 +105,9 @@ pub struct HandoffRow {
     /// Sent by.
     pub created_by: i64,
     /// Status.
-    pub status: String,
-    /// Shares, JSON.
-    pub shares: String,
+    pub status: HandoffStatus,
+    /// What the receiver holds once it accepts (already limited to what the sender held).
+    pub shares: JsonText<BTreeSet<Category>>,
     /// Consent purpose.
     pub consent_purpose: Option<String>,
     /// Consent record.
@@ -141,8 +142,8 @@ pub struct HandoffRow {
     pub created_at: NaiveDateTime,
     /// Changed.
     pub updated_at: NaiveDateTime,
-    /// Consent purposes the receiver may record, JSON.
-    pub receiver_records_consent: String,
+    /// Consent purposes the receiver may record.
+    pub receiver_records_consent: JsonText<BTreeSet<String>>,
 }
 
 /// Columns of a new handoff.
@@ -218,10 +219,10 @@ pub fn clock_candidates(
         .filter(handoffs::access_ended_at.is_null())
         .filter(
             handoffs::status
-                .eq("pending")
+                .eq(HandoffStatus::Pending.as_str())
                 .and(handoffs::respond_by.le(horizon))
                 .or(handoffs::status
-                    .eq("accepted")
+                    .eq(HandoffStatus::Accepted.as_str())
                     .and(handoffs::complete_by.le(horizon))),
         )
         .order(handoffs::id.asc())
@@ -236,7 +237,10 @@ pub fn open_clocks_of_agency(
 ) -> QueryResult<Vec<HandoffRow>> {
     handoffs::table
         .filter(handoffs::access_ended_at.is_null())
-        .filter(handoffs::status.eq_any(["pending", "accepted"]))
+        .filter(handoffs::status.eq_any([
+            HandoffStatus::Pending.as_str(),
+            HandoffStatus::Accepted.as_str(),
+        ]))
         .filter(
             handoffs::from_agency_id
                 .eq(agency_id)
@@ -265,23 +269,27 @@ pub fn of_case(conn: &mut DbConnection, case_id: i64) -> QueryResult<Vec<Handoff
 pub fn decide(
     conn: &mut DbConnection,
     id: i64,
-    from: &str,
-    to: &str,
+    from: HandoffStatus,
+    to: HandoffStatus,
     user_id: i64,
     reason: Option<&str>,
     complete_by: Option<NaiveDateTime>,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
-    let changed = diesel::update(handoffs::table.find(id).filter(handoffs::status.eq(from)))
-        .set((
-            handoffs::status.eq(to),
-            handoffs::decided_by.eq(user_id),
-            handoffs::decided_at.eq(now),
-            handoffs::decision_reason.eq(reason),
-            handoffs::complete_by.eq(complete_by),
-            handoffs::updated_at.eq(now),
-        ))
-        .execute(conn)?;
+    let changed = diesel::update(
+        handoffs::table
+            .find(id)
+            .filter(handoffs::status.eq(from.as_str())),
+    )
+    .set((
+        handoffs::status.eq(to.as_str()),
+        handoffs::decided_by.eq(user_id),
+        handoffs::decided_at.eq(now),
+        handoffs::decision_reason.eq(reason),
+        handoffs::complete_by.eq(complete_by),
+        handoffs::updated_at.eq(now),
+    ))
+    .execute(conn)?;
     Ok(changed == 1)
 }
 
@@ -295,10 +303,10 @@ pub fn complete(
     let changed = diesel::update(
         handoffs::table
             .find(id)
-            .filter(handoffs::status.eq("accepted")),
+            .filter(handoffs::status.eq(HandoffStatus::Accepted.as_str())),
     )
     .set((
-        handoffs::status.eq("completed"),
+        handoffs::status.eq(HandoffStatus::Completed.as_str()),
         handoffs::completed_at.eq(now),
         handoffs::outcome.eq(outcome),
         handoffs::updated_at.eq(now),
@@ -317,10 +325,10 @@ pub fn mark_read(
     let changed = diesel::update(
         handoffs::table
             .find(id)
-            .filter(handoffs::status.eq("delivered")),
+            .filter(handoffs::status.eq(HandoffStatus::Delivered.as_str())),
     )
     .set((
-        handoffs::status.eq("read"),
+        handoffs::status.eq(HandoffStatus::Read.as_str()),
         handoffs::decided_by.eq(user_id),
         handoffs::decided_at.eq(now),
         handoffs::updated_at.eq(now),
@@ -355,7 +363,7 @@ pub fn boxed(
     conn: &mut DbConnection,
     agency_id: i64,
     incoming: bool,
-    status: Option<&str>,
+    status: Option<HandoffStatus>,
     before: Option<i64>,
     limit: i64,
 ) -> QueryResult<Vec<HandoffRow>> {
@@ -370,7 +378,7 @@ pub fn boxed(
         query.filter(handoffs::from_agency_id.eq(agency_id))
     };
     if let Some(status) = status {
-        query = query.filter(handoffs::status.eq(status.to_owned()));
+        query = query.filter(handoffs::status.eq(status.as_str()));
     }
     if let Some(before) = before {
         query = query.filter(handoffs::id.lt(before));
@@ -382,29 +390,26 @@ pub fn boxed(
 pub fn party_case_ids(conn: &mut DbConnection, agency_id: i64) -> QueryResult<Vec<i64>> {
     let received = handoffs::table
         .filter(handoffs::to_agency_id.eq(agency_id))
-        .filter(handoffs::status.eq_any(["pending", "accepted", "completed", "delivered", "read"]))
+        .filter(handoffs::status.ne_all([
+            HandoffStatus::Declined.as_str(),
+            HandoffStatus::Withdrawn.as_str(),
+        ]))
         .filter(handoffs::access_ended_at.is_null())
         .select(handoffs::case_id);
     let mut ids: Vec<i64> = received.load(conn)?;
     let transferred_away: Vec<i64> = handoffs::table
         .filter(handoffs::from_agency_id.eq(agency_id))
-        .filter(handoffs::kind.eq("transfer"))
-        .filter(handoffs::status.eq_any(["accepted", "completed"]))
+        .filter(handoffs::kind.eq(HandoffKind::Transfer.as_str()))
+        .filter(handoffs::status.eq_any([
+            HandoffStatus::Accepted.as_str(),
+            HandoffStatus::Completed.as_str(),
+        ]))
         .select(handoffs::case_id)
         .load(conn)?;
     ids.extend(transferred_away);
     ids.sort_unstable();
     ids.dedup();
     Ok(ids)
-}
-
-/// Parses a stored category list.
-pub fn categories(json: &str) -> BTreeSet<Category> {
-    let names: Vec<String> = serde_json::from_str(json).unwrap_or_default();
-    names
-        .iter()
-        .filter_map(|n| Category::parse(n).ok())
-        .collect()
 }
 
 impl HandoffRow {
@@ -415,7 +420,7 @@ impl HandoffRow {
             id: self.id,
             from_agency_id: self.from_agency_id,
             to_agency_id: self.to_agency_id,
-            status: self.status.clone(),
+            status: self.status,
             created_at: self.created_at,
             respond_by: self.respond_by,
             decided_at: self.decided_at,
@@ -437,16 +442,15 @@ impl HandoffRow {
     pub fn facts(&self) -> HandoffFacts {
         HandoffFacts {
             id: self.id,
-            kind: HandoffKind::parse(&self.kind).unwrap_or(HandoffKind::Referral),
-            status: HandoffStatus::parse(&self.status).unwrap_or(HandoffStatus::Withdrawn),
+            kind: self.kind,
+            status: self.status,
             from_agency_id: self.from_agency_id,
             to_agency_id: self.to_agency_id,
             owner_agency_id: self.owner_agency_id,
-            shares: categories(&self.shares),
+            shares: self.shares.0.clone(),
             consent_purpose: self.consent_purpose.clone(),
             overridden: self.override_legal_basis.is_some(),
-            receiver_records_consent: serde_json::from_str(&self.receiver_records_consent)
-                .unwrap_or_default(),
+            receiver_records_consent: self.receiver_records_consent.0.clone(),
             access_ended: self.access_ended_at.is_some(),
             created_at: self.created_at,
             decided_at: self.decided_at,

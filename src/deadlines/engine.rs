@@ -1,6 +1,7 @@
 //! The deadline engine, pure: given a case's facts (its events, its handoffs) and the rules, the
 //! deadlines it has with their due time, responsible agency, legal basis and state.
 
+use crate::domain::handoff::HandoffStatus;
 use chrono::{Duration, NaiveDateTime};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -37,7 +38,7 @@ pub struct HandoffFacts {
     /// Receiver.
     pub to_agency_id: i64,
     /// Status now.
-    pub status: String,
+    pub status: HandoffStatus,
     /// Sent at.
     pub created_at: NaiveDateTime,
     /// Answer due.
@@ -210,7 +211,7 @@ pub fn handoff_slas(h: &HandoffFacts, at: NaiveDateTime) -> Vec<Deadline> {
         met_at,
     };
     if let Some(due) = h.respond_by {
-        let answered = if h.status == "pending" {
+        let answered = if h.status == HandoffStatus::Pending {
             None
         } else {
             Some(h.decided_at.unwrap_or(h.created_at))
@@ -225,8 +226,8 @@ pub fn handoff_slas(h: &HandoffFacts, at: NaiveDateTime) -> Vec<Deadline> {
         ));
     }
     if let (Some(due), Some(accepted)) = (h.complete_by, h.decided_at) {
-        let finished = match h.status.as_str() {
-            "accepted" => None,
+        let finished = match h.status {
+            HandoffStatus::Accepted => None,
             _ => Some(h.completed_at.or(h.decided_at).unwrap_or(accepted)),
         };
         out.push(sla(
@@ -362,7 +363,7 @@ mod tests {
             id: 5,
             from_agency_id: 1,
             to_agency_id: 2,
-            status: "pending".into(),
+            status: HandoffStatus::Pending,
             created_at: at(0),
             respond_by: Some(at(24)),
             decided_at: None,
@@ -380,11 +381,11 @@ mod tests {
         assert_eq!(states(&h, 20), [State::DueSoon]);
         assert_eq!(states(&h, 25), [State::Overdue]);
         assert_eq!(remind_at(&handoff_slas(&h, at(0))[0]), at(18));
-        h.status = "accepted".into();
+        h.status = HandoffStatus::Accepted;
         h.decided_at = Some(at(30));
         h.complete_by = Some(at(30 + 14 * 24));
         assert_eq!(states(&h, 40), [State::Met, State::Upcoming]);
-        h.status = "completed".into();
+        h.status = HandoffStatus::Completed;
         h.completed_at = Some(at(50));
         assert_eq!(states(&h, 400), [State::Met, State::Met]);
     }

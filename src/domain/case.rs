@@ -19,6 +19,13 @@ vocabulary! {
     }
 }
 
+impl CaseStatus {
+    /// Whether agencies work the case (handoffs, edits); a closed case only reopens.
+    pub fn is_open(self) -> bool {
+        self == CaseStatus::Open
+    }
+}
+
 /// Identifying fields: encrypted at rest, never listed, logged or exported in the clear.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Identity {

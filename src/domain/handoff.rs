@@ -45,4 +45,37 @@ impl HandoffStatus {
     pub fn gives_access(self) -> bool {
         !matches!(self, HandoffStatus::Declined | HandoffStatus::Withdrawn)
     }
+
+    /// Whether the handoff is still in play: waiting for an answer, accepted and being worked, or
+    /// a notice not yet read. A second handoff of the same kind to the same receiver would
+    /// duplicate an open one.
+    pub fn is_open(self) -> bool {
+        matches!(
+            self,
+            HandoffStatus::Pending | HandoffStatus::Accepted | HandoffStatus::Delivered
+        )
+    }
+
+    /// Whether the receiver decided on a referral or transfer (accepted, declined, or accepted
+    /// and completed), the moment its answer clock stops.
+    pub fn is_decided(self) -> bool {
+        matches!(
+            self,
+            HandoffStatus::Accepted | HandoffStatus::Declined | HandoffStatus::Completed
+        )
+    }
+}
+
+impl Default for HandoffStatus {
+    /// A new referral or transfer waits for its answer.
+    fn default() -> Self {
+        HandoffStatus::Pending
+    }
+}
+
+impl Default for HandoffKind {
+    /// The common case: a referral.
+    fn default() -> Self {
+        HandoffKind::Referral
+    }
 }

@@ -17,6 +17,7 @@ use crate::db::DbConnection;
 use crate::db::audit::{AuditRow, SearchFilter};
 use crate::db::cases::{self as case_db, CaseRow};
 use crate::db::handoffs::{self as handoff_db, HandoffRow};
+use crate::domain::handoff::{HandoffKind, HandoffStatus};
 use crate::domain::timeline::{self, EventFacts, READ_ACTIONS, Viewer};
 use crate::domain::{Invalid, utc};
 use crate::error::AppError;
@@ -48,13 +49,13 @@ pub struct HandoffClock {
     /// Handoff id.
     pub handoff: i64,
     /// `referral`, `transfer`, `notice`.
-    pub kind: String,
+    pub kind: HandoffKind,
     /// Sending agency code.
     pub from_agency: String,
     /// Receiving agency code.
     pub to_agency: String,
     /// Current status.
-    pub status: String,
+    pub status: HandoffStatus,
     /// Answer due (agreement `respond_within_hours`).
     pub respond_by: Option<DateTime<Utc>>,
     /// Completion due (agreement `complete_within_days`).
@@ -248,16 +249,17 @@ fn load(
 }
 
 fn clock_of(h: &HandoffRow, codes: &HashMap<i64, String>, now: NaiveDateTime) -> HandoffClock {
-    let answered = h.decided_at.is_some() || h.status != "pending";
-    let finished = h.completed_at.is_some() || !matches!(h.status.as_str(), "pending" | "accepted");
+    let answered = h.decided_at.is_some() || h.status.is_answered();
+    let finished = h.completed_at.is_some()
+        || !matches!(h.status, HandoffStatus::Pending | HandoffStatus::Accepted);
     let overdue = (!answered && h.respond_by.is_some_and(|due| due < now))
         || (!finished && h.complete_by.is_some_and(|due| due < now));
     HandoffClock {
         handoff: h.id,
-        kind: h.kind.clone(),
+        kind: h.kind,
         from_agency: codes.get(&h.from_agency_id).cloned().unwrap_or_default(),
         to_agency: codes.get(&h.to_agency_id).cloned().unwrap_or_default(),
-        status: h.status.clone(),
+        status: h.status,
         respond_by: h.respond_by.map(utc),
         complete_by: h.complete_by.map(utc),
         decided_at: h.decided_at.map(utc),

@@ -7,6 +7,7 @@ use chrono::NaiveDateTime;
 use crate::db::DbConnection;
 use crate::db::cases as case_db;
 use crate::db::handoffs::HandoffRow;
+use crate::domain::handoff::HandoffStatus;
 use crate::domain::local_time;
 use crate::error::AppError;
 use crate::notify::{self, HANDOFF_ROLES, templates::Params};
@@ -31,7 +32,7 @@ pub(crate) fn handoff_params(
         case_number,
         case_id: row.case_id,
         handoff_id: Some(row.id),
-        handoff_kind: Some(row.kind.clone()),
+        handoff_kind: Some(row.kind.as_str().to_owned()),
         from_agency: Some(agency_code(conn, row.from_agency_id)?),
         to_agency: receiver.as_ref().map(|a| a.code.clone()),
         province: receiver.and_then(|a| a.province),
@@ -68,8 +69,8 @@ pub fn notify_decided(
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
     let mut params = handoff_params(conn, row)?;
-    params.decision = Some(row.status.clone());
-    if row.status == "withdrawn" {
+    params.decision = Some(row.status.as_str().to_owned());
+    if row.status == HandoffStatus::Withdrawn {
         notify::tell_agency(
             conn,
             "handoff.decided",

@@ -7,6 +7,8 @@ use std::collections::BTreeMap;
 
 use chrono::{Duration, NaiveDateTime};
 
+use crate::domain::handoff::{HandoffKind, HandoffStatus};
+
 /// One unit of an indicator.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Fact {
@@ -145,9 +147,9 @@ pub struct HandoffFacts {
     /// Receiver.
     pub to_agency_id: i64,
     /// `referral`, `transfer`, `notice`.
-    pub kind: String,
+    pub kind: HandoffKind,
     /// Status.
-    pub status: String,
+    pub status: HandoffStatus,
     /// Sender's agency kind.
     pub sender_kind: String,
     /// Receiver's agency kind.
@@ -201,13 +203,13 @@ pub fn of_handoff(h: &HandoffFacts) -> Vec<Fact> {
     ] {
         out.push(fact(indicator, "all", agency, &month, "all".into()));
         for (dim, value) in [
-            ("kind", &h.kind),
-            ("status", &h.status),
+            ("kind", h.kind.as_str()),
+            ("status", h.status.as_str()),
             ("sender_kind", &h.sender_kind),
             ("receiver_kind", &h.receiver_kind),
             ("handoff", &h.rule_id),
         ] {
-            out.push(fact(indicator, dim, agency, &month, value.clone()));
+            out.push(fact(indicator, dim, agency, &month, value.to_owned()));
         }
     }
     if h.overridden {
@@ -230,12 +232,10 @@ pub fn of_handoff(h: &HandoffFacts) -> Vec<Fact> {
             "kind",
             h.from_agency_id,
             &month,
-            h.kind.clone(),
+            h.kind.as_str().to_owned(),
         ));
     }
-    let decided = h
-        .decided_at
-        .filter(|_| matches!(h.status.as_str(), "accepted" | "declined" | "completed"));
+    let decided = h.decided_at.filter(|_| h.status.is_decided());
     if let Some(at) = decided {
         out.extend(duration_facts(h, "time_to_decide", h.created_at, at));
         if let Some(due) = h.respond_by {
@@ -279,8 +279,8 @@ fn duration_facts(
     let month = local_month(to, &h.province);
     [
         ("all", None),
-        ("kind", Some(&h.kind)),
-        ("receiver_kind", Some(&h.receiver_kind)),
+        ("kind", Some(h.kind.as_str())),
+        ("receiver_kind", Some(h.receiver_kind.as_str())),
     ]
     .into_iter()
     .map(|(dim, prefix)| Fact {
@@ -387,14 +387,14 @@ mod tests {
             province: "52".into(),
             from_agency_id: 1,
             to_agency_id: 2,
-            kind: "referral".into(),
-            status: "pending".into(),
+            kind: HandoffKind::Referral,
+            status: HandoffStatus::Pending,
             respond_by: Some(at("2026-11-02 00:00")),
             ..Default::default()
         };
         let pending = of_handoff(&h);
         assert!(!pending.iter().any(|f| f.indicator == "time_to_decide"));
-        h.status = "accepted".into();
+        h.status = HandoffStatus::Accepted;
         h.decided_at = Some(at("2026-11-02 05:00"));
         let accepted = of_handoff(&h);
         let moved = diff(&pending, &accepted);

@@ -14,6 +14,7 @@ use super::{Chrome, Viewer, label_of, render, to_login, viewer};
 use crate::authz::{self, Action};
 use crate::crypto::Vault;
 use crate::db::Db;
+use crate::domain::case::CaseStatus;
 use crate::domain::case::Identity;
 use crate::domain::classification as cls;
 use crate::services::auth::AuthDeps;
@@ -47,11 +48,10 @@ struct CasesPage {
     next: Option<i64>,
 }
 
-pub(super) fn status_key(status: &str) -> &'static str {
-    if status == "closed" {
-        "status.closed"
-    } else {
-        "status.open"
+pub(super) fn status_key(status: CaseStatus) -> &'static str {
+    match status {
+        CaseStatus::Open => "status.open",
+        CaseStatus::Closed => "status.closed",
     }
 }
 
@@ -93,7 +93,7 @@ async fn list(req: HttpRequest, db: web::Data<Db>, deps: web::Data<AuthDeps>) ->
             id: c.id,
             number: c.case_number,
             owner: c.owner_agency,
-            status_key: status_key(&c.status),
+            status_key: status_key(c.status),
             risk: c
                 .risk_level
                 .map(|r| label_of(&v.t, &cls::RISK_LEVEL, &r))
@@ -466,7 +466,7 @@ pub(super) async fn case_page(
                 .or_else(|| h.deadlines.first());
             let state = clock.map(|d| state_of(d.state.as_str()));
             HandoffLine {
-                kind_key: kind_key(&h.kind),
+                kind_key: kind_key(h.kind.as_str()),
                 from: h.from_agency,
                 to: h.to_agency,
                 status: t.get(&format!("handoff.status.{}", h.status)),
@@ -561,8 +561,8 @@ pub(super) async fn case_page(
             version: detail.version,
             number: detail.case_number,
             owner: detail.owner_agency,
-            status_key: status_key(&detail.status),
-            open: detail.status == "open",
+            status_key: status_key(detail.status),
+            open: detail.status.is_open(),
             banner: extra.banner,
             stale: extra.stale,
             identity_held: detail.actions.reveal_identity,

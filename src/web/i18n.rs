@@ -109,40 +109,32 @@ mod tests {
             );
         }
         // Keys the pages build from codes: handoff statuses, agreement conditions, who gave consent.
-        let built = [
-            "pending",
-            "accepted",
-            "declined",
-            "withdrawn",
-            "completed",
-            "delivered",
-            "read",
-        ]
-        .iter()
-        .map(|s| format!("handoff.status.{s}"))
-        .chain(
-            [
-                "no_such_handoff",
-                "agreement_not_in_force",
-                "sender_not_party",
-                "receiver_not_party",
-                "sender_kind_not_allowed",
-                "receiver_kind_not_allowed",
-                "same_agency",
-                "consent_missing",
-                "override_not_allowed",
-                "override_needs_supervisor",
-                "fact_missing",
-                "case_closed",
-            ]
+        let built = crate::domain::handoff::HandoffStatus::ALL
             .iter()
-            .map(|c| format!("condition.{c}")),
-        )
-        .chain(
-            ["survivor", "guardian", "legal_basis"]
+            .map(|s| format!("handoff.status.{}", s.as_str()))
+            .chain(
+                [
+                    "no_such_handoff",
+                    "agreement_not_in_force",
+                    "sender_not_party",
+                    "receiver_not_party",
+                    "sender_kind_not_allowed",
+                    "receiver_kind_not_allowed",
+                    "same_agency",
+                    "consent_missing",
+                    "override_not_allowed",
+                    "override_needs_supervisor",
+                    "fact_missing",
+                    "case_closed",
+                ]
                 .iter()
-                .map(|b| format!("consent.by.{b}")),
-        );
+                .map(|c| format!("condition.{c}")),
+            )
+            .chain(
+                ["survivor", "guardian", "legal_basis"]
+                    .iter()
+                    .map(|b| format!("consent.by.{b}")),
+            );
         let built = built.chain(crate::stats::catalog::INDICATORS.iter().flat_map(|i| {
             std::iter::once(format!("stats.ind.{}", i.code)).chain(
                 i.dimension_codes()

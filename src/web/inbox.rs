@@ -10,6 +10,7 @@ use super::i18n::Texts;
 use super::{Chrome, Viewer, csrf_ok, render, see_other, to_login, viewer};
 use crate::crypto::Vault;
 use crate::db::Db;
+use crate::domain::handoff::HandoffStatus;
 use crate::services::auth::AuthDeps;
 use crate::services::handoffs::{self, Decision, HandoffView};
 
@@ -67,7 +68,7 @@ fn row(v: &Viewer, h: HandoffView) -> InboxRow {
         case_id: h.case_id,
         case_number: h.case_number,
         from_agency: h.from_agency,
-        kind_key: kind_key(&h.kind),
+        kind_key: kind_key(h.kind.as_str()),
         received: v.time(h.created_at.naive_utc()),
         due: answer.map(|d| v.time(d.due_at)).unwrap_or_default(),
         state_key: state.map(|s| s.0),
@@ -157,7 +158,17 @@ async fn inbox_page(
     let ctx = v.ctx(req);
     let vault = vault.clone();
     let listed = db
-        .run(move |conn| handoffs::list(conn, &ctx, &vault, true, Some("pending"), None, 100))
+        .run(move |conn| {
+            handoffs::list(
+                conn,
+                &ctx,
+                &vault,
+                true,
+                Some(HandoffStatus::Pending),
+                None,
+                100,
+            )
+        })
         .await;
     let handoffs = match listed {
         Ok(h) => h,

@@ -57,9 +57,10 @@ impl Browser {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+        // Element lookups wait up to ten seconds for a page still loading (a loaded machine).
         let created: Value = http
             .post(format!("{base}/session"))
-            .json(&json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {
+            .json(&json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "timeouts": {"implicit": 10000}, "goog:chromeOptions": {
                 "binary": "/usr/bin/chromium",
                 "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", format!("--window-size={width},{height}")]
             }}}}))
@@ -285,7 +286,7 @@ both_backends! {
         let handoff = rujukan::db::handoffs::of_case(&mut app.conn(), case).unwrap()[0].id;
         browser.click(&format!("#accept-{handoff}")).await;
         browser.wait_for("No handoffs are waiting for an answer.").await;
-        assert_eq!(rujukan::db::handoffs::by_id(&mut app.conn(), handoff).unwrap().unwrap().status, "accepted");
+        assert_eq!(rujukan::db::handoffs::by_id(&mut app.conn(), handoff).unwrap().unwrap().status.as_str(), "accepted");
         let steps: Vec<String> = rujukan::db::audit::stream(&mut app.conn(), &format!("case:{case}")).unwrap().into_iter().filter(|e| e.action == "handoff.accepted").map(|e| e.actor_username.unwrap_or_default()).collect();
         assert_eq!(steps, ["beta.inv"], "the acceptance is on the record");
 
@@ -488,7 +489,8 @@ async fn journey(backend: Backend, words: Words, width: u32, height: u32, shots:
         rujukan::db::handoffs::by_id(&mut app.conn(), handoff)
             .unwrap()
             .unwrap()
-            .status,
+            .status
+            .as_str(),
         "accepted"
     );
     browser.sign_out(words.login).await;

@@ -8,6 +8,7 @@ use super::Page;
 use super::dto::List;
 use crate::crypto::Vault;
 use crate::db::Db;
+use crate::domain::handoff::HandoffStatus;
 use crate::error::{AppError, Problem};
 use crate::http::session::{self, CurrentUser};
 use crate::services::handoffs::{
@@ -149,19 +150,13 @@ pub async fn list(
     };
     let before = page.numeric_cursor()?;
     let limit = page.limit()?;
-    let status = query.status;
+    let status = query
+        .status
+        .as_deref()
+        .map(HandoffStatus::parse)
+        .transpose()?;
     let rows = db
-        .run(move |conn| {
-            handoffs::list(
-                conn,
-                &ctx,
-                &vault,
-                incoming,
-                status.as_deref(),
-                before,
-                limit,
-            )
-        })
+        .run(move |conn| handoffs::list(conn, &ctx, &vault, incoming, status, before, limit))
         .await?;
     Ok(web::Json(List::page(
         rows,

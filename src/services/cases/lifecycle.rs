@@ -43,7 +43,7 @@ pub fn change_stage(
         )
         .into());
     }
-    if row.status == "closed" {
+    if !row.status.is_open() {
         return Err(AppError::Conflict {
             code: "case.closed",
             detail: "The case is closed.".to_owned(),
@@ -102,7 +102,7 @@ pub fn close(
         &parse_list(&row.legal_basis),
         row.age_band.as_deref(),
     )?;
-    if row.status == "closed" {
+    if !row.status.is_open() {
         return Err(AppError::Conflict {
             code: "case.closed",
             detail: "The case is closed already.".to_owned(),

@@ -11,6 +11,7 @@ use crate::authz::{self, Action, Resource};
 use crate::db::cases::{self as db, CaseFilter};
 use crate::db::{DbConnection, agencies};
 use crate::domain::Invalid;
+use crate::domain::case::CaseStatus;
 use crate::domain::classification as cls;
 use crate::error::AppError;
 
@@ -26,7 +27,7 @@ pub struct CaseListItem {
     /// Province.
     pub province: String,
     /// `open` / `closed`.
-    pub status: String,
+    pub status: CaseStatus,
     /// Risk level.
     pub risk_level: Option<String>,
     /// Age band.
@@ -125,8 +126,8 @@ pub(super) fn parse_filter(query: &CaseQuery) -> Result<(CaseFilter, Option<Stri
         }
     }
     if let Some(status) = query.status.as_deref() {
-        if matches!(status, "open" | "closed") {
-            filter.status = Some(status.to_owned());
+        if let Ok(status) = CaseStatus::parse(status) {
+            filter.status = Some(status);
         } else {
             problems.push(Invalid::new("status", "must be open or closed"));
         }

@@ -16,6 +16,7 @@ use crate::crypto::Vault;
 use crate::db::cases as db;
 use crate::db::{DbConnection, agencies};
 use crate::domain::Invalid;
+use crate::domain::case::CaseStatus;
 use crate::domain::case::{Identity, Incident, MigrantFacts, Profile};
 use crate::domain::classification as cls;
 use crate::error::AppError;
@@ -41,7 +42,7 @@ pub struct CaseDetail {
     /// Owner agency code.
     pub owner_agency: String,
     /// `open` or `closed`.
-    pub status: String,
+    pub status: CaseStatus,
     /// Why closed.
     pub closure_reason: Option<String>,
     /// Send with the next `PATCH`.
@@ -174,7 +175,7 @@ pub(super) fn detail(conn: &mut DbConnection, ctx: &Ctx, id: i64) -> Result<Case
         case_number: row.case_number.clone(),
         province: row.province.clone(),
         owner_agency: owner.code,
-        status: row.status.clone(),
+        status: row.status,
         closure_reason: row.closure_reason.clone(),
         version: row.version,
         tracks,

@@ -154,7 +154,7 @@ pub fn update(
     for category in patch.categories() {
         authz::can(&actor, Action::CaseEdit(category), Resource::Case(&scope))?;
     }
-    if row.status == "closed" {
+    if !row.status.is_open() {
         return Err(AppError::Conflict {
             code: "case.closed",
             detail: "The case is closed.".to_owned(),

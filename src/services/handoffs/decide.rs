@@ -17,6 +17,7 @@ use crate::db::DbConnection;
 use crate::db::cases::{self as case_db};
 use crate::db::handoffs::{self as db, HandoffRow};
 use crate::domain::Invalid;
+use crate::domain::handoff::{HandoffKind, HandoffStatus};
 use crate::domain::holding::Ended;
 use crate::error::AppError;
 
@@ -124,6 +125,51 @@ pub(super) fn still_in_force(conn: &mut DbConnection, row: &HandoffRow) -> Resul
     }
 }
 
+impl Decision {
+    /// The decision in words, for a refusal.
+    fn verb(&self) -> &'static str {
+        match self {
+            Decision::Accept => "accepted",
+            Decision::Decline(_) => "declined",
+            Decision::Withdraw(_) => "withdrawn",
+            Decision::Complete(_) => "completed",
+            Decision::Read => "marked read",
+        }
+    }
+
+    /// The status it moves a handoff of `kind` from and to, and the event it is; `None` when the
+    /// decision does not apply to the kind (a notice is not accepted, a referral not read).
+    fn transition(&self, kind: HandoffKind) -> Option<(HandoffStatus, HandoffStatus, AuditAction)> {
+        use HandoffStatus as S;
+        let notice = kind == HandoffKind::Notice;
+        Some(match (self, notice) {
+            (Decision::Accept, false) => (S::Pending, S::Accepted, AuditAction::HandoffAccepted),
+            (Decision::Decline(_), false) => {
+                (S::Pending, S::Declined, AuditAction::HandoffDeclined)
+            }
+            (Decision::Withdraw(_), true) => {
+                (S::Delivered, S::Withdrawn, AuditAction::HandoffWithdrawn)
+            }
+            (Decision::Withdraw(_), false) => {
+                (S::Pending, S::Withdrawn, AuditAction::HandoffWithdrawn)
+            }
+            (Decision::Complete(_), false) => {
+                (S::Accepted, S::Completed, AuditAction::HandoffCompleted)
+            }
+            (Decision::Read, true) => (S::Delivered, S::Read, AuditAction::HandoffRead),
+            _ => return None,
+        })
+    }
+
+    /// Whether the decision acts on the access the handoff gives (so it must still be in force).
+    fn needs_access(&self) -> bool {
+        matches!(
+            self,
+            Decision::Accept | Decision::Complete(_) | Decision::Read
+        )
+    }
+}
+
 /// The decision's own change, inside the transaction: whether a row changed, the event and its
 /// details.
 pub(super) fn apply_decision(
@@ -135,38 +181,26 @@ pub(super) fn apply_decision(
     decision: &Decision,
     text: &dyn Fn(&'static str, &str) -> Result<String, AppError>,
 ) -> Result<(bool, AuditAction, serde_json::Value), AppError> {
-    let id = row.id;
-    let notice = row.kind == "notice";
-    let wrong_kind = |what: &str| AppError::Conflict {
-        code: "handoff.wrong_kind",
-        detail: format!("A {} cannot be {what}.", row.kind),
-    };
-    // Answers that act on the handoff's access need it to be in force; an answer to a handoff
-    // already answered is a conflict whatever else holds.
-    let needs_access = match decision {
-        Decision::Accept => Some("pending"),
-        Decision::Complete(_) => Some("accepted"),
-        Decision::Read => Some("delivered"),
-        Decision::Decline(_) | Decision::Withdraw(_) => None,
-    };
-    if let Some(expected) = needs_access
-        && row.status == expected
-    {
+    let (from, to, action) = decision
+        .transition(row.kind)
+        .ok_or_else(|| AppError::Conflict {
+            code: "handoff.wrong_kind",
+            detail: format!("A {} cannot be {}.", row.kind, decision.verb()),
+        })?;
+    // An answer to a handoff already answered is a conflict whatever else holds.
+    if decision.needs_access() && row.status == from {
         still_in_force(conn, row)?;
     }
-    Ok(match decision {
+    let (changed, details) = match decision {
         Decision::Accept => {
-            if notice {
-                return Err(wrong_kind("accepted"));
-            }
             let complete_by = rule
                 .complete_within_days
                 .map(|d| ctx.now + Duration::days(i64::from(d)));
             let changed = db::decide(
                 conn,
-                id,
-                "pending",
-                "accepted",
+                row.id,
+                from,
+                to,
                 actor.user_id,
                 None,
                 complete_by,
@@ -175,72 +209,37 @@ pub(super) fn apply_decision(
             if changed {
                 accepted(conn, ctx, actor, row, rule)?;
             }
+            let moved = row.kind == HandoffKind::Transfer;
             (
                 changed,
-                AuditAction::HandoffAccepted,
-                json!({"complete_by": complete_by.map(crate::domain::utc), "ownership_moved": row.kind == "transfer"}),
+                json!({"complete_by": complete_by.map(crate::domain::utc), "ownership_moved": moved}),
             )
         }
-        Decision::Decline(reason) => {
-            if notice {
-                return Err(wrong_kind("declined"));
-            }
+        Decision::Decline(reason) | Decision::Withdraw(reason) => {
             let reason = text("reason", reason)?;
-            (
-                db::decide(
-                    conn,
-                    id,
-                    "pending",
-                    "declined",
-                    actor.user_id,
-                    Some(&reason),
-                    None,
-                    ctx.now,
-                )?,
-                AuditAction::HandoffDeclined,
-                json!({"reason": reason}),
-            )
-        }
-        Decision::Withdraw(reason) => {
-            let reason = text("reason", reason)?;
-            let from = if notice { "delivered" } else { "pending" };
-            (
-                db::decide(
-                    conn,
-                    id,
-                    from,
-                    "withdrawn",
-                    actor.user_id,
-                    Some(&reason),
-                    None,
-                    ctx.now,
-                )?,
-                AuditAction::HandoffWithdrawn,
-                json!({"reason": reason}),
-            )
+            let changed = db::decide(
+                conn,
+                row.id,
+                from,
+                to,
+                actor.user_id,
+                Some(&reason),
+                None,
+                ctx.now,
+            )?;
+            (changed, json!({"reason": reason}))
         }
         Decision::Complete(outcome) => {
-            if notice {
-                return Err(wrong_kind("completed"));
-            }
             let outcome = text("outcome", outcome)?;
-            (
-                db::complete(conn, id, &outcome, ctx.now)?,
-                AuditAction::HandoffCompleted,
-                json!({"outcome": outcome}),
-            )
+            let changed = db::complete(conn, row.id, &outcome, ctx.now)?;
+            (changed, json!({"outcome": outcome}))
         }
-        Decision::Read => {
-            if !notice {
-                return Err(wrong_kind("marked read"));
-            }
-            (
-                db::mark_read(conn, id, actor.user_id, ctx.now)?,
-                AuditAction::HandoffRead,
-                json!({}),
-            )
-        }
-    })
+        Decision::Read => (
+            db::mark_read(conn, row.id, actor.user_id, ctx.now)?,
+            json!({}),
+        ),
+    };
+    Ok((changed, action, details))
 }
 
 /// What an acceptance changes besides the handoff: ownership for a transfer, the stage the
@@ -252,7 +251,7 @@ pub(super) fn accepted(
     row: &HandoffRow,
     rule: &HandoffRule,
 ) -> Result<(), AppError> {
-    if row.kind == "transfer" {
+    if row.kind == HandoffKind::Transfer {
         case_db::set_owner(conn, row.case_id, row.to_agency_id, ctx.now)?;
     }
     if let Some((track, stage)) = &rule.on_accept {
@@ -282,7 +281,7 @@ pub(super) fn accepted(
             )?;
         }
     }
-    if db::categories(&row.shares).contains(&Category::Documents) {
+    if row.shares.0.contains(&Category::Documents) {
         record_documents_shared(conn, ctx, row)?;
     }
     Ok(())

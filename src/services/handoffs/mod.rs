@@ -28,7 +28,7 @@ use crate::crypto::Vault;
 use crate::db::cases::{self as case_db, CaseRow};
 use crate::db::handoffs::HandoffRow;
 use crate::db::{DbConnection, agencies};
-use crate::domain::handoff::HandoffStatus;
+use crate::domain::handoff::{HandoffKind, HandoffStatus};
 use crate::error::{AppError, Violation};
 
 /// Agreement and version a handoff was allowed by.
@@ -65,9 +65,9 @@ pub struct HandoffView {
     /// Case number.
     pub case_number: String,
     /// `pending`, `accepted`, `declined`, `withdrawn`, `completed`; notices `delivered`, `read`.
-    pub status: String,
+    pub status: HandoffStatus,
     /// `referral`, `transfer`, `notice`.
-    pub kind: String,
+    pub kind: HandoffKind,
     /// The agreement's handoff id.
     pub handoff: String,
     /// Sender code.
@@ -129,9 +129,8 @@ pub(super) fn view(
     let case_number = case_db::by_id(conn, row.case_id)?
         .map(|c| c.case_number)
         .unwrap_or_default();
-    let receiver_holds = row.to_agency_id == viewer
-        && row.access_ended_at.is_none()
-        && HandoffStatus::parse(&row.status).is_ok_and(HandoffStatus::gives_access);
+    let receiver_holds =
+        row.to_agency_id == viewer && row.access_ended_at.is_none() && row.status.gives_access();
     let message_shown = row.from_agency_id == viewer || receiver_holds;
     let message = match (&row.message_ciphertext, &row.key_id) {
         (Some(sealed), Some(key)) if message_shown => Some(
@@ -140,7 +139,6 @@ pub(super) fn view(
         ),
         _ => None,
     };
-    let shares: Vec<String> = serde_json::from_str(&row.shares).unwrap_or_default();
     let clocks = row.clock_facts(format!("{} v{}", version.agreement_id, version.version));
     let deadlines = crate::deadlines::engine::handoff_slas(&clocks, chrono::Utc::now().naive_utc());
     Ok(HandoffView {
@@ -157,7 +155,7 @@ pub(super) fn view(
             id: version.agreement_id,
             version: version.version,
         },
-        shares,
+        shares: row.shares.0.iter().map(|c| c.as_str().to_owned()).collect(),
         consent: row.consent_purpose.map(|purpose| ConsentBasis {
             purpose,
             consent_id: row.consent_id,

@@ -115,7 +115,7 @@ pub fn options(
                     consent_given: &given,
                     override_requested: false,
                     actor_is_supervisor: actor.has(Role::Supervisor),
-                    case_open: case.status == "open",
+                    case_open: case.status.is_open(),
                     sender_owns: holding.is_owner(),
                     sender_holds: &held,
                     today: ctx.now.date(),

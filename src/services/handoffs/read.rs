@@ -6,7 +6,6 @@ use crate::authz::{self, Action, Resource};
 use crate::crypto::Vault;
 use crate::db::DbConnection;
 use crate::db::handoffs::{self as db};
-use crate::domain::Invalid;
 use crate::domain::handoff::HandoffStatus;
 use crate::domain::timeline;
 use crate::error::AppError;
@@ -30,20 +29,12 @@ pub fn list(
     ctx: &Ctx,
     vault: &Vault,
     incoming: bool,
-    status: Option<&str>,
+    status: Option<HandoffStatus>,
     before: Option<i64>,
     limit: i64,
 ) -> Result<Vec<HandoffView>, AppError> {
     let actor = crate::services::actor(ctx)?;
     authz::can(actor, Action::HandoffView, Resource::System)?;
-    if let Some(status) = status {
-        HandoffStatus::parse(status).map_err(|_| {
-            Invalid::new(
-                "status",
-                "must be pending, accepted, declined, withdrawn, completed, delivered or read",
-            )
-        })?;
-    }
     db::boxed(conn, actor.agency_id, incoming, status, before, limit)?
         .into_iter()
         .map(|row| view(conn, vault, actor.agency_id, row))

@@ -8,7 +8,6 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use super::{HandoffView, decide::record_documents_shared, facts, load_case, view, violations};
-use crate::agreements::HandoffKind;
 use crate::agreements::engine::{self, Party, Request};
 use crate::audit::{self, AuditAction, Ctx, Event};
 use crate::authz::{Action, Category};
@@ -19,6 +18,7 @@ use crate::db::{DbConnection, agencies};
 use crate::domain::Invalid;
 use crate::domain::agency::AgencyKind;
 use crate::domain::consent::{self, ConsentFacts};
+use crate::domain::handoff::{HandoffKind, HandoffStatus};
 use crate::domain::user::Role;
 use crate::error::AppError;
 use crate::services::agreements::AgreementSet;
@@ -112,7 +112,7 @@ pub fn create(
             consent_given: &given,
             override_requested: input.consent_override.is_some(),
             actor_is_supervisor: actor.has(Role::Supervisor),
-            case_open: case.status == "open",
+            case_open: case.status.is_open(),
             sender_owns: holding.is_owner(),
             sender_holds: &held,
             today: ctx.now.date(),
@@ -127,7 +127,7 @@ pub fn create(
             h.rule_id == rule.id
                 && h.to_agency_id == receiver.id
                 && h.access_ended_at.is_none()
-                && matches!(h.status.as_str(), "pending" | "accepted" | "delivered")
+                && h.status.is_open()
         }) {
             return Err(AppError::Conflict {
                 code: "handoff.duplicate",
@@ -164,10 +164,11 @@ pub fn create(
             owner_agency_id: case.owner_agency_id,
             created_by: actor.user_id,
             status: if rule.kind == HandoffKind::Notice {
-                "delivered"
+                HandoffStatus::Delivered
             } else {
-                "pending"
+                HandoffStatus::Pending
             }
+            .as_str()
             .to_owned(),
             shares: serde_json::to_string(&shares).map_err(AppError::internal)?,
             consent_purpose: rule.requires_consent.clone(),
