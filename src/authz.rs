@@ -13,23 +13,7 @@ use std::collections::BTreeSet;
 use crate::domain::holding::{CaseHoldings, Holding};
 use crate::domain::user::Role;
 
-crate::domain::vocabulary! {
-    /// Data categories a party may hold (CONTRACT.md vocabulary).
-    Category, "category" {
-        /// Case summary.
-        Summary = "summary",
-        /// Survivor identity.
-        Identity = "identity",
-        /// Incident details.
-        Incident = "incident",
-        /// Health information.
-        Health = "health",
-        /// Legal process.
-        Legal = "legal",
-        /// Documents.
-        Documents = "documents",
-    }
-}
+pub use crate::domain::category::Category;
 
 /// Who is acting: the authenticated user with their agency and roles.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -101,11 +85,13 @@ pub enum Action {
     AuditSearch,
     /// Read statistics.
     StatsView,
+    /// Watch the agency's open cases, clocks and escalations (the supervision page).
+    Supervise,
 }
 
 impl Action {
     /// Every action, for the matrix (role assignment shown once, as "assign roles").
-    pub const MATRIX: [Action; 21] = [
+    pub const MATRIX: [Action; 22] = [
         Action::AgencyList,
         Action::AgencyManage,
         Action::UserList,
@@ -127,6 +113,7 @@ impl Action {
         Action::AccessLogView,
         Action::AuditSearch,
         Action::StatsView,
+        Action::Supervise,
     ];
 
     /// Name in the matrix and in logs.
@@ -153,6 +140,7 @@ impl Action {
             Action::AccessLogView => "access_log.view",
             Action::AuditSearch => "audit.search",
             Action::StatsView => "stats.view",
+            Action::Supervise => "supervise",
         }
     }
 
@@ -217,6 +205,7 @@ pub fn role_permits(role: Role, action: Action) -> bool {
         ),
         A::AccessLogView | A::StatsView => matches!(role, R::Supervisor | R::Auditor),
         A::AuditSearch => role == R::Auditor,
+        A::Supervise => role == R::Supervisor,
     }
 }
 

@@ -154,6 +154,7 @@ impl Application {
             .configure(crate::web::configure)
             .default_service(web::to(http::fallback))
             .wrap(from_fn(http::denials::record))
+            .wrap(http::security_headers())
             .wrap(from_fn(http::input::screen))
             .wrap(from_fn(http::request_id::observe))
         })

@@ -14,6 +14,7 @@ use crate::audit::checkpoint::Checkpoint;
 use crate::authz::Actor;
 use crate::db::DbConnection;
 use crate::db::audit::{NewAuditRow, append};
+use crate::domain::vocabulary;
 
 /// Stream of events that concern no single case (logins, administration).
 pub const SYSTEM_STREAM: &str = "system";
@@ -43,181 +44,90 @@ impl Ctx {
     }
 }
 
-/// Audit action codes (documented in `docs/AUDIT.md`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AuditAction {
-    /// Successful login.
-    Login,
-    /// Failed login (wrong password, unknown or disabled user).
-    LoginFailed,
-    /// The failure that locked the account.
-    Locked,
-    /// Login refused because the account is locked.
-    LoginRefusedLocked,
-    /// Tokens renewed with a refresh token.
-    Refreshed,
-    /// A used refresh token came back: the session was revoked.
-    RefreshReused,
-    /// Logout.
-    Logout,
-    /// Agency created.
-    AgencyCreated,
-    /// Agency changed (designated to audit or not).
-    AgencyUpdated,
-    /// User created.
-    UserCreated,
-    /// User changed (profile, roles, active flag).
-    UserUpdated,
-    /// Password changed or reset.
-    PasswordChanged,
-    /// Roles that waited for confirmation were confirmed by someone else.
-    RolesConfirmed,
-    /// Case taken in.
-    CaseCreated,
-    /// Case record changed.
-    CaseUpdated,
-    /// A track moved to another stage.
-    CaseStageChanged,
-    /// Case closed.
-    CaseClosed,
-    /// Consent given or withdrawn.
-    ConsentRecorded,
-    /// Note added.
-    NoteAdded,
-    /// Document uploaded.
-    DocumentUploaded,
-    /// Document downloaded.
-    DocumentViewed,
-    /// Document made visible to another agency by a handoff.
-    DocumentShared,
-    /// Survivor identity revealed, with a purpose.
-    IdentityRevealed,
-    /// Handoff sent.
-    HandoffCreated,
-    /// Handoff accepted.
-    HandoffAccepted,
-    /// Handoff declined.
-    HandoffDeclined,
-    /// Handoff withdrawn by its sender.
-    HandoffWithdrawn,
-    /// Handoff completed.
-    HandoffCompleted,
-    /// Notice read.
-    HandoffRead,
-    /// A missing consent was overridden by a supervisor.
-    ConsentOverridden,
-    /// Access a handoff gave ended (its consent was withdrawn).
-    HandoffAccessEnded,
-    /// A case's details were read.
-    CaseViewed,
-    /// A case's audit trail was exported.
-    AuditExported,
-    /// A read or write of a case, handoff or document was refused (404 or 403).
-    AccessDenied,
-    /// Statistics were exported (CSV, JSON or the SIMFONI-PPA-shaped file).
-    StatsExported,
-    /// A deadline is due soon: its reminder went out.
-    DeadlineReminded,
-    /// A deadline passed unmet.
-    DeadlineBreached,
-    /// A missed handoff deadline was escalated.
-    HandoffEscalated,
-    /// A missed statutory deadline was escalated.
-    DeadlineEscalated,
-    /// A batch of sealed values was sealed again under the current data key.
-    KeysRotated,
-}
-
-impl AuditAction {
-    /// The stored code.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AuditAction::Login => "auth.login",
-            AuditAction::LoginFailed => "auth.login_failed",
-            AuditAction::Locked => "auth.locked",
-            AuditAction::LoginRefusedLocked => "auth.login_refused_locked",
-            AuditAction::Refreshed => "auth.refreshed",
-            AuditAction::RefreshReused => "auth.refresh_reused",
-            AuditAction::Logout => "auth.logout",
-            AuditAction::AgencyCreated => "agency.created",
-            AuditAction::AgencyUpdated => "agency.updated",
-            AuditAction::UserCreated => "user.created",
-            AuditAction::UserUpdated => "user.updated",
-            AuditAction::PasswordChanged => "user.password_changed",
-            AuditAction::RolesConfirmed => "user.roles_confirmed",
-            AuditAction::CaseCreated => "case.created",
-            AuditAction::CaseUpdated => "case.updated",
-            AuditAction::CaseStageChanged => "case.stage_changed",
-            AuditAction::CaseClosed => "case.closed",
-            AuditAction::ConsentRecorded => "consent.recorded",
-            AuditAction::NoteAdded => "note.added",
-            AuditAction::DocumentUploaded => "document.uploaded",
-            AuditAction::DocumentViewed => "document.viewed",
-            AuditAction::DocumentShared => "document.shared",
-            AuditAction::IdentityRevealed => "identity.revealed",
-            AuditAction::HandoffCreated => "handoff.created",
-            AuditAction::HandoffAccepted => "handoff.accepted",
-            AuditAction::HandoffDeclined => "handoff.declined",
-            AuditAction::HandoffWithdrawn => "handoff.withdrawn",
-            AuditAction::HandoffCompleted => "handoff.completed",
-            AuditAction::HandoffRead => "handoff.read",
-            AuditAction::ConsentOverridden => "consent.overridden",
-            AuditAction::HandoffAccessEnded => "handoff.access_ended",
-            AuditAction::CaseViewed => "case.viewed",
-            AuditAction::AuditExported => "audit.exported",
-            AuditAction::AccessDenied => "access.denied",
-            AuditAction::StatsExported => "stats.exported",
-            AuditAction::DeadlineReminded => "deadline.reminded",
-            AuditAction::DeadlineBreached => "deadline.breached",
-            AuditAction::HandoffEscalated => "handoff.escalated",
-            AuditAction::DeadlineEscalated => "deadline.escalated",
-            AuditAction::KeysRotated => "keys.rotated",
-        }
+vocabulary! {
+    /// Audit action codes (documented in `docs/AUDIT.md`, in this order).
+    AuditAction, "action" {
+        /// Successful login.
+        Login = "auth.login",
+        /// Failed login (wrong password, unknown or disabled user).
+        LoginFailed = "auth.login_failed",
+        /// The failure that locked the account.
+        Locked = "auth.locked",
+        /// Login refused because the account is locked.
+        LoginRefusedLocked = "auth.login_refused_locked",
+        /// Tokens renewed with a refresh token.
+        Refreshed = "auth.refreshed",
+        /// A used refresh token came back: the session was revoked.
+        RefreshReused = "auth.refresh_reused",
+        /// Logout.
+        Logout = "auth.logout",
+        /// Agency created.
+        AgencyCreated = "agency.created",
+        /// Agency changed (designated to audit or not).
+        AgencyUpdated = "agency.updated",
+        /// User created.
+        UserCreated = "user.created",
+        /// User changed (profile, roles, active flag).
+        UserUpdated = "user.updated",
+        /// Password changed or reset.
+        PasswordChanged = "user.password_changed",
+        /// Roles that waited for confirmation were confirmed by someone else.
+        RolesConfirmed = "user.roles_confirmed",
+        /// Case taken in.
+        CaseCreated = "case.created",
+        /// Case record changed.
+        CaseUpdated = "case.updated",
+        /// A track moved to another stage.
+        CaseStageChanged = "case.stage_changed",
+        /// Case closed.
+        CaseClosed = "case.closed",
+        /// Consent given or withdrawn.
+        ConsentRecorded = "consent.recorded",
+        /// Note added.
+        NoteAdded = "note.added",
+        /// Document uploaded.
+        DocumentUploaded = "document.uploaded",
+        /// Document downloaded.
+        DocumentViewed = "document.viewed",
+        /// Document made visible to another agency by a handoff.
+        DocumentShared = "document.shared",
+        /// Survivor identity revealed, with a purpose.
+        IdentityRevealed = "identity.revealed",
+        /// Handoff sent.
+        HandoffCreated = "handoff.created",
+        /// Handoff accepted.
+        HandoffAccepted = "handoff.accepted",
+        /// Handoff declined.
+        HandoffDeclined = "handoff.declined",
+        /// Handoff withdrawn by its sender.
+        HandoffWithdrawn = "handoff.withdrawn",
+        /// Handoff completed.
+        HandoffCompleted = "handoff.completed",
+        /// Notice read.
+        HandoffRead = "handoff.read",
+        /// A missing consent was overridden by a supervisor.
+        ConsentOverridden = "consent.overridden",
+        /// Access a handoff gave ended (its consent was withdrawn).
+        HandoffAccessEnded = "handoff.access_ended",
+        /// A case's details were read.
+        CaseViewed = "case.viewed",
+        /// A case's audit trail was exported.
+        AuditExported = "audit.exported",
+        /// A read or write of a case, handoff or document was refused (404 or 403).
+        AccessDenied = "access.denied",
+        /// Statistics were exported (CSV, JSON or the SIMFONI-PPA-shaped file).
+        StatsExported = "stats.exported",
+        /// A deadline is due soon: its reminder went out.
+        DeadlineReminded = "deadline.reminded",
+        /// A deadline passed unmet.
+        DeadlineBreached = "deadline.breached",
+        /// A missed handoff deadline was escalated.
+        HandoffEscalated = "handoff.escalated",
+        /// A missed statutory deadline was escalated.
+        DeadlineEscalated = "deadline.escalated",
+        /// A batch of sealed values was sealed again under the current data key.
+        KeysRotated = "keys.rotated",
     }
-
-    /// Every action, in the order of `docs/AUDIT.md`.
-    pub const ALL: [AuditAction; 40] = [
-        AuditAction::Login,
-        AuditAction::LoginFailed,
-        AuditAction::Locked,
-        AuditAction::LoginRefusedLocked,
-        AuditAction::Refreshed,
-        AuditAction::RefreshReused,
-        AuditAction::Logout,
-        AuditAction::AgencyCreated,
-        AuditAction::AgencyUpdated,
-        AuditAction::UserCreated,
-        AuditAction::UserUpdated,
-        AuditAction::PasswordChanged,
-        AuditAction::RolesConfirmed,
-        AuditAction::CaseCreated,
-        AuditAction::CaseUpdated,
-        AuditAction::CaseStageChanged,
-        AuditAction::CaseClosed,
-        AuditAction::ConsentRecorded,
-        AuditAction::NoteAdded,
-        AuditAction::DocumentUploaded,
-        AuditAction::DocumentViewed,
-        AuditAction::DocumentShared,
-        AuditAction::IdentityRevealed,
-        AuditAction::HandoffCreated,
-        AuditAction::HandoffAccepted,
-        AuditAction::HandoffDeclined,
-        AuditAction::HandoffWithdrawn,
-        AuditAction::HandoffCompleted,
-        AuditAction::HandoffRead,
-        AuditAction::ConsentOverridden,
-        AuditAction::HandoffAccessEnded,
-        AuditAction::CaseViewed,
-        AuditAction::AuditExported,
-        AuditAction::AccessDenied,
-        AuditAction::StatsExported,
-        AuditAction::DeadlineReminded,
-        AuditAction::DeadlineBreached,
-        AuditAction::HandoffEscalated,
-        AuditAction::DeadlineEscalated,
-        AuditAction::KeysRotated,
-    ];
 }
 
 /// One event to record.

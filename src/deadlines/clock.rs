@@ -8,6 +8,8 @@ use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, Weekday};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::domain::vocabulary;
+
 /// How long a deadline runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -62,29 +64,17 @@ pub fn is_working_day(date: NaiveDate, holidays: &BTreeSet<NaiveDate>) -> bool {
     !matches!(date.weekday(), Weekday::Sat | Weekday::Sun) && !holidays.contains(&date)
 }
 
-/// Where a deadline stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum State {
-    /// More than the "due soon" window remains.
-    Upcoming,
-    /// A quarter of the period or less remains (at most 24 hours).
-    DueSoon,
-    /// The due time has passed and it is not met.
-    Overdue,
-    /// Done.
-    Met,
-}
-
-impl State {
-    /// The code used in answers and filters.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            State::Upcoming => "upcoming",
-            State::DueSoon => "due_soon",
-            State::Overdue => "overdue",
-            State::Met => "met",
-        }
+vocabulary! {
+    /// Where a deadline stands.
+    State, "state" {
+        /// More than the "due soon" window remains.
+        Upcoming = "upcoming",
+        /// A quarter of the period or less remains (at most 24 hours).
+        DueSoon = "due_soon",
+        /// The due time has passed and it is not met.
+        Overdue = "overdue",
+        /// Done.
+        Met = "met",
     }
 }
 

@@ -132,7 +132,7 @@ pub struct NewAgency {
     /// Parent agency code.
     pub parent: Option<AgencyCode>,
     /// Contact e-mail.
-    pub email: Option<super::user::EmailAddress>,
+    pub email: Option<super::email::EmailAddress>,
     /// Marked unverified in the seed data.
     pub unverified: bool,
     /// Designated to audit: its users may hold the `auditor` role.
@@ -231,7 +231,7 @@ impl NewAgency {
         }
         let email = match input.email.as_deref().map(str::trim) {
             None | Some("") => None,
-            Some(text) => super::user::EmailAddress::parse(text)
+            Some(text) => super::email::EmailAddress::parse(text)
                 .map_err(|e| problems.push(e))
                 .ok(),
         };

@@ -26,10 +26,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDateTime;
 
+use super::category::Category;
 use super::consent::{self, ConsentFacts};
-use super::handoff::HandoffStatus;
-use crate::agreements::HandoffKind;
-use crate::authz::Category;
+use super::handoff::{HandoffKind, HandoffStatus};
 
 /// One handoff of the case, as the rules need it.
 #[derive(Debug, Clone, PartialEq, Eq)]

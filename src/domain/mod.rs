@@ -3,9 +3,11 @@
 
 pub mod agency;
 pub mod case;
+pub mod category;
 pub mod classification;
 pub mod consent;
 pub mod document;
+pub mod email;
 pub mod handoff;
 pub mod holding;
 pub mod password_policy;

@@ -14,7 +14,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use crate::authz::Category;
+use crate::domain::category::Category;
 use crate::domain::holding::Holding;
 
 /// Action codes of reads of sensitive data and of refused accesses: the access log, never the

@@ -5,6 +5,7 @@
 use actix_web::error::{JsonPayloadError, PathError, PayloadError, QueryPayloadError};
 use actix_web::web;
 
+use crate::error::ErrorCode;
 use crate::error::{AppError, FieldError};
 
 /// JSON bodies: at most `limit` bytes; unknown fields are refused by each body type
@@ -24,7 +25,7 @@ pub fn payload_config(limit: usize) -> web::PayloadConfig {
 pub fn path_config() -> web::PathConfig {
     web::PathConfig::default().error_handler(|error: PathError, _req| {
         AppError::BadRequest {
-            code: "request.invalid_path",
+            code: ErrorCode::RequestInvalidPath,
             detail: error.to_string(),
         }
         .into()
@@ -35,7 +36,7 @@ pub fn path_config() -> web::PathConfig {
 pub fn query_config() -> web::QueryConfig {
     web::QueryConfig::default().error_handler(|error: QueryPayloadError, _req| {
         AppError::BadRequest {
-            code: "request.invalid_query",
+            code: ErrorCode::RequestInvalidQuery,
             detail: error.to_string(),
         }
         .into()
@@ -54,11 +55,11 @@ pub fn json_error(error: JsonPayloadError, limit: usize) -> AppError {
             message: e.to_string(),
         }]),
         JsonPayloadError::Deserialize(e) => AppError::BadRequest {
-            code: "request.malformed_json",
+            code: ErrorCode::RequestMalformedJson,
             detail: format!("The body is not valid JSON: {e}"),
         },
         other => AppError::BadRequest {
-            code: "request.unreadable_body",
+            code: ErrorCode::RequestUnreadableBody,
             detail: other.to_string(),
         },
     }

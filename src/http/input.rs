@@ -27,6 +27,7 @@ use actix_web::web::{self, Bytes, BytesMut};
 use futures_util::{Stream, StreamExt};
 
 use crate::domain::text::{control_message, forbidden_control};
+use crate::error::ErrorCode;
 use crate::error::{AppError, FieldError};
 
 /// Longest request target (path and query) accepted, in bytes.
@@ -101,13 +102,13 @@ fn check_head(req: &ServiceRequest) -> Result<(), AppError> {
     }
     if let Some(detail) = path_control(req.path()) {
         return Err(AppError::BadRequest {
-            code: "request.invalid_path",
+            code: ErrorCode::RequestInvalidPath,
             detail,
         });
     }
     if let Some(detail) = query_control(req.query_string()) {
         return Err(AppError::BadRequest {
-            code: "request.invalid_query",
+            code: ErrorCode::RequestInvalidQuery,
             detail,
         });
     }
@@ -260,7 +261,7 @@ pub fn payload_failure(error: PayloadError) -> AppError {
         };
     }
     AppError::BadRequest {
-        code: "request.unreadable_body",
+        code: ErrorCode::RequestUnreadableBody,
         detail: error.to_string(),
     }
 }

@@ -113,3 +113,15 @@ pub async fn fallback(
         _ => Err(AppError::RouteNotFound),
     }
 }
+
+/// Headers every response carries, API and pages alike, unless the response sets its own: no
+/// content sniffing, no referrer, no framing, and nothing kept in caches (the stylesheet sets
+/// its own caching). Pages add their Content-Security-Policy (`web::page`).
+pub fn security_headers() -> actix_web::middleware::DefaultHeaders {
+    use actix_web::http::header;
+    actix_web::middleware::DefaultHeaders::new()
+        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .add((header::REFERRER_POLICY, "no-referrer"))
+        .add((header::X_FRAME_OPTIONS, "DENY"))
+        .add((header::CACHE_CONTROL, "no-store"))
+}

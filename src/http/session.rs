@@ -12,6 +12,7 @@ use crate::audit::Ctx;
 use crate::authz::Actor;
 use crate::db::Db;
 use crate::error::AppError;
+use crate::error::ErrorCode;
 use crate::services::auth::{self as auth_service, AuthDeps};
 
 /// Name of the web session cookie.
@@ -44,6 +45,37 @@ pub fn now() -> NaiveDateTime {
     Utc::now().naive_utc()
 }
 
+/// The audit context of a signed-in caller's request: who, from where, which request, when.
+/// Having it in a handler's arguments makes the route require login (it extracts
+/// [`CurrentUser`], once per request).
+pub struct RequestCtx(pub Ctx);
+
+impl FromRequest for RequestCtx {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let user = CurrentUser::from_request(req, payload);
+        let req = req.clone();
+        Box::pin(async move {
+            let user = user.await?;
+            Ok(RequestCtx(ctx(&req, Some(user.actor))))
+        })
+    }
+}
+
+/// The audit context of a request by nobody signed in yet (login, token refresh).
+pub struct PublicCtx(pub Ctx);
+
+impl FromRequest for PublicCtx {
+    type Error = AppError;
+    type Future = std::future::Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(Ok(PublicCtx(ctx(req, None))))
+    }
+}
+
 /// The audit context of a request.
 pub fn ctx(req: &HttpRequest, actor: Option<Actor>) -> Ctx {
     Ctx {
@@ -71,6 +103,12 @@ impl FromRequest for CurrentUser {
     type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        // A second extractor of the same request (a handler taking both this and a
+        // `RequestCtx`) gets the user already authenticated.
+        if let Some(user) = req.extensions().get::<CurrentUser>() {
+            let user = user.clone();
+            return Box::pin(async move { Ok(user) });
+        }
         let db = req.app_data::<web::Data<Db>>().cloned();
         let deps = req.app_data::<web::Data<AuthDeps>>().cloned();
         let token = bearer(req);
@@ -83,8 +121,9 @@ impl FromRequest for CurrentUser {
             .map(str::to_owned);
         let request = req.clone();
         // The actor, for the trace a refused request leaves (`http::denials`).
-        let remember = move |actor: &Actor| {
-            request.extensions_mut().insert(actor.clone());
+        let remember = move |user: &CurrentUser| {
+            request.extensions_mut().insert(user.actor.clone());
+            request.extensions_mut().insert(user.clone());
         };
         Box::pin(async move {
             let (Some(db), Some(deps)) = (db, deps) else {
@@ -98,12 +137,13 @@ impl FromRequest for CurrentUser {
                 let (actor, session_id) = db
                     .run(move |conn| auth_service::authenticate_bearer(conn, &d, &token, now))
                     .await?;
-                remember(&actor);
-                return Ok(CurrentUser {
+                let user = CurrentUser {
                     actor,
                     session_id,
                     via: Via::Bearer,
-                });
+                };
+                remember(&user);
+                return Ok(user);
             }
             if let Some(cookie) = cookie {
                 let d = deps.clone();
@@ -113,15 +153,16 @@ impl FromRequest for CurrentUser {
                 if changes && !csrf.is_some_and(|t| deps.keys.csrf_matches(&session_id, &t)) {
                     return Err(AppError::CsrfRejected);
                 }
-                remember(&actor);
-                return Ok(CurrentUser {
+                let user = CurrentUser {
                     actor,
                     session_id,
                     via: Via::Cookie,
-                });
+                };
+                remember(&user);
+                return Ok(user);
             }
             Err(AppError::Unauthenticated {
-                code: "auth.required",
+                code: ErrorCode::AuthRequired,
             })
         })
     }

@@ -16,6 +16,7 @@ use crate::domain::user::{
     EmailAddress, Language, Role, Username, parse_display_name, parse_roles, role_fits,
 };
 use crate::error::AppError;
+use crate::error::ErrorCode;
 
 /// Checks `action` for the actor, or allows it for the command line (no actor).
 fn allow(ctx: &Ctx, action: Action, resource: Resource<'_>) -> Result<(), AppError> {
@@ -36,7 +37,7 @@ pub fn create_agency(
     conn.transaction(|conn| {
         if agencies::by_code(conn, agency.code.as_str())?.is_some() {
             return Err(AppError::Conflict {
-                code: "conflict.duplicate",
+                code: ErrorCode::ConflictDuplicate,
                 detail: format!(
                     "An agency with code {} exists already.",
                     agency.code.as_str()
@@ -90,7 +91,7 @@ pub fn update_agency(
     conn.transaction(|conn| {
         if !audits && users::holders_of(conn, agency.id, Role::Auditor.as_str())? > 0 {
             return Err(AppError::Conflict {
-                code: "agency.auditors_remain",
+                code: ErrorCode::AgencyAuditorsRemain,
                 detail: format!(
                     "Users of {} hold the auditor role; take it away before ending the designation.",
                     agency.code
@@ -304,7 +305,7 @@ pub fn create_user(
     conn.transaction(|conn| {
         if users::by_username(conn, username.as_str())?.is_some() {
             return Err(AppError::Conflict {
-                code: "conflict.duplicate",
+                code: ErrorCode::ConflictDuplicate,
                 detail: format!("The username {} is taken.", username.as_str()),
             });
         }
@@ -414,7 +415,7 @@ pub fn update_user(
     may_manage(conn, ctx, &user)?;
     if actor.user_id == id && patch.roles.is_some() {
         return Err(AppError::AccessRefused {
-            code: crate::error::ROLE_SEPARATION,
+            code: ErrorCode::RoleSeparationOfDuties,
         });
     }
     let mut problems = Vec::new();
@@ -598,7 +599,7 @@ pub fn confirm_roles(conn: &mut DbConnection, ctx: &Ctx, id: i64) -> Result<User
     user_visible(ctx, Action::RoleConfirm, &user)?;
     if actor.user_id == id || user.password_set_by == Some(actor.user_id) {
         return Err(AppError::AccessRefused {
-            code: crate::error::ROLE_SEPARATION,
+            code: ErrorCode::RoleSeparationOfDuties,
         });
     }
     let pending: Vec<Role> = users::grants(conn, id)?

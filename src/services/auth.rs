@@ -14,6 +14,7 @@ use crate::config::AuthSettings;
 use crate::db::{DbConnection, sessions, users};
 use crate::domain::user::Role;
 use crate::error::AppError;
+use crate::error::ErrorCode;
 
 /// What authentication needs, shared by all requests.
 #[derive(Debug, Clone)]
@@ -71,10 +72,10 @@ pub enum LoginOutcome {
 }
 
 const INVALID_CREDENTIALS: AppError = AppError::Unauthenticated {
-    code: "auth.invalid_credentials",
+    code: ErrorCode::AuthInvalidCredentials,
 };
 const INVALID_TOKEN: AppError = AppError::Unauthenticated {
-    code: "auth.invalid_token",
+    code: ErrorCode::AuthInvalidToken,
 };
 
 /// Checks a username and password and opens a session. Unknown users, wrong passwords and

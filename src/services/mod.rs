@@ -19,10 +19,11 @@ pub use crate::audit::Ctx;
 
 use crate::authz::Actor;
 use crate::error::AppError;
+use crate::error::ErrorCode;
 
 /// The authenticated actor, or 401 when the context has none.
 pub fn actor(ctx: &Ctx) -> Result<&Actor, AppError> {
     ctx.actor.as_ref().ok_or(AppError::Unauthenticated {
-        code: "auth.required",
+        code: ErrorCode::AuthRequired,
     })
 }

@@ -8,7 +8,7 @@ use askama::Template;
 
 use super::forms::{self, Errors, Fields};
 use super::i18n::Texts;
-use super::{Chrome, Viewer, csrf_ok, render, see_other, to_login, viewer};
+use super::{Chrome, SignedForm, Viewer, render, see_other};
 use crate::authz::{self, Action, Resource};
 use crate::db::Db;
 use crate::domain::user::Role;
@@ -91,12 +91,9 @@ struct AdminPage {
 async fn admin(
     req: HttpRequest,
     db: web::Data<Db>,
-    deps: web::Data<AuthDeps>,
     set: web::Data<AgreementSet>,
+    v: Viewer,
 ) -> HttpResponse {
-    let Some(v) = viewer(&req, &db, &deps).await else {
-        return to_login(&req);
-    };
     let added = req.query_string().strip_prefix("added=").map(|name| {
         name.chars()
             .filter(|c| c.is_ascii_alphanumeric() || "._-".contains(*c))
@@ -126,11 +123,12 @@ async fn page(
     added: Option<String>,
     status: StatusCode,
 ) -> HttpResponse {
-    if !(v.actor.has(Role::Sysadmin) || v.actor.has(Role::AgencyAdmin)) {
-        return super::message(v, StatusCode::FORBIDDEN, "error.title", "error.forbidden");
+    if !super::may(&v.actor, Action::UserList) {
+        return super::forbidden(v);
     }
     let ctx = v.ctx(req);
-    let own = (!v.actor.has(Role::Sysadmin)).then(|| v.actor.agency_code.clone());
+    // An agency's administrator lists its own users; who manages agencies lists everyone.
+    let own = (!super::may(&v.actor, Action::AgencyManage)).then(|| v.actor.agency_code.clone());
     let ids: Vec<String> = set.agreements.iter().map(|a| a.id.clone()).collect();
     let loaded = db
         .run(move |conn| {
@@ -290,17 +288,8 @@ async fn add_user(
     db: web::Data<Db>,
     deps: web::Data<AuthDeps>,
     set: web::Data<AgreementSet>,
-    body: web::Bytes,
+    SignedForm { v, f }: SignedForm,
 ) -> HttpResponse {
-    let Some(v) = viewer(&req, &db, &deps).await else {
-        return see_other("/login");
-    };
-    let f = Fields::parse(&body);
-    if !csrf_ok(&deps, &v, &f.csrf()) {
-        let mut errors = Errors::default();
-        errors.add("form", v.t.get("form.stale_session"));
-        return page(&req, &db, &set, v, f, errors, None, StatusCode::FORBIDDEN).await;
-    }
     let input = UserInput {
         username: f.val("username").trim().to_owned(),
         display_name: f.one("display_name"),
@@ -354,20 +343,10 @@ async fn add_user(
 async fn confirm_roles(
     req: HttpRequest,
     db: web::Data<Db>,
-    deps: web::Data<AuthDeps>,
     set: web::Data<AgreementSet>,
     id: web::Path<i64>,
-    body: web::Bytes,
+    SignedForm { v, f }: SignedForm,
 ) -> HttpResponse {
-    let Some(v) = viewer(&req, &db, &deps).await else {
-        return see_other("/login");
-    };
-    let f = Fields::parse(&body);
-    if !csrf_ok(&deps, &v, &f.csrf()) {
-        let mut errors = Errors::default();
-        errors.add("form", v.t.get("form.stale_session"));
-        return page(&req, &db, &set, v, f, errors, None, StatusCode::FORBIDDEN).await;
-    }
     let ctx = v.ctx(&req);
     let id = id.into_inner();
     match db

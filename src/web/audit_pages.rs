@@ -8,12 +8,11 @@ use askama::Template;
 
 use super::forms::{self, Errors, Fields};
 use super::i18n::Texts;
-use super::{Chrome, Viewer, csrf_ok, render, see_other, to_login, viewer};
+use super::{Chrome, SignedForm, Viewer, render};
 use crate::audit::TrustedKeys;
+use crate::authz::Action;
 use crate::db::Db;
-use crate::domain::user::Role;
 use crate::services::audit_trail::{self, AuditQuery};
-use crate::services::auth::AuthDeps;
 
 pub(super) fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(audit_page).service(verify);
@@ -52,14 +51,7 @@ struct AuditPage {
 
 /// The audit page; `?case=&user=&agency=&action=&from=&to=` searches.
 #[get("/audit")]
-async fn audit_page(
-    req: HttpRequest,
-    db: web::Data<Db>,
-    deps: web::Data<AuthDeps>,
-) -> HttpResponse {
-    let Some(v) = viewer(&req, &db, &deps).await else {
-        return to_login(&req);
-    };
+async fn audit_page(req: HttpRequest, db: web::Data<Db>, v: Viewer) -> HttpResponse {
     let f = Fields::parse(req.query_string().as_bytes());
     let search = AuditQuery {
         case: f.one("case"),
@@ -81,8 +73,8 @@ async fn page(
     search: AuditQuery,
     verdict: Option<(bool, String)>,
 ) -> HttpResponse {
-    if !v.actor.has(Role::Auditor) {
-        return super::message(v, StatusCode::FORBIDDEN, "error.title", "error.forbidden");
+    if !super::may(&v.actor, Action::AuditSearch) {
+        return super::forbidden(v);
     }
     let searched = !req.query_string().is_empty();
     let ctx = v.ctx(req);
@@ -177,19 +169,11 @@ async fn page(
 async fn verify(
     req: HttpRequest,
     db: web::Data<Db>,
-    deps: web::Data<AuthDeps>,
     trusted: web::Data<TrustedKeys>,
-    body: web::Bytes,
+    SignedForm { v, f: _ }: SignedForm,
 ) -> HttpResponse {
-    let Some(v) = viewer(&req, &db, &deps).await else {
-        return see_other("/login");
-    };
-    let f = Fields::parse(&body);
-    if !csrf_ok(&deps, &v, &f.csrf()) {
-        return HttpResponse::Forbidden().finish();
-    }
-    if !v.actor.has(Role::Auditor) {
-        return super::message(v, StatusCode::FORBIDDEN, "error.title", "error.forbidden");
+    if !super::may(&v.actor, Action::AuditSearch) {
+        return super::forbidden(v);
     }
     let keys = trusted.clone();
     let outcome = db

@@ -10,7 +10,7 @@ use actix_web::{HttpRequest, HttpResponse, post, web};
 
 use super::cases::{Extra, case_page};
 use super::forms::{self, Errors, Fields};
-use super::{Viewer, csrf_ok, see_other, viewer};
+use super::{SignedForm, Viewer, csrf_ok, see_other};
 use crate::crypto::Vault;
 use crate::db::Db;
 use crate::domain::text::forbidden_control;
@@ -97,12 +97,18 @@ async fn upload(
     set: web::Data<AgreementSet>,
     storage: web::Data<crate::http::api::cases::Storage>,
     id: web::Path<i64>,
+    v: Viewer,
     payload: actix_multipart::Multipart,
 ) -> HttpResponse {
     let id = id.into_inner();
-    let form = match open(req, db, deps, vault, set, id, b"").await {
-        Ok(form) => form,
-        Err(answer) => return answer,
+    let form = Form {
+        req,
+        db,
+        vault,
+        set,
+        v,
+        id,
+        f: Fields::default(),
     };
     let sent = match read_upload(payload, storage.max_document_bytes).await {
         Ok(sent) => sent,
@@ -122,17 +128,10 @@ async fn upload(
                 .await;
         }
     };
-    let mut form = form;
-    form.f = Fields::parse(
-        form_urlencoded::Serializer::new(String::new())
-            .append_pair("csrf_token", &sent.csrf)
-            .finish()
-            .as_bytes(),
-    );
-    let form = match form.check("document", false).await {
-        Ok(form) => form,
-        Err(answer) => return answer,
-    };
+    // A multipart form: its CSRF token is one of its parts.
+    if !csrf_ok(&deps, &form.v, &sent.csrf) {
+        return super::stale_form(form.v);
+    }
     let (ctx, vlt, dir) = (
         form.v.ctx(&form.req),
         form.vault.clone(),
@@ -181,7 +180,6 @@ struct Form {
     db: web::Data<Db>,
     vault: web::Data<Vault>,
     set: web::Data<AgreementSet>,
-    deps: web::Data<AuthDeps>,
     v: Viewer,
     id: i64,
     f: Fields,
@@ -262,23 +260,11 @@ impl Form {
         .await
     }
 
-    /// `Ok` when the form may go ahead; else the answer: a bad CSRF token, or a case changed
-    /// since the form was shown (checked when `versioned`).
+    /// `Ok` when the form may go ahead; else the answer when the case changed since the form
+    /// was shown (checked when `versioned`). The CSRF token was checked on the way in
+    /// ([`SignedForm`]).
     async fn check(self, name: &'static str, versioned: bool) -> Result<Self, HttpResponse> {
         let t = self.v.t;
-        if !csrf_ok(&self.deps, &self.v, &self.f.csrf()) {
-            let f = self.f.clone();
-            return Err(self
-                .again(
-                    Extra {
-                        banner: Some(t.get("form.stale_session")),
-                        form: Some((name, f, Errors::default())),
-                        ..Default::default()
-                    },
-                    StatusCode::FORBIDDEN,
-                )
-                .await);
-        }
         if !versioned {
             return Ok(self);
         }
@@ -310,32 +296,6 @@ impl Form {
     }
 }
 
-/// Reads the common parts of a case form; `Err` is the answer for a signed-out user.
-#[allow(clippy::too_many_arguments)]
-async fn open(
-    req: HttpRequest,
-    db: web::Data<Db>,
-    deps: web::Data<AuthDeps>,
-    vault: web::Data<Vault>,
-    set: web::Data<AgreementSet>,
-    id: i64,
-    body: &[u8],
-) -> Result<Form, HttpResponse> {
-    let Some(v) = viewer(&req, &db, &deps).await else {
-        return Err(super::to_login_then(&format!("/cases/{id}")));
-    };
-    Ok(Form {
-        req,
-        db,
-        vault,
-        set,
-        deps,
-        v,
-        id,
-        f: Fields::parse(body),
-    })
-}
-
 macro_rules! case_form {
     ($name:ident, $path:literal, $doc:literal) => {
         #[doc = $doc]
@@ -343,16 +303,21 @@ macro_rules! case_form {
         async fn $name(
             req: HttpRequest,
             db: web::Data<Db>,
-            deps: web::Data<AuthDeps>,
             vault: web::Data<Vault>,
             set: web::Data<AgreementSet>,
             id: web::Path<i64>,
-            body: web::Bytes,
+            SignedForm { v, f }: SignedForm,
         ) -> HttpResponse {
-            match open(req, db, deps, vault, set, id.into_inner(), &body).await {
-                Ok(form) => handle::$name(form).await,
-                Err(answer) => answer,
-            }
+            let form = Form {
+                req,
+                db,
+                vault,
+                set,
+                v,
+                id: id.into_inner(),
+                f,
+            };
+            handle::$name(form).await
         }
     };
 }

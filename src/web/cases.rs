@@ -10,7 +10,7 @@ use askama::Template;
 use super::forms::{self, Choice, Errors, Fields};
 use super::i18n::Texts;
 use super::inbox::{kind_key, state_of};
-use super::{Chrome, Viewer, label_of, render, to_login, viewer};
+use super::{Chrome, Viewer, label_of, render};
 use crate::authz::{self, Action};
 use crate::crypto::Vault;
 use crate::db::Db;
@@ -58,10 +58,12 @@ pub(super) fn status_key(status: CaseStatus) -> &'static str {
 /// The cases the user's agency is party to, newest first, with filters (`?number=&status=&risk=
 /// &form=&from=&to=`) and `?before=` for the next page.
 #[get("/cases")]
-async fn list(req: HttpRequest, db: web::Data<Db>, deps: web::Data<AuthDeps>) -> HttpResponse {
-    let Some(v) = viewer(&req, &db, &deps).await else {
-        return to_login(&req);
-    };
+async fn list(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    _deps: web::Data<AuthDeps>,
+    v: Viewer,
+) -> HttpResponse {
     let f = Fields::parse(req.query_string().as_bytes());
     let service_query = CaseQuery {
         number: f.one("number"),
@@ -248,14 +250,11 @@ pub(super) struct Extra {
 async fn show(
     req: HttpRequest,
     db: web::Data<Db>,
-    deps: web::Data<AuthDeps>,
     vault: web::Data<Vault>,
     set: web::Data<AgreementSet>,
     id: web::Path<i64>,
+    v: Viewer,
 ) -> HttpResponse {
-    let Some(v) = viewer(&req, &db, &deps).await else {
-        return to_login(&req);
-    };
     case_page(
         &req,
         &db,

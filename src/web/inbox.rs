@@ -4,14 +4,12 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use askama::Template;
-use serde::Deserialize;
 
 use super::i18n::Texts;
-use super::{Chrome, Viewer, csrf_ok, render, see_other, to_login, viewer};
+use super::{Chrome, SignedForm, Viewer, render, see_other};
 use crate::crypto::Vault;
 use crate::db::Db;
 use crate::domain::handoff::HandoffStatus;
-use crate::services::auth::AuthDeps;
 use crate::services::handoffs::{self, Decision, HandoffView};
 
 pub(super) fn configure(cfg: &mut web::ServiceConfig) {
@@ -80,21 +78,10 @@ fn row(v: &Viewer, h: HandoffView) -> InboxRow {
 async fn inbox(
     req: HttpRequest,
     db: web::Data<Db>,
-    deps: web::Data<AuthDeps>,
     vault: web::Data<Vault>,
+    v: Viewer,
 ) -> HttpResponse {
-    let Some(v) = viewer(&req, &db, &deps).await else {
-        return to_login(&req);
-    };
     inbox_page(&req, &db, &vault, v, None, StatusCode::OK).await
-}
-
-/// An accept or decline form of the inbox.
-#[derive(Debug, Deserialize)]
-struct DecisionForm {
-    csrf_token: String,
-    #[serde(default)]
-    reason: Option<String>,
 }
 
 /// `/inbox/{id}/accept` and `/inbox/{id}/decline`: the receiver's decision, then back to the inbox.
@@ -102,19 +89,12 @@ struct DecisionForm {
 async fn decide(
     req: HttpRequest,
     db: web::Data<Db>,
-    deps: web::Data<AuthDeps>,
     vault: web::Data<Vault>,
     path: web::Path<(i64, String)>,
-    form: web::Form<DecisionForm>,
+    SignedForm { v, f }: SignedForm,
 ) -> HttpResponse {
-    let Some(v) = viewer(&req, &db, &deps).await else {
-        return see_other("/login");
-    };
-    if !csrf_ok(&deps, &v, &form.csrf_token) {
-        return HttpResponse::Forbidden().finish();
-    }
     let (id, decision) = path.into_inner();
-    let decision = match (decision.as_str(), form.into_inner().reason) {
+    let decision = match (decision.as_str(), f.one("reason")) {
         ("accept", _) => Decision::Accept,
         ("decline", Some(reason)) if !reason.trim().is_empty() => Decision::Decline(reason),
         ("decline", _) => {

@@ -8,7 +8,7 @@ use askama::Template;
 
 use super::forms::{self, Choice, Errors, Fields};
 use super::i18n::Texts;
-use super::{Chrome, Viewer, csrf_ok, render, see_other, to_login, viewer};
+use super::{Chrome, SignedForm, Viewer, render, see_other};
 use crate::authz::{self, Action, Resource};
 use crate::crypto::Vault;
 use crate::db::Db;
@@ -80,10 +80,12 @@ fn page(v: Viewer, f: Fields, errors: Errors, status: StatusCode) -> HttpRespons
 }
 
 #[get("/cases/new")]
-async fn form(req: HttpRequest, db: web::Data<Db>, deps: web::Data<AuthDeps>) -> HttpResponse {
-    let Some(v) = viewer(&req, &db, &deps).await else {
-        return to_login(&req);
-    };
+async fn form(
+    _req: HttpRequest,
+    _db: web::Data<Db>,
+    _deps: web::Data<AuthDeps>,
+    v: Viewer,
+) -> HttpResponse {
     if authz::can(&v.actor, Action::CaseCreate, Resource::System).is_err() {
         return super::message(v, StatusCode::FORBIDDEN, "error.title", "error.forbidden");
     }
@@ -150,19 +152,9 @@ fn input_of(f: &Fields) -> CaseInput {
 async fn submit(
     req: HttpRequest,
     db: web::Data<Db>,
-    deps: web::Data<AuthDeps>,
     vault: web::Data<Vault>,
-    body: web::Bytes,
+    SignedForm { v, f }: SignedForm,
 ) -> HttpResponse {
-    let Some(v) = viewer(&req, &db, &deps).await else {
-        return super::to_login_then("/cases/new");
-    };
-    let f = Fields::parse(&body);
-    if !csrf_ok(&deps, &v, &f.csrf()) {
-        let mut errors = Errors::default();
-        errors.add("form", v.t.get("form.stale_session"));
-        return page(v, f, errors, StatusCode::FORBIDDEN);
-    }
     let input = input_of(&f);
     let ctx = v.ctx(&req);
     let vlt = vault.clone();

@@ -22,14 +22,17 @@ mod stats;
 mod supervision;
 
 use actix_web::cookie::{Cookie, SameSite};
+use actix_web::dev::Payload;
+use actix_web::error::InternalError;
+use actix_web::http::Method;
 use actix_web::http::{StatusCode, header};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use askama::Template;
+use futures_util::future::LocalBoxFuture;
 
 use crate::audit::Ctx;
 use crate::authz::{self, Action, Actor, Resource};
 use crate::db::Db;
-use crate::domain::user::Role;
 use crate::http::session::{self, SESSION_COOKIE};
 use crate::services::auth::{self as auth_service, AuthDeps};
 use i18n::{Lang, Texts};
@@ -97,16 +100,18 @@ impl Chrome {
             signed_in: true,
             csrf,
             user: format!("{} ({})", actor.username, actor.agency_code),
-            intake: authz::can(actor, Action::CaseCreate, Resource::System).is_ok(),
-            supervision: actor.has(Role::Supervisor),
-            audit: actor.has(Role::Auditor),
-            admin: actor.has(Role::Sysadmin) || actor.has(Role::AgencyAdmin),
-            stats: actor
-                .roles
-                .iter()
-                .any(|r| authz::role_permits(*r, Action::StatsView)),
+            intake: may(actor, Action::CaseCreate),
+            supervision: may(actor, Action::Supervise),
+            audit: may(actor, Action::AuditSearch),
+            admin: may(actor, Action::UserList),
+            stats: may(actor, Action::StatsView),
         }
     }
+}
+
+/// Whether the policy lets `actor`'s roles do `action` at all (menus, page guards).
+fn may(actor: &Actor, action: Action) -> bool {
+    authz::can(actor, action, Resource::System).is_ok()
 }
 
 /// The signed-in user of a page request.
@@ -138,6 +143,65 @@ impl Viewer {
     }
 }
 
+/// A page handler taking a [`Viewer`] requires a signed-in user: anyone else is sent to the login
+/// page, and back afterwards (see [`to_login`]).
+impl FromRequest for Viewer {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, actix_web::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let deps = req.app_data::<web::Data<AuthDeps>>().cloned();
+            let db = req.app_data::<web::Data<Db>>().cloned();
+            let viewer = match (db, deps) {
+                (Some(db), Some(deps)) => viewer(&req, &db, &deps).await,
+                _ => None,
+            };
+            viewer.ok_or_else(|| InternalError::from_response("signed out", to_login(&req)).into())
+        })
+    }
+}
+
+/// A submitted form of a signed-in user whose CSRF token belongs to the user's session. Every
+/// page form is read through it; a form from another (earlier) session gets one answer: a 403
+/// page saying nothing was saved (the browser's Back keeps what was typed).
+pub struct SignedForm {
+    /// Who sent it.
+    pub v: Viewer,
+    /// Its fields.
+    pub f: forms::Fields,
+}
+
+impl FromRequest for SignedForm {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, actix_web::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let viewer = Viewer::from_request(req, payload);
+        let body = web::Bytes::from_request(req, payload);
+        let deps = req.app_data::<web::Data<AuthDeps>>().cloned();
+        Box::pin(async move {
+            let v = viewer.await?;
+            let f = forms::Fields::parse(&body.await?);
+            match deps {
+                Some(deps) if csrf_ok(&deps, &v, &f.csrf()) => Ok(SignedForm { v, f }),
+                _ => Err(InternalError::from_response("stale form", stale_form(v)).into()),
+            }
+        })
+    }
+}
+
+/// The one answer to a form whose CSRF token is not its session's: 403, nothing saved.
+fn stale_form(v: Viewer) -> HttpResponse {
+    message(
+        v,
+        StatusCode::FORBIDDEN,
+        "error.title",
+        "form.stale_session",
+    )
+}
+
 /// The signed-in user of a page request, or `None` (no cookie, expired or revoked session).
 async fn viewer(req: &HttpRequest, db: &Db, deps: &web::Data<AuthDeps>) -> Option<Viewer> {
     let cookie = req.cookie(SESSION_COOKIE)?.value().to_owned();
@@ -163,9 +227,22 @@ fn csrf_ok(deps: &AuthDeps, viewer: &Viewer, token: &str) -> bool {
     deps.keys.csrf_matches(&viewer.session_id, token)
 }
 
-/// To the login page, remembering the page asked for (a local path only).
+/// To the login page, remembering where to return: the page asked for, or, for a form sent after
+/// the session ended, the nearest page above the form's address (`/cases/7/notes` returns to
+/// `/cases/7`, `/inbox/3/accept` to `/inbox`).
 fn to_login(req: &HttpRequest) -> HttpResponse {
-    to_login_then(req.path())
+    if matches!(*req.method(), Method::GET | Method::HEAD) {
+        return to_login_then(req.path());
+    }
+    let map = req.resource_map();
+    let mut path = req.path().trim_end_matches('/');
+    while let Some((parent, _)) = path.rsplit_once('/') {
+        path = parent;
+        if !path.is_empty() && map.has_resource(path) {
+            return to_login_then(path);
+        }
+    }
+    see_other("/login")
 }
 
 /// To the login page, then back to `path` (a form sent after the session expired returns to its
@@ -179,7 +256,8 @@ fn to_login_then(path: &str) -> HttpResponse {
     see_other_with("/login", cookie)
 }
 
-/// A page with the security headers every page carries.
+/// A page with its Content-Security-Policy (the other security headers every response gets from
+/// `http::security_headers`).
 fn page(status: StatusCode, html: String) -> HttpResponse {
     HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
@@ -187,10 +265,6 @@ fn page(status: StatusCode, html: String) -> HttpResponse {
             header::CONTENT_SECURITY_POLICY,
             "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
         ))
-        .insert_header((header::REFERRER_POLICY, "no-referrer"))
-        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .insert_header((header::X_FRAME_OPTIONS, "DENY"))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
         .body(html)
 }
 
@@ -234,6 +308,11 @@ struct MessagePage {
     message_key: &'static str,
 }
 
+/// The refusal page (403): the policy does not let the viewer's roles open this page.
+fn forbidden(v: Viewer) -> HttpResponse {
+    message(v, StatusCode::FORBIDDEN, "error.title", "error.forbidden")
+}
+
 /// The 404 page: no such thing, or the user may not know it exists.
 fn not_found(v: Viewer) -> HttpResponse {
     message(v, StatusCode::NOT_FOUND, "case.title", "case.not_found")
@@ -263,7 +342,7 @@ fn failed(v: Viewer, e: crate::error::AppError, what: &str) -> HttpResponse {
     use crate::error::AppError as E;
     match e {
         E::NotFound => not_found(v),
-        E::Forbidden => message(v, StatusCode::FORBIDDEN, "error.title", "error.forbidden"),
+        E::Forbidden => forbidden(v),
         other => {
             tracing::error!(error = %other, page = what, "a page could not be loaded");
             message(

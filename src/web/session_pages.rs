@@ -7,7 +7,9 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::i18n::{Lang, Texts};
-use super::{Chrome, LANG_COOKIE, NEXT_COOKIE, lang_of, render, see_other, see_other_with, viewer};
+use super::{
+    Chrome, LANG_COOKIE, NEXT_COOKIE, SignedForm, lang_of, render, see_other, see_other_with,
+};
 use crate::auth::limiter::LoginLimiter;
 use crate::db::Db;
 use crate::error::AppError;
@@ -210,25 +212,12 @@ async fn login_submit(
     }
 }
 
-/// A form with nothing but its CSRF token.
-#[derive(Debug, Deserialize)]
-pub(super) struct TokenForm {
-    pub(super) csrf_token: String,
-}
-
 #[post("/logout")]
 async fn logout(
     req: HttpRequest,
     db: web::Data<Db>,
-    deps: web::Data<AuthDeps>,
-    form: web::Form<TokenForm>,
+    SignedForm { v, .. }: SignedForm,
 ) -> HttpResponse {
-    let Some(v) = viewer(&req, &db, &deps).await else {
-        return see_other("/login");
-    };
-    if !super::csrf_ok(&deps, &v, &form.csrf_token) {
-        return HttpResponse::Forbidden().finish();
-    }
     let ctx = v.ctx(&req);
     let session_id = v.session_id.clone();
     let _ = db

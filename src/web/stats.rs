@@ -10,11 +10,10 @@ use askama::Template;
 use super::chart::{self, Bar};
 use super::forms::{self, Errors, Fields};
 use super::i18n::{Lang, Texts};
-use super::{Chrome, label, render, to_login, viewer};
+use super::{Chrome, Viewer, label, render};
 use crate::authz::{Action, role_permits};
 use crate::config::StatsSettings;
 use crate::db::Db;
-use crate::services::auth::AuthDeps;
 use crate::services::stats::{self, Figure, Grid, StatsQuery};
 use crate::stats::catalog::{self, Dimension, Values};
 use crate::stats::facts::UNKNOWN;
@@ -117,12 +116,9 @@ fn cell_text(t: &Texts, f: &Figure, durations: bool) -> CellText {
 async fn page(
     req: HttpRequest,
     db: web::Data<Db>,
-    deps: web::Data<AuthDeps>,
     settings: web::Data<StatsSettings>,
+    v: Viewer,
 ) -> HttpResponse {
-    let Some(v) = viewer(&req, &db, &deps).await else {
-        return to_login(&req);
-    };
     if !v
         .actor
         .roles

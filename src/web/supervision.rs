@@ -8,11 +8,10 @@ use askama::Template;
 
 use super::i18n::{Lang, Texts};
 use super::inbox::state_of;
-use super::{Chrome, render, to_login, viewer};
+use super::{Chrome, Viewer, render};
+use crate::authz::Action;
 use crate::db::Db;
-use crate::domain::user::Role;
 use crate::services::audit_trail;
-use crate::services::auth::AuthDeps;
 use crate::services::cases::{self as case_service, CaseQuery};
 use crate::services::deadlines::{self, WorklistQuery};
 
@@ -58,16 +57,9 @@ struct SupervisionPage {
 }
 
 #[get("/supervision")]
-async fn supervision(
-    req: HttpRequest,
-    db: web::Data<Db>,
-    deps: web::Data<AuthDeps>,
-) -> HttpResponse {
-    let Some(v) = viewer(&req, &db, &deps).await else {
-        return to_login(&req);
-    };
-    if !v.actor.has(Role::Supervisor) {
-        return super::message(v, StatusCode::FORBIDDEN, "error.title", "error.forbidden");
+async fn supervision(req: HttpRequest, db: web::Data<Db>, v: Viewer) -> HttpResponse {
+    if !super::may(&v.actor, Action::Supervise) {
+        return super::forbidden(v);
     }
     let ctx = v.ctx(&req);
     let loaded = db
@@ -176,12 +168,9 @@ struct CaseAuditPage {
 async fn case_audit(
     req: HttpRequest,
     db: web::Data<Db>,
-    deps: web::Data<AuthDeps>,
     id: web::Path<i64>,
+    v: Viewer,
 ) -> HttpResponse {
-    let Some(v) = viewer(&req, &db, &deps).await else {
-        return to_login(&req);
-    };
     let ctx = v.ctx(&req);
     let id = id.into_inner();
     let loaded = db

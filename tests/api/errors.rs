@@ -142,7 +142,7 @@ both_backends! {
 
         let duplicate = meta::insert(&mut conn, "installation", "other", now).unwrap_err();
         let error = AppError::from(duplicate);
-        assert_eq!(error.code(), "conflict.duplicate");
+        assert_eq!(error.code().as_str(), "conflict.duplicate");
         assert_eq!(actix_web::ResponseError::status_code(&error), StatusCode::CONFLICT);
         let kept = meta::get(&mut conn, "installation").unwrap().unwrap();
         assert_eq!(kept.value, "pilot-kendal", "the refused insert changed nothing");
@@ -152,11 +152,11 @@ both_backends! {
             diesel::ExpressionMethods::eq(rujukan::db::schema::system_meta::key, "absent"),
         );
         let not_found = diesel::RunQueryDsl::first::<(String, String, chrono::NaiveDateTime)>(missing, &mut conn).unwrap_err();
-        assert_eq!(AppError::from(not_found).code(), "not_found");
+        assert_eq!(AppError::from(not_found).code().as_str(), "not_found");
 
         let too_long = "k".repeat(101);
         let refused = meta::insert(&mut conn, &too_long, "v", now).unwrap_err();
-        assert_eq!(AppError::from(refused).code(), "internal", "a CHECK failure is a bug, not user input");
+        assert_eq!(AppError::from(refused).code().as_str(), "internal", "a CHECK failure is a bug, not user input");
         assert!(meta::get(&mut conn, &too_long).unwrap().is_none());
     }
 }
@@ -193,43 +193,12 @@ async fn internal_errors_hide_their_cause() {
     assert!(!String::from_utf8_lossy(&body).contains("hunter2"));
 }
 
-/// Every stable code Rujukan answers with: the fixed ones of `AppError::code` and every
-/// `code: "…"` written in the sources.
-fn codes_in_sources() -> std::collections::BTreeSet<String> {
-    fn walk(dir: &std::path::Path, out: &mut Vec<String>) {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                walk(&path, out);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                out.push(std::fs::read_to_string(&path).unwrap());
-            }
-        }
-    }
-    let mut sources = Vec::new();
-    walk(&repo_dir().join("src"), &mut sources);
-    let mut codes = std::collections::BTreeSet::new();
-    for text in &sources {
-        for marker in ["code: \"", "=> \""] {
-            for piece in text.split(marker).skip(1) {
-                let code = piece.split('"').next().unwrap_or_default();
-                let shaped = code.contains('.')
-                    && code
-                        .chars()
-                        .all(|c| c.is_ascii_lowercase() || c == '_' || c == '.');
-                if shaped && (marker.starts_with("code") || text.contains("pub fn code(&self)")) {
-                    codes.insert(code.to_owned());
-                }
-            }
-        }
-    }
-    codes
-}
-
 #[test]
 fn every_error_code_is_in_the_catalogue_of_docs_api_md() {
+    use rujukan::error::ErrorCode;
     let catalogue = std::fs::read_to_string(repo_dir().join("docs/API.md")).unwrap();
-    let codes = codes_in_sources();
+    let codes: std::collections::BTreeSet<&str> =
+        ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
     for expected in [
         "storage.unavailable",
         "request.uri_too_long",
@@ -237,17 +206,38 @@ fn every_error_code_is_in_the_catalogue_of_docs_api_md() {
         "request.timeout",
         "validation.failed",
     ] {
-        assert!(
-            codes.contains(expected),
-            "{expected} found in the sources: {codes:?}"
-        );
+        assert!(codes.contains(expected), "{expected} is a code: {codes:?}");
     }
-    let missing: Vec<&String> = codes
+    let missing: Vec<&&str> = codes
         .iter()
         .filter(|code| !catalogue.contains(&format!("| `{code}` |")))
         .collect();
     assert!(
         missing.is_empty(),
         "codes missing from the catalogue in docs/API.md: {missing:?}"
+    );
+    // And the other way: the catalogue names no code Rujukan never answers with.
+    let table = catalogue
+        .split("| code | status | when |")
+        .nth(1)
+        .expect("the catalogue table in docs/API.md");
+    let listed: Vec<&str> = table
+        .lines()
+        .skip(2)
+        .take_while(|line| line.starts_with("| `"))
+        .filter_map(|line| line.split('`').nth(1))
+        .collect();
+    assert_eq!(
+        listed.len(),
+        codes.len(),
+        "one catalogue row per code: {listed:?}"
+    );
+    let unknown: Vec<&&str> = listed
+        .iter()
+        .filter(|code| !codes.contains(**code))
+        .collect();
+    assert!(
+        unknown.is_empty(),
+        "the catalogue lists codes that are not ErrorCode values: {unknown:?}"
     );
 }

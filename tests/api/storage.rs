@@ -18,7 +18,7 @@ use crate::pages::count;
 fn answered(error: diesel::result::Error) -> (String, u16) {
     let error = AppError::from(error);
     let status = actix_web::ResponseError::status_code(&error).as_u16();
-    (error.code().to_owned(), status)
+    (error.code().as_str().to_owned(), status)
 }
 
 both_backends! {

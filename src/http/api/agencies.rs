@@ -1,13 +1,13 @@
 //! `/api/v1/agencies`.
 
-use actix_web::{HttpRequest, get, patch, post, web};
+use actix_web::{get, patch, post, web};
 
 use super::Page;
 use super::dto::{AgencyView, List};
 use crate::db::{Db, agencies};
 use crate::domain::agency::AgencyInput;
 use crate::error::{AppError, Problem};
-use crate::http::session::{self, CurrentUser};
+use crate::http::session::RequestCtx;
 use crate::services::accounts::{self, AgencyPatch};
 
 fn parent_code(
@@ -32,12 +32,10 @@ fn parent_code(
 )]
 #[get("/api/v1/agencies")]
 pub async fn list(
-    req: HttpRequest,
     db: web::Data<Db>,
-    user: CurrentUser,
+    RequestCtx(ctx): RequestCtx,
     page: web::Query<Page>,
 ) -> Result<web::Json<List<AgencyView>>, AppError> {
-    let ctx = session::ctx(&req, Some(user.actor));
     let page = page.into_inner();
     let limit = page.limit()?;
     let list = db
@@ -72,12 +70,10 @@ pub async fn list(
 )]
 #[post("/api/v1/agencies")]
 pub async fn create(
-    req: HttpRequest,
     db: web::Data<Db>,
-    user: CurrentUser,
+    RequestCtx(ctx): RequestCtx,
     body: web::Json<AgencyInput>,
 ) -> Result<actix_web::HttpResponse, AppError> {
-    let ctx = session::ctx(&req, Some(user.actor));
     let input = body.into_inner();
     let view = db
         .run(move |conn| {
@@ -104,13 +100,11 @@ pub async fn create(
 )]
 #[patch("/api/v1/agencies/{code}")]
 pub async fn update(
-    req: HttpRequest,
     db: web::Data<Db>,
-    user: CurrentUser,
+    RequestCtx(ctx): RequestCtx,
     code: web::Path<String>,
     body: web::Json<AgencyPatch>,
 ) -> Result<web::Json<AgencyView>, AppError> {
-    let ctx = session::ctx(&req, Some(user.actor));
     let (code, patch) = (code.into_inner(), body.into_inner());
     let view = db
         .run(move |conn| {

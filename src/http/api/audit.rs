@@ -1,7 +1,7 @@
 //! Reading the audit trail: case timelines, access logs, case trail exports, the audit search and
 //! the signed checkpoints.
 
-use actix_web::{HttpRequest, HttpResponse, get, http::header, web};
+use actix_web::{HttpResponse, get, http::header, web};
 use serde::Deserialize;
 
 use super::Page;
@@ -10,7 +10,7 @@ use crate::audit::checkpoint::Checkpoint;
 use crate::authz::{self, Action, Resource};
 use crate::db::Db;
 use crate::error::{AppError, Problem};
-use crate::http::session::{self, CurrentUser};
+use crate::http::session::{CurrentUser, RequestCtx};
 use crate::services::audit_trail::{
     self, AccessLog, AuditEntry, AuditExport, AuditQuery, ExportFormat, Timeline,
 };
@@ -28,12 +28,10 @@ use crate::services::audit_trail::{
 )]
 #[get("/api/v1/cases/{id}/timeline")]
 pub async fn timeline(
-    req: HttpRequest,
     db: web::Data<Db>,
-    user: CurrentUser,
+    RequestCtx(ctx): RequestCtx,
     id: web::Path<i64>,
 ) -> Result<web::Json<Timeline>, AppError> {
-    let ctx = session::ctx(&req, Some(user.actor));
     let id = id.into_inner();
     Ok(web::Json(
         db.run(move |conn| audit_trail::timeline(conn, &ctx, id))
@@ -54,12 +52,10 @@ pub async fn timeline(
 )]
 #[get("/api/v1/cases/{id}/access-log")]
 pub async fn access_log(
-    req: HttpRequest,
     db: web::Data<Db>,
-    user: CurrentUser,
+    RequestCtx(ctx): RequestCtx,
     id: web::Path<i64>,
 ) -> Result<web::Json<AccessLog>, AppError> {
-    let ctx = session::ctx(&req, Some(user.actor));
     let id = id.into_inner();
     Ok(web::Json(
         db.run(move |conn| audit_trail::access_log(conn, &ctx, id))
@@ -94,13 +90,11 @@ pub struct ExportQuery {
 )]
 #[get("/api/v1/cases/{id}/audit-export")]
 pub async fn export(
-    req: HttpRequest,
     db: web::Data<Db>,
-    user: CurrentUser,
+    RequestCtx(ctx): RequestCtx,
     id: web::Path<i64>,
     query: web::Query<ExportQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let ctx = session::ctx(&req, Some(user.actor));
     let id = id.into_inner();
     let format = query.into_inner().format;
     let file = db
@@ -131,12 +125,10 @@ pub async fn export(
 )]
 #[get("/api/v1/audit/events")]
 pub async fn search(
-    req: HttpRequest,
     db: web::Data<Db>,
-    user: CurrentUser,
+    RequestCtx(ctx): RequestCtx,
     query: web::Query<AuditQuery>,
 ) -> Result<web::Json<List<AuditEntry>>, AppError> {
-    let ctx = session::ctx(&req, Some(user.actor));
     let query = query.into_inner();
     let (before, limit) = Page::of(query.limit, query.cursor.as_deref())?;
     let rows = db

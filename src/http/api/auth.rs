@@ -10,7 +10,7 @@ use super::dto::{
 use crate::auth::limiter::LoginLimiter;
 use crate::db::{Db, agencies, users};
 use crate::error::{AppError, Problem};
-use crate::http::session::{self, CurrentUser};
+use crate::http::session::{self, CurrentUser, PublicCtx, RequestCtx};
 use crate::services::{accounts, auth as service};
 
 fn limit(req: &HttpRequest, limiter: &LoginLimiter) -> Result<(), AppError> {
@@ -35,13 +35,13 @@ fn limit(req: &HttpRequest, limiter: &LoginLimiter) -> Result<(), AppError> {
 #[post("/api/v1/auth/login")]
 pub async fn login(
     req: HttpRequest,
+    PublicCtx(ctx): PublicCtx,
     db: web::Data<Db>,
     deps: web::Data<service::AuthDeps>,
     limiter: web::Data<LoginLimiter>,
     body: web::Json<LoginBody>,
 ) -> Result<web::Json<TokenResponse>, AppError> {
     limit(&req, &limiter)?;
-    let ctx = session::ctx(&req, None);
     let body = body.into_inner();
     let outcome = db
         .run(move |conn| {
@@ -79,12 +79,11 @@ pub async fn login(
 )]
 #[post("/api/v1/auth/refresh")]
 pub async fn refresh(
-    req: HttpRequest,
+    PublicCtx(ctx): PublicCtx,
     db: web::Data<Db>,
     deps: web::Data<service::AuthDeps>,
     body: web::Json<RefreshBody>,
 ) -> Result<web::Json<TokenResponse>, AppError> {
-    let ctx = session::ctx(&req, None);
     let token = body.into_inner().refresh_token;
     let pair = db
         .run(move |conn| service::refresh(conn, &ctx, &deps, &token))
@@ -106,11 +105,10 @@ pub async fn refresh(
 )]
 #[post("/api/v1/auth/logout")]
 pub async fn logout(
-    req: HttpRequest,
     db: web::Data<Db>,
     user: CurrentUser,
+    RequestCtx(ctx): RequestCtx,
 ) -> Result<HttpResponse, AppError> {
-    let ctx = session::ctx(&req, Some(user.actor));
     let id = user.session_id;
     db.run(move |conn| service::logout(conn, &ctx, &id)).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -129,13 +127,13 @@ pub async fn logout(
 #[post("/api/v1/auth/session")]
 pub async fn open_web_session(
     req: HttpRequest,
+    PublicCtx(ctx): PublicCtx,
     db: web::Data<Db>,
     deps: web::Data<service::AuthDeps>,
     limiter: web::Data<LoginLimiter>,
     body: web::Json<LoginBody>,
 ) -> Result<HttpResponse, AppError> {
     limit(&req, &limiter)?;
-    let ctx = session::ctx(&req, None);
     let body = body.into_inner();
     let d = deps.clone();
     let outcome = db
@@ -175,8 +173,8 @@ pub async fn close_web_session(
     db: web::Data<Db>,
     deps: web::Data<service::AuthDeps>,
     user: CurrentUser,
+    RequestCtx(ctx): RequestCtx,
 ) -> Result<HttpResponse, AppError> {
-    let ctx = session::ctx(&req, Some(user.actor));
     let id = user.session_id;
     db.run(move |conn| service::logout(conn, &ctx, &id)).await?;
     Ok(HttpResponse::NoContent()
@@ -233,14 +231,13 @@ pub async fn me(db: web::Data<Db>, user: CurrentUser) -> Result<web::Json<Me>, A
 )]
 #[post("/api/v1/me/password")]
 pub async fn change_password(
-    req: HttpRequest,
     db: web::Data<Db>,
     deps: web::Data<service::AuthDeps>,
     user: CurrentUser,
+    RequestCtx(ctx): RequestCtx,
     body: web::Json<PasswordBody>,
 ) -> Result<HttpResponse, AppError> {
     let id = user.actor.user_id;
-    let ctx = session::ctx(&req, Some(user.actor));
     let body = body.into_inner();
     db.run(move |conn| {
         accounts::set_password(

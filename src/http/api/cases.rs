@@ -13,7 +13,7 @@ use crate::db::Db;
 use crate::domain::case::{CaseInput, Identity};
 use crate::error::{AppError, Problem};
 use crate::http::openapi::Binary;
-use crate::http::session::{self, CurrentUser};
+use crate::http::session::RequestCtx;
 use crate::services::cases::{
     self, CaseDetail, CaseListItem, CasePatch, CaseQuery, ConsentInput, ConsentView, Consents,
     Created, DocumentView, NoteView,
@@ -41,12 +41,10 @@ pub struct Storage {
 )]
 #[get("/api/v1/cases")]
 pub async fn list(
-    req: HttpRequest,
     db: web::Data<Db>,
-    user: CurrentUser,
+    RequestCtx(ctx): RequestCtx,
     query: web::Query<CaseQuery>,
 ) -> Result<web::Json<List<CaseListItem>>, AppError> {
-    let ctx = session::ctx(&req, Some(user.actor));
     let query = query.into_inner();
     let (before, limit) = Page::of(query.limit, query.cursor.as_deref())?;
     let rows = db
@@ -80,13 +78,11 @@ pub async fn list(
 )]
 #[post("/api/v1/cases")]
 pub async fn create(
-    req: HttpRequest,
     db: web::Data<Db>,
     vault: web::Data<Vault>,
-    user: CurrentUser,
+    RequestCtx(ctx): RequestCtx,
     body: web::Json<CaseInput>,
 ) -> Result<HttpResponse, AppError> {
-    let ctx = session::ctx(&req, Some(user.actor));
     let input = body.into_inner();
     let created = db
         .run(move |conn| cases::create(conn, &ctx, &vault, input))
@@ -105,12 +101,10 @@ pub async fn create(
 )]
 #[get("/api/v1/cases/{id}")]
 pub async fn get(
-    req: HttpRequest,
     db: web::Data<Db>,
-    user: CurrentUser,
+    RequestCtx(ctx): RequestCtx,
     id: web::Path<i64>,
 ) -> Result<web::Json<CaseDetail>, AppError> {
-    let ctx = session::ctx(&req, Some(user.actor));
     let id = id.into_inner();
     Ok(web::Json(
         db.run(move |conn| cases::get(conn, &ctx, id)).await?,
@@ -133,14 +127,12 @@ pub async fn get(
 )]
 #[patch("/api/v1/cases/{id}")]
 pub async fn update(
-    req: HttpRequest,
     db: web::Data<Db>,
     vault: web::Data<Vault>,
-    user: CurrentUser,
+    RequestCtx(ctx): RequestCtx,
     id: web::Path<i64>,
     body: web::Json<CasePatch>,
 ) -> Result<web::Json<CaseDetail>, AppError> {
-    let ctx = session::ctx(&req, Some(user.actor));
     let id = id.into_inner();
     let patch = body.into_inner();
     Ok(web::Json(
@@ -171,14 +163,12 @@ pub struct RevealBody {
 )]
 #[post("/api/v1/cases/{id}/reveal-identity")]
 pub async fn reveal_identity(
-    req: HttpRequest,
     db: web::Data<Db>,
     vault: web::Data<Vault>,
-    user: CurrentUser,
+    RequestCtx(ctx): RequestCtx,
     id: web::Path<i64>,
     body: web::Json<RevealBody>,
 ) -> Result<HttpResponse, AppError> {
-    let ctx = session::ctx(&req, Some(user.actor));
     let id = id.into_inner();
     let purpose = body.into_inner().purpose;
     let identity = db
@@ -203,13 +193,11 @@ pub async fn reveal_identity(
 )]
 #[post("/api/v1/cases/{id}/consents")]
 pub async fn record_consent(
-    req: HttpRequest,
     db: web::Data<Db>,
-    user: CurrentUser,
+    RequestCtx(ctx): RequestCtx,
     id: web::Path<i64>,
     body: web::Json<ConsentInput>,
 ) -> Result<HttpResponse, AppError> {
-    let ctx = session::ctx(&req, Some(user.actor));
     let id = id.into_inner();
     let input = body.into_inner();
     let view = db
@@ -229,12 +217,10 @@ pub async fn record_consent(
 )]
 #[get("/api/v1/cases/{id}/consents")]
 pub async fn consents(
-    req: HttpRequest,
     db: web::Data<Db>,
-    user: CurrentUser,
+    RequestCtx(ctx): RequestCtx,
     id: web::Path<i64>,
 ) -> Result<web::Json<Consents>, AppError> {
-    let ctx = session::ctx(&req, Some(user.actor));
     let id = id.into_inner();
     Ok(web::Json(
         db.run(move |conn| cases::consents(conn, &ctx, id)).await?,
@@ -266,13 +252,11 @@ pub struct StageBody {
 )]
 #[post("/api/v1/cases/{id}/stages")]
 pub async fn change_stage(
-    req: HttpRequest,
     db: web::Data<Db>,
-    user: CurrentUser,
+    RequestCtx(ctx): RequestCtx,
     id: web::Path<i64>,
     body: web::Json<StageBody>,
 ) -> Result<web::Json<CaseDetail>, AppError> {
-    let ctx = session::ctx(&req, Some(user.actor));
     let id = id.into_inner();
     let body = body.into_inner();
     Ok(web::Json(
@@ -304,13 +288,11 @@ pub struct CloseBody {
 )]
 #[post("/api/v1/cases/{id}/close")]
 pub async fn close(
-    req: HttpRequest,
     db: web::Data<Db>,
-    user: CurrentUser,
+    RequestCtx(ctx): RequestCtx,
     id: web::Path<i64>,
     body: web::Json<CloseBody>,
 ) -> Result<web::Json<CaseDetail>, AppError> {
-    let ctx = session::ctx(&req, Some(user.actor));
     let id = id.into_inner();
     let reason = body.into_inner().reason;
     Ok(web::Json(
@@ -341,14 +323,12 @@ pub struct NoteBody {
 )]
 #[post("/api/v1/cases/{id}/notes")]
 pub async fn add_note(
-    req: HttpRequest,
     db: web::Data<Db>,
     vault: web::Data<Vault>,
-    user: CurrentUser,
+    RequestCtx(ctx): RequestCtx,
     id: web::Path<i64>,
     body: web::Json<NoteBody>,
 ) -> Result<HttpResponse, AppError> {
-    let ctx = session::ctx(&req, Some(user.actor));
     let id = id.into_inner();
     let text = body.into_inner().body;
     let note = db
@@ -368,13 +348,11 @@ pub async fn add_note(
 )]
 #[get("/api/v1/cases/{id}/notes")]
 pub async fn notes(
-    req: HttpRequest,
     db: web::Data<Db>,
     vault: web::Data<Vault>,
-    user: CurrentUser,
+    RequestCtx(ctx): RequestCtx,
     id: web::Path<i64>,
 ) -> Result<web::Json<Vec<NoteView>>, AppError> {
-    let ctx = session::ctx(&req, Some(user.actor));
     let id = id.into_inner();
     Ok(web::Json(
         db.run(move |conn| cases::notes(conn, &ctx, &vault, id))
@@ -422,7 +400,7 @@ pub async fn upload_document(
     db: web::Data<Db>,
     vault: web::Data<Vault>,
     storage: web::Data<Storage>,
-    user: CurrentUser,
+    RequestCtx(ctx): RequestCtx,
     id: web::Path<i64>,
     query: web::Query<UploadQuery>,
     mut payload: web::Payload,
@@ -442,7 +420,6 @@ pub async fn upload_document(
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_owned();
-    let ctx = session::ctx(&req, Some(user.actor));
     let id = id.into_inner();
     let filename = query.into_inner().filename;
     let view = db
@@ -476,13 +453,11 @@ pub async fn upload_document(
 )]
 #[get("/api/v1/cases/{id}/documents")]
 pub async fn documents(
-    req: HttpRequest,
     db: web::Data<Db>,
     vault: web::Data<Vault>,
-    user: CurrentUser,
+    RequestCtx(ctx): RequestCtx,
     id: web::Path<i64>,
 ) -> Result<web::Json<Vec<DocumentView>>, AppError> {
-    let ctx = session::ctx(&req, Some(user.actor));
     let id = id.into_inner();
     Ok(web::Json(
         db.run(move |conn| cases::documents(conn, &ctx, &vault, id))
@@ -508,14 +483,12 @@ pub async fn documents(
 )]
 #[get("/api/v1/cases/{id}/documents/{document_id}")]
 pub async fn download_document(
-    req: HttpRequest,
     db: web::Data<Db>,
     vault: web::Data<Vault>,
     storage: web::Data<Storage>,
-    user: CurrentUser,
+    RequestCtx(ctx): RequestCtx,
     path: web::Path<(i64, i64)>,
 ) -> Result<HttpResponse, AppError> {
-    let ctx = session::ctx(&req, Some(user.actor));
     let (id, document_id) = path.into_inner();
     let (view, content) = db
         .run(move |conn| {

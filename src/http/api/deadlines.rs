@@ -1,7 +1,7 @@
 //! Deadlines: the worklist of overdue and due-soon clocks, a case's deadlines, and the outbox for
 //! administrators.
 
-use actix_web::{HttpRequest, get, web};
+use actix_web::{get, web};
 
 use super::Page;
 use super::dto::List;
@@ -9,7 +9,7 @@ use crate::db::Db;
 use crate::deadlines::DeadlineRules;
 use crate::deadlines::engine::Deadline;
 use crate::error::{AppError, Problem};
-use crate::http::session::{self, CurrentUser};
+use crate::http::session::RequestCtx;
 use crate::services::deadlines::{self, OutboxItem, OutboxQuery, WorkItem, WorklistQuery};
 
 /// The agreement clocks of handoffs your agency sent or received that are overdue or due soon
@@ -25,12 +25,10 @@ use crate::services::deadlines::{self, OutboxItem, OutboxQuery, WorkItem, Workli
 )]
 #[get("/api/v1/deadlines")]
 pub async fn worklist(
-    req: HttpRequest,
     db: web::Data<Db>,
-    user: CurrentUser,
+    RequestCtx(ctx): RequestCtx,
     query: web::Query<WorklistQuery>,
 ) -> Result<web::Json<Vec<WorkItem>>, AppError> {
-    let ctx = session::ctx(&req, Some(user.actor));
     let query = query.into_inner();
     Ok(web::Json(
         db.run(move |conn| deadlines::worklist(conn, &ctx, &query))
@@ -50,13 +48,11 @@ pub async fn worklist(
 )]
 #[get("/api/v1/cases/{id}/deadlines")]
 pub async fn of_case(
-    req: HttpRequest,
     db: web::Data<Db>,
     rules: web::Data<DeadlineRules>,
-    user: CurrentUser,
+    RequestCtx(ctx): RequestCtx,
     id: web::Path<i64>,
 ) -> Result<web::Json<Vec<Deadline>>, AppError> {
-    let ctx = session::ctx(&req, Some(user.actor));
     let id = id.into_inner();
     Ok(web::Json(
         db.run(move |conn| deadlines::of_case(conn, &ctx, &rules, id))
@@ -78,12 +74,10 @@ pub async fn of_case(
 )]
 #[get("/api/v1/outbox")]
 pub async fn outbox(
-    req: HttpRequest,
     db: web::Data<Db>,
-    user: CurrentUser,
+    RequestCtx(ctx): RequestCtx,
     query: web::Query<OutboxQuery>,
 ) -> Result<web::Json<List<OutboxItem>>, AppError> {
-    let ctx = session::ctx(&req, Some(user.actor));
     let query = query.into_inner();
     let (before, limit) = Page::of(query.limit, query.cursor.as_deref())?;
     let rows = db

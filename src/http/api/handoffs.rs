@@ -1,16 +1,17 @@
 //! Handoffs: sending from a case, the options the caller has, inbox and outbox, decisions.
 
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, post, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::Page;
 use super::dto::List;
+use crate::audit::Ctx;
 use crate::crypto::Vault;
 use crate::db::Db;
 use crate::domain::handoff::HandoffStatus;
 use crate::error::{AppError, Problem};
-use crate::http::session::{self, CurrentUser};
+use crate::http::session::RequestCtx;
 use crate::services::handoffs::{
     self, AgreementSet, Decision, HandoffInput, HandoffOption, HandoffView,
 };
@@ -32,15 +33,13 @@ use crate::services::handoffs::{
 )]
 #[post("/api/v1/cases/{id}/handoffs")]
 pub async fn create(
-    req: HttpRequest,
     db: web::Data<Db>,
     set: web::Data<AgreementSet>,
     vault: web::Data<Vault>,
-    user: CurrentUser,
+    RequestCtx(ctx): RequestCtx,
     id: web::Path<i64>,
     body: web::Json<HandoffInput>,
 ) -> Result<HttpResponse, AppError> {
-    let ctx = session::ctx(&req, Some(user.actor));
     let id = id.into_inner();
     let input = body.into_inner();
     let view = db
@@ -60,13 +59,11 @@ pub async fn create(
 )]
 #[get("/api/v1/cases/{id}/handoffs")]
 pub async fn of_case(
-    req: HttpRequest,
     db: web::Data<Db>,
     vault: web::Data<Vault>,
-    user: CurrentUser,
+    RequestCtx(ctx): RequestCtx,
     id: web::Path<i64>,
 ) -> Result<web::Json<Vec<HandoffView>>, AppError> {
-    let ctx = session::ctx(&req, Some(user.actor));
     let id = id.into_inner();
     Ok(web::Json(
         db.run(move |conn| handoffs::of_case(conn, &ctx, &vault, id))
@@ -86,14 +83,12 @@ pub async fn of_case(
 )]
 #[get("/api/v1/cases/{id}/handoff-options")]
 pub async fn options(
-    req: HttpRequest,
     db: web::Data<Db>,
     set: web::Data<AgreementSet>,
     vault: web::Data<Vault>,
-    user: CurrentUser,
+    RequestCtx(ctx): RequestCtx,
     id: web::Path<i64>,
 ) -> Result<web::Json<Vec<HandoffOption>>, AppError> {
-    let ctx = session::ctx(&req, Some(user.actor));
     let id = id.into_inner();
     Ok(web::Json(
         db.run(move |conn| handoffs::options(conn, &ctx, &set, &vault, id))
@@ -129,13 +124,11 @@ pub struct BoxQuery {
 )]
 #[get("/api/v1/handoffs")]
 pub async fn list(
-    req: HttpRequest,
     db: web::Data<Db>,
     vault: web::Data<Vault>,
-    user: CurrentUser,
+    RequestCtx(ctx): RequestCtx,
     query: web::Query<BoxQuery>,
 ) -> Result<web::Json<List<HandoffView>>, AppError> {
-    let ctx = session::ctx(&req, Some(user.actor));
     let query = query.into_inner();
     let incoming = match query.box_.as_deref() {
         None | Some("incoming") => true,
@@ -178,13 +171,11 @@ pub async fn list(
 )]
 #[get("/api/v1/handoffs/{id}")]
 pub async fn get(
-    req: HttpRequest,
     db: web::Data<Db>,
     vault: web::Data<Vault>,
-    user: CurrentUser,
+    RequestCtx(ctx): RequestCtx,
     id: web::Path<i64>,
 ) -> Result<web::Json<HandoffView>, AppError> {
-    let ctx = session::ctx(&req, Some(user.actor));
     let id = id.into_inner();
     Ok(web::Json(
         db.run(move |conn| handoffs::get(conn, &ctx, &vault, id))
@@ -209,14 +200,12 @@ pub struct OutcomeBody {
 }
 
 async fn decide(
-    req: HttpRequest,
     db: web::Data<Db>,
     vault: web::Data<Vault>,
-    user: CurrentUser,
+    ctx: Ctx,
     id: i64,
     decision: Decision,
 ) -> Result<web::Json<HandoffView>, AppError> {
-    let ctx = session::ctx(&req, Some(user.actor));
     Ok(web::Json(
         db.run(move |conn| handoffs::decide(conn, &ctx, &vault, id, decision))
             .await?,
@@ -236,13 +225,12 @@ async fn decide(
 )]
 #[post("/api/v1/handoffs/{id}/accept")]
 pub async fn accept(
-    req: HttpRequest,
     db: web::Data<Db>,
     vault: web::Data<Vault>,
-    user: CurrentUser,
+    RequestCtx(ctx): RequestCtx,
     id: web::Path<i64>,
 ) -> Result<web::Json<HandoffView>, AppError> {
-    decide(req, db, vault, user, id.into_inner(), Decision::Accept).await
+    decide(db, vault, ctx, id.into_inner(), Decision::Accept).await
 }
 
 /// Decline a pending handoff with a reason (receiving agency).
@@ -260,18 +248,16 @@ pub async fn accept(
 )]
 #[post("/api/v1/handoffs/{id}/decline")]
 pub async fn decline(
-    req: HttpRequest,
     db: web::Data<Db>,
     vault: web::Data<Vault>,
-    user: CurrentUser,
+    RequestCtx(ctx): RequestCtx,
     id: web::Path<i64>,
     body: web::Json<ReasonBody>,
 ) -> Result<web::Json<HandoffView>, AppError> {
     decide(
-        req,
         db,
         vault,
-        user,
+        ctx,
         id.into_inner(),
         Decision::Decline(body.into_inner().reason),
     )
@@ -293,18 +279,16 @@ pub async fn decline(
 )]
 #[post("/api/v1/handoffs/{id}/withdraw")]
 pub async fn withdraw(
-    req: HttpRequest,
     db: web::Data<Db>,
     vault: web::Data<Vault>,
-    user: CurrentUser,
+    RequestCtx(ctx): RequestCtx,
     id: web::Path<i64>,
     body: web::Json<ReasonBody>,
 ) -> Result<web::Json<HandoffView>, AppError> {
     decide(
-        req,
         db,
         vault,
-        user,
+        ctx,
         id.into_inner(),
         Decision::Withdraw(body.into_inner().reason),
     )
@@ -326,18 +310,16 @@ pub async fn withdraw(
 )]
 #[post("/api/v1/handoffs/{id}/complete")]
 pub async fn complete(
-    req: HttpRequest,
     db: web::Data<Db>,
     vault: web::Data<Vault>,
-    user: CurrentUser,
+    RequestCtx(ctx): RequestCtx,
     id: web::Path<i64>,
     body: web::Json<OutcomeBody>,
 ) -> Result<web::Json<HandoffView>, AppError> {
     decide(
-        req,
         db,
         vault,
-        user,
+        ctx,
         id.into_inner(),
         Decision::Complete(body.into_inner().outcome),
     )
@@ -357,11 +339,10 @@ pub async fn complete(
 )]
 #[post("/api/v1/handoffs/{id}/read")]
 pub async fn read(
-    req: HttpRequest,
     db: web::Data<Db>,
     vault: web::Data<Vault>,
-    user: CurrentUser,
+    RequestCtx(ctx): RequestCtx,
     id: web::Path<i64>,
 ) -> Result<web::Json<HandoffView>, AppError> {
-    decide(req, db, vault, user, id.into_inner(), Decision::Read).await
+    decide(db, vault, ctx, id.into_inner(), Decision::Read).await
 }

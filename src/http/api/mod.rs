@@ -12,6 +12,8 @@ pub mod users;
 
 use serde::Deserialize;
 
+use crate::error::ErrorCode;
+
 /// Default page size of lists.
 pub const DEFAULT_LIMIT: i64 = 50;
 /// Largest page size of lists.
@@ -35,7 +37,7 @@ impl Page {
             None => Ok(DEFAULT_LIMIT),
             Some(n) if n >= 1 => Ok(n.min(MAX_LIMIT)),
             Some(n) => Err(crate::error::AppError::BadRequest {
-                code: "request.invalid_query",
+                code: ErrorCode::RequestInvalidQuery,
                 detail: format!("limit: must be between 1 and {MAX_LIMIT}, not {n}"),
             }),
         }
@@ -61,7 +63,7 @@ impl Page {
             .map(|c| {
                 c.parse::<i64>()
                     .map_err(|_| crate::error::AppError::BadRequest {
-                        code: "request.invalid_query",
+                        code: ErrorCode::RequestInvalidQuery,
                         detail: "cursor: not a cursor of this list".to_owned(),
                     })
             })
@@ -86,7 +88,7 @@ mod tests {
             let refused = page(Some(bad)).limit().err();
             assert_eq!(
                 refused.as_ref().map(crate::error::AppError::code),
-                Some("request.invalid_query")
+                Some(ErrorCode::RequestInvalidQuery)
             );
             assert!(refused.is_some_and(|e| e.to_string().contains("limit")));
         }

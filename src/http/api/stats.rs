@@ -2,14 +2,14 @@
 //! and exports (CSV, JSON, the SIMFONI-PPA-shaped file), each export recorded in the audit trail.
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, get, web};
+use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::config::StatsSettings;
 use crate::db::Db;
 use crate::error::{AppError, Problem};
-use crate::http::session::{self, CurrentUser};
+use crate::http::session::{CurrentUser, RequestCtx};
 use crate::services::stats::{self, StatsAnswer, StatsQuery};
 use crate::stats::catalog;
 
@@ -89,14 +89,12 @@ pub async fn indicators(user: CurrentUser) -> web::Json<IndicatorList> {
 )]
 #[get("/api/v1/stats/{indicator}")]
 pub async fn figures(
-    req: HttpRequest,
     db: web::Data<Db>,
     settings: web::Data<StatsSettings>,
-    user: CurrentUser,
+    RequestCtx(ctx): RequestCtx,
     indicator: web::Path<String>,
     query: web::Query<StatsQuery>,
 ) -> Result<web::Json<StatsAnswer>, AppError> {
-    let ctx = session::ctx(&req, Some(user.actor));
     let (code, query) = (indicator.into_inner(), query.into_inner());
     let threshold = settings.min_count.get();
     let grid = db
@@ -124,14 +122,12 @@ pub async fn figures(
 )]
 #[get("/api/v1/stats/{indicator}/export")]
 pub async fn export(
-    req: HttpRequest,
     db: web::Data<Db>,
     settings: web::Data<StatsSettings>,
-    user: CurrentUser,
+    RequestCtx(ctx): RequestCtx,
     indicator: web::Path<String>,
     query: web::Query<StatsQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let ctx = session::ctx(&req, Some(user.actor));
     let (code, query) = (indicator.into_inner(), query.into_inner());
     let threshold = settings.min_count.get();
     let (body, content_type, name) = db

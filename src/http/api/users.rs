@@ -1,13 +1,13 @@
 //! `/api/v1/users`: administration by system and agency administrators.
 
-use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use actix_web::{HttpResponse, get, patch, post, web};
 use serde::Deserialize;
 
 use super::Page;
 use super::dto::{List, PasswordBody, UserDto};
 use crate::db::Db;
 use crate::error::{AppError, Problem};
-use crate::http::session::{self, CurrentUser};
+use crate::http::session::{CurrentUser, RequestCtx};
 use crate::services::accounts::{self, UserInput, UserPatch};
 use crate::services::auth::AuthDeps;
 
@@ -36,12 +36,11 @@ pub struct UserQuery {
 )]
 #[get("/api/v1/users")]
 pub async fn list(
-    req: HttpRequest,
     db: web::Data<Db>,
-    user: CurrentUser,
+    _user: CurrentUser,
+    RequestCtx(ctx): RequestCtx,
     query: web::Query<UserQuery>,
 ) -> Result<web::Json<List<UserDto>>, AppError> {
-    let ctx = session::ctx(&req, Some(user.actor));
     let query = query.into_inner();
     let page = Page {
         limit: query.limit,
@@ -73,13 +72,11 @@ pub async fn list(
 )]
 #[post("/api/v1/users")]
 pub async fn create(
-    req: HttpRequest,
     db: web::Data<Db>,
     deps: web::Data<AuthDeps>,
-    user: CurrentUser,
+    RequestCtx(ctx): RequestCtx,
     body: web::Json<UserInput>,
 ) -> Result<HttpResponse, AppError> {
-    let ctx = session::ctx(&req, Some(user.actor));
     let input = body.into_inner();
     let view = db
         .run(move |conn| accounts::create_user(conn, &ctx, &deps.hasher, input))
@@ -99,12 +96,10 @@ pub async fn create(
 )]
 #[get("/api/v1/users/{id}")]
 pub async fn get(
-    req: HttpRequest,
     db: web::Data<Db>,
-    user: CurrentUser,
+    RequestCtx(ctx): RequestCtx,
     id: web::Path<i64>,
 ) -> Result<web::Json<UserDto>, AppError> {
-    let ctx = session::ctx(&req, Some(user.actor));
     let id = id.into_inner();
     let view = db
         .run(move |conn| accounts::get_user(conn, &ctx, id))
@@ -126,13 +121,11 @@ pub async fn get(
 )]
 #[patch("/api/v1/users/{id}")]
 pub async fn update(
-    req: HttpRequest,
     db: web::Data<Db>,
-    user: CurrentUser,
+    RequestCtx(ctx): RequestCtx,
     id: web::Path<i64>,
     body: web::Json<UserPatch>,
 ) -> Result<web::Json<UserDto>, AppError> {
-    let ctx = session::ctx(&req, Some(user.actor));
     let id = id.into_inner();
     let patch = body.into_inner();
     let view = db
@@ -155,14 +148,12 @@ pub async fn update(
 )]
 #[post("/api/v1/users/{id}/password")]
 pub async fn reset_password(
-    req: HttpRequest,
     db: web::Data<Db>,
     deps: web::Data<AuthDeps>,
-    user: CurrentUser,
+    RequestCtx(ctx): RequestCtx,
     id: web::Path<i64>,
     body: web::Json<PasswordBody>,
 ) -> Result<HttpResponse, AppError> {
-    let ctx = session::ctx(&req, Some(user.actor));
     let id = id.into_inner();
     let body = body.into_inner();
     db.run(move |conn| {
@@ -195,12 +186,10 @@ pub async fn reset_password(
 )]
 #[post("/api/v1/users/{id}/roles/confirm")]
 pub async fn confirm_roles(
-    req: HttpRequest,
     db: web::Data<Db>,
-    user: CurrentUser,
+    RequestCtx(ctx): RequestCtx,
     id: web::Path<i64>,
 ) -> Result<web::Json<UserDto>, AppError> {
-    let ctx = session::ctx(&req, Some(user.actor));
     let id = id.into_inner();
     let view = db
         .run(move |conn| accounts::confirm_roles(conn, &ctx, id))

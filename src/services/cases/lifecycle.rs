@@ -14,6 +14,7 @@ use crate::domain::Invalid;
 use crate::domain::case::{self as domain};
 use crate::domain::classification as cls;
 use crate::error::AppError;
+use crate::error::ErrorCode;
 
 /// Moves a track to another stage.
 pub fn change_stage(
@@ -45,7 +46,7 @@ pub fn change_stage(
     }
     if !row.status.is_open() {
         return Err(AppError::Conflict {
-            code: "case.closed",
+            code: ErrorCode::CaseClosed,
             detail: "The case is closed.".to_owned(),
         });
     }
@@ -69,7 +70,7 @@ pub fn change_stage(
             ctx.now,
         )? {
             return Err(AppError::Conflict {
-                code: "case.stale_version",
+                code: ErrorCode::CaseStaleVersion,
                 detail: "The stage changed meanwhile; reload the case.".to_owned(),
             });
         }
@@ -104,7 +105,7 @@ pub fn close(
     )?;
     if !row.status.is_open() {
         return Err(AppError::Conflict {
-            code: "case.closed",
+            code: ErrorCode::CaseClosed,
             detail: "The case is closed already.".to_owned(),
         });
     }

@@ -20,6 +20,7 @@ use crate::domain::case::{
     CaseInput, Incident, IncidentInput, MigrantInput, NewCase, SurvivorInput,
 };
 use crate::error::AppError;
+use crate::error::ErrorCode;
 
 /// `PATCH /cases/{id}`: sections given replace the stored ones; `version` must be current.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -156,7 +157,7 @@ pub fn update(
     }
     if !row.status.is_open() {
         return Err(AppError::Conflict {
-            code: "case.closed",
+            code: ErrorCode::CaseClosed,
             detail: "The case is closed.".to_owned(),
         });
     }
@@ -236,7 +237,7 @@ pub fn update(
         let watch = crate::services::stats_upkeep::Watch::case(conn, id)?;
         if !db::update_if_version(conn, id, patch.version, &values, ctx.now)? {
             return Err(AppError::Conflict {
-                code: "case.stale_version",
+                code: ErrorCode::CaseStaleVersion,
                 detail:
                     "The case changed since you read it; reload it and apply your change again."
                         .to_owned(),

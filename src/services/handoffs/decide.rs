@@ -20,6 +20,7 @@ use crate::domain::Invalid;
 use crate::domain::handoff::{HandoffKind, HandoffStatus};
 use crate::domain::holding::Ended;
 use crate::error::AppError;
+use crate::error::ErrorCode;
 
 /// A decision on a handoff.
 #[derive(Debug, Clone)]
@@ -38,7 +39,7 @@ pub enum Decision {
 
 pub(super) fn already_decided(row: &HandoffRow) -> AppError {
     AppError::Conflict {
-        code: "handoff.already_decided",
+        code: ErrorCode::HandoffAlreadyDecided,
         detail: format!("The handoff is {} already.", row.status),
     }
 }
@@ -112,11 +113,11 @@ pub(super) fn still_in_force(conn: &mut DbConnection, row: &HandoffRow) -> Resul
     match ended {
         None | Some(Ended::Closed) => Ok(()),
         Some(_) if consent_withdrawn => Err(AppError::Conflict {
-            code: "handoff.consent_withdrawn",
+            code: ErrorCode::HandoffConsentWithdrawn,
             detail: "The consent this handoff rests on has been withdrawn; it can no longer be accepted or completed.".to_owned(),
         }),
         Some(ended) => Err(AppError::Conflict {
-            code: "handoff.access_ended",
+            code: ErrorCode::HandoffAccessEnded,
             detail: format!(
                 "The access this handoff gave has ended ({}); it can no longer be accepted or completed.",
                 row.access_ended_reason.as_deref().unwrap_or(ended.reason())
@@ -184,7 +185,7 @@ pub(super) fn apply_decision(
     let (from, to, action) = decision
         .transition(row.kind)
         .ok_or_else(|| AppError::Conflict {
-            code: "handoff.wrong_kind",
+            code: ErrorCode::HandoffWrongKind,
             detail: format!("A {} cannot be {}.", row.kind, decision.verb()),
         })?;
     // An answer to a handoff already answered is a conflict whatever else holds.

@@ -21,6 +21,7 @@ use crate::domain::consent::{self, ConsentFacts};
 use crate::domain::handoff::{HandoffKind, HandoffStatus};
 use crate::domain::user::Role;
 use crate::error::AppError;
+use crate::error::ErrorCode;
 use crate::services::agreements::AgreementSet;
 
 /// A consent override: a supervisor's legal basis and reason.
@@ -130,7 +131,7 @@ pub fn create(
                 && h.status.is_open()
         }) {
             return Err(AppError::Conflict {
-                code: "handoff.duplicate",
+                code: ErrorCode::HandoffDuplicate,
                 detail: format!(
                     "This case already has an open {} handoff to {}.",
                     rule.id, receiver.code

@@ -9,16 +9,13 @@ use actix_web::{HttpResponse, ResponseError};
 use diesel::result::DatabaseErrorKind;
 use serde::Serialize;
 
+mod code;
+mod storage;
+pub use code::ErrorCode;
+pub use storage::is_storage_failure;
+
 /// Media type of every error body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
-
-/// Code of a refusal to an agency that does not hold the part of the case an action touches.
-pub const ACCESS_NOT_HELD: &str = "access.not_held";
-/// Code of a refusal to an agency whose handoff of the case is still pending.
-pub const ACCESS_PENDING: &str = "access.pending";
-/// Code of a refusal that keeps duties apart: nobody changes their own roles, and a role that
-/// reads cases is confirmed by someone other than the person who set the account's password.
-pub const ROLE_SEPARATION: &str = "role.separation_of_duties";
 
 /// Seconds a client should wait before retrying while the database does not answer.
 pub const UNAVAILABLE_RETRY_SECS: u32 = 5;
@@ -43,7 +40,7 @@ pub enum AppError {
     #[error("unauthenticated: {code}")]
     Unauthenticated {
         /// Stable code (`auth.invalid_credentials`, `auth.invalid_token`, `auth.required`).
-        code: &'static str,
+        code: ErrorCode,
     },
     /// The caller sees the resource but may not do this.
     #[error("forbidden")]
@@ -53,7 +50,7 @@ pub enum AppError {
     #[error("access refused: {code}")]
     AccessRefused {
         /// Stable code.
-        code: &'static str,
+        code: ErrorCode,
     },
     /// A cookie-authenticated change without the session's CSRF token.
     #[error("CSRF token missing or wrong")]
@@ -86,7 +83,7 @@ pub enum AppError {
     #[error("bad request: {detail}")]
     BadRequest {
         /// Stable code.
-        code: &'static str,
+        code: ErrorCode,
         /// Explanation.
         detail: String,
     },
@@ -128,7 +125,7 @@ pub enum AppError {
     #[error("conflict: {code}")]
     Conflict {
         /// Stable code.
-        code: &'static str,
+        code: ErrorCode,
         /// Explanation.
         detail: String,
     },
@@ -149,31 +146,31 @@ pub enum AppError {
 
 impl AppError {
     /// The stable machine-readable code.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            AppError::Unauthenticated { code } => code,
-            AppError::Forbidden => "auth.forbidden",
-            AppError::AccessRefused { code } => code,
-            AppError::CsrfRejected => "auth.csrf_failed",
-            AppError::Locked { .. } => "auth.locked",
-            AppError::RateLimited { .. } => "auth.rate_limited",
-            AppError::NotFound => "not_found",
-            AppError::RouteNotFound => "route.not_found",
-            AppError::MethodNotAllowed { .. } => "method.not_allowed",
-            AppError::BadRequest { code, .. } => code,
-            AppError::Validation(_) => "validation.failed",
-            AppError::PayloadTooLarge { .. } => "request.too_large",
+            AppError::Unauthenticated { code } => *code,
+            AppError::Forbidden => ErrorCode::AuthForbidden,
+            AppError::AccessRefused { code } => *code,
+            AppError::CsrfRejected => ErrorCode::AuthCsrfFailed,
+            AppError::Locked { .. } => ErrorCode::AuthLocked,
+            AppError::RateLimited { .. } => ErrorCode::AuthRateLimited,
+            AppError::NotFound => ErrorCode::NotFound,
+            AppError::RouteNotFound => ErrorCode::RouteNotFound,
+            AppError::MethodNotAllowed { .. } => ErrorCode::MethodNotAllowed,
+            AppError::BadRequest { code, .. } => *code,
+            AppError::Validation(_) => ErrorCode::ValidationFailed,
+            AppError::PayloadTooLarge { .. } => ErrorCode::RequestTooLarge,
             AppError::UnsupportedMediaType | AppError::ContentMismatch(_) => {
-                "request.unsupported_media_type"
+                ErrorCode::RequestUnsupportedMediaType
             }
-            AppError::UriTooLong { .. } => "request.uri_too_long",
-            AppError::HeadersTooLarge { .. } => "request.headers_too_large",
-            AppError::RequestTimeout { .. } => "request.timeout",
-            AppError::Conflict { code, .. } => code,
-            AppError::HandoffNotAllowed(_) => "handoff.not_allowed",
-            AppError::Unavailable(_) => "service.unavailable",
-            AppError::StorageUnavailable(_) => "storage.unavailable",
-            AppError::Internal(_) => "internal",
+            AppError::UriTooLong { .. } => ErrorCode::RequestUriTooLong,
+            AppError::HeadersTooLarge { .. } => ErrorCode::RequestHeadersTooLarge,
+            AppError::RequestTimeout { .. } => ErrorCode::RequestTimeout,
+            AppError::Conflict { code, .. } => *code,
+            AppError::HandoffNotAllowed(_) => ErrorCode::HandoffNotAllowed,
+            AppError::Unavailable(_) => ErrorCode::ServiceUnavailable,
+            AppError::StorageUnavailable(_) => ErrorCode::StorageUnavailable,
+            AppError::Internal(_) => ErrorCode::Internal,
         }
     }
 
@@ -207,18 +204,18 @@ impl AppError {
     fn detail(&self) -> String {
         match self {
             AppError::Unauthenticated {
-                code: "auth.invalid_credentials",
+                code: ErrorCode::AuthInvalidCredentials,
             } => "The username or password is wrong.".to_owned(),
             AppError::Unauthenticated { .. } => {
                 "Log in again: the token is missing, invalid, expired or revoked.".to_owned()
             }
             AppError::Forbidden => "Your role does not allow this.".to_owned(),
             AppError::AccessRefused {
-                code: ACCESS_PENDING,
+                code: ErrorCode::AccessPending,
             } => "Your agency has not accepted this handoff yet: accept it before acting on the case or sending it on."
                 .to_owned(),
             AppError::AccessRefused {
-                code: ROLE_SEPARATION,
+                code: ErrorCode::RoleSeparationOfDuties,
             } => "Someone else must do this: nobody changes their own roles, and a role that reads cases is confirmed by someone other than the person who set the account's password."
                 .to_owned(),
             AppError::AccessRefused { .. } => {
@@ -324,7 +321,7 @@ pub struct Problem {
     /// Explanation of this occurrence.
     pub detail: String,
     /// Stable code, e.g. `validation.failed`.
-    pub code: String,
+    pub code: ErrorCode,
     /// The request id, also sent as `X-Request-Id`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
@@ -383,7 +380,7 @@ impl ResponseError for AppError {
             title: self.title().to_owned(),
             status: status.as_u16(),
             detail: self.detail(),
-            code: self.code().to_owned(),
+            code: self.code(),
             request_id: crate::telemetry::request_id(),
             errors: match self {
                 AppError::Validation(errors) => errors.clone(),
@@ -457,14 +454,14 @@ impl From<diesel::result::Error> for AppError {
         match error {
             E::NotFound => AppError::NotFound,
             E::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => AppError::Conflict {
-                code: "conflict.duplicate",
+                code: ErrorCode::ConflictDuplicate,
                 detail: format!(
                     "A record with the same {} exists already.",
                     info.constraint_name().unwrap_or("key")
                 ),
             },
             E::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => AppError::Conflict {
-                code: "conflict.reference",
+                code: ErrorCode::ConflictReference,
                 detail:
                     "The record refers to something that does not exist, or is still referred to."
                         .to_owned(),
@@ -475,7 +472,7 @@ impl From<diesel::result::Error> for AppError {
             E::BrokenTransactionManager => {
                 AppError::Unavailable("broken transaction manager".to_owned())
             }
-            ref e if crate::db::meta::is_storage_failure(e) => {
+            ref e if is_storage_failure(e) => {
                 AppError::StorageUnavailable(format!("database: {e}"))
             }
             other => AppError::Internal(anyhow::Error::new(other)),
@@ -495,10 +492,10 @@ impl From<crate::authz::Denial> for AppError {
             crate::authz::Denial::Hidden => AppError::NotFound,
             crate::authz::Denial::Forbidden => AppError::Forbidden,
             crate::authz::Denial::NotHeld => AppError::AccessRefused {
-                code: ACCESS_NOT_HELD,
+                code: ErrorCode::AccessNotHeld,
             },
             crate::authz::Denial::Pending => AppError::AccessRefused {
-                code: ACCESS_PENDING,
+                code: ErrorCode::AccessPending,
             },
         }
     }
