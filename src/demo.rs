@@ -19,7 +19,7 @@ use crate::db::{DbConnection, agencies, users};
 use crate::domain::case::CaseInput;
 use crate::domain::user::Role;
 use crate::error::AppError;
-use crate::services::handoffs::{AgreementSet, Decision, HandoffInput};
+use crate::services::handoffs::{AgreementSet, Decision, HandoffInput, HandoffView};
 use crate::services::{accounts, cases, handoffs};
 
 /// The demo users: username, agency, roles.
@@ -202,6 +202,8 @@ pub fn seed_cases(
     Ok(handoff_count)
 }
 
+/// One synthetic case taken in by the caseworker (or BP3MI), and most of the caseworker's
+/// reported to the police with consent; returns the number of handoffs made.
 fn one_case(
     conn: &mut DbConnection,
     vault: &Vault,
@@ -215,6 +217,61 @@ fn one_case(
     } else {
         bp3mi
     };
+    let (taken_at, input) = synthetic_intake(rng, base)?;
+    let created = cases::create(conn, &ctx_for(taker, taken_at), vault, input)?;
+    let owner_ctx = ctx_for(taker, taken_at + Duration::minutes(30));
+    if !(rng.random_bool(0.7) && taker.username == caseworker.username) {
+        return Ok(0);
+    }
+    cases::record_consent(
+        conn,
+        &owner_ctx,
+        created.id,
+        cases::ConsentInput {
+            purpose: "police_report".to_owned(),
+            given: true,
+            recipient_agency: None,
+            method: Some("written".to_owned()),
+            given_by: None,
+            legal_basis: None,
+        },
+    )?;
+    let sent = send(
+        conn,
+        &owner_ctx,
+        set,
+        vault,
+        created.id,
+        "report-to-police",
+        "POLDA-JATENG",
+    )?;
+    let police_ctx = ctx_for(police, taken_at + Duration::hours(rng.random_range(1..40)));
+    let completed = answer_report(conn, vault, rng, &owner_ctx, &police_ctx, sent.id)?;
+    let mut made = 1;
+    if completed && rng.random_bool(0.5) {
+        let supervisor_ctx = ctx_for(supervisor, taken_at + Duration::days(3));
+        let notice = send(
+            conn,
+            &supervisor_ctx,
+            set,
+            vault,
+            created.id,
+            "court-notice",
+            "PN-SEMARANG",
+        );
+        if notice.is_ok() {
+            made += 1;
+        }
+    }
+    Ok(made)
+}
+
+/// When a synthetic case was taken in, and its intake: a woman migrant worker with a random
+/// name, NIK, forms of violence, destination and risk.
+fn synthetic_intake(
+    rng: &mut StdRng,
+    base: NaiveDateTime,
+) -> Result<(NaiveDateTime, CaseInput), AppError> {
     let age = rng.random_range(16..55);
     let taken_at = base - Duration::minutes(rng.random_range(0..60 * 24 * 60));
     let today = taken_at.date();
@@ -258,92 +315,69 @@ fn one_case(
     });
     let input: CaseInput =
         serde_json::from_value(body).map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
-    let created = cases::create(conn, &ctx_for(taker, taken_at), vault, input)?;
-    let owner_ctx = ctx_for(taker, taken_at + Duration::minutes(30));
-    let mut made = 0;
-    if rng.random_bool(0.7) && taker.username == caseworker.username {
-        cases::record_consent(
-            conn,
-            &owner_ctx,
-            created.id,
-            cases::ConsentInput {
-                purpose: "police_report".to_owned(),
-                given: true,
-                recipient_agency: None,
-                method: Some("written".to_owned()),
-                given_by: None,
-                legal_basis: None,
-            },
-        )?;
-        let sent = handoffs::create(
-            conn,
-            &owner_ctx,
-            set,
-            vault,
-            created.id,
-            HandoffInput {
-                handoff: "report-to-police".to_owned(),
-                to_agency: "POLDA-JATENG".to_owned(),
-                agreement: None,
-                message: None,
-                consent_override: None,
-            },
-        )?;
-        made += 1;
-        let police_ctx = ctx_for(police, taken_at + Duration::hours(rng.random_range(1..40)));
-        match rng.random_range(0..10) {
-            0..=1 => {}
-            2 => {
-                handoffs::decide(
-                    conn,
-                    &police_ctx,
-                    vault,
-                    sent.id,
-                    Decision::Decline("Incident outside Polda Jawa Tengah jurisdiction".to_owned()),
-                )?;
-            }
-            3 => {
-                handoffs::decide(
-                    conn,
-                    &owner_ctx,
-                    vault,
-                    sent.id,
-                    Decision::Withdraw("Survivor chose not to report for now".to_owned()),
-                )?;
-            }
-            4..=6 => {
-                handoffs::decide(conn, &police_ctx, vault, sent.id, Decision::Accept)?;
-            }
-            _ => {
-                handoffs::decide(conn, &police_ctx, vault, sent.id, Decision::Accept)?;
-                handoffs::decide(
-                    conn,
-                    &police_ctx,
-                    vault,
-                    sent.id,
-                    Decision::Complete("Laporan polisi diterima dan diregistrasi".to_owned()),
-                )?;
-                if rng.random_bool(0.5) {
-                    let notice = handoffs::create(
-                        conn,
-                        &ctx_for(supervisor, taken_at + Duration::days(3)),
-                        set,
-                        vault,
-                        created.id,
-                        HandoffInput {
-                            handoff: "court-notice".to_owned(),
-                            to_agency: "PN-SEMARANG".to_owned(),
-                            agreement: None,
-                            message: None,
-                            consent_override: None,
-                        },
-                    );
-                    if notice.is_ok() {
-                        made += 1;
-                    }
-                }
-            }
-        }
+    Ok((taken_at, input))
+}
+
+/// Sends the agreement's handoff `handoff` of the case to `to_agency`, without a message.
+fn send(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    set: &AgreementSet,
+    vault: &Vault,
+    case_id: i64,
+    handoff: &str,
+    to_agency: &str,
+) -> Result<HandoffView, AppError> {
+    handoffs::create(
+        conn,
+        ctx,
+        set,
+        vault,
+        case_id,
+        HandoffInput {
+            handoff: handoff.to_owned(),
+            to_agency: to_agency.to_owned(),
+            agreement: None,
+            message: None,
+            consent_override: None,
+        },
+    )
+}
+
+/// What becomes of a report to the police: left pending, declined, withdrawn by the owner,
+/// accepted, or accepted and completed. Returns whether it was completed.
+fn answer_report(
+    conn: &mut DbConnection,
+    vault: &Vault,
+    rng: &mut StdRng,
+    owner_ctx: &Ctx,
+    police_ctx: &Ctx,
+    handoff_id: i64,
+) -> Result<bool, AppError> {
+    let decisions = match rng.random_range(0..10) {
+        0..=1 => vec![],
+        2 => vec![(
+            police_ctx,
+            Decision::Decline("Incident outside Polda Jawa Tengah jurisdiction".to_owned()),
+        )],
+        3 => vec![(
+            owner_ctx,
+            Decision::Withdraw("Survivor chose not to report for now".to_owned()),
+        )],
+        4..=6 => vec![(police_ctx, Decision::Accept)],
+        _ => vec![
+            (police_ctx, Decision::Accept),
+            (
+                police_ctx,
+                Decision::Complete("Laporan polisi diterima dan diregistrasi".to_owned()),
+            ),
+        ],
+    };
+    let completed = decisions
+        .iter()
+        .any(|(_, d)| matches!(d, Decision::Complete(_)));
+    for (ctx, decision) in decisions {
+        handoffs::decide(conn, ctx, vault, handoff_id, decision)?;
     }
-    Ok(made)
+    Ok(completed)
 }

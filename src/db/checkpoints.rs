@@ -62,15 +62,7 @@ pub fn take(
     now: NaiveDateTime,
 ) -> QueryResult<Option<Checkpoint>> {
     conn.transaction(|conn| {
-        match conn {
-            DbConnection::Pg(_) => conn.batch_execute(
-                "LOCK TABLE audit_checkpoints IN EXCLUSIVE MODE; LOCK TABLE audit_stream_heads IN SHARE MODE;",
-            )?,
-            // A write statement takes SQLite's write lock at once, before anything is read.
-            DbConnection::Sqlite(_) => {
-                conn.batch_execute("UPDATE audit_stream_heads SET seq = seq WHERE 0 = 1;")?
-            }
-        }
+        hold_off_appends(conn)?;
         let last: Option<(i64, i64, i64, String)> = audit_checkpoints::table
             .order(audit_checkpoints::number.desc())
             .select((
@@ -94,47 +86,71 @@ pub fn take(
             .filter(audit_events::id.le(up_to_id))
             .count()
             .get_result(conn)?;
-        let changed = audit_events::table
-            .filter(audit_events::id.gt(after))
-            .filter(audit_events::id.le(up_to_id))
-            .select(audit_events::stream)
-            .distinct();
-        let heads: Vec<Head> = audit_stream_heads::table
-            .filter(audit_stream_heads::stream.eq_any(changed))
-            .order(audit_stream_heads::stream.asc())
-            .select((
-                audit_stream_heads::stream,
-                audit_stream_heads::seq,
-                audit_stream_heads::hash,
-            ))
-            .load::<(String, i64, String)>(conn)?
-            .into_iter()
-            .map(|(stream, seq, hash)| Head { stream, seq, hash })
-            .collect();
         let checkpoint = Statement {
             number: number + 1,
             created_at: crate::audit::chain::to_micros(now),
             up_to_id,
             entries: entries_before + new_entries,
             prev_hash,
-            heads,
+            heads: changed_heads(conn, after, up_to_id)?,
         }
         .sign(key);
-        let heads_json = serde_json::to_string(&checkpoint.heads)
-            .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
-        diesel::insert_into(audit_checkpoints::table)
-            .values((
-                audit_checkpoints::number.eq(checkpoint.number),
-                audit_checkpoints::created_at.eq(crate::audit::chain::to_micros(now)),
-                audit_checkpoints::up_to_id.eq(checkpoint.up_to_id),
-                audit_checkpoints::entries.eq(checkpoint.entries),
-                audit_checkpoints::prev_hash.eq(&checkpoint.prev_hash),
-                audit_checkpoints::heads.eq(heads_json),
-                audit_checkpoints::hash.eq(&checkpoint.hash),
-                audit_checkpoints::public_key.eq(&checkpoint.public_key),
-                audit_checkpoints::signature.eq(&checkpoint.signature),
-            ))
-            .execute(conn)?;
+        insert(conn, &checkpoint, now)?;
         Ok(Some(checkpoint))
     })
+}
+
+/// Holds appends to the trail off until the transaction ends, and other checkpoint takers with
+/// them.
+fn hold_off_appends(conn: &mut DbConnection) -> QueryResult<()> {
+    match conn {
+        DbConnection::Pg(_) => conn.batch_execute(
+            "LOCK TABLE audit_checkpoints IN EXCLUSIVE MODE; LOCK TABLE audit_stream_heads IN SHARE MODE;",
+        ),
+        // A write statement takes SQLite's write lock at once, before anything is read.
+        DbConnection::Sqlite(_) => {
+            conn.batch_execute("UPDATE audit_stream_heads SET seq = seq WHERE 0 = 1;")
+        }
+    }
+}
+
+/// The heads of the streams that entries `after..=up_to_id` were appended to, by stream.
+fn changed_heads(conn: &mut DbConnection, after: i64, up_to_id: i64) -> QueryResult<Vec<Head>> {
+    let changed = audit_events::table
+        .filter(audit_events::id.gt(after))
+        .filter(audit_events::id.le(up_to_id))
+        .select(audit_events::stream)
+        .distinct();
+    Ok(audit_stream_heads::table
+        .filter(audit_stream_heads::stream.eq_any(changed))
+        .order(audit_stream_heads::stream.asc())
+        .select((
+            audit_stream_heads::stream,
+            audit_stream_heads::seq,
+            audit_stream_heads::hash,
+        ))
+        .load::<(String, i64, String)>(conn)?
+        .into_iter()
+        .map(|(stream, seq, hash)| Head { stream, seq, hash })
+        .collect())
+}
+
+/// Stores a signed checkpoint.
+fn insert(conn: &mut DbConnection, checkpoint: &Checkpoint, now: NaiveDateTime) -> QueryResult<()> {
+    let heads_json = serde_json::to_string(&checkpoint.heads)
+        .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+    diesel::insert_into(audit_checkpoints::table)
+        .values((
+            audit_checkpoints::number.eq(checkpoint.number),
+            audit_checkpoints::created_at.eq(crate::audit::chain::to_micros(now)),
+            audit_checkpoints::up_to_id.eq(checkpoint.up_to_id),
+            audit_checkpoints::entries.eq(checkpoint.entries),
+            audit_checkpoints::prev_hash.eq(&checkpoint.prev_hash),
+            audit_checkpoints::heads.eq(heads_json),
+            audit_checkpoints::hash.eq(&checkpoint.hash),
+            audit_checkpoints::public_key.eq(&checkpoint.public_key),
+            audit_checkpoints::signature.eq(&checkpoint.signature),
+        ))
+        .execute(conn)?;
+    Ok(())
 }

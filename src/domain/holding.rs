@@ -235,108 +235,19 @@ impl CaseHoldings {
         for h in ordered {
             let onward =
                 h.from_agency_id != h.owner_agency_id && h.from_agency_id != owner_agency_id;
-            // What the sender held actively through handoffs received before this one.
-            let (base, derived_from): (BTreeSet<Category>, Vec<i64>) = if onward {
-                let through: Vec<&Grant> = grants
-                    .get(&h.from_agency_id)
-                    .into_iter()
-                    .flatten()
-                    .filter(|g| matches!(g.basis, Basis::Received(id) if id < h.id))
-                    .collect();
-                // What it was sent on from: every handoff the sender had accepted or been
-                // notified of before, whether or not it still gives access.
-                let received_before = handoffs
-                    .iter()
-                    .filter(|r| {
-                        r.to_agency_id == h.from_agency_id
-                            && r.id < h.id
-                            && r.kind != HandoffKind::Transfer
-                            && matches!(
-                                r.status,
-                                HandoffStatus::Accepted
-                                    | HandoffStatus::Completed
-                                    | HandoffStatus::Delivered
-                                    | HandoffStatus::Read
-                            )
-                    })
-                    .map(|r| r.id);
-                let mut derived: Vec<i64> = received_before.collect();
-                derived.sort_unstable();
-                (
-                    through
-                        .iter()
-                        .flat_map(|g| g.categories.iter().copied())
-                        .collect(),
-                    derived,
-                )
+            let (base, derived_from) = if onward {
+                sender_held(h, &grants, handoffs)
             } else {
                 (Category::ALL.iter().copied().collect(), Vec::new())
             };
-            let consent_ok = h.overridden
-                || h.consent_purpose
-                    .as_deref()
-                    .is_none_or(|p| consent::in_force(consents, p, h.to_agency_id).is_some());
-            let accepted_transfer = h.kind == HandoffKind::Transfer
-                && matches!(h.status, HandoffStatus::Accepted | HandoffStatus::Completed);
-            let ended = if !h.status.gives_access() {
-                Some(Ended::Closed)
-            } else if accepted_transfer {
-                // Ownership moved; nothing undoes it but another transfer.
-                None
-            } else if h.access_ended {
-                Some(Ended::Recorded)
-            } else if !consent_ok {
-                Some(Ended::ConsentWithdrawn)
-            } else if base.is_empty() {
-                Some(Ended::DerivedEnded)
-            } else {
-                None
-            };
+            let ended = why_ended(h, &base, consents);
             let effective: BTreeSet<Category> = if ended.is_some() {
                 BTreeSet::new()
             } else {
                 h.shares.intersection(&base).copied().collect()
             };
             if ended.is_none() {
-                let grant = |basis, categories, since| Grant {
-                    basis,
-                    categories,
-                    since,
-                    derived_from: derived_from.clone(),
-                    records_consent: h.receiver_records_consent.clone(),
-                };
-                match (h.kind, h.status) {
-                    (_, HandoffStatus::Pending) => {
-                        grants.entry(h.to_agency_id).or_default().push(grant(
-                            Basis::Pending(h.id),
-                            [Category::Summary].into_iter().collect(),
-                            Some(h.created_at),
-                        ));
-                    }
-                    (HandoffKind::Transfer, _) => {
-                        grants.entry(h.from_agency_id).or_default().push(Grant {
-                            basis: Basis::Retained(h.id),
-                            categories: [Category::Summary].into_iter().collect(),
-                            since: h.decided_at,
-                            derived_from: Vec::new(),
-                            records_consent: BTreeSet::new(),
-                        });
-                    }
-                    (HandoffKind::Notice, _) => {
-                        grants.entry(h.to_agency_id).or_default().push(grant(
-                            Basis::Received(h.id),
-                            effective.clone(),
-                            Some(h.created_at),
-                        ));
-                    }
-                    (HandoffKind::Referral, _) => {
-                        grants.entry(h.to_agency_id).or_default().push(grant(
-                            Basis::Received(h.id),
-                            effective.clone(),
-                            h.decided_at,
-                        ));
-                    }
-                }
+                add_grant(&mut grants, h, &effective, &derived_from);
             }
             let unrecorded_end = !h.access_ended
                 && matches!(ended, Some(Ended::ConsentWithdrawn | Ended::DerivedEnded));
@@ -350,21 +261,9 @@ impl CaseHoldings {
                 },
             );
         }
-        let holdings = grants
-            .into_iter()
-            .map(|(agency_id, mut grants)| {
-                // The owner's own grant says it all; what it received before owning is moot.
-                if agency_id == owner_agency_id {
-                    grants.retain(|g| g.basis == Basis::Owner);
-                }
-                grants.retain(|g| !g.categories.is_empty());
-                (agency_id, Holding { agency_id, grants })
-            })
-            .filter(|(_, h)| !h.grants.is_empty())
-            .collect();
         Self {
             owner_agency_id,
-            holdings,
+            holdings: holdings_of(owner_agency_id, grants),
             standings,
         }
     }
@@ -398,6 +297,131 @@ impl CaseHoldings {
             .filter_map(|(id, s)| s.ended.map(|e| (*id, e)))
             .collect()
     }
+}
+
+/// For an onward handoff `h`: what its sender held actively through handoffs received before
+/// it, and what it was sent on from: every handoff the sender had accepted or been notified of
+/// before, whether or not it still gives access.
+fn sender_held(
+    h: &HandoffFacts,
+    grants: &BTreeMap<i64, Vec<Grant>>,
+    handoffs: &[HandoffFacts],
+) -> (BTreeSet<Category>, Vec<i64>) {
+    let held = grants
+        .get(&h.from_agency_id)
+        .into_iter()
+        .flatten()
+        .filter(|g| matches!(g.basis, Basis::Received(id) if id < h.id))
+        .flat_map(|g| g.categories.iter().copied())
+        .collect();
+    let mut derived: Vec<i64> = handoffs
+        .iter()
+        .filter(|r| {
+            r.to_agency_id == h.from_agency_id
+                && r.id < h.id
+                && r.kind != HandoffKind::Transfer
+                && matches!(
+                    r.status,
+                    HandoffStatus::Accepted
+                        | HandoffStatus::Completed
+                        | HandoffStatus::Delivered
+                        | HandoffStatus::Read
+                )
+        })
+        .map(|r| r.id)
+        .collect();
+    derived.sort_unstable();
+    (held, derived)
+}
+
+/// Why handoff `h` gives nothing, if it does not; `base`: what its sender could pass on.
+fn why_ended(
+    h: &HandoffFacts,
+    base: &BTreeSet<Category>,
+    consents: &[ConsentFacts],
+) -> Option<Ended> {
+    let consent_ok = h.overridden
+        || h.consent_purpose
+            .as_deref()
+            .is_none_or(|p| consent::in_force(consents, p, h.to_agency_id).is_some());
+    let accepted_transfer = h.kind == HandoffKind::Transfer
+        && matches!(h.status, HandoffStatus::Accepted | HandoffStatus::Completed);
+    if !h.status.gives_access() {
+        Some(Ended::Closed)
+    } else if accepted_transfer {
+        // Ownership moved; nothing undoes it but another transfer.
+        None
+    } else if h.access_ended {
+        Some(Ended::Recorded)
+    } else if !consent_ok {
+        Some(Ended::ConsentWithdrawn)
+    } else if base.is_empty() {
+        Some(Ended::DerivedEnded)
+    } else {
+        None
+    }
+}
+
+/// The grant a handoff in force gives: the summary to decide (pending), the summary kept by the
+/// sender of a transfer, or what a notice or an accepted referral shares (`effective`).
+fn add_grant(
+    grants: &mut BTreeMap<i64, Vec<Grant>>,
+    h: &HandoffFacts,
+    effective: &BTreeSet<Category>,
+    derived_from: &[i64],
+) {
+    let grant = |basis, categories, since| Grant {
+        basis,
+        categories,
+        since,
+        derived_from: derived_from.to_vec(),
+        records_consent: h.receiver_records_consent.clone(),
+    };
+    let (agency_id, grant) = match (h.kind, h.status) {
+        (_, HandoffStatus::Pending) => (
+            h.to_agency_id,
+            grant(
+                Basis::Pending(h.id),
+                [Category::Summary].into_iter().collect(),
+                Some(h.created_at),
+            ),
+        ),
+        (HandoffKind::Transfer, _) => (
+            h.from_agency_id,
+            Grant {
+                basis: Basis::Retained(h.id),
+                categories: [Category::Summary].into_iter().collect(),
+                since: h.decided_at,
+                derived_from: Vec::new(),
+                records_consent: BTreeSet::new(),
+            },
+        ),
+        (HandoffKind::Notice, _) => (
+            h.to_agency_id,
+            grant(Basis::Received(h.id), effective.clone(), Some(h.created_at)),
+        ),
+        (HandoffKind::Referral, _) => (
+            h.to_agency_id,
+            grant(Basis::Received(h.id), effective.clone(), h.decided_at),
+        ),
+    };
+    grants.entry(agency_id).or_default().push(grant);
+}
+
+/// Each agency's holding from its grants: the owner's own grant says it all (what it received
+/// before owning is moot), grants of nothing are dropped, and so are agencies left with none.
+fn holdings_of(owner_agency_id: i64, grants: BTreeMap<i64, Vec<Grant>>) -> BTreeMap<i64, Holding> {
+    grants
+        .into_iter()
+        .map(|(agency_id, mut grants)| {
+            if agency_id == owner_agency_id {
+                grants.retain(|g| g.basis == Basis::Owner);
+            }
+            grants.retain(|g| !g.categories.is_empty());
+            (agency_id, Holding { agency_id, grants })
+        })
+        .filter(|(_, h)| !h.grants.is_empty())
+        .collect()
 }
 
 #[cfg(test)]

@@ -83,70 +83,90 @@ fn decision_word(decision: &str, en: bool) -> &str {
 /// Renders `kind` in `language` (`id` unless `en`); `link` is the case's address.
 pub fn render(kind: &str, language: &str, p: &Params, link: &str) -> Rendered {
     let en = language == "en";
-    let n = &p.case_number;
-    let from = p.from_agency.as_deref().unwrap_or("-");
-    let to = p.to_agency.as_deref().unwrap_or("-");
-    let due = p.due.as_deref().unwrap_or("-");
-    let deadline = if en {
-        p.deadline_en.as_deref()
+    let words = Words::of(p, en);
+    let (subject, lines) = if en {
+        english(kind, &words)
     } else {
-        p.deadline_id.as_deref()
+        indonesian(kind, &words)
+    };
+    let (text, html) = body(&lines, link, en);
+    Rendered {
+        subject,
+        text,
+        html,
     }
-    .unwrap_or("-");
-    let (subject, lines): (String, Vec<String>) = match (kind, en) {
-        ("handoff.received", false) => (
+}
+
+/// The parameters as the texts use them, `-` for what is missing.
+struct Words<'a> {
+    /// Case number.
+    n: &'a str,
+    from: &'a str,
+    to: &'a str,
+    due: &'a str,
+    /// The deadline's title in the message's language.
+    deadline: &'a str,
+    handoff_kind: Option<&'a str>,
+    decision: &'a str,
+}
+
+impl<'a> Words<'a> {
+    fn of(p: &'a Params, en: bool) -> Self {
+        let deadline = if en {
+            p.deadline_en.as_deref()
+        } else {
+            p.deadline_id.as_deref()
+        };
+        Words {
+            n: &p.case_number,
+            from: p.from_agency.as_deref().unwrap_or("-"),
+            to: p.to_agency.as_deref().unwrap_or("-"),
+            due: p.due.as_deref().unwrap_or("-"),
+            deadline: deadline.unwrap_or("-"),
+            handoff_kind: p.handoff_kind.as_deref(),
+            decision: p.decision.as_deref().unwrap_or("-"),
+        }
+    }
+}
+
+/// The subject and paragraphs of `kind` in Indonesian.
+fn indonesian(kind: &str, w: &Words<'_>) -> (String, Vec<String>) {
+    let Words {
+        n,
+        from,
+        to,
+        due,
+        deadline,
+        ..
+    } = w;
+    match kind {
+        "handoff.received" => (
             format!("[Rujukan] Rujukan baru untuk kasus {n}"),
             vec![
                 format!(
                     "{from} mengirim {} untuk kasus {n} kepada {to}.",
-                    p.handoff_kind.as_deref().unwrap_or("rujukan")
+                    w.handoff_kind.unwrap_or("rujukan")
                 ),
                 format!("Mohon dijawab sebelum {due}."),
             ],
         ),
-        ("handoff.received", true) => (
-            format!("[Rujukan] New handoff for case {n}"),
-            vec![
-                format!(
-                    "{from} sent a {} for case {n} to {to}.",
-                    p.handoff_kind.as_deref().unwrap_or("handoff")
-                ),
-                format!("Please answer before {due}."),
-            ],
-        ),
-        ("handoff.decided", false) => (
+        "handoff.decided" => (
             format!(
                 "[Rujukan] Rujukan kasus {n} {}",
-                decision_word(p.decision.as_deref().unwrap_or("-"), false)
+                decision_word(w.decision, false)
             ),
             vec![format!(
                 "Rujukan kasus {n} dari {from} kepada {to} telah {}.",
-                decision_word(p.decision.as_deref().unwrap_or("-"), false)
+                decision_word(w.decision, false)
             )],
         ),
-        ("handoff.decided", true) => (
-            format!(
-                "[Rujukan] Handoff of case {n} {}",
-                p.decision.as_deref().unwrap_or("-")
-            ),
-            vec![format!(
-                "The handoff of case {n} from {from} to {to} was {}.",
-                p.decision.as_deref().unwrap_or("-")
-            )],
-        ),
-        ("deadline.reminder", false) => (
+        "deadline.reminder" => (
             format!("[Rujukan] Pengingat: {deadline}, kasus {n}"),
             vec![format!(
                 "Batas waktu \"{deadline}\" untuk kasus {n} berakhir {due}."
             )],
         ),
-        ("deadline.reminder", true) => (
-            format!("[Rujukan] Reminder: {deadline}, case {n}"),
-            vec![format!(
-                "The deadline \"{deadline}\" for case {n} ends {due}."
-            )],
-        ),
-        ("deadline.escalation", false) => (
+        "deadline.escalation" => (
             format!("[Rujukan] Eskalasi: batas waktu terlewati, kasus {n}"),
             vec![
                 format!(
@@ -155,7 +175,57 @@ pub fn render(kind: &str, language: &str, p: &Params, link: &str) -> Rendered {
                 "Mohon ditindaklanjuti sebagai atasan.".to_owned(),
             ],
         ),
-        ("deadline.escalation", true) => (
+        "consent.withdrawn" => (
+            format!("[Rujukan] Persetujuan dicabut, kasus {n}"),
+            vec![format!(
+                "Penyintas mencabut persetujuan untuk kasus {n}. Akses {to} yang berdasar persetujuan itu telah berakhir."
+            )],
+        ),
+        "access.ended" => (
+            format!("[Rujukan] Akses berakhir, kasus {n}"),
+            vec![format!(
+                "Akses {to} ke kasus {n} telah berakhir, karena akses instansi yang meneruskan kasus ini kepada {to} telah berakhir."
+            )],
+        ),
+        other => unknown_kind(other, n),
+    }
+}
+
+/// The subject and paragraphs of `kind` in English.
+fn english(kind: &str, w: &Words<'_>) -> (String, Vec<String>) {
+    let Words {
+        n,
+        from,
+        to,
+        due,
+        deadline,
+        decision,
+        ..
+    } = w;
+    match kind {
+        "handoff.received" => (
+            format!("[Rujukan] New handoff for case {n}"),
+            vec![
+                format!(
+                    "{from} sent a {} for case {n} to {to}.",
+                    w.handoff_kind.unwrap_or("handoff")
+                ),
+                format!("Please answer before {due}."),
+            ],
+        ),
+        "handoff.decided" => (
+            format!("[Rujukan] Handoff of case {n} {decision}"),
+            vec![format!(
+                "The handoff of case {n} from {from} to {to} was {decision}."
+            )],
+        ),
+        "deadline.reminder" => (
+            format!("[Rujukan] Reminder: {deadline}, case {n}"),
+            vec![format!(
+                "The deadline \"{deadline}\" for case {n} ends {due}."
+            )],
+        ),
+        "deadline.escalation" => (
             format!("[Rujukan] Escalation: deadline missed, case {n}"),
             vec![
                 format!(
@@ -164,35 +234,32 @@ pub fn render(kind: &str, language: &str, p: &Params, link: &str) -> Rendered {
                 "Please follow up as a supervisor.".to_owned(),
             ],
         ),
-        ("consent.withdrawn", false) => (
-            format!("[Rujukan] Persetujuan dicabut, kasus {n}"),
-            vec![format!(
-                "Penyintas mencabut persetujuan untuk kasus {n}. Akses {to} yang berdasar persetujuan itu telah berakhir."
-            )],
-        ),
-        ("consent.withdrawn", true) => (
+        "consent.withdrawn" => (
             format!("[Rujukan] Consent withdrawn, case {n}"),
             vec![format!(
                 "The survivor withdrew consent for case {n}. The access of {to} that rested on it has ended."
             )],
         ),
-        ("access.ended", false) => (
-            format!("[Rujukan] Akses berakhir, kasus {n}"),
-            vec![format!(
-                "Akses {to} ke kasus {n} telah berakhir, karena akses instansi yang meneruskan kasus ini kepada {to} telah berakhir."
-            )],
-        ),
-        ("access.ended", true) => (
+        "access.ended" => (
             format!("[Rujukan] Access ended, case {n}"),
             vec![format!(
                 "The access of {to} to case {n} has ended, because the access of the agency that passed the case on to {to} has ended."
             )],
         ),
-        (other, _) => (
-            format!("[Rujukan] {other}: {n}"),
-            vec![format!("{other}: {n}")],
-        ),
-    };
+        other => unknown_kind(other, n),
+    }
+}
+
+/// A kind without a text of its own: its code and the case number.
+fn unknown_kind(kind: &str, n: &str) -> (String, Vec<String>) {
+    (
+        format!("[Rujukan] {kind}: {n}"),
+        vec![format!("{kind}: {n}")],
+    )
+}
+
+/// The plain-text and HTML bodies: the paragraphs, the link to the case and the footer.
+fn body(lines: &[String], link: &str, en: bool) -> (String, String) {
     let open = if en { "Open the case" } else { "Buka kasus" };
     let footer = if en {
         "This message names only the case number. Sign in to Rujukan to see what you may see."
@@ -210,11 +277,7 @@ pub fn render(kind: &str, language: &str, p: &Params, link: &str) -> Rendered {
         escape(link),
         escape(footer)
     );
-    Rendered {
-        subject,
-        text,
-        html,
-    }
+    (text, html)
 }
 
 #[cfg(test)]

@@ -91,99 +91,14 @@ pub fn login(
 ) -> Result<LoginOutcome, AppError> {
     let now = ctx.now;
     let name: String = username.trim().to_lowercase().chars().take(64).collect();
-
-    if let Some(throttle) = sessions::throttle(conn, &name)?
-        && let Some(until) = throttle.locked_until
-        && until > now
-    {
-        // Same cost as a real check, so a locked account cannot be told apart by timing either.
-        deps.hasher.verify(password, None);
-        conn.transaction(|conn| {
-            audit::record(
-                conn,
-                ctx,
-                Event::new(AuditAction::LoginRefusedLocked).username(&name),
-            )
-        })?;
-        let retry_after = u64::try_from((until - now).num_seconds())
-            .unwrap_or(1)
-            .max(1);
-        return Err(AppError::Locked { retry_after });
-    }
-
-    let user = users::by_username(conn, &name)?;
-    let verified = deps
-        .hasher
-        .verify(password, user.as_ref().map(|u| u.password_hash.as_str()));
-    let user = match user {
-        Some(user) if verified && user.active => user,
-        other => {
-            let reason = match &other {
-                None => "unknown_user",
-                Some(u) if !u.active && verified => "disabled",
-                Some(_) => "wrong_password",
-            };
-            record_failure(
-                conn,
-                ctx,
-                &deps.settings,
-                &name,
-                other.map(|u| u.id),
-                reason,
-            )?;
-            return Err(INVALID_CREDENTIALS);
-        }
-    };
+    refuse_if_locked(conn, ctx, deps, &name, password)?;
+    let user = check_credentials(conn, ctx, deps, &name, password)?;
 
     let session_id = uuid::Uuid::new_v4().to_string();
     let expires_at = now + Duration::hours(i64::from(deps.settings.session_hours));
     let outcome = conn.transaction(|conn| -> Result<LoginOutcome, AppError> {
         sessions::clear_throttle(conn, &name)?;
-        let outcome = match kind {
-            SessionKind::Api => {
-                sessions::insert(
-                    conn,
-                    &session_id,
-                    user.id,
-                    "api",
-                    None,
-                    now,
-                    expires_at,
-                    ctx.client_ip.as_deref(),
-                )?;
-                let refresh = token::new_secret();
-                sessions::insert_refresh(conn, &token::hash_secret(&refresh), &session_id, now)?;
-                LoginOutcome::Api(TokenPair {
-                    access_token: deps
-                        .keys
-                        .issue(user.id, &session_id, crate::domain::utc(now))
-                        .map_err(AppError::internal)?,
-                    refresh_token: refresh,
-                    expires_in: deps.keys.access_ttl_secs,
-                    session_id: session_id.clone(),
-                })
-            }
-            SessionKind::Web => {
-                let secret = token::new_secret();
-                let hash = token::hash_secret(&secret);
-                sessions::insert(
-                    conn,
-                    &session_id,
-                    user.id,
-                    "web",
-                    Some(&hash),
-                    now,
-                    expires_at,
-                    ctx.client_ip.as_deref(),
-                )?;
-                LoginOutcome::Web(WebSession {
-                    cookie_value: format!("{session_id}.{secret}"),
-                    csrf_token: deps.keys.csrf_token(&session_id),
-                    session_id: session_id.clone(),
-                    expires_at,
-                })
-            }
-        };
+        let outcome = open_session(conn, ctx, deps, user.id, &session_id, expires_at, kind)?;
         let kind_name = if kind == SessionKind::Api {
             "api"
         } else {
@@ -200,6 +115,122 @@ pub fn login(
         Ok(outcome)
     })?;
     Ok(outcome)
+}
+
+/// A username locked by failed logins is refused (423 with the seconds left) after the same
+/// work as a real check, so that a locked account cannot be told apart by timing either.
+fn refuse_if_locked(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    deps: &AuthDeps,
+    name: &str,
+    password: &str,
+) -> Result<(), AppError> {
+    let now = ctx.now;
+    if let Some(throttle) = sessions::throttle(conn, name)?
+        && let Some(until) = throttle.locked_until
+        && until > now
+    {
+        deps.hasher.verify(password, None);
+        conn.transaction(|conn| {
+            audit::record(
+                conn,
+                ctx,
+                Event::new(AuditAction::LoginRefusedLocked).username(name),
+            )
+        })?;
+        let retry_after = u64::try_from((until - now).num_seconds())
+            .unwrap_or(1)
+            .max(1);
+        return Err(AppError::Locked { retry_after });
+    }
+    Ok(())
+}
+
+/// The active user whose password this is; otherwise the failure is recorded (unknown user,
+/// disabled account or wrong password) and the one 401 answered.
+fn check_credentials(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    deps: &AuthDeps,
+    name: &str,
+    password: &str,
+) -> Result<users::UserRow, AppError> {
+    let user = users::by_username(conn, name)?;
+    let verified = deps
+        .hasher
+        .verify(password, user.as_ref().map(|u| u.password_hash.as_str()));
+    match user {
+        Some(user) if verified && user.active => Ok(user),
+        other => {
+            let reason = match &other {
+                None => "unknown_user",
+                Some(u) if !u.active && verified => "disabled",
+                Some(_) => "wrong_password",
+            };
+            record_failure(conn, ctx, &deps.settings, name, other.map(|u| u.id), reason)?;
+            Err(INVALID_CREDENTIALS)
+        }
+    }
+}
+
+/// Opens the session of `kind`: an API session with its first refresh token and an access
+/// token, or a web session with its cookie secret and CSRF token.
+fn open_session(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    deps: &AuthDeps,
+    user_id: i64,
+    session_id: &str,
+    expires_at: NaiveDateTime,
+    kind: SessionKind,
+) -> Result<LoginOutcome, AppError> {
+    let now = ctx.now;
+    Ok(match kind {
+        SessionKind::Api => {
+            sessions::insert(
+                conn,
+                session_id,
+                user_id,
+                "api",
+                None,
+                now,
+                expires_at,
+                ctx.client_ip.as_deref(),
+            )?;
+            let refresh = token::new_secret();
+            sessions::insert_refresh(conn, &token::hash_secret(&refresh), session_id, now)?;
+            LoginOutcome::Api(TokenPair {
+                access_token: deps
+                    .keys
+                    .issue(user_id, session_id, crate::domain::utc(now))
+                    .map_err(AppError::internal)?,
+                refresh_token: refresh,
+                expires_in: deps.keys.access_ttl_secs,
+                session_id: session_id.to_owned(),
+            })
+        }
+        SessionKind::Web => {
+            let secret = token::new_secret();
+            let hash = token::hash_secret(&secret);
+            sessions::insert(
+                conn,
+                session_id,
+                user_id,
+                "web",
+                Some(&hash),
+                now,
+                expires_at,
+                ctx.client_ip.as_deref(),
+            )?;
+            LoginOutcome::Web(WebSession {
+                cookie_value: format!("{session_id}.{secret}"),
+                csrf_token: deps.keys.csrf_token(session_id),
+                session_id: session_id.to_owned(),
+                expires_at,
+            })
+        }
+    })
 }
 
 fn record_failure(

@@ -213,27 +213,20 @@ pub fn of_handoff(h: &HandoffFacts) -> Vec<Fact> {
         }
     }
     if h.overridden {
-        out.push(fact(
-            "consent_overrides",
-            "all",
-            h.from_agency_id,
-            &month,
-            "all".into(),
-        ));
-        out.push(fact(
-            "consent_overrides",
-            "handoff",
-            h.from_agency_id,
-            &month,
-            h.rule_id.clone(),
-        ));
-        out.push(fact(
-            "consent_overrides",
-            "kind",
-            h.from_agency_id,
-            &month,
-            h.kind.as_str().to_owned(),
-        ));
+        for (dim, value) in [
+            ("all", "all"),
+            ("handoff", &h.rule_id),
+            ("kind", h.kind.as_str()),
+        ] {
+            let value = value.to_owned();
+            out.push(fact(
+                "consent_overrides",
+                dim,
+                h.from_agency_id,
+                &month,
+                value,
+            ));
+        }
     }
     let decided = h.decided_at.filter(|_| h.status.is_decided());
     if let Some(at) = decided {

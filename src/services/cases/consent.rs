@@ -103,60 +103,12 @@ pub fn record_consent(
         Action::ConsentRecord,
         Resource::CaseConsent(&scope, input.purpose.trim()),
     )?;
-    let mut problems = Vec::new();
-    if !cls::CONSENT_PURPOSE.contains(&input.purpose) {
-        problems.push(Invalid::new(
-            "purpose",
-            format!(
-                "unknown code; expected one of {}",
-                cls::CONSENT_PURPOSE.codes().join(", ")
-            ),
-        ));
-    }
-    let method = input.method.clone().unwrap_or_else(|| "written".to_owned());
-    if !cls::CONSENT_METHOD.contains(&method) {
-        problems.push(Invalid::new(
-            "method",
-            format!(
-                "unknown code; expected one of {}",
-                cls::CONSENT_METHOD.codes().join(", ")
-            ),
-        ));
-    }
     let child = row.age_band.as_deref().is_some_and(domain::is_child_band);
-    let given_by = input
-        .given_by
-        .clone()
-        .unwrap_or_else(|| if child { "guardian" } else { "survivor" }.to_owned());
-    match given_by.as_str() {
-        "survivor" if child => problems.push(Invalid::new(
-            "given_by",
-            "for a child, record the guardian's consent, or the legal basis when the guardian is the alleged perpetrator",
-        )),
-        "survivor" | "guardian" => {}
-        "legal_basis" => {
-            if input.legal_basis.as_deref().map(str::trim).is_none_or(str::is_empty) {
-                problems.push(Invalid::new("legal_basis", "is required when given_by is legal_basis"));
-            }
-        }
-        _ => problems.push(Invalid::new("given_by", "must be survivor, guardian or legal_basis")),
-    }
-    let recipient = match input.recipient_agency.as_deref() {
-        Some(code) => match agencies::by_code(conn, code.trim())? {
-            Some(agency) => Some(agency.id),
-            None => {
-                problems.push(Invalid::new(
-                    "recipient_agency",
-                    format!("unknown agency {code:?}"),
-                ));
-                None
-            }
-        },
-        None => None,
-    };
-    if !problems.is_empty() {
-        return Err(problems.into());
-    }
+    let CheckedConsent {
+        method,
+        given_by,
+        recipient,
+    } = check_consent(conn, &input, child)?;
     let legal_basis = input
         .legal_basis
         .as_deref()
@@ -204,6 +156,83 @@ pub fn record_consent(
         .find(|c| c.id == consent_id)
         .ok_or(AppError::NotFound)?;
     consent_view(conn, row)
+}
+
+/// A consent decision's fields, checked.
+struct CheckedConsent {
+    /// Method code (`written` unless given).
+    method: String,
+    /// Who decided (`guardian` for a child, `survivor` otherwise, unless given).
+    given_by: String,
+    /// The receiving agency it is limited to, if any.
+    recipient: Option<i64>,
+}
+
+/// Checks purpose, method, who decided (a child's consent is the guardian's, or rests on a legal
+/// basis) and the receiving agency, with every problem found.
+fn check_consent(
+    conn: &mut DbConnection,
+    input: &ConsentInput,
+    child: bool,
+) -> Result<CheckedConsent, AppError> {
+    let mut problems = Vec::new();
+    if !cls::CONSENT_PURPOSE.contains(&input.purpose) {
+        problems.push(Invalid::new(
+            "purpose",
+            format!(
+                "unknown code; expected one of {}",
+                cls::CONSENT_PURPOSE.codes().join(", ")
+            ),
+        ));
+    }
+    let method = input.method.clone().unwrap_or_else(|| "written".to_owned());
+    if !cls::CONSENT_METHOD.contains(&method) {
+        problems.push(Invalid::new(
+            "method",
+            format!(
+                "unknown code; expected one of {}",
+                cls::CONSENT_METHOD.codes().join(", ")
+            ),
+        ));
+    }
+    let given_by = input
+        .given_by
+        .clone()
+        .unwrap_or_else(|| if child { "guardian" } else { "survivor" }.to_owned());
+    match given_by.as_str() {
+        "survivor" if child => problems.push(Invalid::new(
+            "given_by",
+            "for a child, record the guardian's consent, or the legal basis when the guardian is the alleged perpetrator",
+        )),
+        "survivor" | "guardian" => {}
+        "legal_basis" => {
+            if input.legal_basis.as_deref().map(str::trim).is_none_or(str::is_empty) {
+                problems.push(Invalid::new("legal_basis", "is required when given_by is legal_basis"));
+            }
+        }
+        _ => problems.push(Invalid::new("given_by", "must be survivor, guardian or legal_basis")),
+    }
+    let recipient = match input.recipient_agency.as_deref() {
+        Some(code) => match agencies::by_code(conn, code.trim())? {
+            Some(agency) => Some(agency.id),
+            None => {
+                problems.push(Invalid::new(
+                    "recipient_agency",
+                    format!("unknown agency {code:?}"),
+                ));
+                None
+            }
+        },
+        None => None,
+    };
+    if !problems.is_empty() {
+        return Err(problems.into());
+    }
+    Ok(CheckedConsent {
+        method,
+        given_by,
+        recipient,
+    })
 }
 
 /// The consent in force for each purpose and recipient, and the full history.

@@ -66,105 +66,121 @@ pub struct CaseQuery {
     pub cursor: Option<String>,
 }
 
+/// The list's filters and the track filter (applied while reading), each checked; every
+/// problem found is answered at once.
 pub(super) fn parse_filter(query: &CaseQuery) -> Result<(CaseFilter, Option<String>), AppError> {
     let mut problems = Vec::new();
-    let mut filter = CaseFilter::default();
-    if let Some(stage) = query.stage.as_deref() {
-        match stage.split_once(':') {
-            Some((track, code))
-                if cls::stages(track).is_some_and(|s| s.iter().any(|t| t.code == code)) =>
-            {
-                filter.stage = Some((track.to_owned(), code.to_owned()));
-            }
-            _ => problems.push(Invalid::new(
-                "stage",
-                "must be TRACK:STAGE with a known track and stage, e.g. justice:reported_to_police",
-            )),
-        }
+    let p = &mut problems;
+    let stage = checked(query.stage.as_deref(), stage_of, p);
+    let track = checked(query.track.as_deref(), track_of, p);
+    let province = checked(
+        query.province.as_deref(),
+        |t| crate::domain::agency::ProvinceCode::parse(t).map(|code| code.as_string()),
+        p,
+    );
+    let form = checked(
+        query.form.as_deref(),
+        |t| code_of(&cls::VIOLENCE_FORM, "form", t),
+        p,
+    );
+    let risk_level = checked(
+        query.risk.as_deref(),
+        |t| code_of(&cls::RISK_LEVEL, "risk", t),
+        p,
+    );
+    let status = checked(
+        query.status.as_deref(),
+        |t| CaseStatus::parse(t).map_err(|_| Invalid::new("status", "must be open or closed")),
+        p,
+    );
+    let number = checked(query.number.as_deref().map(str::trim), number_of, p);
+    let from = checked(query.from.as_deref(), |t| day_of("from", t), p);
+    let to = checked(query.to.as_deref(), |t| day_of("to", t), p);
+    if !problems.is_empty() {
+        return Err(problems.into());
     }
-    let track = match query.track.as_deref() {
-        Some(track) if cls::stages(track).is_some() => Some(track.to_owned()),
-        Some(_) => {
-            problems.push(Invalid::new(
-                "track",
-                "must be service, justice, protection or migrant_complaint",
-            ));
-            None
-        }
-        None => None,
-    };
-    if let Some(province) = query.province.as_deref() {
-        match crate::domain::agency::ProvinceCode::parse(province) {
-            Ok(p) => filter.province = Some(p.as_string()),
-            Err(e) => problems.push(e),
-        }
-    }
-    if let Some(form) = query.form.as_deref() {
-        if cls::VIOLENCE_FORM.contains(form) {
-            filter.form = Some(form.to_owned());
-        } else {
-            problems.push(Invalid::new(
-                "form",
-                format!(
-                    "unknown code; expected one of {}",
-                    cls::VIOLENCE_FORM.codes().join(", ")
-                ),
-            ));
-        }
-    }
-    if let Some(risk) = query.risk.as_deref() {
-        if cls::RISK_LEVEL.contains(risk) {
-            filter.risk_level = Some(risk.to_owned());
-        } else {
-            problems.push(Invalid::new(
-                "risk",
-                format!(
-                    "unknown code; expected one of {}",
-                    cls::RISK_LEVEL.codes().join(", ")
-                ),
-            ));
-        }
-    }
-    if let Some(status) = query.status.as_deref() {
-        if let Ok(status) = CaseStatus::parse(status) {
-            filter.status = Some(status);
-        } else {
-            problems.push(Invalid::new("status", "must be open or closed"));
-        }
-    }
-    if let Some(number) = query.number.as_deref().map(str::trim) {
-        if !number.is_empty()
-            && number.len() <= 32
-            && number
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-')
-        {
-            filter.number = Some(number.to_ascii_uppercase());
-        } else {
-            problems.push(Invalid::new(
-                "number",
-                "must be a case number or part of one (letters, digits and -)",
-            ));
-        }
-    }
-    let date = |field: &'static str, text: &str, problems: &mut Vec<Invalid>| {
-        crate::domain::parse_date(text)
-            .ok_or(())
-            .map_err(|_| problems.push(Invalid::new(field, "must be a date written YYYY-MM-DD")))
-            .ok()
-    };
-    if let Some(from) = query.from.as_deref() {
-        filter.from = date("from", from, &mut problems).and_then(|d| d.and_hms_opt(0, 0, 0));
-    }
-    if let Some(to) = query.to.as_deref() {
-        filter.to = date("to", to, &mut problems)
+    let filter = CaseFilter {
+        number,
+        stage,
+        province,
+        form,
+        from: from.and_then(|d| d.and_hms_opt(0, 0, 0)),
+        // A date as the end includes that whole day.
+        to: to
             .and_then(|d| d.succ_opt())
-            .and_then(|d| d.and_hms_opt(0, 0, 0));
+            .and_then(|d| d.and_hms_opt(0, 0, 0)),
+        risk_level,
+        status,
+    };
+    Ok((filter, track))
+}
+
+/// The value of a filter given as `text`, or its problem added to `problems`.
+fn checked<T>(
+    text: Option<&str>,
+    parse: impl FnOnce(&str) -> Result<T, Invalid>,
+    problems: &mut Vec<Invalid>,
+) -> Option<T> {
+    parse(text?).map_err(|e| problems.push(e)).ok()
+}
+
+/// A date written `YYYY-MM-DD`.
+fn day_of(field: &'static str, text: &str) -> Result<chrono::NaiveDate, Invalid> {
+    crate::domain::parse_date(text)
+        .ok_or_else(|| Invalid::new(field, "must be a date written YYYY-MM-DD"))
+}
+
+/// `TRACK:STAGE` with a known track and stage.
+fn stage_of(text: &str) -> Result<(String, String), Invalid> {
+    match text.split_once(':') {
+        Some((track, code))
+            if cls::stages(track).is_some_and(|s| s.iter().any(|t| t.code == code)) =>
+        {
+            Ok((track.to_owned(), code.to_owned()))
+        }
+        _ => Err(Invalid::new(
+            "stage",
+            "must be TRACK:STAGE with a known track and stage, e.g. justice:reported_to_police",
+        )),
     }
-    if problems.is_empty() {
-        Ok((filter, track))
+}
+
+/// A known track.
+fn track_of(text: &str) -> Result<String, Invalid> {
+    if cls::stages(text).is_some() {
+        Ok(text.to_owned())
     } else {
-        Err(problems.into())
+        Err(Invalid::new(
+            "track",
+            "must be service, justice, protection or migrant_complaint",
+        ))
+    }
+}
+
+/// A code of `list`.
+fn code_of(list: &cls::List, field: &'static str, text: &str) -> Result<String, Invalid> {
+    if list.contains(text) {
+        Ok(text.to_owned())
+    } else {
+        Err(Invalid::new(
+            field,
+            format!("unknown code; expected one of {}", list.codes().join(", ")),
+        ))
+    }
+}
+
+/// A case number or a part of one, upper-cased.
+fn number_of(text: &str) -> Result<String, Invalid> {
+    if !text.is_empty()
+        && text.len() <= 32
+        && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    {
+        Ok(text.to_ascii_uppercase())
+    } else {
+        Err(Invalid::new(
+            "number",
+            "must be a case number or part of one (letters, digits and -)",
+        ))
     }
 }
 

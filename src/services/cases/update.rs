@@ -15,7 +15,7 @@ use crate::audit::{self, AuditAction, Ctx, Event};
 use crate::authz::{self, Action, Category, Resource};
 use crate::crypto::Vault;
 use crate::db::DbConnection;
-use crate::db::cases as db;
+use crate::db::cases::{self as db, CaseRow};
 use crate::domain::case::{
     CaseInput, Incident, IncidentInput, MigrantInput, NewCase, SurvivorInput,
 };
@@ -161,78 +161,10 @@ pub fn update(
             detail: "The case is closed.".to_owned(),
         });
     }
-    let identity = open_identity(vault, &row)?;
-    let profile = profile_of(&row);
-    let s = patch.survivor.clone().unwrap_or_default();
-    let keep = |new: Option<String>, old: Option<String>| new.or(old);
-    let dob_changed = s.date_of_birth.is_some();
-    let survivor = SurvivorInput {
-        full_name: s.full_name.unwrap_or(identity.full_name),
-        nik: keep(s.nik, identity.nik),
-        passport_number: keep(s.passport_number, identity.passport_number),
-        phone: keep(s.phone, identity.phone),
-        address: keep(s.address, identity.address),
-        date_of_birth: keep(
-            s.date_of_birth,
-            identity.date_of_birth.map(|d| d.to_string()),
-        ),
-        // A stored band derived from the date of birth is derived again, not checked against itself.
-        age_band: if dob_changed || identity.date_of_birth.is_some() {
-            s.age_band
-        } else {
-            keep(s.age_band, profile.age_band)
-        },
-        sex: keep(s.sex, profile.sex),
-        disabilities: s.disabilities.unwrap_or(profile.disabilities),
-        nationality: keep(s.nationality, profile.nationality),
-        home_province: keep(s.home_province, profile.home_province),
-        home_district: keep(s.home_district, profile.home_district),
-    };
-    let m = migrant_of(&row);
-    let input = CaseInput {
-        survivor,
-        migrant: Some(patch.migrant.clone().unwrap_or(MigrantInput {
-            migration_stage: m.migration_stage,
-            placement_channel: m.placement_channel,
-            destination_country: m.destination_country,
-            sector: m.sector,
-            p3mi: m.p3mi,
-            employer_abroad: m.employer_abroad,
-            bp2mi_complaint_number: m.bp2mi_complaint_number,
-        })),
-        incidents: match patch.incidents.clone() {
-            Some(list) => list,
-            None => incidents_of(db::incidents(conn, id)?)
-                .into_iter()
-                .map(incident_input)
-                .collect(),
-        },
-        risk_level: keep(patch.risk_level.clone(), row.risk_level.clone()),
-        safety_plan: keep(patch.safety_plan.clone(), row.safety_plan.clone()),
-        legal_basis: patch
-            .legal_basis
-            .clone()
-            .unwrap_or_else(|| parse_list(&row.legal_basis)),
-        procedural_regime: keep(
-            patch.procedural_regime.clone(),
-            row.procedural_regime.clone(),
-        ),
-        province: None,
-    };
+    let input = patched_input(conn, vault, &row, &patch)?;
     let case = NewCase::parse(input, ctx.now.date())?;
     let values = case_values(vault, &case)?;
-    let sections: Vec<&str> = [
-        ("survivor", patch.survivor.is_some()),
-        ("migrant", patch.migrant.is_some()),
-        ("incidents", patch.incidents.is_some()),
-        ("risk_level", patch.risk_level.is_some()),
-        ("safety_plan", patch.safety_plan.is_some()),
-        ("legal_basis", patch.legal_basis.is_some()),
-        ("procedural_regime", patch.procedural_regime.is_some()),
-    ]
-    .into_iter()
-    .filter_map(|(name, given)| given.then_some(name))
-    .collect();
+    let sections = patch.sections();
     conn.transaction(|conn| -> Result<(), AppError> {
         let watch = crate::services::stats_upkeep::Watch::case(conn, id)?;
         if !db::update_if_version(conn, id, patch.version, &values, ctx.now)? {
@@ -263,4 +195,100 @@ pub fn update(
         Ok(())
     })?;
     detail(conn, ctx, id)
+}
+
+impl CasePatch {
+    /// The names of the sections the patch gives, as recorded in `case.updated`.
+    fn sections(&self) -> Vec<&'static str> {
+        [
+            ("survivor", self.survivor.is_some()),
+            ("migrant", self.migrant.is_some()),
+            ("incidents", self.incidents.is_some()),
+            ("risk_level", self.risk_level.is_some()),
+            ("safety_plan", self.safety_plan.is_some()),
+            ("legal_basis", self.legal_basis.is_some()),
+            ("procedural_regime", self.procedural_regime.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(name, given)| given.then_some(name))
+        .collect()
+    }
+}
+
+/// The whole intake as it would be after the patch: each section the patch gives replaces the
+/// stored one, the rest is read back from the case, so that the result is validated as a whole.
+fn patched_input(
+    conn: &mut DbConnection,
+    vault: &Vault,
+    row: &CaseRow,
+    patch: &CasePatch,
+) -> Result<CaseInput, AppError> {
+    let keep = |new: Option<String>, old: Option<String>| new.or(old);
+    let survivor = patched_survivor(vault, row, patch.survivor.clone().unwrap_or_default())?;
+    let m = migrant_of(row);
+    Ok(CaseInput {
+        survivor,
+        migrant: Some(patch.migrant.clone().unwrap_or(MigrantInput {
+            migration_stage: m.migration_stage,
+            placement_channel: m.placement_channel,
+            destination_country: m.destination_country,
+            sector: m.sector,
+            p3mi: m.p3mi,
+            employer_abroad: m.employer_abroad,
+            bp2mi_complaint_number: m.bp2mi_complaint_number,
+        })),
+        incidents: match patch.incidents.clone() {
+            Some(list) => list,
+            None => incidents_of(db::incidents(conn, row.id)?)
+                .into_iter()
+                .map(incident_input)
+                .collect(),
+        },
+        risk_level: keep(patch.risk_level.clone(), row.risk_level.clone()),
+        safety_plan: keep(patch.safety_plan.clone(), row.safety_plan.clone()),
+        legal_basis: patch
+            .legal_basis
+            .clone()
+            .unwrap_or_else(|| parse_list(&row.legal_basis)),
+        procedural_regime: keep(
+            patch.procedural_regime.clone(),
+            row.procedural_regime.clone(),
+        ),
+        province: None,
+    })
+}
+
+/// The survivor section after the patch: each field given replaces the stored one (identity
+/// opened from the vault).
+fn patched_survivor(
+    vault: &Vault,
+    row: &CaseRow,
+    s: SurvivorPatch,
+) -> Result<SurvivorInput, AppError> {
+    let identity = open_identity(vault, row)?;
+    let profile = profile_of(row);
+    let keep = |new: Option<String>, old: Option<String>| new.or(old);
+    let dob_changed = s.date_of_birth.is_some();
+    Ok(SurvivorInput {
+        full_name: s.full_name.unwrap_or(identity.full_name),
+        nik: keep(s.nik, identity.nik),
+        passport_number: keep(s.passport_number, identity.passport_number),
+        phone: keep(s.phone, identity.phone),
+        address: keep(s.address, identity.address),
+        date_of_birth: keep(
+            s.date_of_birth,
+            identity.date_of_birth.map(|d| d.to_string()),
+        ),
+        // A stored band derived from the date of birth is derived again, not checked against itself.
+        age_band: if dob_changed || identity.date_of_birth.is_some() {
+            s.age_band
+        } else {
+            keep(s.age_band, profile.age_band)
+        },
+        sex: keep(s.sex, profile.sex),
+        disabilities: s.disabilities.unwrap_or(profile.disabilities),
+        nationality: keep(s.nationality, profile.nationality),
+        home_province: keep(s.home_province, profile.home_province),
+        home_district: keep(s.home_district, profile.home_district),
+    })
 }

@@ -1,15 +1,17 @@
 //! What the caller may send from a case, to whom, what each receiver would hold, and why other
 //! options are closed.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
+use chrono::NaiveDate;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::{AgreementRef, facts, load_case, violations};
 use crate::agreements::engine::{self, Party, Request};
+use crate::agreements::{Agreement, HandoffRule};
 use crate::audit::Ctx;
-use crate::authz::Action;
+use crate::authz::{Action, Category};
 use crate::crypto::Vault;
 use crate::db::cases::{self as case_db};
 use crate::db::{DbConnection, agencies};
@@ -78,11 +80,25 @@ pub fn options(
         .into_iter()
         .map(|a| (a.code.clone(), a))
         .collect();
+    let asking = Asking {
+        sender: Party {
+            code: &sender.code,
+            kind: sender_kind,
+        },
+        facts: &facts,
+        consents: &consents,
+        actor_is_supervisor: actor.has(Role::Supervisor),
+        case_open: case.status.is_open(),
+        sender_owns: holding.is_owner(),
+        held: &held,
+        today: ctx.now.date(),
+    };
     let mut out = Vec::new();
-    for agreement in &set.agreements {
-        if !agreement.parties.contains(&sender.code) {
-            continue;
-        }
+    for agreement in set
+        .agreements
+        .iter()
+        .filter(|a| a.parties.contains(&sender.code))
+    {
         for rule in agreement
             .handoffs
             .iter()
@@ -95,61 +111,84 @@ pub fn options(
                 let Ok(receiver_kind) = AgencyKind::parse(&receiver.kind) else {
                     continue;
                 };
-                if !rule.to.contains(&receiver_kind) {
-                    continue;
+                if rule.to.contains(&receiver_kind) {
+                    out.push(asking.option(agreement, rule, receiver, receiver_kind));
                 }
-                let given =
-                    |purpose: &str| consent::in_force(&consents, purpose, receiver.id).is_some();
-                let mut request = Request {
-                    handoff: &rule.id,
-                    agreement: Some(&agreement.id),
-                    sender: Party {
-                        code: &sender.code,
-                        kind: sender_kind,
-                    },
-                    receiver: Party {
-                        code: &receiver.code,
-                        kind: receiver_kind,
-                    },
-                    facts: &facts,
-                    consent_given: &given,
-                    override_requested: false,
-                    actor_is_supervisor: actor.has(Role::Supervisor),
-                    case_open: case.status.is_open(),
-                    sender_owns: holding.is_owner(),
-                    sender_holds: &held,
-                    today: ctx.now.date(),
-                };
-                let outcome = engine::evaluate(std::slice::from_ref(agreement), &request);
-                let override_possible = outcome.is_err() && {
-                    request.override_requested = true;
-                    engine::evaluate(std::slice::from_ref(agreement), &request).is_ok()
-                };
-                let shares = engine::shares_of(rule, &held);
-                out.push(HandoffOption {
-                    agreement: AgreementRef {
-                        id: agreement.id.clone(),
-                        version: agreement.version,
-                    },
-                    handoff: rule.id.clone(),
-                    kind: rule.kind.as_str().to_owned(),
-                    description: rule.description.clone(),
-                    legal_basis: rule.legal_basis.clone(),
-                    to_agency: receiver.code.clone(),
-                    to_agency_name: receiver.name.clone(),
-                    shares: shares.iter().map(|c| c.as_str().to_owned()).collect(),
-                    withheld: rule
-                        .shares
-                        .iter()
-                        .filter(|c| !shares.contains(c))
-                        .map(|c| c.as_str().to_owned())
-                        .collect(),
-                    allowed: outcome.is_ok(),
-                    override_possible,
-                    unmet: outcome.err().map(violations).unwrap_or_default(),
-                });
             }
         }
     }
     Ok(out)
+}
+
+/// What the rules engine is asked about every option of the case: the same sender, case and
+/// holding; only the rule and the receiver change.
+struct Asking<'a> {
+    sender: Party<'a>,
+    facts: &'a BTreeSet<String>,
+    consents: &'a [ConsentFacts],
+    actor_is_supervisor: bool,
+    case_open: bool,
+    sender_owns: bool,
+    held: &'a BTreeSet<Category>,
+    today: NaiveDate,
+}
+
+impl Asking<'_> {
+    /// The option of sending `rule` of `agreement` to `receiver`: allowed or why not, whether a
+    /// supervisor's override would open it, and what the receiver would hold.
+    fn option(
+        &self,
+        agreement: &Agreement,
+        rule: &HandoffRule,
+        receiver: &agencies::AgencyRow,
+        receiver_kind: AgencyKind,
+    ) -> HandoffOption {
+        let given =
+            |purpose: &str| consent::in_force(self.consents, purpose, receiver.id).is_some();
+        let mut request = Request {
+            handoff: &rule.id,
+            agreement: Some(&agreement.id),
+            sender: self.sender,
+            receiver: Party {
+                code: &receiver.code,
+                kind: receiver_kind,
+            },
+            facts: self.facts,
+            consent_given: &given,
+            override_requested: false,
+            actor_is_supervisor: self.actor_is_supervisor,
+            case_open: self.case_open,
+            sender_owns: self.sender_owns,
+            sender_holds: self.held,
+            today: self.today,
+        };
+        let outcome = engine::evaluate(std::slice::from_ref(agreement), &request);
+        let override_possible = outcome.is_err() && {
+            request.override_requested = true;
+            engine::evaluate(std::slice::from_ref(agreement), &request).is_ok()
+        };
+        let shares = engine::shares_of(rule, self.held);
+        HandoffOption {
+            agreement: AgreementRef {
+                id: agreement.id.clone(),
+                version: agreement.version,
+            },
+            handoff: rule.id.clone(),
+            kind: rule.kind.as_str().to_owned(),
+            description: rule.description.clone(),
+            legal_basis: rule.legal_basis.clone(),
+            to_agency: receiver.code.clone(),
+            to_agency_name: receiver.name.clone(),
+            shares: shares.iter().map(|c| c.as_str().to_owned()).collect(),
+            withheld: rule
+                .shares
+                .iter()
+                .filter(|c| !shares.contains(c))
+                .map(|c| c.as_str().to_owned())
+                .collect(),
+            allowed: outcome.is_ok(),
+            override_possible,
+            unmet: outcome.err().map(violations).unwrap_or_default(),
+        }
+    }
 }

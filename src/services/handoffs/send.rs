@@ -1,6 +1,8 @@
 //! Sending a handoff: the rules, the duplicate check and the insert in one transaction that holds
 //! the case row; an onward handoff shares at most what its sender holds.
 
+use std::collections::BTreeSet;
+
 use chrono::Duration;
 use diesel::Connection;
 use serde::Deserialize;
@@ -8,17 +10,20 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use super::{HandoffView, decide::record_documents_shared, facts, load_case, view, violations};
-use crate::agreements::engine::{self, Party, Request};
+use crate::agreements::HandoffRule;
+use crate::agreements::engine::{self, Allowed, Party, Request};
 use crate::audit::{self, AuditAction, Ctx, Event};
-use crate::authz::{Action, Category};
+use crate::authz::{Action, Actor, Category};
 use crate::crypto::Vault;
-use crate::db::cases::{self as case_db};
+use crate::db::DbConnection;
+use crate::db::agencies::{self, AgencyRow};
+use crate::db::cases::{self as case_db, CaseRow};
 use crate::db::handoffs::{self as db, NewHandoff};
-use crate::db::{DbConnection, agencies};
 use crate::domain::Invalid;
 use crate::domain::agency::AgencyKind;
 use crate::domain::consent::{self, ConsentFacts};
 use crate::domain::handoff::{HandoffKind, HandoffStatus};
+use crate::domain::holding::Holding;
 use crate::domain::user::Role;
 use crate::error::AppError;
 use crate::error::ErrorCode;
@@ -71,6 +76,78 @@ pub fn create(
         let holding = scope
             .holding_of(actor.agency_id)
             .ok_or(AppError::NotFound)?;
+        let sending = Sending::new(conn, ctx, &actor, &case, holding, &input)?;
+        check_override(input.consent_override.as_ref())?;
+        let message = message_of(&input)?;
+        let facts = facts(conn, vault, &case)?;
+        let consents: Vec<ConsentFacts> = case_db::consents(conn, case_id)?
+            .iter()
+            .map(case_db::ConsentRow::facts)
+            .collect();
+        let allowed = sending.allowed(set, &facts, &consents)?;
+        let version_id = set
+            .version_id(allowed.agreement)
+            .ok_or_else(|| AppError::internal("agreement version not stored"))?;
+        sending.refuse_duplicate(conn, allowed.rule)?;
+        let consent_id = allowed
+            .rule
+            .requires_consent
+            .as_deref()
+            .and_then(|p| consent::in_force(&consents, p, sending.receiver.id));
+        let new = sending.new_handoff(vault, &allowed, version_id, consent_id, message)?;
+        let id = db::insert(conn, &new)?;
+        crate::services::stats_upkeep::Watch::new_handoff(id).done(conn)?;
+        sending.record_created(conn, id, &allowed, &new)?;
+        let inserted = db::by_id(conn, id)?.ok_or(AppError::NotFound)?;
+        if allowed.rule.kind == HandoffKind::Notice && allowed.shares.contains(&Category::Documents)
+        {
+            record_documents_shared(conn, ctx, &inserted)?;
+        }
+        crate::services::notifications::notify_sent(conn, &inserted, ctx.now)?;
+        sending.record_override(conn, id, allowed.rule, &new)?;
+        Ok(id)
+    })?;
+    let row = db::by_id(conn, id)?.ok_or(AppError::NotFound)?;
+    view(conn, vault, actor.agency_id, row)
+}
+
+/// The message to the receiver, trimmed (none when empty): at most 4000 characters.
+fn message_of(input: &HandoffInput) -> Result<Option<&str>, AppError> {
+    let message = input
+        .message
+        .as_deref()
+        .map(str::trim)
+        .filter(|m| !m.is_empty());
+    if message.is_some_and(|m| m.chars().count() > 4000) {
+        return Err(Invalid::new("message", "must be at most 4000 characters").into());
+    }
+    Ok(message)
+}
+
+/// One handoff being sent: from the actor's agency, holding the case as it does, to the
+/// receiver the input names.
+struct Sending<'a> {
+    ctx: &'a Ctx,
+    actor: &'a Actor,
+    case: &'a CaseRow,
+    holding: &'a Holding,
+    input: &'a HandoffInput,
+    sender: AgencyRow,
+    sender_kind: AgencyKind,
+    receiver: AgencyRow,
+    receiver_kind: AgencyKind,
+}
+
+impl<'a> Sending<'a> {
+    /// The sending and receiving agencies; an unknown receiver is a field problem.
+    fn new(
+        conn: &mut DbConnection,
+        ctx: &'a Ctx,
+        actor: &'a Actor,
+        case: &'a CaseRow,
+        holding: &'a Holding,
+        input: &'a HandoffInput,
+    ) -> Result<Self, AppError> {
         let receiver = agencies::by_code(conn, input.to_agency.trim())?.ok_or_else(|| {
             Invalid::new(
                 "to_agency",
@@ -78,55 +155,62 @@ pub fn create(
             )
         })?;
         let sender = agencies::by_id(conn, actor.agency_id)?.ok_or(AppError::NotFound)?;
-        let (sender_kind, receiver_kind) = (
-            AgencyKind::parse(&sender.kind).map_err(AppError::internal)?,
-            AgencyKind::parse(&receiver.kind).map_err(AppError::internal)?,
-        );
-        check_override(input.consent_override.as_ref())?;
-        let message = input
-            .message
-            .as_deref()
-            .map(str::trim)
-            .filter(|m| !m.is_empty());
-        if message.is_some_and(|m| m.chars().count() > 4000) {
-            return Err(Invalid::new("message", "must be at most 4000 characters").into());
-        }
-        let facts = facts(conn, vault, &case)?;
-        let consents: Vec<ConsentFacts> = case_db::consents(conn, case_id)?
-            .iter()
-            .map(case_db::ConsentRow::facts)
-            .collect();
-        let given = |purpose: &str| consent::in_force(&consents, purpose, receiver.id).is_some();
-        let held = holding.active();
+        Ok(Sending {
+            ctx,
+            actor,
+            case,
+            holding,
+            input,
+            sender_kind: AgencyKind::parse(&sender.kind).map_err(AppError::internal)?,
+            receiver_kind: AgencyKind::parse(&receiver.kind).map_err(AppError::internal)?,
+            sender,
+            receiver,
+        })
+    }
+
+    /// The agreement and rule that allow the handoff, or 422 with every unmet condition.
+    fn allowed<'s>(
+        &self,
+        set: &'s AgreementSet,
+        facts: &BTreeSet<String>,
+        consents: &[ConsentFacts],
+    ) -> Result<Allowed<'s>, AppError> {
+        let given =
+            |purpose: &str| consent::in_force(consents, purpose, self.receiver.id).is_some();
+        let held = self.holding.active();
         let request = Request {
-            handoff: input.handoff.trim(),
-            agreement: input.agreement.as_deref(),
+            handoff: self.input.handoff.trim(),
+            agreement: self.input.agreement.as_deref(),
             sender: Party {
-                code: &sender.code,
-                kind: sender_kind,
+                code: &self.sender.code,
+                kind: self.sender_kind,
             },
             receiver: Party {
-                code: &receiver.code,
-                kind: receiver_kind,
+                code: &self.receiver.code,
+                kind: self.receiver_kind,
             },
-            facts: &facts,
+            facts,
             consent_given: &given,
-            override_requested: input.consent_override.is_some(),
-            actor_is_supervisor: actor.has(Role::Supervisor),
-            case_open: case.status.is_open(),
-            sender_owns: holding.is_owner(),
+            override_requested: self.input.consent_override.is_some(),
+            actor_is_supervisor: self.actor.has(Role::Supervisor),
+            case_open: self.case.status.is_open(),
+            sender_owns: self.holding.is_owner(),
             sender_holds: &held,
-            today: ctx.now.date(),
+            today: self.ctx.now.date(),
         };
-        let allowed = engine::evaluate(&set.agreements, &request)
-            .map_err(|unmet| AppError::HandoffNotAllowed(violations(unmet)))?;
-        let rule = allowed.rule;
-        let version_id = set
-            .version_id(allowed.agreement)
-            .ok_or_else(|| AppError::internal("agreement version not stored"))?;
-        if db::of_case(conn, case_id)?.iter().any(|h| {
+        engine::evaluate(&set.agreements, &request)
+            .map_err(|unmet| AppError::HandoffNotAllowed(violations(unmet)))
+    }
+
+    /// 409 `handoff.duplicate` when the case has an open handoff of the rule to the receiver.
+    fn refuse_duplicate(
+        &self,
+        conn: &mut DbConnection,
+        rule: &HandoffRule,
+    ) -> Result<(), AppError> {
+        if db::of_case(conn, self.case.id)?.iter().any(|h| {
             h.rule_id == rule.id
-                && h.to_agency_id == receiver.id
+                && h.to_agency_id == self.receiver.id
                 && h.access_ended_at.is_none()
                 && h.status.is_open()
         }) {
@@ -134,16 +218,26 @@ pub fn create(
                 code: ErrorCode::HandoffDuplicate,
                 detail: format!(
                     "This case already has an open {} handoff to {}.",
-                    rule.id, receiver.code
+                    rule.id, self.receiver.code
                 ),
             });
         }
-        let consent_id = rule
-            .requires_consent
-            .as_deref()
-            .and_then(|p| consent::in_force(&consents, p, receiver.id));
+        Ok(())
+    }
+
+    /// The row to insert: a notice is delivered at once and has no answer deadline; the message
+    /// is sealed; an override is kept only when the rules relied on it.
+    fn new_handoff(
+        &self,
+        vault: &Vault,
+        allowed: &Allowed<'_>,
+        version_id: i64,
+        consent_id: Option<i64>,
+        message: Option<&str>,
+    ) -> Result<NewHandoff, AppError> {
+        let (rule, now) = (allowed.rule, self.ctx.now);
         let (override_basis, override_reason) =
-            match (&input.consent_override, allowed.consent_overridden) {
+            match (&self.input.consent_override, allowed.consent_overridden) {
                 (Some(o), true) => (
                     Some(o.legal_basis.trim().to_owned()),
                     Some(o.reason.trim().to_owned()),
@@ -155,15 +249,15 @@ pub fn create(
             None => None,
         };
         let shares: Vec<&str> = allowed.shares.iter().map(|c| c.as_str()).collect();
-        let new = NewHandoff {
-            case_id,
+        Ok(NewHandoff {
+            case_id: self.case.id,
             kind: rule.kind.as_str().to_owned(),
             rule_id: rule.id.clone(),
             agreement_version_id: version_id,
-            from_agency_id: sender.id,
-            to_agency_id: receiver.id,
-            owner_agency_id: case.owner_agency_id,
-            created_by: actor.user_id,
+            from_agency_id: self.sender.id,
+            to_agency_id: self.receiver.id,
+            owner_agency_id: self.case.owner_agency_id,
+            created_by: self.actor.user_id,
             status: if rule.kind == HandoffKind::Notice {
                 HandoffStatus::Delivered
             } else {
@@ -174,21 +268,32 @@ pub fn create(
             shares: serde_json::to_string(&shares).map_err(AppError::internal)?,
             consent_purpose: rule.requires_consent.clone(),
             consent_id,
-            override_legal_basis: override_basis.clone(),
-            override_reason: override_reason.clone(),
+            override_legal_basis: override_basis,
+            override_reason,
             message_ciphertext: sealed,
             key_id: message.map(|_| vault.key_id().to_owned()),
             respond_by: rule
                 .respond_within_hours
                 .filter(|_| rule.kind != HandoffKind::Notice)
-                .map(|h| ctx.now + Duration::hours(i64::from(h))),
-            created_at: ctx.now,
-            updated_at: ctx.now,
+                .map(|h| now + Duration::hours(i64::from(h))),
+            created_at: now,
+            updated_at: now,
             receiver_records_consent: serde_json::to_string(&rule.receiver_records_consent)
                 .map_err(AppError::internal)?,
-        };
-        let id = db::insert(conn, &new)?;
-        crate::services::stats_upkeep::Watch::new_handoff(id).done(conn)?;
+        })
+    }
+
+    /// `handoff.created`: the rule and agreement version, the agencies, the consent relied on,
+    /// what is shared and what the sender could not pass on, and whether it is sent onward.
+    fn record_created(
+        &self,
+        conn: &mut DbConnection,
+        id: i64,
+        allowed: &Allowed<'_>,
+        new: &NewHandoff,
+    ) -> Result<(), AppError> {
+        let rule = allowed.rule;
+        let shares: Vec<&str> = allowed.shares.iter().map(|c| c.as_str()).collect();
         let withheld: Vec<&str> = rule
             .shares
             .iter()
@@ -197,35 +302,41 @@ pub fn create(
             .collect();
         audit::record(
             conn,
-            ctx,
+            self.ctx,
             Event::new(AuditAction::HandoffCreated)
-                .case(case_id)
+                .case(self.case.id)
                 .subject("handoff", id)
                 .details(json!({
                     "kind": rule.kind.as_str(),
                     "handoff": rule.id,
                     "agreement": allowed.agreement.id,
                     "version": allowed.agreement.version,
-                    "from_agency": sender.code,
-                    "to_agency": receiver.code,
-                    "consent_id": consent_id,
+                    "from_agency": self.sender.code,
+                    "to_agency": self.receiver.code,
+                    "consent_id": new.consent_id,
                     "respond_by": new.respond_by.map(crate::domain::utc),
                     "shares": shares,
                     "withheld": withheld,
-                    "onward": !holding.is_owner(),
+                    "onward": !self.holding.is_owner(),
                 })),
         )?;
-        let inserted = db::by_id(conn, id)?.ok_or(AppError::NotFound)?;
-        if rule.kind == HandoffKind::Notice && allowed.shares.contains(&Category::Documents) {
-            record_documents_shared(conn, ctx, &inserted)?;
-        }
-        crate::services::notifications::notify_sent(conn, &inserted, ctx.now)?;
-        if let (Some(basis), Some(reason)) = (&override_basis, &override_reason) {
+        Ok(())
+    }
+
+    /// `consent.overridden`, when the handoff rests on a supervisor's override.
+    fn record_override(
+        &self,
+        conn: &mut DbConnection,
+        id: i64,
+        rule: &HandoffRule,
+        new: &NewHandoff,
+    ) -> Result<(), AppError> {
+        if let (Some(basis), Some(reason)) = (&new.override_legal_basis, &new.override_reason) {
             audit::record(
                 conn,
-                ctx,
+                self.ctx,
                 Event::new(AuditAction::ConsentOverridden)
-                    .case(case_id)
+                    .case(self.case.id)
                     .subject("handoff", id)
                     .details(json!({
                         "purpose": rule.requires_consent,
@@ -234,10 +345,8 @@ pub fn create(
                     })),
             )?;
         }
-        Ok(id)
-    })?;
-    let row = db::by_id(conn, id)?.ok_or(AppError::NotFound)?;
-    view(conn, vault, actor.agency_id, row)
+        Ok(())
+    }
 }
 
 /// A consent override needs a legal basis and a reason of some substance.

@@ -1,25 +1,32 @@
 //! Reading the audit trail: a case's timeline for its parties, its access log for supervisors and
 //! auditors, the audit search for auditors, and exports of a case's trail as JSON or CSV (each
 //! export itself recorded). Nothing here writes anything but the `audit.exported` event.
+//!
+//! This module holds what is answered and the one per-party rule of what is shown, and reads
+//! the timeline and the access log; `search` is the audit search, `export` the exports.
+
+mod export;
+mod search;
+
+pub use export::{AuditExport, Export, ExportFormat, export, neutralise};
+pub use search::{AuditQuery, search};
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
-use diesel::Connection;
 use diesel::prelude::*;
-use serde::{Deserialize, Serialize};
-use serde_json::json;
+use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::audit::{self, AuditAction, Ctx, Event};
+use crate::audit::Ctx;
 use crate::authz::{self, Action, Actor, Resource};
 use crate::db::DbConnection;
-use crate::db::audit::{AuditRow, SearchFilter};
+use crate::db::audit::AuditRow;
 use crate::db::cases::{self as case_db, CaseRow};
 use crate::db::handoffs::{self as handoff_db, HandoffRow};
 use crate::domain::handoff::{HandoffKind, HandoffStatus};
 use crate::domain::timeline::{self, EventFacts, READ_ACTIONS, Viewer};
-use crate::domain::{Invalid, utc};
+use crate::domain::utc;
 use crate::error::AppError;
 
 /// Who acted.
@@ -378,275 +385,5 @@ fn entry_of(row: AuditRow, codes: &HashMap<i64, String>) -> AuditEntry {
         details: row.details,
         prev_hash: row.prev_hash,
         hash: row.hash,
-    }
-}
-
-/// Filters of the audit search, as received.
-#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct AuditQuery {
-    /// Case id or case number (`JT-2026-000123`).
-    pub case: Option<String>,
-    /// Acting (or attempted) username.
-    pub user: Option<String>,
-    /// Acting agency code.
-    pub agency: Option<String>,
-    /// Action code (see `docs/AUDIT.md`).
-    pub action: Option<String>,
-    /// On or after: `YYYY-MM-DD` or an RFC 3339 instant.
-    pub from: Option<String>,
-    /// Before: `YYYY-MM-DD` (that whole day included) or an RFC 3339 instant.
-    pub to: Option<String>,
-    /// Items per page (1–200).
-    pub limit: Option<i64>,
-    /// Cursor from the previous page.
-    pub cursor: Option<String>,
-}
-
-/// Parses a `from`/`to` bound; a plain date as `to` includes that whole day.
-fn parse_bound(field: &'static str, text: &str, end: bool) -> Result<NaiveDateTime, Invalid> {
-    if let Ok(at) = DateTime::parse_from_rfc3339(text) {
-        return Ok(at.naive_utc());
-    }
-    crate::domain::parse_date(text)
-        .and_then(|d| if end { d.succ_opt() } else { Some(d) })
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .ok_or_else(|| {
-            Invalid::new(
-                field,
-                "must be a date written YYYY-MM-DD or an RFC 3339 instant",
-            )
-        })
-}
-
-/// Audit entries for auditors, newest first: national auditors search everything, provincial
-/// auditors the cases and agencies of their province.
-pub fn search(
-    conn: &mut DbConnection,
-    ctx: &Ctx,
-    query: &AuditQuery,
-    before: Option<i64>,
-    limit: i64,
-) -> Result<Vec<AuditEntry>, AppError> {
-    let actor = super::actor(ctx)?;
-    authz::can(actor, Action::AuditSearch, Resource::System)?;
-    let mut problems = Vec::new();
-    let mut filter = SearchFilter {
-        username: query.user.clone(),
-        province: actor.province.clone(),
-        ..SearchFilter::default()
-    };
-    if let Some(action) = query.action.as_deref() {
-        if AuditAction::ALL.iter().any(|a| a.as_str() == action) {
-            filter.action = Some(action.to_owned());
-        } else {
-            problems.push(Invalid::new(
-                "action",
-                "unknown action code; docs/AUDIT.md lists them",
-            ));
-        }
-    }
-    if let Some(code) = query.agency.as_deref() {
-        match crate::db::agencies::by_code(conn, code)? {
-            Some(agency) => filter.agency_id = Some(agency.id),
-            None => problems.push(Invalid::new(
-                "agency",
-                format!("no agency has the code {code}"),
-            )),
-        }
-    }
-    match query.from.as_deref().map(|t| parse_bound("from", t, false)) {
-        Some(Ok(at)) => filter.from = Some(at),
-        Some(Err(e)) => problems.push(e),
-        None => {}
-    }
-    match query.to.as_deref().map(|t| parse_bound("to", t, true)) {
-        Some(Ok(at)) => filter.to = Some(at),
-        Some(Err(e)) => problems.push(e),
-        None => {}
-    }
-    if let (Some(from), Some(to)) = (filter.from, filter.to)
-        && to <= from
-    {
-        problems.push(Invalid::new("to", "must be later than from"));
-    }
-    if !problems.is_empty() {
-        return Err(problems.into());
-    }
-    if let Some(case) = query.case.as_deref() {
-        // A case outside the auditor's scope is as unknown as one that does not exist.
-        let row = match case.parse::<i64>() {
-            Ok(id) => case_db::by_id(conn, id)?,
-            Err(_) => case_db::by_number(conn, case)?,
-        }
-        .ok_or(AppError::NotFound)?;
-        if actor.province.as_ref().is_some_and(|p| *p != row.province) {
-            return Err(AppError::NotFound);
-        }
-        filter.case_id = Some(row.id);
-    }
-    let codes = agency_codes(conn)?;
-    Ok(crate::db::audit::search(conn, &filter, before, limit)?
-        .into_iter()
-        .map(|row| entry_of(row, &codes))
-        .collect())
-}
-
-/// Export formats of a case's audit trail.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum ExportFormat {
-    /// `{"case_id", "case_number", "exported_at", "entries": [AuditEntry…]}`.
-    Json,
-    /// One row per entry, the columns of [`AuditEntry`]; formula-like cells neutralised.
-    Csv,
-}
-
-/// The JSON export of a case's audit trail.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct AuditExport {
-    /// Case id.
-    pub case_id: i64,
-    /// Case number.
-    pub case_number: String,
-    /// When the export was made (its own record is among the entries).
-    pub exported_at: DateTime<Utc>,
-    /// The entries the caller may export, oldest first.
-    pub entries: Vec<AuditEntry>,
-}
-
-/// An export ready to send.
-#[derive(Debug)]
-pub struct Export {
-    /// Media type.
-    pub content_type: &'static str,
-    /// File name offered to the browser (case id only: no case content in names).
-    pub filename: String,
-    /// The file.
-    pub body: Vec<u8>,
-}
-
-/// A case's full audit trail for supervisors and auditors. The export is recorded first, in the
-/// same transaction, so the file contains the record of its own making.
-pub fn export(
-    conn: &mut DbConnection,
-    ctx: &Ctx,
-    id: i64,
-    format: ExportFormat,
-) -> Result<Export, AppError> {
-    let actor = super::actor(ctx)?;
-    let (row, scope) = load(conn, actor, id, Action::AccessLogView)?;
-    let viewer = viewer_of(actor, &scope);
-    let ends = handoff_ends(conn, id)?;
-    let rows = conn.transaction(|conn| {
-        audit::record(
-            conn,
-            ctx,
-            Event::new(AuditAction::AuditExported)
-                .case(id)
-                .subject("case", id)
-                .details(json!({"format": match format { ExportFormat::Json => "json", ExportFormat::Csv => "csv" }})),
-        )?;
-        crate::db::audit::stream(conn, &format!("case:{id}"))
-    })?;
-    let codes = agency_codes(conn)?;
-    let entries: Vec<AuditEntry> = rows
-        .into_iter()
-        .filter(|r| entry_visible(&viewer, r, &ends))
-        .map(|r| entry_of(r, &codes))
-        .collect();
-    match format {
-        ExportFormat::Json => Ok(Export {
-            content_type: "application/json",
-            filename: format!("rujukan-case-{id}-audit.json"),
-            body: serde_json::to_vec_pretty(&AuditExport {
-                case_id: row.id,
-                case_number: row.case_number,
-                exported_at: utc(ctx.now),
-                entries,
-            })
-            .map_err(AppError::internal)?,
-        }),
-        ExportFormat::Csv => Ok(Export {
-            content_type: "text/csv; charset=utf-8",
-            filename: format!("rujukan-case-{id}-audit.csv"),
-            body: csv_of(&entries).map_err(AppError::internal)?,
-        }),
-    }
-}
-
-/// Neutralises a cell a spreadsheet would read as a formula (OWASP CSV injection): a leading
-/// `=`, `+`, `-`, `@`, tab or carriage return gets a `'` in front.
-pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        std::borrow::Cow::Owned(format!("'{cell}"))
-    } else {
-        std::borrow::Cow::Borrowed(cell)
-    }
-}
-
-fn csv_of(entries: &[AuditEntry]) -> Result<Vec<u8>, csv::Error> {
-    let mut out = csv::Writer::from_writer(Vec::new());
-    out.write_record([
-        "id",
-        "occurred_at",
-        "stream",
-        "seq",
-        "action",
-        "actor_user_id",
-        "actor_username",
-        "actor_agency_id",
-        "actor_agency",
-        "actor_roles",
-        "subject_type",
-        "subject_id",
-        "case_id",
-        "request_id",
-        "client_ip",
-        "details",
-        "prev_hash",
-        "hash",
-    ])?;
-    let text = |v: &Option<String>| v.clone().unwrap_or_default();
-    let number = |v: Option<i64>| v.map(|n| n.to_string()).unwrap_or_default();
-    for e in entries {
-        let cells = [
-            e.id.to_string(),
-            e.occurred_at.clone(),
-            e.stream.clone(),
-            e.seq.to_string(),
-            e.action.clone(),
-            number(e.actor_user_id),
-            text(&e.actor_username),
-            number(e.actor_agency_id),
-            text(&e.actor_agency),
-            text(&e.actor_roles),
-            text(&e.subject_type),
-            text(&e.subject_id),
-            number(e.case_id),
-            text(&e.request_id),
-            text(&e.client_ip),
-            e.details.clone(),
-            e.prev_hash.clone(),
-            e.hash.clone(),
-        ];
-        out.write_record(cells.iter().map(|c| neutralise(c).into_owned()))?;
-    }
-    out.into_inner()
-        .map_err(|e| csv::Error::from(e.into_error()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn formula_like_cells_are_neutralised() {
-        for cell in ["=HYPERLINK(\"x\")", "+1", "-2", "@SUM(A1)", "\tx", "\rx"] {
-            assert_eq!(neutralise(cell), format!("'{cell}"));
-        }
-        for cell in ["case.viewed", "{\"a\":1}", "", "1-2"] {
-            assert_eq!(neutralise(cell), cell);
-        }
     }
 }

@@ -1,0 +1,62 @@
+//! Who holds what of a case: its scope for the policy, from its owner, handoffs and consents.
+
+use diesel::prelude::*;
+
+use super::{CaseRow, ConsentRow, by_id, consents};
+use crate::authz::CaseScope;
+use crate::db::DbConnection;
+use crate::domain::handoff::{HandoffKind, HandoffStatus};
+
+/// Who is party to a case, for the policy: its owner, and the agencies its handoffs make parties
+/// (see [`crate::db::handoffs::of_case`]).
+pub fn scope_of(conn: &mut DbConnection, row: &CaseRow) -> QueryResult<CaseScope> {
+    let handoffs = crate::db::handoffs::of_case(conn, row.id)?;
+    let consents = consents(conn, row.id)?;
+    Ok(scope_from(row, &handoffs, &consents))
+}
+
+/// A case's scope from its rows: who holds what ([`crate::domain::holding`]).
+pub fn scope_from(
+    row: &CaseRow,
+    handoffs: &[crate::db::handoffs::HandoffRow],
+    consents: &[ConsentRow],
+) -> CaseScope {
+    // Owned since intake, or since the transfer that made the owner the owner was accepted.
+    let owned_since = handoffs
+        .iter()
+        .filter(|h| {
+            h.kind == HandoffKind::Transfer
+                && h.to_agency_id == row.owner_agency_id
+                && matches!(h.status, HandoffStatus::Accepted | HandoffStatus::Completed)
+        })
+        .filter_map(|h| h.decided_at)
+        .max()
+        .or(Some(row.created_at));
+    let facts: Vec<_> = handoffs
+        .iter()
+        .map(crate::db::handoffs::HandoffRow::facts)
+        .collect();
+    let consents: Vec<_> = consents.iter().map(ConsentRow::facts).collect();
+    CaseScope {
+        case_id: row.id,
+        province: row.province.clone(),
+        owner_agency_id: row.owner_agency_id,
+        holdings: crate::domain::holding::CaseHoldings::compute(
+            row.owner_agency_id,
+            owned_since,
+            &facts,
+            &consents,
+        ),
+    }
+}
+
+/// A case and its scope.
+pub fn scope(conn: &mut DbConnection, id: i64) -> QueryResult<Option<(CaseRow, CaseScope)>> {
+    match by_id(conn, id)? {
+        Some(row) => {
+            let scope = scope_of(conn, &row)?;
+            Ok(Some((row, scope)))
+        }
+        None => Ok(None),
+    }
+}
