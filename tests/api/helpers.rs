@@ -36,27 +36,28 @@ pub enum Backend {
     Postgres,
 }
 
-/// Writes one test twice: `mod NAME { fn sqlite(); fn postgres(); }`.
+/// Registers a test written once as `async fn NAME(backend: Backend)` on both backends:
+/// `both_backends!(NAME);` generates `mod NAME { sqlite(), postgres() }`, two tests that call
+/// `NAME` with [`Backend::Sqlite`] and [`Backend::Postgres`]. Attributes before the name
+/// (`both_backends!(#[should_panic] NAME);`) go on both. The PostgreSQL variant is skipped (or
+/// fails when `CI` is set) without a reachable server: see [`postgres_available`].
 #[macro_export]
 macro_rules! both_backends {
-    ($(#[$meta:meta])* async fn $name:ident($backend:ident: Backend) $body:block) => {
+    ($(#[$meta:meta])* $name:ident) => {
         mod $name {
-            #[allow(unused_imports)]
-            use super::*;
             $(#[$meta])*
             #[actix_web::test]
             async fn sqlite() {
-                let $backend = $crate::helpers::Backend::Sqlite;
-                $body
+                super::$name($crate::helpers::Backend::Sqlite).await;
             }
+
             $(#[$meta])*
             #[actix_web::test]
             async fn postgres() {
                 if !$crate::helpers::postgres_available() {
                     return;
                 }
-                let $backend = $crate::helpers::Backend::Postgres;
-                $body
+                super::$name($crate::helpers::Backend::Postgres).await;
             }
         }
     };
