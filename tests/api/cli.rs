@@ -346,7 +346,7 @@ async fn serve_refuses_a_bad_smtp_url_or_broken_deadline_rules_at_start_up(backe
 both_backends!(serve_refuses_a_bad_smtp_url_or_broken_deadline_rules_at_start_up);
 
 async fn migrate_applies_then_reports_up_to_date(backend: Backend) {
-    let db = TestDb::new(backend);
+    let db = TestDb::empty(backend);
     let first = rujukan(db.dir())
         .args(["migrate", "--database-url", db.url()])
         .output()
@@ -384,7 +384,8 @@ async fn migrate_applies_then_reports_up_to_date(backend: Backend) {
 both_backends!(migrate_applies_then_reports_up_to_date);
 
 async fn serve_answers_then_stops_cleanly_on_sigterm(backend: Backend) {
-    let db = TestDb::new(backend);
+    // A new installation: serving applies every migration first.
+    let db = TestDb::empty(backend);
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -420,6 +421,15 @@ async fn serve_answers_then_stops_cleanly_on_sigterm(backend: Backend) {
         .await
         .unwrap();
     assert!(doc["paths"]["/readyz"].is_object());
+    assert_eq!(
+        rujukan::db::migrate::applied(&mut db.connect())
+            .unwrap()
+            .len(),
+        std::fs::read_dir(repo_dir().join("migrations/sqlite"))
+            .unwrap()
+            .count(),
+        "serve applied every migration to the new database"
+    );
     if backend == Backend::Sqlite {
         assert!(
             db.dir().join("data/secrets/jwt_secret").exists(),
@@ -1162,7 +1172,7 @@ both_backends!(demo_seed_adds_cases_with_handoffs_in_every_status);
 
 #[actix_web::test]
 async fn serve_demo_gives_a_working_system_and_is_refused_where_it_must_be() {
-    let db = TestDb::new(Backend::Sqlite);
+    let db = TestDb::empty(Backend::Sqlite);
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()

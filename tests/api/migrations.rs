@@ -152,7 +152,7 @@ fn schema_dump(conn: &mut DbConnection) -> Vec<SchemaObject> {
 }
 
 async fn up_down_up_leaves_the_same_schema(backend: Backend) {
-    let db = TestDb::new(backend);
+    let db = TestDb::empty(backend);
     let mut conn = db.connect();
     let applied = migrate::run_pending(&mut conn).unwrap();
     assert_eq!(
@@ -187,8 +187,8 @@ async fn both_backends_end_with_the_same_tables_and_columns() {
     if !postgres_available() {
         return;
     }
-    let sqlite = TestDb::new(Backend::Sqlite);
-    let postgres = TestDb::new(Backend::Postgres);
+    let sqlite = TestDb::empty(Backend::Sqlite);
+    let postgres = TestDb::empty(Backend::Postgres);
     let sqlite_columns = columns(&mut sqlite.migrated());
     let postgres_columns = columns(&mut postgres.migrated());
     assert!(!sqlite_columns.is_empty());
@@ -205,7 +205,7 @@ async fn both_backends_end_with_the_same_tables_and_columns() {
 }
 
 async fn applied_versions_are_recorded(backend: Backend) {
-    let db = TestDb::new(backend);
+    let db = TestDb::empty(backend);
     let mut conn = db.migrated();
     let applied = migrate::applied(&mut conn).unwrap();
     let expected: Vec<String> = directories("sqlite")

@@ -316,9 +316,19 @@ async fn api_browser_works_offline(backend: Backend) {
 both_backends!(api_browser_works_offline);
 
 async fn graceful_stop_finishes_and_returns(backend: Backend) {
-    let db = TestDb::new(backend);
+    // A new installation: start-up applies every migration before serving.
+    let db = TestDb::empty(backend);
     let settings = db.settings();
     let app = rujukan::startup::Application::build(&settings).unwrap();
+    assert_eq!(
+        rujukan::db::migrate::applied(&mut db.connect())
+            .unwrap()
+            .len(),
+        std::fs::read_dir(repo_dir().join("migrations/sqlite"))
+            .unwrap()
+            .count(),
+        "start-up applied every migration"
+    );
     let address = format!("http://127.0.0.1:{}/healthz", app.port());
     let handle = app.handle();
     let server = actix_web::rt::spawn(app.run_until_stopped());
