@@ -3,8 +3,8 @@
 
 use serde_json::{Value, json};
 
-use crate::both_backends;
 use crate::helpers::*;
+use crate::{assert_problem_snapshot, both_backends};
 
 const ROLES: [&str; 8] = [
     "caseworker",
@@ -185,6 +185,7 @@ async fn another_agencys_case_is_indistinguishable_from_a_missing_one(backend: B
     hidden["request_id"] = Value::Null;
     missing["request_id"] = Value::Null;
     assert_eq!(hidden, missing);
+    assert_problem_snapshot!("case_not_found", hidden);
 
     let own = w
         .app
@@ -349,7 +350,9 @@ async fn agency_administrators_manage_only_their_own_agency(backend: Backend) {
         )
         .await;
     assert_eq!(invalid.status(), 422);
-    let fields: Vec<String> = problem(invalid).await["errors"]
+    let invalid = problem(invalid).await;
+    assert_problem_snapshot!("user_invalid", invalid);
+    let fields: Vec<String> = invalid["errors"]
         .as_array()
         .unwrap()
         .iter()

@@ -7,8 +7,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::Utc;
 use serde_json::{Value, json};
 
-use crate::both_backends;
 use crate::helpers::*;
+use crate::{assert_problem_snapshot, both_backends};
 
 async fn status_of_me(app: &TestApp, token: &str) -> u16 {
     app.get_as("/api/v1/me", token).await.status().as_u16()
@@ -184,6 +184,7 @@ async fn wrong_password_and_unknown_user_get_the_same_answer(backend: Backend) {
     unknown["request_id"] = Value::Null;
     assert_eq!(wrong, unknown);
     assert_eq!(wrong["code"], "auth.invalid_credentials");
+    assert_problem_snapshot!("invalid_credentials", wrong);
     let failed: Vec<_> = app
         .system_audit()
         .into_iter()
@@ -225,7 +226,9 @@ async fn repeated_failures_lock_the_account_even_for_the_right_password(backend:
         .parse()
         .unwrap();
     assert!((60..=900).contains(&retry), "retry after {retry}");
-    assert_eq!(problem(sixth).await["code"], "auth.locked");
+    let locked = problem(sixth).await;
+    assert_eq!(locked["code"], "auth.locked");
+    assert_problem_snapshot!("auth_locked", locked);
 
     let right = app
         .post_json(
@@ -350,7 +353,17 @@ async fn logins_from_one_address_are_rate_limited(backend: Backend) {
         .await;
     assert_eq!(limited.status(), 429);
     assert!(limited.headers().contains_key("retry-after"));
-    assert_eq!(problem(limited).await["code"], "auth.rate_limited");
+    let limited = problem(limited).await;
+    assert_eq!(limited["code"], "auth.rate_limited");
+    // The wait left depends on how fast the attempts came.
+    insta::assert_json_snapshot!("login_rate_limited", limited, {
+        ".request_id" => "[request_id]",
+        ".detail" => insta::dynamic_redaction(|value, _| {
+            let detail = value.as_str().unwrap_or_default();
+            let digits: String = detail.chars().filter(char::is_ascii_digit).collect();
+            detail.replacen(&digits, "[seconds]", 1)
+        }),
+    });
 }
 both_backends!(logins_from_one_address_are_rate_limited);
 

@@ -4,8 +4,8 @@
 
 use serde_json::{Value, json};
 
-use crate::both_backends;
 use crate::helpers::*;
+use crate::{assert_problem_snapshot, both_backends};
 
 const NAME: &str = "Siti Rahmawati Kusumaningrum";
 const NIK: &str = "3374015703940001";
@@ -574,7 +574,9 @@ async fn changes_need_the_current_version(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(stale.status(), 409);
-    assert_eq!(problem(stale).await["code"], "case.stale_version");
+    let stale = problem(stale).await;
+    assert_eq!(stale["code"], "case.stale_version");
+    assert_problem_snapshot!("case_stale_version", stale);
     let largest = patch(json!({"version": i32::MAX, "risk_level": "critical"}))
         .await
         .unwrap();

@@ -9,8 +9,8 @@ use rujukan::db::meta;
 use rujukan::error::AppError;
 use serde::Deserialize;
 
-use crate::both_backends;
 use crate::helpers::*;
+use crate::{assert_problem_snapshot, both_backends};
 
 async fn unknown_route_is_a_404_problem(backend: Backend) {
     let app = TestApp::spawn(backend).await;
@@ -18,6 +18,7 @@ async fn unknown_route_is_a_404_problem(backend: Backend) {
     assert_eq!(response.status(), 404);
     let body = problem(response).await;
     assert_eq!(body["code"], "route.not_found");
+    assert_problem_snapshot!("route_not_found", body);
 }
 both_backends!(unknown_route_is_a_404_problem);
 
@@ -33,6 +34,7 @@ async fn wrong_method_is_a_405_problem_with_allow(backend: Backend) {
     assert_eq!(response.headers()["allow"], "GET");
     let body = problem(response).await;
     assert_eq!(body["code"], "method.not_allowed");
+    assert_problem_snapshot!("method_not_allowed", body);
 }
 both_backends!(wrong_method_is_a_405_problem_with_allow);
 

@@ -4,8 +4,8 @@
 
 use serde_json::{Value, json};
 
-use crate::both_backends;
 use crate::helpers::*;
+use crate::{assert_problem_snapshot, both_backends};
 
 struct World {
     app: TestApp,
@@ -338,6 +338,7 @@ async fn every_disallowed_handoff_is_refused_with_its_reason_and_writes_nothing(
         )
         .await;
     let p = problem(missing_fact).await;
+    assert_problem_snapshot!("handoff_missing_fact", p);
     assert!(
         p["violations"]
             .as_array()
@@ -382,7 +383,9 @@ async fn every_disallowed_handoff_is_refused_with_its_reason_and_writes_nothing(
         )
         .await;
     assert_eq!(again.status(), 409);
-    assert_eq!(problem(again).await["code"], "handoff.duplicate");
+    let again = problem(again).await;
+    assert_eq!(again["code"], "handoff.duplicate");
+    assert_problem_snapshot!("handoff_duplicate", again);
 }
 both_backends!(every_disallowed_handoff_is_refused_with_its_reason_and_writes_nothing);
 

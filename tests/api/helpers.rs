@@ -11,6 +11,9 @@
 #![allow(dead_code)]
 
 mod pg_databases;
+mod redact;
+
+pub use redact::*;
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
@@ -60,6 +63,16 @@ macro_rules! both_backends {
                 super::$name($crate::helpers::Backend::Postgres).await;
             }
         }
+    };
+}
+
+/// Compares a problem body with the snapshot `tests/api/snapshots/api__<file>__<name>.snap`, the
+/// same one on both backends. The request id, new with each request, is redacted. A mismatch fails
+/// the test; outside CI it also writes `<snapshot>.snap.new` to review with `cargo insta review`.
+#[macro_export]
+macro_rules! assert_problem_snapshot {
+    ($name:expr, $body:expr) => {
+        insta::assert_json_snapshot!($name, $body, {".request_id" => "[request_id]"})
     };
 }
 

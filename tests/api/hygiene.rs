@@ -7,9 +7,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::both_backends;
 use crate::helpers::*;
 use crate::pages::{client, cookie, count, hidden_csrf, web_session};
+use crate::{assert_problem_snapshot, both_backends};
 
 async fn setup(backend: Backend) -> TestApp {
     let app = TestApp::spawn(backend).await;
@@ -414,7 +414,9 @@ async fn oversized_uris_and_headers_are_problems(backend: Backend) {
     let long = format!("/api/v1/cases?number={}", "A".repeat(9 * 1024));
     let answer = app.get(&long).await;
     assert_eq!(answer.status(), 414);
-    assert_eq!(problem(answer).await["code"], "request.uri_too_long");
+    let body = problem(answer).await;
+    assert_eq!(body["code"], "request.uri_too_long");
+    assert_problem_snapshot!("uri_too_long", body);
 
     let answer = app
         .client

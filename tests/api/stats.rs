@@ -383,6 +383,7 @@ async fn exports_are_audited_neutralised_and_carry_no_identity(backend: Backend)
             .contains("attachment")
     );
     let text = csv.text().await.unwrap();
+    insta::assert_snapshot!("cases_by_form_export_csv", redact_year(&text));
     assert!(
         text.starts_with("indicator,from,to,province,agency,form,all,value,suppressed\n"),
         "{text}"
@@ -397,9 +398,12 @@ async fn exports_are_audited_neutralised_and_carry_no_identity(backend: Backend)
         .get_as("/api/v1/stats/deadlines/export?format=json", &sup)
         .await;
     assert_eq!(json.status(), 200);
+    let json: Value = json.json().await.unwrap();
+    insta::assert_json_snapshot!("deadlines_export_json", redact_value(&json));
     let simfoni = app.get_as("/api/v1/stats/simfoni/export", &sup).await;
     assert_eq!(simfoni.status(), 200);
     let sheet = simfoni.text().await.unwrap();
+    insta::assert_snapshot!("simfoni_export_csv", redact_year(&sheet));
     assert!(
         sheet.starts_with("Periode,Provinsi,Lembaga,Kelompok,Kode,Kategori,Jumlah,Disembunyikan\n"),
         "{sheet}"

@@ -10,9 +10,9 @@ use rujukan::db::{DbConnection, meta};
 use rujukan::error::AppError;
 use serde_json::json;
 
-use crate::both_backends;
 use crate::helpers::*;
 use crate::pages::count;
+use crate::{assert_problem_snapshot, both_backends};
 
 /// The error a write gets, as a request would answer it.
 fn answered(error: diesel::result::Error) -> (String, u16) {
@@ -121,7 +121,9 @@ async fn a_document_that_finds_no_space_is_503_and_stores_nothing(backend: Backe
     let refused = upload().await.unwrap();
     assert_eq!(refused.status(), 503);
     assert_eq!(refused.headers()["retry-after"], "60");
-    assert_eq!(problem(refused).await["code"], "storage.unavailable");
+    let refused = problem(refused).await;
+    assert_eq!(refused["code"], "storage.unavailable");
+    assert_problem_snapshot!("storage_unavailable", refused);
     assert_eq!(count(&app, "documents"), 0);
     assert!(!target.exists(), "no document file");
     assert_eq!(

@@ -448,6 +448,14 @@ async fn a_case_trail_exports_as_json_and_csv_and_the_export_is_recorded(backend
             .starts_with("attachment")
     );
     let body: Value = json_export.json().await.unwrap();
+    let mut redacted = redact_value(&body);
+    redacted["entries"] = body["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(redact_audit_entry)
+        .collect();
+    insta::assert_json_snapshot!("case_trail_export_json", redacted);
     let entries = body["entries"].as_array().unwrap();
     assert_eq!(
         entries.last().unwrap()["action"],
@@ -498,6 +506,7 @@ async fn a_case_trail_exports_as_json_and_csv_and_the_export_is_recorded(backend
             .starts_with("text/csv")
     );
     let text = csv_export.text().await.unwrap();
+    insta::assert_snapshot!("case_trail_export_csv", redact_audit_csv(&text));
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     let header = reader.headers().unwrap().clone();
     assert_eq!(&header[4], "action");
