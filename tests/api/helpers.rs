@@ -19,7 +19,7 @@ use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, Once, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use diesel::prelude::*;
@@ -244,6 +244,24 @@ impl Drop for TestDb {
     }
 }
 
+/// With `TEST_LOG` set (`TEST_LOG=1 cargo nextest run NAME`), shows the server's logs in the test's
+/// output: a subscriber filtered by `RUST_LOG` (default `info`), installed once per process.
+pub fn init_test_log() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        if std::env::var_os("TEST_LOG").is_none() {
+            return;
+        }
+        let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .with_test_writer()
+            .try_init();
+    });
+}
+
 /// A running Rujukan on a random port, with its own database.
 pub struct TestApp {
     pub address: String,
@@ -262,6 +280,7 @@ impl TestApp {
 
     /// Starts Rujukan with the given settings (whose database is `db`'s or points through a proxy).
     pub async fn spawn_with(db: TestDb, settings: Settings) -> Self {
+        init_test_log();
         let app = Application::build(&settings).expect("application builds");
         let address = format!("http://127.0.0.1:{}", app.port());
         let handle = app.handle();
