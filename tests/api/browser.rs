@@ -1,6 +1,7 @@
-//! Journeys in a real headless browser (Debian's chromium, driven through chromedriver's WebDriver
-//! protocol), on both backends. Without chromedriver they are skipped with a message, unless `CI` is
-//! set, where they fail. With `RUJUKAN_SCREENSHOTS=1` they save screenshots into `docs/screenshots/`.
+//! Journeys in a real headless browser (Debian's chromium, driven through chromedriver's
+//! WebDriver protocol), on both backends. Without chromedriver they are skipped with a message,
+//! unless `CI` is set, where they fail. With `RUJUKAN_SCREENSHOTS=1` they save screenshots into
+//! `docs/screenshots/`.
 
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -60,10 +61,20 @@ impl Browser {
         // Element lookups wait up to ten seconds for a page still loading (a loaded machine).
         let created: Value = http
             .post(format!("{base}/session"))
-            .json(&json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "timeouts": {"implicit": 10000}, "goog:chromeOptions": {
-                "binary": "/usr/bin/chromium",
-                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", format!("--window-size={width},{height}")]
-            }}}}))
+            .json(&json!({"capabilities": {"alwaysMatch": {
+                "browserName": "chrome",
+                "timeouts": {"implicit": 10000},
+                "goog:chromeOptions": {
+                    "binary": "/usr/bin/chromium",
+                    "args": [
+                        "--headless=new",
+                        "--no-sandbox",
+                        "--disable-gpu",
+                        "--disable-dev-shm-usage",
+                        format!("--window-size={width},{height}"),
+                    ],
+                },
+            }}}))
             .send()
             .await
             .unwrap()
@@ -139,7 +150,10 @@ impl Browser {
         self.call(
             reqwest::Method::POST,
             "/execute/sync",
-            Some(json!({"script": "arguments[0].value = arguments[1];", "args": [{ELEMENT: id}, value]})),
+            Some(json!({
+                "script": "arguments[0].value = arguments[1];",
+                "args": [{ELEMENT: id}, value],
+            })),
         )
         .await;
     }
@@ -150,7 +164,10 @@ impl Browser {
             .call(
                 reqwest::Method::POST,
                 "/execute/sync",
-                Some(json!({"script": "return [document.documentElement.scrollWidth, window.innerWidth];", "args": []})),
+                Some(json!({
+                    "script": "return [document.documentElement.scrollWidth, window.innerWidth];",
+                    "args": [],
+                })),
             )
             .await;
         let (content, window) = (widths[0].as_i64().unwrap(), widths[1].as_i64().unwrap());
@@ -237,7 +254,15 @@ async fn referred_case(app: &TestApp) -> (i64, String) {
     app.user("beta.inv", "POL-BETA", &["investigator"]);
     app.user("alpha.sup", "SU-ALPHA", &["supervisor"]);
     app.user("out.cw", "SU-OUTSIDER", &["caseworker"]);
-    let case = app.intake("alpha.cw", json!({"survivor": {"full_name": "Ratna Dewi"}, "incidents": [{"date": "2026-10-02", "forms": ["sexual"]}]})).await;
+    let case = app
+        .intake(
+            "alpha.cw",
+            json!({
+                "survivor": {"full_name": "Ratna Dewi"},
+                "incidents": [{"date": "2026-10-02", "forms": ["sexual"]}],
+            }),
+        )
+        .await;
     let alpha = app.token("alpha.cw").await;
     app.post_json(
         &format!("/api/v1/cases/{case}/consents"),
@@ -264,80 +289,114 @@ async fn referred_case(app: &TestApp) -> (i64, String) {
     (case, detail["case_number"].as_str().unwrap().to_owned())
 }
 
-both_backends! {
-    async fn an_investigator_accepts_a_referral_in_english(backend: Backend) {
-        let Some(browser) = Browser::start(1280, 900).await else { return };
-        let app = TestApp::spawn_with_agreement(backend, TEST_AGREEMENT).await;
-        let (case, number) = referred_case(&app).await;
+async fn an_investigator_accepts_a_referral_in_english(backend: Backend) {
+    let Some(browser) = Browser::start(1280, 900).await else {
+        return;
+    };
+    let app = TestApp::spawn_with_agreement(backend, TEST_AGREEMENT).await;
+    let (case, number) = referred_case(&app).await;
 
-        browser.goto(&format!("{}/lang/en", app.address)).await;
-        browser.wait_for("Sign in").await;
-        assert!(browser.url().await.ends_with("/login"), "signed out: the inbox sends to the login page");
-        browser.screenshot("login-en").await;
-        browser.type_into("#username", "beta.inv").await;
-        browser.type_into("#password", PASSWORD).await;
-        browser.click("button[type=submit].primary").await;
-        let inbox = browser.wait_for(&number).await;
-        assert!(browser.url().await.ends_with("/inbox"));
-        assert!(inbox.contains(&number) && inbox.contains("Running") && inbox.contains("WIB"), "the referral with its clock");
-        assert!(!inbox.contains("Ratna"), "no identity in the inbox");
-        browser.screenshot("inbox-en").await;
+    browser.goto(&format!("{}/lang/en", app.address)).await;
+    browser.wait_for("Sign in").await;
+    assert!(
+        browser.url().await.ends_with("/login"),
+        "signed out: the inbox sends to the login page"
+    );
+    browser.screenshot("login-en").await;
+    browser.type_into("#username", "beta.inv").await;
+    browser.type_into("#password", PASSWORD).await;
+    browser.click("button[type=submit].primary").await;
+    let inbox = browser.wait_for(&number).await;
+    assert!(browser.url().await.ends_with("/inbox"));
+    assert!(
+        inbox.contains(&number) && inbox.contains("Running") && inbox.contains("WIB"),
+        "the referral with its clock"
+    );
+    assert!(!inbox.contains("Ratna"), "no identity in the inbox");
+    browser.screenshot("inbox-en").await;
 
-        let handoff = rujukan::db::handoffs::of_case(&mut app.conn(), case).unwrap()[0].id;
-        browser.click(&format!("#accept-{handoff}")).await;
-        browser.wait_for("No handoffs are waiting for an answer.").await;
-        assert_eq!(rujukan::db::handoffs::by_id(&mut app.conn(), handoff).unwrap().unwrap().status.as_str(), "accepted");
-        let steps: Vec<String> = rujukan::db::audit::stream(&mut app.conn(), &format!("case:{case}")).unwrap().into_iter().filter(|e| e.action == "handoff.accepted").map(|e| e.actor_username.unwrap_or_default()).collect();
-        assert_eq!(steps, ["beta.inv"], "the acceptance is on the record");
+    let handoff = rujukan::db::handoffs::of_case(&mut app.conn(), case).unwrap()[0].id;
+    browser.click(&format!("#accept-{handoff}")).await;
+    browser
+        .wait_for("No handoffs are waiting for an answer.")
+        .await;
+    assert_eq!(
+        rujukan::db::handoffs::by_id(&mut app.conn(), handoff)
+            .unwrap()
+            .unwrap()
+            .status
+            .as_str(),
+        "accepted"
+    );
+    let steps: Vec<String> = rujukan::db::audit::stream(&mut app.conn(), &format!("case:{case}"))
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "handoff.accepted")
+        .map(|e| e.actor_username.unwrap_or_default())
+        .collect();
+    assert_eq!(steps, ["beta.inv"], "the acceptance is on the record");
 
-        // A supervisor of the sending agency opens the case's timeline and sees both steps.
-        browser.click("header form button[type=submit]").await;
-        browser.wait_for("Sign in").await;
-        browser.type_into("#username", "alpha.sup").await;
-        browser.type_into("#password", PASSWORD).await;
-        browser.click("button[type=submit].primary").await;
-        browser.wait_for("Inbox").await;
-        browser.goto(&format!("{}/cases/{case}", app.address)).await;
-        let page = browser.wait_for("Timeline").await;
-        assert!(page.contains("Handoff sent") && page.contains("Handoff accepted") && page.contains("beta.inv (POL-BETA)"), "{page}");
-        assert!(!page.contains("Ratna"), "identity stays hidden");
-        browser.screenshot("case-timeline-en").await;
+    // A supervisor of the sending agency opens the case's timeline and sees both steps.
+    browser.click("header form button[type=submit]").await;
+    browser.wait_for("Sign in").await;
+    browser.type_into("#username", "alpha.sup").await;
+    browser.type_into("#password", PASSWORD).await;
+    browser.click("button[type=submit].primary").await;
+    browser.wait_for("Inbox").await;
+    browser.goto(&format!("{}/cases/{case}", app.address)).await;
+    let page = browser.wait_for("Timeline").await;
+    assert!(
+        page.contains("Handoff sent")
+            && page.contains("Handoff accepted")
+            && page.contains("beta.inv (POL-BETA)"),
+        "{page}"
+    );
+    assert!(!page.contains("Ratna"), "identity stays hidden");
+    browser.screenshot("case-timeline-en").await;
 
-        // Someone of an unrelated agency cannot open it.
-        browser.click("header form button[type=submit]").await;
-        browser.wait_for("Sign in").await;
-        browser.type_into("#username", "out.cw").await;
-        browser.type_into("#password", PASSWORD).await;
-        browser.click("button[type=submit].primary").await;
-        browser.wait_for("Inbox").await;
-        browser.goto(&format!("{}/cases/{case}", app.address)).await;
-        let refused = browser.wait_for("No such case, or you may not see it.").await;
-        assert!(!refused.contains(&number));
-        browser.quit().await;
-    }
+    // Someone of an unrelated agency cannot open it.
+    browser.click("header form button[type=submit]").await;
+    browser.wait_for("Sign in").await;
+    browser.type_into("#username", "out.cw").await;
+    browser.type_into("#password", PASSWORD).await;
+    browser.click("button[type=submit].primary").await;
+    browser.wait_for("Inbox").await;
+    browser.goto(&format!("{}/cases/{case}", app.address)).await;
+    let refused = browser
+        .wait_for("No such case, or you may not see it.")
+        .await;
+    assert!(!refused.contains(&number));
+    browser.quit().await;
 }
+both_backends!(an_investigator_accepts_a_referral_in_english);
 
-both_backends! {
-    async fn a_phone_user_signs_in_in_indonesian_after_a_typo(backend: Backend) {
-        let Some(browser) = Browser::start(360, 740).await else { return };
-        let app = TestApp::spawn_with_agreement(backend, TEST_AGREEMENT).await;
-        let (_, number) = referred_case(&app).await;
+async fn a_phone_user_signs_in_in_indonesian_after_a_typo(backend: Backend) {
+    let Some(browser) = Browser::start(360, 740).await else {
+        return;
+    };
+    let app = TestApp::spawn_with_agreement(backend, TEST_AGREEMENT).await;
+    let (_, number) = referred_case(&app).await;
 
-        browser.goto(&format!("{}/login", app.address)).await;
-        browser.type_into("#username", "beta.inv").await;
-        browser.type_into("#password", "salah ketik").await;
-        browser.click("button[type=submit].primary").await;
-        let page = browser.wait_for("Nama pengguna atau kata sandi salah.").await;
-        assert!(page.contains("value=\"beta.inv\""), "what the user typed is kept");
-        browser.screenshot("login-error-id").await;
-        browser.type_into("#password", PASSWORD).await;
-        browser.click("button[type=submit].primary").await;
-        let inbox = browser.wait_for(&number).await;
-        assert!(inbox.contains("Jawab sebelum") && inbox.contains("Berjalan"));
-        browser.screenshot("inbox-id-phone").await;
-        browser.quit().await;
-    }
+    browser.goto(&format!("{}/login", app.address)).await;
+    browser.type_into("#username", "beta.inv").await;
+    browser.type_into("#password", "salah ketik").await;
+    browser.click("button[type=submit].primary").await;
+    let page = browser
+        .wait_for("Nama pengguna atau kata sandi salah.")
+        .await;
+    assert!(
+        page.contains("value=\"beta.inv\""),
+        "what the user typed is kept"
+    );
+    browser.screenshot("login-error-id").await;
+    browser.type_into("#password", PASSWORD).await;
+    browser.click("button[type=submit].primary").await;
+    let inbox = browser.wait_for(&number).await;
+    assert!(inbox.contains("Jawab sebelum") && inbox.contains("Berjalan"));
+    browser.screenshot("inbox-id-phone").await;
+    browser.quit().await;
 }
+both_backends!(a_phone_user_signs_in_in_indonesian_after_a_typo);
 
 /// What the full journey expects to read, in one language.
 struct Words {
@@ -518,9 +577,10 @@ async fn journey(backend: Backend, words: Words, width: u32, height: u32, shots:
     browser.quit().await;
 }
 
-both_backends! {
-    async fn a_case_goes_from_intake_to_an_accepted_police_referral_in_english(backend: Backend) {
-        journey(backend, Words {
+async fn a_case_goes_from_intake_to_an_accepted_police_referral_in_english(backend: Backend) {
+    journey(
+        backend,
+        Words {
             lang: "en",
             inbox: "Inbox",
             login: "Sign in",
@@ -533,13 +593,21 @@ both_backends! {
             accepted: "Handoff accepted",
             not_found: "No such case, or you may not see it.",
             stale: "Someone else changed this case",
-        }, 1280, 900, "en").await;
-    }
+        },
+        1280,
+        900,
+        "en",
+    )
+    .await;
 }
+both_backends!(a_case_goes_from_intake_to_an_accepted_police_referral_in_english);
 
-both_backends! {
-    async fn a_case_goes_from_intake_to_an_accepted_police_referral_in_indonesian_on_a_phone(backend: Backend) {
-        journey(backend, Words {
+async fn a_case_goes_from_intake_to_an_accepted_police_referral_in_indonesian_on_a_phone(
+    backend: Backend,
+) {
+    journey(
+        backend,
+        Words {
             lang: "id",
             inbox: "Kotak masuk",
             login: "Masuk",
@@ -552,60 +620,73 @@ both_backends! {
             accepted: "Rujukan diterima",
             not_found: "Kasus tidak ditemukan",
             stale: "Orang lain telah mengubah kasus ini",
-        }, 360, 740, "id-phone").await;
-    }
+        },
+        360,
+        740,
+        "id-phone",
+    )
+    .await;
 }
+both_backends!(a_case_goes_from_intake_to_an_accepted_police_referral_in_indonesian_on_a_phone);
 
-both_backends! {
-    async fn the_supervision_audit_and_administration_pages_work_in_a_browser(backend: Backend) {
-        let Some(browser) = Browser::start(1280, 900).await else { return };
-        let app = TestApp::spawn_with_agreement(backend, TEST_AGREEMENT).await;
-        let (case, number) = referred_case(&app).await;
-        for i in 0..14 {
-            let form = ["physical", "psychological", "sexual"][i % 3];
-            app.intake("alpha.cw", json!({"survivor": {"full_name": format!("Survivor {i}")}, "incidents": [{"date": "2026-10-02", "forms": [form]}]})).await;
-        }
-        app.designate_audits("SU-OMEGA");
-        app.user("omega.auditor", "SU-OMEGA", &["auditor"]);
-        app.user("alpha.admin", "SU-ALPHA", &["agency_admin"]);
-        let address = app.address.clone();
-        browser.goto(&format!("{address}/lang/en")).await;
-
-        browser.sign_in_as(&address, "alpha.sup", "Inbox").await;
-        browser.click("a[href='/stats']").await;
-        let figures = browser.wait_for("stats-table").await;
-        assert!(figures.contains("<svg") && figures.contains("Cases taken in"));
-        browser.click("#by option[value='form']").await;
-        browser.click("#stats-submit").await;
-        browser.wait_for("Form of violence (SIMFONI-PPA)").await;
-        browser.assert_fits("the statistics page").await;
-        browser.screenshot("stats-en").await;
-        browser.click("a[href='/supervision']").await;
-        let page = browser.wait_for("Open cases").await;
-        assert!(page.contains(&number) && page.contains(&format!("/cases/{case}/audit")));
-        browser.assert_fits("the supervision page").await;
-        browser.screenshot("supervision-en").await;
-        browser.sign_out("Sign in").await;
-
-        browser.sign_in_as(&address, "omega.auditor", "Inbox").await;
-        browser.click("a[href='/audit']").await;
-        browser.wait_for("Search the audit trail").await;
-        browser.click("#verify").await;
-        let verdict = browser.wait_for("Intact:").await;
-        assert!(!verdict.contains("BROKEN"));
-        browser.type_into("#action", "handoff.created").await;
-        browser.click("#search-submit").await;
-        let found = browser.wait_for("audit-results").await;
-        assert!(found.contains("alpha.cw (SU-ALPHA)") && found.contains("handoff.created"));
-        browser.assert_fits("the audit page").await;
-        browser.screenshot("audit-en").await;
-        browser.sign_out("Sign in").await;
-
-        browser.sign_in_as(&address, "alpha.admin", "Inbox").await;
-        browser.click("a[href='/admin']").await;
-        let admin = browser.wait_for("Agreements in force").await;
-        assert!(admin.contains("Test agreement") && admin.contains("alpha.cw"));
-        browser.screenshot("admin-en").await;
-        browser.quit().await;
+async fn the_supervision_audit_and_administration_pages_work_in_a_browser(backend: Backend) {
+    let Some(browser) = Browser::start(1280, 900).await else {
+        return;
+    };
+    let app = TestApp::spawn_with_agreement(backend, TEST_AGREEMENT).await;
+    let (case, number) = referred_case(&app).await;
+    for i in 0..14 {
+        let form = ["physical", "psychological", "sexual"][i % 3];
+        app.intake(
+            "alpha.cw",
+            json!({
+                "survivor": {"full_name": format!("Survivor {i}")},
+                "incidents": [{"date": "2026-10-02", "forms": [form]}],
+            }),
+        )
+        .await;
     }
+    app.designate_audits("SU-OMEGA");
+    app.user("omega.auditor", "SU-OMEGA", &["auditor"]);
+    app.user("alpha.admin", "SU-ALPHA", &["agency_admin"]);
+    let address = app.address.clone();
+    browser.goto(&format!("{address}/lang/en")).await;
+
+    browser.sign_in_as(&address, "alpha.sup", "Inbox").await;
+    browser.click("a[href='/stats']").await;
+    let figures = browser.wait_for("stats-table").await;
+    assert!(figures.contains("<svg") && figures.contains("Cases taken in"));
+    browser.click("#by option[value='form']").await;
+    browser.click("#stats-submit").await;
+    browser.wait_for("Form of violence (SIMFONI-PPA)").await;
+    browser.assert_fits("the statistics page").await;
+    browser.screenshot("stats-en").await;
+    browser.click("a[href='/supervision']").await;
+    let page = browser.wait_for("Open cases").await;
+    assert!(page.contains(&number) && page.contains(&format!("/cases/{case}/audit")));
+    browser.assert_fits("the supervision page").await;
+    browser.screenshot("supervision-en").await;
+    browser.sign_out("Sign in").await;
+
+    browser.sign_in_as(&address, "omega.auditor", "Inbox").await;
+    browser.click("a[href='/audit']").await;
+    browser.wait_for("Search the audit trail").await;
+    browser.click("#verify").await;
+    let verdict = browser.wait_for("Intact:").await;
+    assert!(!verdict.contains("BROKEN"));
+    browser.type_into("#action", "handoff.created").await;
+    browser.click("#search-submit").await;
+    let found = browser.wait_for("audit-results").await;
+    assert!(found.contains("alpha.cw (SU-ALPHA)") && found.contains("handoff.created"));
+    browser.assert_fits("the audit page").await;
+    browser.screenshot("audit-en").await;
+    browser.sign_out("Sign in").await;
+
+    browser.sign_in_as(&address, "alpha.admin", "Inbox").await;
+    browser.click("a[href='/admin']").await;
+    let admin = browser.wait_for("Agreements in force").await;
+    assert!(admin.contains("Test agreement") && admin.contains("alpha.cw"));
+    browser.screenshot("admin-en").await;
+    browser.quit().await;
 }
+both_backends!(the_supervision_audit_and_administration_pages_work_in_a_browser);

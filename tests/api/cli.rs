@@ -311,210 +311,670 @@ fn port_in_use() {
     assert_one_line_failure(&output, &format!("cannot listen on {address}"));
 }
 
-both_backends! {
-    async fn serve_refuses_a_bad_smtp_url_or_broken_deadline_rules_at_start_up(backend: Backend) {
-        let db = TestDb::new(backend);
-        let serve = |envs: &[(&str, String)]| {
-            let mut command = rujukan(db.dir());
-            for (key, value) in envs {
-                command.env(key, value);
-            }
-            command.args(["serve", "--bind", "127.0.0.1:0", "--database-url", db.url()]).output().unwrap()
-        };
-        let bad_smtp = serve(&[("RUJUKAN_EMAIL__TRANSPORT", "smtp".into()), ("RUJUKAN_EMAIL__SMTP_URL", "smtp://mail.example.go.id:port".into())]);
-        assert_one_line_failure(&bad_smtp, "email.smtp_url does not parse");
-        let no_url = serve(&[("RUJUKAN_EMAIL__TRANSPORT", "smtp".into())]);
-        assert_one_line_failure(&no_url, "email.smtp_url is required");
-        let rules = db.dir().join("rules");
-        std::fs::create_dir(&rules).unwrap();
-        std::fs::write(rules.join("r.toml"), "[[rule]]\nid = \"X\"\n").unwrap();
-        let broken = serve(&[("RUJUKAN_DEADLINES__DIR", rules.to_string_lossy().into_owned())]);
-        let stderr = assert_one_line_failure(&broken, "invalid deadline rules: ");
-        assert!(stderr.contains("r.toml:"), "{stderr}");
-    }
-}
-
-both_backends! {
-    async fn migrate_applies_then_reports_up_to_date(backend: Backend) {
-        let db = TestDb::new(backend);
-        let first = rujukan(db.dir()).args(["migrate", "--database-url", db.url()]).output().unwrap();
-        assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
-        assert!(String::from_utf8_lossy(&first.stdout).contains(&format!("applied {} migration", std::fs::read_dir(repo_dir().join("migrations/sqlite")).unwrap().count())), "{}", String::from_utf8_lossy(&first.stdout));
-        let second = rujukan(db.dir()).args(["migrate", "--database-url", db.url()]).output().unwrap();
-        assert!(second.status.success());
-        assert!(String::from_utf8_lossy(&second.stdout).contains("up to date"));
-        let mut conn = db.connect();
-        assert_eq!(rujukan::db::meta::get(&mut conn, "schema").unwrap().unwrap().value, "rujukan");
-    }
-}
-
-both_backends! {
-    async fn serve_answers_then_stops_cleanly_on_sigterm(backend: Backend) {
-        let db = TestDb::new(backend);
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let child = rujukan(db.dir())
-            .env("RUJUKAN_ENV", "development")
-            .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--database-url", db.url()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let address = format!("http://127.0.0.1:{port}");
-        let ready = wait_ready(&address).await;
-        assert_eq!(ready.status(), 200);
-        assert_eq!(reqwest::get(format!("{address}/healthz")).await.unwrap().status(), 200);
-        let doc: serde_json::Value = reqwest::get(format!("{address}/api/v1/openapi.json")).await.unwrap().json().await.unwrap();
-        assert!(doc["paths"]["/readyz"].is_object());
-        if backend == Backend::Sqlite {
-            assert!(db.dir().join("data/secrets/jwt_secret").exists(), "development secrets generated in the data folder");
+async fn serve_refuses_a_bad_smtp_url_or_broken_deadline_rules_at_start_up(backend: Backend) {
+    let db = TestDb::new(backend);
+    let serve = |envs: &[(&str, String)]| {
+        let mut command = rujukan(db.dir());
+        for (key, value) in envs {
+            command.env(key, value);
         }
-
-        let (exit, stderr) = terminate(child).await;
-        assert_eq!(exit.code(), Some(0), "clean exit on SIGTERM; log: {stderr}");
-        assert!(stderr.contains("request_id="), "log lines carry the request id: {stderr}");
-    }
+        command
+            .args(["serve", "--bind", "127.0.0.1:0", "--database-url", db.url()])
+            .output()
+            .unwrap()
+    };
+    let bad_smtp = serve(&[
+        ("RUJUKAN_EMAIL__TRANSPORT", "smtp".into()),
+        (
+            "RUJUKAN_EMAIL__SMTP_URL",
+            "smtp://mail.example.go.id:port".into(),
+        ),
+    ]);
+    assert_one_line_failure(&bad_smtp, "email.smtp_url does not parse");
+    let no_url = serve(&[("RUJUKAN_EMAIL__TRANSPORT", "smtp".into())]);
+    assert_one_line_failure(&no_url, "email.smtp_url is required");
+    let rules = db.dir().join("rules");
+    std::fs::create_dir(&rules).unwrap();
+    std::fs::write(rules.join("r.toml"), "[[rule]]\nid = \"X\"\n").unwrap();
+    let broken = serve(&[(
+        "RUJUKAN_DEADLINES__DIR",
+        rules.to_string_lossy().into_owned(),
+    )]);
+    let stderr = assert_one_line_failure(&broken, "invalid deadline rules: ");
+    assert!(stderr.contains("r.toml:"), "{stderr}");
 }
+both_backends!(serve_refuses_a_bad_smtp_url_or_broken_deadline_rules_at_start_up);
 
-both_backends! {
-    async fn production_with_real_secrets_serves_and_logs_json(backend: Backend) {
-        let db = TestDb::new(backend);
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let child = rujukan(db.dir())
-            .env("RUJUKAN_ENV", "production")
-            .env("RUJUKAN_SECURITY__JWT_SECRET", "production-signing-secret-0123456789abcdef")
-            .env("RUJUKAN_SECURITY__DATA_KEY", "q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq8M=")
-            .env("RUJUKAN_SECURITY__AUDIT_SIGNING_KEY", "3q2+796tvu/erb7v3q2+796tvu/erb7v3q2+796tvu8=")
-            .env("RUJUKAN_STORAGE__DATA_DIR", db.dir().join("data"))
-            .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--database-url", db.url()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let address = format!("http://127.0.0.1:{port}");
-        let ready = wait_ready(&address).await;
-        assert_eq!(ready.status(), 200);
-        let request_id = ready.headers()["x-request-id"].to_str().unwrap().to_owned();
-        let (exit, stderr) = terminate(child).await;
-        assert_eq!(exit.code(), Some(0), "{stderr}");
-        let lines: Vec<serde_json::Value> = stderr
-            .lines()
-            .map(|line| serde_json::from_str(line).unwrap_or_else(|_| panic!("not a JSON log line: {line}")))
-            .collect();
+async fn migrate_applies_then_reports_up_to_date(backend: Backend) {
+    let db = TestDb::empty(backend);
+    let first = rujukan(db.dir())
+        .args(["migrate", "--database-url", db.url()])
+        .output()
+        .unwrap();
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&first.stdout).contains(&format!(
+            "applied {} migration",
+            std::fs::read_dir(repo_dir().join("migrations/sqlite"))
+                .unwrap()
+                .count()
+        )),
+        "{}",
+        String::from_utf8_lossy(&first.stdout)
+    );
+    let second = rujukan(db.dir())
+        .args(["migrate", "--database-url", db.url()])
+        .output()
+        .unwrap();
+    assert!(second.status.success());
+    assert!(String::from_utf8_lossy(&second.stdout).contains("up to date"));
+    let mut conn = db.connect();
+    assert_eq!(
+        rujukan::db::meta::get(&mut conn, "schema")
+            .unwrap()
+            .unwrap()
+            .value,
+        "rujukan"
+    );
+}
+both_backends!(migrate_applies_then_reports_up_to_date);
+
+async fn serve_answers_then_stops_cleanly_on_sigterm(backend: Backend) {
+    // A new installation: serving applies every migration first.
+    let db = TestDb::empty(backend);
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = rujukan(db.dir())
+        .env("RUJUKAN_ENV", "development")
+        .args([
+            "serve",
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+            "--database-url",
+            db.url(),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let address = format!("http://127.0.0.1:{port}");
+    let ready = wait_ready(&address).await;
+    assert_eq!(ready.status(), 200);
+    assert_eq!(
+        reqwest::get(format!("{address}/healthz"))
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let doc: serde_json::Value = reqwest::get(format!("{address}/api/v1/openapi.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(doc["paths"]["/readyz"].is_object());
+    assert_eq!(
+        rujukan::db::migrate::applied(&mut db.connect())
+            .unwrap()
+            .len(),
+        std::fs::read_dir(repo_dir().join("migrations/sqlite"))
+            .unwrap()
+            .count(),
+        "serve applied every migration to the new database"
+    );
+    if backend == Backend::Sqlite {
         assert!(
-            lines.iter().any(|l| l["span"]["request_id"] == request_id.as_str() && l["fields"]["status"] == 200),
-            "the request's completion line carries its id: {stderr}"
+            db.dir().join("data/secrets/jwt_secret").exists(),
+            "development secrets generated in the data folder"
         );
-        assert!(!stderr.contains("production-signing-secret"), "secret in the log");
-        assert!(!db.dir().join("data/secrets").exists(), "production never generates secrets");
     }
+
+    let (exit, stderr) = terminate(child).await;
+    assert_eq!(exit.code(), Some(0), "clean exit on SIGTERM; log: {stderr}");
+    assert!(
+        stderr.contains("request_id="),
+        "log lines carry the request id: {stderr}"
+    );
 }
+both_backends!(serve_answers_then_stops_cleanly_on_sigterm);
 
-both_backends! {
-    async fn agency_and_user_commands_refuse_bad_input_with_one_line(backend: Backend) {
-        let db = TestDb::new(backend);
-        let url = db.url().to_owned();
-        let run = |args: &[&str], stdin: Option<&str>| {
-            let mut command = rujukan(db.dir());
-            command.args(args).args(["--database-url", &url]).stdout(Stdio::piped()).stderr(Stdio::piped());
-            if stdin.is_some() {
-                command.stdin(Stdio::piped());
-            }
-            let mut child = command.spawn().unwrap();
-            if let Some(text) = stdin {
-                use std::io::Write;
-                child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
-            }
-            child.wait_with_output().unwrap()
-        };
-        let ok = run(&["agency", "add", "--code", "POLDA-JATENG", "--name", "Polda Jawa Tengah", "--kind", "police", "--province", "33"], None);
-        assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
-        assert_one_line_failure(&run(&["agency", "add", "--code", "POLDA-JATENG", "--name", "Again", "--kind", "police", "--province", "33"], None), "exists already");
-        assert_one_line_failure(&run(&["agency", "add", "--code", "TNI-AD", "--name", "Army", "--kind", "army", "--province", "33"], None), "kind: unknown value \"army\"");
-        assert_one_line_failure(&run(&["agency", "add", "--code", "PN-X", "--name", "PN", "--kind", "court", "--province", "99"], None), "province");
+async fn production_with_real_secrets_serves_and_logs_json(backend: Backend) {
+    let db = TestDb::new(backend);
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = rujukan(db.dir())
+        .env("RUJUKAN_ENV", "production")
+        .env(
+            "RUJUKAN_SECURITY__JWT_SECRET",
+            "production-signing-secret-0123456789abcdef",
+        )
+        .env(
+            "RUJUKAN_SECURITY__DATA_KEY",
+            "q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq8M=",
+        )
+        .env(
+            "RUJUKAN_SECURITY__AUDIT_SIGNING_KEY",
+            "3q2+796tvu/erb7v3q2+796tvu/erb7v3q2+796tvu8=",
+        )
+        .env("RUJUKAN_STORAGE__DATA_DIR", db.dir().join("data"))
+        .args([
+            "serve",
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+            "--database-url",
+            db.url(),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let address = format!("http://127.0.0.1:{port}");
+    let ready = wait_ready(&address).await;
+    assert_eq!(ready.status(), 200);
+    let request_id = ready.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let (exit, stderr) = terminate(child).await;
+    assert_eq!(exit.code(), Some(0), "{stderr}");
+    let lines: Vec<serde_json::Value> = stderr
+        .lines()
+        .map(|line| {
+            serde_json::from_str(line).unwrap_or_else(|_| panic!("not a JSON log line: {line}"))
+        })
+        .collect();
+    assert!(
+        lines.iter().any(|l| l["span"]["request_id"] == request_id.as_str()
+            && l["fields"]["status"] == 200),
+        "the request's completion line carries its id: {stderr}"
+    );
+    assert!(
+        !stderr.contains("production-signing-secret"),
+        "secret in the log"
+    );
+    assert!(
+        !db.dir().join("data/secrets").exists(),
+        "production never generates secrets"
+    );
+}
+both_backends!(production_with_real_secrets_serves_and_logs_json);
 
-        let password = format!("{PASSWORD}\n");
-        let created = run(&["user", "add", "--username", "bayu", "--agency", "POLDA-JATENG", "--role", "investigator"], Some(&password));
-        assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
-        assert!(String::from_utf8_lossy(&created.stdout).contains("user bayu created"));
-        assert!(!String::from_utf8_lossy(&created.stdout).contains(PASSWORD), "password never echoed");
-        assert_one_line_failure(&run(&["user", "add", "--username", "bayu", "--agency", "POLDA-JATENG", "--role", "investigator"], Some(&password)), "taken");
-        assert_one_line_failure(&run(&["user", "add", "--username", "wati", "--agency", "POLDA-JATENG", "--role", "investigator"], Some("password1234\n")), "password: is too weak");
-        assert_one_line_failure(&run(&["user", "add", "--username", "wati", "--agency", "POLDA-JATENG", "--role", "boss"], Some(&password)), "roles: unknown value \"boss\"");
-        assert_one_line_failure(&run(&["user", "add", "--username", "wati", "--agency", "NOWHERE", "--role", "caseworker"], Some(&password)), "agency: unknown agency");
-        assert_one_line_failure(&run(&["user", "add", "--username", "wati", "--agency", "POLDA-JATENG", "--role", "caseworker"], Some("")), "standard input");
-        assert_one_line_failure(&run(&["user", "add", "--username", "wati", "--agency", "POLDA-JATENG", "--role", "prosecutor"], Some(&password)), "roles: the role prosecutor is held only in an agency of kind prosecutor");
-        assert_one_line_failure(&run(&["user", "add", "--username", "wati", "--agency", "POLDA-JATENG", "--role", "auditor"], Some(&password)), "designated to audit");
-        let auditing = run(&["agency", "add", "--code", "DP3AP2KB-JATENG", "--name", "DP3AP2KB Jawa Tengah", "--kind", "service_unit", "--province", "33", "--audits"], None);
-        assert!(auditing.status.success(), "{}", String::from_utf8_lossy(&auditing.stderr));
-        let auditor = run(&["user", "add", "--username", "wati", "--agency", "DP3AP2KB-JATENG", "--role", "auditor"], Some(&password));
-        assert!(auditor.status.success(), "{}", String::from_utf8_lossy(&auditor.stderr));
-
-        let imported = run(&["agency", "import"], None);
-        assert!(imported.status.success(), "{}", String::from_utf8_lossy(&imported.stderr));
-        assert!(String::from_utf8_lossy(&imported.stdout).contains("2 already present"), "{}", String::from_utf8_lossy(&imported.stdout));
-        let mut conn = db.connect();
-        for (code, audits) in [("KEMENPPPA", true), ("DP3AP2KB-NTB", true), ("UPTD-PPA-JATENG", false), ("LBH-SEMARANG", false)] {
-            assert_eq!(rujukan::db::agencies::by_code(&mut conn, code).unwrap().map(|a| a.audits), Some(audits), "{code} designated to audit as the seed file says");
+async fn agency_and_user_commands_refuse_bad_input_with_one_line(backend: Backend) {
+    let db = TestDb::new(backend);
+    let url = db.url().to_owned();
+    let run = |args: &[&str], stdin: Option<&str>| {
+        let mut command = rujukan(db.dir());
+        command
+            .args(args)
+            .args(["--database-url", &url])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if stdin.is_some() {
+            command.stdin(Stdio::piped());
         }
-        let broken = db.dir().join("broken.toml");
-        std::fs::write(&broken, "[[agency]]\ncode = \"OK-1\"\nname = \"x\"\nkind = \"police\"\nprovince = \"33\"\n[[agency]]\ncode = \"bad code\"\nname = \"y\"\nkind = \"police\"\nprovince = \"33\"\n").unwrap();
-        assert_one_line_failure(&run(&["agency", "import", &broken.to_string_lossy()], None), "agency 2 (bad code)");
-        assert!(rujukan::db::agencies::by_code(&mut conn, "OK-1").unwrap().is_none(), "a broken file adds nothing");
+        let mut child = command.spawn().unwrap();
+        if let Some(text) = stdin {
+            use std::io::Write;
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(text.as_bytes())
+                .unwrap();
+        }
+        child.wait_with_output().unwrap()
+    };
+    let ok = run(
+        &[
+            "agency",
+            "add",
+            "--code",
+            "POLDA-JATENG",
+            "--name",
+            "Polda Jawa Tengah",
+            "--kind",
+            "police",
+            "--province",
+            "33",
+        ],
+        None,
+    );
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert_one_line_failure(
+        &run(
+            &[
+                "agency",
+                "add",
+                "--code",
+                "POLDA-JATENG",
+                "--name",
+                "Again",
+                "--kind",
+                "police",
+                "--province",
+                "33",
+            ],
+            None,
+        ),
+        "exists already",
+    );
+    assert_one_line_failure(
+        &run(
+            &[
+                "agency",
+                "add",
+                "--code",
+                "TNI-AD",
+                "--name",
+                "Army",
+                "--kind",
+                "army",
+                "--province",
+                "33",
+            ],
+            None,
+        ),
+        "kind: unknown value \"army\"",
+    );
+    assert_one_line_failure(
+        &run(
+            &[
+                "agency",
+                "add",
+                "--code",
+                "PN-X",
+                "--name",
+                "PN",
+                "--kind",
+                "court",
+                "--province",
+                "99",
+            ],
+            None,
+        ),
+        "province",
+    );
+
+    let password = format!("{PASSWORD}\n");
+    let created = run(
+        &[
+            "user",
+            "add",
+            "--username",
+            "bayu",
+            "--agency",
+            "POLDA-JATENG",
+            "--role",
+            "investigator",
+        ],
+        Some(&password),
+    );
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    assert!(String::from_utf8_lossy(&created.stdout).contains("user bayu created"));
+    assert!(
+        !String::from_utf8_lossy(&created.stdout).contains(PASSWORD),
+        "password never echoed"
+    );
+    assert_one_line_failure(
+        &run(
+            &[
+                "user",
+                "add",
+                "--username",
+                "bayu",
+                "--agency",
+                "POLDA-JATENG",
+                "--role",
+                "investigator",
+            ],
+            Some(&password),
+        ),
+        "taken",
+    );
+    assert_one_line_failure(
+        &run(
+            &[
+                "user",
+                "add",
+                "--username",
+                "wati",
+                "--agency",
+                "POLDA-JATENG",
+                "--role",
+                "investigator",
+            ],
+            Some("password1234\n"),
+        ),
+        "password: is too weak",
+    );
+    assert_one_line_failure(
+        &run(
+            &[
+                "user",
+                "add",
+                "--username",
+                "wati",
+                "--agency",
+                "POLDA-JATENG",
+                "--role",
+                "boss",
+            ],
+            Some(&password),
+        ),
+        "roles: unknown value \"boss\"",
+    );
+    assert_one_line_failure(
+        &run(
+            &[
+                "user",
+                "add",
+                "--username",
+                "wati",
+                "--agency",
+                "NOWHERE",
+                "--role",
+                "caseworker",
+            ],
+            Some(&password),
+        ),
+        "agency: unknown agency",
+    );
+    assert_one_line_failure(
+        &run(
+            &[
+                "user",
+                "add",
+                "--username",
+                "wati",
+                "--agency",
+                "POLDA-JATENG",
+                "--role",
+                "caseworker",
+            ],
+            Some(""),
+        ),
+        "standard input",
+    );
+    assert_one_line_failure(
+        &run(
+            &[
+                "user",
+                "add",
+                "--username",
+                "wati",
+                "--agency",
+                "POLDA-JATENG",
+                "--role",
+                "prosecutor",
+            ],
+            Some(&password),
+        ),
+        "roles: the role prosecutor is held only in an agency of kind prosecutor",
+    );
+    assert_one_line_failure(
+        &run(
+            &[
+                "user",
+                "add",
+                "--username",
+                "wati",
+                "--agency",
+                "POLDA-JATENG",
+                "--role",
+                "auditor",
+            ],
+            Some(&password),
+        ),
+        "designated to audit",
+    );
+    let auditing = run(
+        &[
+            "agency",
+            "add",
+            "--code",
+            "DP3AP2KB-JATENG",
+            "--name",
+            "DP3AP2KB Jawa Tengah",
+            "--kind",
+            "service_unit",
+            "--province",
+            "33",
+            "--audits",
+        ],
+        None,
+    );
+    assert!(
+        auditing.status.success(),
+        "{}",
+        String::from_utf8_lossy(&auditing.stderr)
+    );
+    let auditor = run(
+        &[
+            "user",
+            "add",
+            "--username",
+            "wati",
+            "--agency",
+            "DP3AP2KB-JATENG",
+            "--role",
+            "auditor",
+        ],
+        Some(&password),
+    );
+    assert!(
+        auditor.status.success(),
+        "{}",
+        String::from_utf8_lossy(&auditor.stderr)
+    );
+
+    let imported = run(&["agency", "import"], None);
+    assert!(
+        imported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&imported.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&imported.stdout).contains("2 already present"),
+        "{}",
+        String::from_utf8_lossy(&imported.stdout)
+    );
+    let mut conn = db.connect();
+    for (code, audits) in [
+        ("KEMENPPPA", true),
+        ("DP3AP2KB-NTB", true),
+        ("UPTD-PPA-JATENG", false),
+        ("LBH-SEMARANG", false),
+    ] {
+        assert_eq!(
+            rujukan::db::agencies::by_code(&mut conn, code)
+                .unwrap()
+                .map(|a| a.audits),
+            Some(audits),
+            "{code} designated to audit as the seed file says"
+        );
     }
+    let broken = db.dir().join("broken.toml");
+    std::fs::write(
+        &broken,
+        "[[agency]]\ncode = \"OK-1\"\nname = \"x\"\nkind = \"police\"\nprovince = \"33\"\n\
+         [[agency]]\ncode = \"bad code\"\nname = \"y\"\nkind = \"police\"\nprovince = \"33\"\n",
+    )
+    .unwrap();
+    assert_one_line_failure(
+        &run(&["agency", "import", &broken.to_string_lossy()], None),
+        "agency 2 (bad code)",
+    );
+    assert!(
+        rujukan::db::agencies::by_code(&mut conn, "OK-1")
+            .unwrap()
+            .is_none(),
+        "a broken file adds nothing"
+    );
 }
+both_backends!(agency_and_user_commands_refuse_bad_input_with_one_line);
 
-both_backends! {
-    async fn survivor_identity_never_reaches_the_log(backend: Backend) {
-        let db = TestDb::new(backend);
-        let url = db.url().to_owned();
-        let setup = |args: &[&str], stdin: Option<&str>| {
-            let mut command = rujukan(db.dir());
-            command.args(args).args(["--database-url", &url]).stdout(Stdio::null()).stderr(Stdio::piped());
-            command.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() });
-            let mut child = command.spawn().unwrap();
-            if let Some(text) = stdin {
-                use std::io::Write;
-                child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
-            }
-            assert!(child.wait_with_output().unwrap().status.success());
-        };
-        setup(&["agency", "add", "--code", "UPTD-PPA-JATENG", "--name", "UPTD PPA Jawa Tengah", "--kind", "service_unit", "--province", "33"], None);
-        setup(&["user", "add", "--username", "siti", "--agency", "UPTD-PPA-JATENG", "--role", "caseworker"], Some(&format!("{PASSWORD}\n")));
-
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let child = rujukan(db.dir())
-            .env("RUJUKAN_ENV", "development")
-            .env("RUST_LOG", "trace,h2=info,hyper=info,mio=info,actix_server=info,actix_http=info")
-            .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--database-url", &url])
+async fn survivor_identity_never_reaches_the_log(backend: Backend) {
+    let db = TestDb::new(backend);
+    let url = db.url().to_owned();
+    let setup = |args: &[&str], stdin: Option<&str>| {
+        let mut command = rujukan(db.dir());
+        command
+            .args(args)
+            .args(["--database-url", &url])
             .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let address = format!("http://127.0.0.1:{port}");
-        assert_eq!(wait_ready(&address).await.status(), 200);
-        let client = reqwest::Client::new();
-        let login: serde_json::Value = client.post(format!("{address}/api/v1/auth/login"))
-            .json(&serde_json::json!({"username": "siti", "password": PASSWORD})).send().await.unwrap().json().await.unwrap();
-        let token = login["access_token"].as_str().unwrap().to_owned();
-        let body = serde_json::json!({"survivor": {"full_name": "Kartini Wulandari", "nik": "3374015703940001", "phone": "081234567890", "address": "Jl. Melati 7"}});
-        let created = client.post(format!("{address}/api/v1/cases")).bearer_auth(&token).json(&body).send().await.unwrap();
-        assert_eq!(created.status(), 201);
-        let id = created.json::<serde_json::Value>().await.unwrap()["id"].as_i64().unwrap();
-        let bad = client.post(format!("{address}/api/v1/cases")).bearer_auth(&token)
-            .json(&serde_json::json!({"survivor": {"full_name": "Kartini Wulandari", "nik": "123"}})).send().await.unwrap();
-        assert_eq!(bad.status(), 422);
-        let revealed = client.post(format!("{address}/api/v1/cases/{id}/reveal-identity")).bearer_auth(&token)
-            .json(&serde_json::json!({"purpose": "schedule the interview"})).send().await.unwrap();
-        assert_eq!(revealed.status(), 200);
-
-        let (exit, stderr) = terminate(child).await;
-        assert_eq!(exit.code(), Some(0));
-        assert!(stderr.contains("request completed"), "trace logging was on: {stderr}");
-        for secret in ["Kartini", "Wulandari", "3374015703940001", "081234567890", "Melati", PASSWORD, &token] {
-            assert!(!stderr.contains(secret), "{secret} in the log");
+            .stderr(Stdio::piped());
+        command.stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        });
+        let mut child = command.spawn().unwrap();
+        if let Some(text) = stdin {
+            use std::io::Write;
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(text.as_bytes())
+                .unwrap();
         }
+        assert!(child.wait_with_output().unwrap().status.success());
+    };
+    setup(
+        &[
+            "agency",
+            "add",
+            "--code",
+            "UPTD-PPA-JATENG",
+            "--name",
+            "UPTD PPA Jawa Tengah",
+            "--kind",
+            "service_unit",
+            "--province",
+            "33",
+        ],
+        None,
+    );
+    setup(
+        &[
+            "user",
+            "add",
+            "--username",
+            "siti",
+            "--agency",
+            "UPTD-PPA-JATENG",
+            "--role",
+            "caseworker",
+        ],
+        Some(&format!("{PASSWORD}\n")),
+    );
+
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = rujukan(db.dir())
+        .env("RUJUKAN_ENV", "development")
+        .env(
+            "RUST_LOG",
+            "trace,h2=info,hyper=info,mio=info,actix_server=info,actix_http=info",
+        )
+        .args([
+            "serve",
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+            "--database-url",
+            &url,
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let address = format!("http://127.0.0.1:{port}");
+    assert_eq!(wait_ready(&address).await.status(), 200);
+    let client = reqwest::Client::new();
+    let login: serde_json::Value = client
+        .post(format!("{address}/api/v1/auth/login"))
+        .json(&serde_json::json!({"username": "siti", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["access_token"].as_str().unwrap().to_owned();
+    let body = serde_json::json!({
+        "survivor": {
+            "full_name": "Kartini Wulandari",
+            "nik": "3374015703940001",
+            "phone": "081234567890",
+            "address": "Jl. Melati 7",
+        },
+    });
+    let created = client
+        .post(format!("{address}/api/v1/cases"))
+        .bearer_auth(&token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let id = created.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let bad = client
+        .post(format!("{address}/api/v1/cases"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"survivor": {"full_name": "Kartini Wulandari", "nik": "123"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 422);
+    let revealed = client
+        .post(format!("{address}/api/v1/cases/{id}/reveal-identity"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"purpose": "schedule the interview"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revealed.status(), 200);
+
+    let (exit, stderr) = terminate(child).await;
+    assert_eq!(exit.code(), Some(0));
+    assert!(
+        stderr.contains("request completed"),
+        "trace logging was on: {stderr}"
+    );
+    for secret in [
+        "Kartini",
+        "Wulandari",
+        "3374015703940001",
+        "081234567890",
+        "Melati",
+        PASSWORD,
+        &token,
+    ] {
+        assert!(!stderr.contains(secret), "{secret} in the log");
     }
 }
+both_backends!(survivor_identity_never_reaches_the_log);
 
 #[test]
 fn agreements_check_passes_the_shipped_files_and_names_the_line_of_a_problem() {
@@ -551,7 +1011,13 @@ fn agreements_check_passes_the_shipped_files_and_names_the_line_of_a_problem() {
         ),
     )
     .unwrap();
-    std::fs::write(broken.join("typo.toml"), "id = \"typo\"\nversion = 1\ntitle = \"T\"\neffective_from = 2025-01-01\nparties = [\"LPSK\", \"POLDA-NTB\"]\n\n[[handoff]]\nid = \"x\"\nkind = \"referral\"\nfrom = [\"police\"]\nto = [\"lpsk\"]\nrespond_within_hour = 4\n").unwrap();
+    std::fs::write(
+        broken.join("typo.toml"),
+        "id = \"typo\"\nversion = 1\ntitle = \"T\"\neffective_from = 2025-01-01\n\
+         parties = [\"LPSK\", \"POLDA-NTB\"]\n\n[[handoff]]\nid = \"x\"\nkind = \"referral\"\n\
+         from = [\"police\"]\nto = [\"lpsk\"]\nrespond_within_hour = 4\n",
+    )
+    .unwrap();
     let bad = rujukan(dir.path())
         .args(["agreements", "check", &broken.to_string_lossy()])
         .output()
@@ -583,7 +1049,13 @@ fn agreements_check_passes_the_shipped_files_and_names_the_line_of_a_problem() {
     let holidays = dir.path().join("holidays");
     std::fs::create_dir(&rules).unwrap();
     std::fs::create_dir(&holidays).unwrap();
-    std::fs::write(rules.join("r.toml"), "[[rule]]\nid = \"X1\"\ntitle_id = \"a\"\ntitle_en = \"a\"\ntrigger = \"case.teleported\"\nperiod = { hours = -1 }\nresponsible = \"owner\"\nmet_by = [\"case.created\"]\nlegal_basis = \"x\"\nstatus = \"verified\"\n").unwrap();
+    std::fs::write(
+        rules.join("r.toml"),
+        "[[rule]]\nid = \"X1\"\ntitle_id = \"a\"\ntitle_en = \"a\"\ntrigger = \"case.teleported\"\n\
+         period = { hours = -1 }\nresponsible = \"owner\"\nmet_by = [\"case.created\"]\n\
+         legal_basis = \"x\"\nstatus = \"verified\"\n",
+    )
+    .unwrap();
     std::fs::write(
         holidays.join("h.toml"),
         "[[holiday]]\ndate = \"17 Agustus\"\nname = \"HUT RI\"\n",
@@ -612,53 +1084,95 @@ fn agreements_check_passes_the_shipped_files_and_names_the_line_of_a_problem() {
     );
 }
 
-both_backends! {
-    async fn serve_refuses_an_invalid_agreement(backend: Backend) {
-        let db = TestDb::new(backend);
-        let agreements = db.dir().join("agreements");
-        std::fs::create_dir(&agreements).unwrap();
-        let shipped = std::fs::read_to_string(repo_dir().join("config/agreements/ntb-pmi.toml")).unwrap();
-        std::fs::write(agreements.join("ntb.toml"), shipped.replace("kind = \"notice\"", "kind = \"memo\"")).unwrap();
-        let output = rujukan(db.dir())
-            .env("RUJUKAN_AGREEMENTS__DIR", &agreements)
-            .args(["serve", "--bind", "127.0.0.1:0", "--database-url", db.url()])
-            .output()
-            .unwrap();
-        let stderr = assert_one_line_failure(&output, "invalid agreements: ");
-        assert!(stderr.contains("ntb.toml:106: kind must be referral, transfer or notice"), "{stderr}");
-    }
+async fn serve_refuses_an_invalid_agreement(backend: Backend) {
+    let db = TestDb::new(backend);
+    let agreements = db.dir().join("agreements");
+    std::fs::create_dir(&agreements).unwrap();
+    let shipped =
+        std::fs::read_to_string(repo_dir().join("config/agreements/ntb-pmi.toml")).unwrap();
+    std::fs::write(
+        agreements.join("ntb.toml"),
+        shipped.replace("kind = \"notice\"", "kind = \"memo\""),
+    )
+    .unwrap();
+    let output = rujukan(db.dir())
+        .env("RUJUKAN_AGREEMENTS__DIR", &agreements)
+        .args(["serve", "--bind", "127.0.0.1:0", "--database-url", db.url()])
+        .output()
+        .unwrap();
+    let stderr = assert_one_line_failure(&output, "invalid agreements: ");
+    assert!(
+        stderr.contains("ntb.toml:106: kind must be referral, transfer or notice"),
+        "{stderr}"
+    );
 }
+both_backends!(serve_refuses_an_invalid_agreement);
 
-both_backends! {
-    async fn demo_seed_adds_cases_with_handoffs_in_every_status(backend: Backend) {
-        let db = TestDb::new(backend);
-        let output = rujukan(db.dir())
-            .args(["demo", "seed", "--cases", "60", "--database-url", db.url()])
-            .output()
-            .unwrap();
-        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        assert!(stdout.contains("60 cases and"), "{stdout}");
-        let password_line = stdout.lines().find(|l| l.trim_start().starts_with("demo.caseworker")).unwrap();
-        assert!(password_line.split_whitespace().nth(1).unwrap().len() > 20, "a password is printed once");
-        use diesel::prelude::*;
-        use rujukan::db::schema::{cases, handoffs};
-        let mut conn = db.connect();
-        assert_eq!(cases::table.count().get_result::<i64>(&mut conn).unwrap(), 60);
-        let statuses: Vec<String> = handoffs::table.select(handoffs::status).distinct().load(&mut conn).unwrap();
-        for status in ["pending", "accepted", "declined", "withdrawn", "completed", "delivered"] {
-            assert!(statuses.iter().any(|s| s == status), "{status} in {statuses:?}");
-        }
-        let again = rujukan(db.dir()).args(["demo", "seed", "--cases", "5", "--database-url", db.url()]).output().unwrap();
-        assert!(again.status.success());
-        assert!(!String::from_utf8_lossy(&again.stdout).contains("passwords are shown"), "users exist: no new passwords");
-        assert_eq!(cases::table.count().get_result::<i64>(&mut conn).unwrap(), 65);
+async fn demo_seed_adds_cases_with_handoffs_in_every_status(backend: Backend) {
+    let db = TestDb::new(backend);
+    let output = rujukan(db.dir())
+        .args(["demo", "seed", "--cases", "60", "--database-url", db.url()])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("60 cases and"), "{stdout}");
+    let password_line = stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("demo.caseworker"))
+        .unwrap();
+    assert!(
+        password_line.split_whitespace().nth(1).unwrap().len() > 20,
+        "a password is printed once"
+    );
+    use diesel::prelude::*;
+    use rujukan::db::schema::{cases, handoffs};
+    let mut conn = db.connect();
+    assert_eq!(
+        cases::table.count().get_result::<i64>(&mut conn).unwrap(),
+        60
+    );
+    let statuses: Vec<String> = handoffs::table
+        .select(handoffs::status)
+        .distinct()
+        .load(&mut conn)
+        .unwrap();
+    for status in [
+        "pending",
+        "accepted",
+        "declined",
+        "withdrawn",
+        "completed",
+        "delivered",
+    ] {
+        assert!(
+            statuses.iter().any(|s| s == status),
+            "{status} in {statuses:?}"
+        );
     }
+    let again = rujukan(db.dir())
+        .args(["demo", "seed", "--cases", "5", "--database-url", db.url()])
+        .output()
+        .unwrap();
+    assert!(again.status.success());
+    assert!(
+        !String::from_utf8_lossy(&again.stdout).contains("passwords are shown"),
+        "users exist: no new passwords"
+    );
+    assert_eq!(
+        cases::table.count().get_result::<i64>(&mut conn).unwrap(),
+        65
+    );
 }
+both_backends!(demo_seed_adds_cases_with_handoffs_in_every_status);
 
 #[actix_web::test]
 async fn serve_demo_gives_a_working_system_and_is_refused_where_it_must_be() {
-    let db = TestDb::new(Backend::Sqlite);
+    let db = TestDb::empty(Backend::Sqlite);
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -765,64 +1279,151 @@ async fn terminate_with_stdout_check(
     terminate(child).await
 }
 
-both_backends! {
-    async fn audit_verify_reports_intact_and_broken_trails(backend: Backend) {
-        let db = TestDb::new(backend);
-        let seeded = rujukan(db.dir()).args(["demo", "seed", "--cases", "20", "--database-url", db.url()]).output().unwrap();
-        assert!(seeded.status.success(), "{}", String::from_utf8_lossy(&seeded.stderr));
-        let intact = rujukan(db.dir()).args(["audit", "verify", "--database-url", db.url()]).output().unwrap();
-        assert!(intact.status.success(), "{}", String::from_utf8_lossy(&intact.stderr));
-        let report = String::from_utf8_lossy(&intact.stdout);
-        assert!(report.contains("audit trail intact:") && report.contains("entries in"), "{report}");
+async fn audit_verify_reports_intact_and_broken_trails(backend: Backend) {
+    let db = TestDb::new(backend);
+    let seeded = rujukan(db.dir())
+        .args(["demo", "seed", "--cases", "20", "--database-url", db.url()])
+        .output()
+        .unwrap();
+    assert!(
+        seeded.status.success(),
+        "{}",
+        String::from_utf8_lossy(&seeded.stderr)
+    );
+    let intact = rujukan(db.dir())
+        .args(["audit", "verify", "--database-url", db.url()])
+        .output()
+        .unwrap();
+    assert!(
+        intact.status.success(),
+        "{}",
+        String::from_utf8_lossy(&intact.stderr)
+    );
+    let report = String::from_utf8_lossy(&intact.stdout);
+    assert!(
+        report.contains("audit trail intact:") && report.contains("entries in"),
+        "{report}"
+    );
 
-        // An auditor takes a checkpoint and keeps it outside; verification then checks it too.
-        let taken = rujukan(db.dir()).args(["audit", "checkpoint", "--database-url", db.url()]).output().unwrap();
-        assert!(taken.status.success(), "{}", String::from_utf8_lossy(&taken.stderr));
-        let line = String::from_utf8_lossy(&taken.stdout).trim().to_owned();
-        let checkpoint: serde_json::Value = serde_json::from_str(&line).unwrap();
-        assert_eq!(checkpoint["number"], 1, "{line}");
-        let kept = db.dir().join("kept.jsonl");
-        std::fs::write(&kept, format!("{line}\n")).unwrap();
-        let checked = rujukan(db.dir()).args(["audit", "verify", "--checkpoints", &kept.to_string_lossy(), "--database-url", db.url()]).output().unwrap();
-        let report = String::from_utf8_lossy(&checked.stdout);
-        assert!(checked.status.success() && report.contains("and 1 signed checkpoints"), "{report}");
-        std::fs::write(&kept, "{\"number\": 1}\n").unwrap();
-        let unreadable = rujukan(db.dir()).args(["audit", "verify", "--checkpoints", &kept.to_string_lossy(), "--database-url", db.url()]).output().unwrap();
-        assert_one_line_failure(&unreadable, "kept.jsonl:1: not a checkpoint");
+    // An auditor takes a checkpoint and keeps it outside; verification then checks it too.
+    let taken = rujukan(db.dir())
+        .args(["audit", "checkpoint", "--database-url", db.url()])
+        .output()
+        .unwrap();
+    assert!(
+        taken.status.success(),
+        "{}",
+        String::from_utf8_lossy(&taken.stderr)
+    );
+    let line = String::from_utf8_lossy(&taken.stdout).trim().to_owned();
+    let checkpoint: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(checkpoint["number"], 1, "{line}");
+    let kept = db.dir().join("kept.jsonl");
+    std::fs::write(&kept, format!("{line}\n")).unwrap();
+    let checked = rujukan(db.dir())
+        .args([
+            "audit",
+            "verify",
+            "--checkpoints",
+            &kept.to_string_lossy(),
+            "--database-url",
+            db.url(),
+        ])
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&checked.stdout);
+    assert!(
+        checked.status.success() && report.contains("and 1 signed checkpoints"),
+        "{report}"
+    );
+    std::fs::write(&kept, "{\"number\": 1}\n").unwrap();
+    let unreadable = rujukan(db.dir())
+        .args([
+            "audit",
+            "verify",
+            "--checkpoints",
+            &kept.to_string_lossy(),
+            "--database-url",
+            db.url(),
+        ])
+        .output()
+        .unwrap();
+    assert_one_line_failure(&unreadable, "kept.jsonl:1: not a checkpoint");
 
-        use diesel::connection::SimpleConnection;
-        use diesel::prelude::*;
-        use rujukan::db::schema::audit_events;
-        let mut conn = db.connect();
-        let drop = match conn {
-            rujukan::db::DbConnection::Pg(_) => "DROP TRIGGER audit_events_no_update ON audit_events",
-            rujukan::db::DbConnection::Sqlite(_) => "DROP TRIGGER audit_events_no_update",
-        };
-        conn.batch_execute(drop).unwrap();
-        let target: i64 = audit_events::table.select(audit_events::id).order(audit_events::id.asc()).offset(10).first(&mut conn).unwrap();
-        diesel::update(audit_events::table.find(target)).set(audit_events::action.eq("case.closed")).execute(&mut conn).unwrap();
-        let broken = rujukan(db.dir()).args(["audit", "verify", "--database-url", db.url()]).output().unwrap();
-        assert_one_line_failure(&broken, &format!("audit trail broken: audit entry {target} "));
-    }
+    use diesel::connection::SimpleConnection;
+    use diesel::prelude::*;
+    use rujukan::db::schema::audit_events;
+    let mut conn = db.connect();
+    let drop = match conn {
+        rujukan::db::DbConnection::Pg(_) => "DROP TRIGGER audit_events_no_update ON audit_events",
+        rujukan::db::DbConnection::Sqlite(_) => "DROP TRIGGER audit_events_no_update",
+    };
+    conn.batch_execute(drop).unwrap();
+    let target: i64 = audit_events::table
+        .select(audit_events::id)
+        .order(audit_events::id.asc())
+        .offset(10)
+        .first(&mut conn)
+        .unwrap();
+    diesel::update(audit_events::table.find(target))
+        .set(audit_events::action.eq("case.closed"))
+        .execute(&mut conn)
+        .unwrap();
+    let broken = rujukan(db.dir())
+        .args(["audit", "verify", "--database-url", db.url()])
+        .output()
+        .unwrap();
+    assert_one_line_failure(
+        &broken,
+        &format!("audit trail broken: audit entry {target} "),
+    );
 }
+both_backends!(audit_verify_reports_intact_and_broken_trails);
 
-both_backends! {
-    async fn stats_rebuild_restores_counts_from_the_records(backend: Backend) {
-        let app = TestApp::spawn_with_agreement(backend, TEST_AGREEMENT).await;
-        app.user("alpha.cw", "SU-ALPHA", &["caseworker"]);
-        app.intake("alpha.cw", serde_json::json!({"survivor": {"full_name": "Ratna Dewi"}, "incidents": [{"date": "2026-10-02", "forms": ["sexual"]}]})).await;
-        let kept = rujukan::db::stats::all(&mut app.conn()).unwrap();
-        assert!(!kept.is_empty());
-        // Counts lost (a database from before the statistics): the rebuild restores them exactly.
-        rujukan::db::stats::clear(&mut app.conn()).unwrap();
-        let rebuilt = rujukan(app.db.dir()).args(["stats", "rebuild", "--database-url", app.db.url()]).output().unwrap();
-        assert!(rebuilt.status.success(), "{}", String::from_utf8_lossy(&rebuilt.stderr));
-        assert!(String::from_utf8_lossy(&rebuilt.stdout).contains("differed and were replaced"), "{}", String::from_utf8_lossy(&rebuilt.stdout));
-        assert_eq!(rujukan::db::stats::all(&mut app.conn()).unwrap(), kept);
-        let again = rujukan(app.db.dir()).args(["stats", "rebuild", "--database-url", app.db.url()]).output().unwrap();
-        assert!(String::from_utf8_lossy(&again.stdout).contains("the kept counts agreed"));
-        let bad = rujukan(app.db.dir()).args(["stats", "rebuild", "--database-url", "mysql://nowhere/x"]).output().unwrap();
-        assert_eq!(bad.status.code(), Some(1));
-        assert_eq!(String::from_utf8_lossy(&bad.stderr).lines().count(), 1, "one readable line");
-    }
+async fn stats_rebuild_restores_counts_from_the_records(backend: Backend) {
+    let app = TestApp::spawn_with_agreement(backend, TEST_AGREEMENT).await;
+    app.user("alpha.cw", "SU-ALPHA", &["caseworker"]);
+    app.intake(
+        "alpha.cw",
+        serde_json::json!({
+            "survivor": {"full_name": "Ratna Dewi"},
+            "incidents": [{"date": "2026-10-02", "forms": ["sexual"]}],
+        }),
+    )
+    .await;
+    let kept = rujukan::db::stats::all(&mut app.conn()).unwrap();
+    assert!(!kept.is_empty());
+    // Counts lost (a database from before the statistics): the rebuild restores them exactly.
+    rujukan::db::stats::clear(&mut app.conn()).unwrap();
+    let rebuilt = rujukan(app.db.dir())
+        .args(["stats", "rebuild", "--database-url", app.db.url()])
+        .output()
+        .unwrap();
+    assert!(
+        rebuilt.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rebuilt.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&rebuilt.stdout).contains("differed and were replaced"),
+        "{}",
+        String::from_utf8_lossy(&rebuilt.stdout)
+    );
+    assert_eq!(rujukan::db::stats::all(&mut app.conn()).unwrap(), kept);
+    let again = rujukan(app.db.dir())
+        .args(["stats", "rebuild", "--database-url", app.db.url()])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&again.stdout).contains("the kept counts agreed"));
+    let bad = rujukan(app.db.dir())
+        .args(["stats", "rebuild", "--database-url", "mysql://nowhere/x"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&bad.stderr).lines().count(),
+        1,
+        "one readable line"
+    );
 }
+both_backends!(stats_rebuild_restores_counts_from_the_records);

@@ -9,29 +9,34 @@ use rujukan::db::meta;
 use rujukan::error::AppError;
 use serde::Deserialize;
 
-use crate::both_backends;
 use crate::helpers::*;
+use crate::{assert_problem_snapshot, both_backends};
 
-both_backends! {
-    async fn unknown_route_is_a_404_problem(backend: Backend) {
-        let app = TestApp::spawn(backend).await;
-        let response = app.get("/api/v1/nothing-here").await;
-        assert_eq!(response.status(), 404);
-        let body = problem(response).await;
-        assert_eq!(body["code"], "route.not_found");
-    }
+async fn unknown_route_is_a_404_problem(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let response = app.get("/api/v1/nothing-here").await;
+    assert_eq!(response.status(), 404);
+    let body = problem(response).await;
+    assert_eq!(body["code"], "route.not_found");
+    assert_problem_snapshot!("route_not_found", body);
 }
+both_backends!(unknown_route_is_a_404_problem);
 
-both_backends! {
-    async fn wrong_method_is_a_405_problem_with_allow(backend: Backend) {
-        let app = TestApp::spawn(backend).await;
-        let response = app.client.delete(format!("{}/readyz", app.address)).send().await.unwrap();
-        assert_eq!(response.status(), 405);
-        assert_eq!(response.headers()["allow"], "GET");
-        let body = problem(response).await;
-        assert_eq!(body["code"], "method.not_allowed");
-    }
+async fn wrong_method_is_a_405_problem_with_allow(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let response = app
+        .client
+        .delete(format!("{}/readyz", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 405);
+    assert_eq!(response.headers()["allow"], "GET");
+    let body = problem(response).await;
+    assert_eq!(body["code"], "method.not_allowed");
+    assert_problem_snapshot!("method_not_allowed", body);
 }
+both_backends!(wrong_method_is_a_405_problem_with_allow);
 
 /// A body type as every Rujukan API body is declared: unknown fields refused.
 #[derive(Debug, Deserialize)]
@@ -133,33 +138,44 @@ async fn non_json_media_type_is_415() {
     assert_eq!(body["code"], "request.unsupported_media_type");
 }
 
-both_backends! {
-    async fn database_errors_map_to_stable_codes(backend: Backend) {
-        let db = TestDb::new(backend);
-        let mut conn = db.migrated();
-        let now = Utc::now().naive_utc();
-        meta::insert(&mut conn, "installation", "pilot-kendal", now).unwrap();
+async fn database_errors_map_to_stable_codes(backend: Backend) {
+    let db = TestDb::new(backend);
+    let mut conn = db.migrated();
+    let now = Utc::now().naive_utc();
+    meta::insert(&mut conn, "installation", "pilot-kendal", now).unwrap();
 
-        let duplicate = meta::insert(&mut conn, "installation", "other", now).unwrap_err();
-        let error = AppError::from(duplicate);
-        assert_eq!(error.code().as_str(), "conflict.duplicate");
-        assert_eq!(actix_web::ResponseError::status_code(&error), StatusCode::CONFLICT);
-        let kept = meta::get(&mut conn, "installation").unwrap().unwrap();
-        assert_eq!(kept.value, "pilot-kendal", "the refused insert changed nothing");
+    let duplicate = meta::insert(&mut conn, "installation", "other", now).unwrap_err();
+    let error = AppError::from(duplicate);
+    assert_eq!(error.code().as_str(), "conflict.duplicate");
+    assert_eq!(
+        actix_web::ResponseError::status_code(&error),
+        StatusCode::CONFLICT
+    );
+    let kept = meta::get(&mut conn, "installation").unwrap().unwrap();
+    assert_eq!(
+        kept.value, "pilot-kendal",
+        "the refused insert changed nothing"
+    );
 
-        let missing = diesel::QueryDsl::filter(
-            rujukan::db::schema::system_meta::table,
-            diesel::ExpressionMethods::eq(rujukan::db::schema::system_meta::key, "absent"),
-        );
-        let not_found = diesel::RunQueryDsl::first::<(String, String, chrono::NaiveDateTime)>(missing, &mut conn).unwrap_err();
-        assert_eq!(AppError::from(not_found).code().as_str(), "not_found");
+    let missing = diesel::QueryDsl::filter(
+        rujukan::db::schema::system_meta::table,
+        diesel::ExpressionMethods::eq(rujukan::db::schema::system_meta::key, "absent"),
+    );
+    let not_found =
+        diesel::RunQueryDsl::first::<(String, String, chrono::NaiveDateTime)>(missing, &mut conn)
+            .unwrap_err();
+    assert_eq!(AppError::from(not_found).code().as_str(), "not_found");
 
-        let too_long = "k".repeat(101);
-        let refused = meta::insert(&mut conn, &too_long, "v", now).unwrap_err();
-        assert_eq!(AppError::from(refused).code().as_str(), "internal", "a CHECK failure is a bug, not user input");
-        assert!(meta::get(&mut conn, &too_long).unwrap().is_none());
-    }
+    let too_long = "k".repeat(101);
+    let refused = meta::insert(&mut conn, &too_long, "v", now).unwrap_err();
+    assert_eq!(
+        AppError::from(refused).code().as_str(),
+        "internal",
+        "a CHECK failure is a bug, not user input"
+    );
+    assert!(meta::get(&mut conn, &too_long).unwrap().is_none());
 }
+both_backends!(database_errors_map_to_stable_codes);
 
 #[actix_web::test]
 async fn unavailable_database_is_503_with_retry_after() {

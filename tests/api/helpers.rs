@@ -1,21 +1,27 @@
 //! Test harness: every database or HTTP test is written once and runs on both backends.
 //!
 //! - SQLite: a fresh file in a temporary folder per test.
-//! - PostgreSQL: a fresh schema per test in the database named by `TEST_DATABASE_URL`
-//!   (default `postgres://postgres@127.0.0.1:5432/rujukan_test`, created when missing),
-//!   dropped when the test ends. When PostgreSQL cannot be reached the PostgreSQL variant
-//!   fails if `CI` is set and is skipped with a message otherwise.
+//! - PostgreSQL: a fresh database per test on the server of `TEST_DATABASE_URL` (default
+//!   `postgres://postgres@127.0.0.1:5432/rujukan_test`, created when missing), a copy of a
+//!   migrated template ([`pg_databases`]), dropped when the test ends. When PostgreSQL cannot be
+//!   reached the PostgreSQL variant fails if `CI` is set and is skipped with a message otherwise.
+//!
+//! [`TestDb::new`] has every migration applied on both backends; [`TestDb::empty`] has none.
 
 #![allow(dead_code)]
+
+mod pg_databases;
+mod redact;
+
+pub use redact::*;
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, Once, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use rujukan::config::{Environment, Settings};
 use rujukan::db::pool::ConnectionManager;
@@ -26,9 +32,6 @@ use secrecy::SecretString;
 /// Default PostgreSQL for tests on our machines.
 pub const DEFAULT_TEST_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/rujukan_test";
 
-/// Test schemas older than this are left over from crashed runs and are dropped.
-const STALE_SCHEMA_SECS: u64 = 2 * 60 * 60;
-
 /// Which backend a test variant runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -36,29 +39,40 @@ pub enum Backend {
     Postgres,
 }
 
-/// Writes one test twice: `mod NAME { fn sqlite(); fn postgres(); }`.
+/// Registers a test written once as `async fn NAME(backend: Backend)` on both backends:
+/// `both_backends!(NAME);` generates `mod NAME { sqlite(), postgres() }`, two tests that call
+/// `NAME` with [`Backend::Sqlite`] and [`Backend::Postgres`]. Attributes before the name
+/// (`both_backends!(#[should_panic] NAME);`) go on both. The PostgreSQL variant is skipped (or
+/// fails when `CI` is set) without a reachable server: see [`postgres_available`].
 #[macro_export]
 macro_rules! both_backends {
-    ($(#[$meta:meta])* async fn $name:ident($backend:ident: Backend) $body:block) => {
+    ($(#[$meta:meta])* $name:ident) => {
         mod $name {
-            #[allow(unused_imports)]
-            use super::*;
             $(#[$meta])*
             #[actix_web::test]
             async fn sqlite() {
-                let $backend = $crate::helpers::Backend::Sqlite;
-                $body
+                super::$name($crate::helpers::Backend::Sqlite).await;
             }
+
             $(#[$meta])*
             #[actix_web::test]
             async fn postgres() {
                 if !$crate::helpers::postgres_available() {
                     return;
                 }
-                let $backend = $crate::helpers::Backend::Postgres;
-                $body
+                super::$name($crate::helpers::Backend::Postgres).await;
             }
         }
+    };
+}
+
+/// Compares a problem body with the snapshot `tests/api/snapshots/api__<file>__<name>.snap`, the
+/// same one on both backends. The request id, new with each request, is redacted. A mismatch fails
+/// the test; outside CI it also writes `<snapshot>.snap.new` to review with `cargo insta review`.
+#[macro_export]
+macro_rules! assert_problem_snapshot {
+    ($name:expr, $body:expr) => {
+        insta::assert_json_snapshot!($name, $body, {".request_id" => "[request_id]"})
     };
 }
 
@@ -67,16 +81,16 @@ pub fn repo_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The PostgreSQL URL tests use (the database, not a schema).
+/// The PostgreSQL base database of the tests: the server they create their databases on, and
+/// where the template is built under an advisory lock.
 pub fn postgres_base_url() -> String {
     std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| DEFAULT_TEST_DATABASE_URL.to_owned())
 }
 
 /// Whether the PostgreSQL variants can run. In CI an unreachable server fails the test.
 pub fn postgres_available() -> bool {
-    static STATE: OnceLock<Result<(), String>> = OnceLock::new();
-    match STATE.get_or_init(prepare_postgres) {
-        Ok(()) => true,
+    match postgres_template() {
+        Ok(_) => true,
         Err(error) if std::env::var_os("CI").is_some() => {
             panic!("PostgreSQL is required when CI is set, but {error}")
         }
@@ -87,57 +101,16 @@ pub fn postgres_available() -> bool {
     }
 }
 
-fn prepare_postgres() -> Result<(), String> {
-    let url = postgres_base_url();
-    let mut conn = match PgConnection::establish(&loopback(&url)) {
-        Ok(conn) => conn,
-        Err(first) => {
-            // The test database may not exist yet: create it from the server's `postgres` database.
-            let (server, name) = url
-                .rsplit_once('/')
-                .ok_or_else(|| format!("{url} names no database"))?;
-            let name = name.split('?').next().unwrap_or_default().to_owned();
-            let mut admin = PgConnection::establish(&rujukan::db::url::libpq_url(&format!(
-                "{server}/postgres"
-            )))
-            .map_err(|e| format!("cannot connect to {url}: {first}; nor to its server: {e}"))?;
-            // Two test processes may race to create it: ignore "already exists".
-            let _ = admin.batch_execute(&format!("CREATE DATABASE \"{name}\""));
-            PgConnection::establish(&loopback(&url))
-                .map_err(|e| format!("cannot connect to {url}: {e}"))?
-        }
-    };
-    sweep_stale_schemas(&mut conn);
-    Ok(())
-}
-
-#[derive(QueryableByName)]
-struct SchemaName {
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    nspname: String,
-}
-
-fn sweep_stale_schemas(conn: &mut PgConnection) {
-    let Ok(rows) =
-        diesel::sql_query("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'test\\_%'")
-            .load::<SchemaName>(conn)
-    else {
-        return;
-    };
-    let now = unix_now();
-    for row in rows {
-        let created = row
-            .nspname
-            .split('_')
-            .nth(1)
-            .and_then(|s| s.parse::<u64>().ok());
-        if created.is_some_and(|t| now.saturating_sub(t) > STALE_SCHEMA_SECS) {
-            let _ = conn.batch_execute(&format!(
-                "DROP SCHEMA IF EXISTS \"{}\" CASCADE",
-                row.nspname
-            ));
-        }
-    }
+/// Once per process: reaches the server, sweeps stale test databases and makes sure the migrated
+/// template exists; its name, or why PostgreSQL cannot be used.
+fn postgres_template() -> &'static Result<String, String> {
+    static STATE: OnceLock<Result<String, String>> = OnceLock::new();
+    STATE.get_or_init(|| {
+        let url = postgres_base_url();
+        let mut base = pg_databases::connect_base(&url)?;
+        pg_databases::sweep_stale_test_databases(&mut base);
+        pg_databases::ensure_template(&mut base, &url)
+    })
 }
 
 fn unix_now() -> u64 {
@@ -145,13 +118,6 @@ fn unix_now() -> u64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or_default()
-}
-
-/// Appends a libpq `options` parameter that pins the schema.
-fn with_search_path(url: &str, schema: &str) -> String {
-    let url = loopback(url);
-    let separator = if url.contains('?') { '&' } else { '?' };
-    format!("{url}{separator}options=--search_path%3D{schema}")
 }
 
 /// Test connections stay on loopback without TLS (`sslmode=disable`, unless the URL says
@@ -167,47 +133,67 @@ pub fn loopback(url: &str) -> String {
     }
 }
 
-/// A fresh, empty database for one test (no migrations applied yet).
+/// A fresh database for one test, removed when dropped.
 pub struct TestDb {
     pub backend: Backend,
     url: String,
     dir: tempfile::TempDir,
-    pg_schema: Option<String>,
+    pg_database: Option<String>,
 }
 
 impl TestDb {
-    /// A fresh database on `backend`. For PostgreSQL call [`postgres_available`] first (the
-    /// `both_backends!` macro does).
+    /// A fresh database on `backend` with every migration applied (PostgreSQL: a copy of the
+    /// migrated template). Rujukan's start-up then finds nothing pending. For PostgreSQL call
+    /// [`postgres_available`] first (`both_backends!` does).
     pub fn new(backend: Backend) -> Self {
-        let dir = tempfile::tempdir().expect("temporary folder");
         match backend {
             Backend::Sqlite => {
+                let db = Self::empty(backend);
+                drop(db.migrated());
+                db
+            }
+            Backend::Postgres => {
+                let template = postgres_template().as_ref().expect("PostgreSQL for tests");
+                Self::postgres(Some(template))
+            }
+        }
+    }
+
+    /// A fresh database on `backend` with no migrations applied, for tests of the migrations
+    /// and of start-up on a new installation.
+    pub fn empty(backend: Backend) -> Self {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temporary folder");
                 let url = format!("sqlite://{}", dir.path().join("rujukan.db").display());
                 Self {
                     backend,
                     url,
                     dir,
-                    pg_schema: None,
+                    pg_database: None,
                 }
             }
             Backend::Postgres => {
-                let schema = format!("test_{}_{}", unix_now(), uuid::Uuid::new_v4().simple());
-                let mut admin = PgConnection::establish(&loopback(&postgres_base_url()))
-                    .expect("PostgreSQL for tests");
-                admin
-                    .batch_execute(&format!("CREATE SCHEMA \"{schema}\""))
-                    .expect("create test schema");
-                Self {
-                    backend,
-                    url: with_search_path(&postgres_base_url(), &schema),
-                    dir,
-                    pg_schema: Some(schema),
-                }
+                postgres_template().as_ref().expect("PostgreSQL for tests");
+                Self::postgres(None)
             }
         }
     }
 
-    /// The database URL (with the schema pinned for PostgreSQL).
+    fn postgres(template: Option<&str>) -> Self {
+        let name = pg_databases::new_test_database_name();
+        let base = postgres_base_url();
+        let mut admin = PgConnection::establish(&loopback(&base)).expect("PostgreSQL for tests");
+        pg_databases::create_database(&mut admin, &name, template).expect("test database");
+        Self {
+            backend: Backend::Postgres,
+            url: loopback(&pg_databases::with_database(&base, &name)),
+            dir: tempfile::tempdir().expect("temporary folder"),
+            pg_database: Some(name),
+        }
+    }
+
+    /// The database URL.
     pub fn url(&self) -> &str {
         &self.url
     }
@@ -217,9 +203,9 @@ impl TestDb {
         self.dir.path()
     }
 
-    /// The PostgreSQL schema, if any.
-    pub fn schema(&self) -> Option<&str> {
-        self.pg_schema.as_deref()
+    /// The PostgreSQL database's name, if any.
+    pub fn pg_database(&self) -> Option<&str> {
+        self.pg_database.as_deref()
     }
 
     /// One raw connection, made the way the server makes them.
@@ -250,12 +236,30 @@ impl TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        if let Some(schema) = &self.pg_schema
+        if let Some(name) = &self.pg_database
             && let Ok(mut admin) = PgConnection::establish(&loopback(&postgres_base_url()))
         {
-            let _ = admin.batch_execute(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"));
+            let _ = pg_databases::drop_database(&mut admin, name);
         }
     }
+}
+
+/// With `TEST_LOG` set (`TEST_LOG=1 cargo nextest run NAME`), shows the server's logs in the test's
+/// output: a subscriber filtered by `RUST_LOG` (default `info`), installed once per process.
+pub fn init_test_log() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        if std::env::var_os("TEST_LOG").is_none() {
+            return;
+        }
+        let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .with_test_writer()
+            .try_init();
+    });
 }
 
 /// A running Rujukan on a random port, with its own database.
@@ -267,7 +271,7 @@ pub struct TestApp {
 }
 
 impl TestApp {
-    /// Starts Rujukan on a fresh database of `backend`.
+    /// Starts Rujukan on a fresh (migrated) database of `backend`.
     pub async fn spawn(backend: Backend) -> Self {
         let db = TestDb::new(backend);
         let settings = db.settings();
@@ -276,6 +280,7 @@ impl TestApp {
 
     /// Starts Rujukan with the given settings (whose database is `db`'s or points through a proxy).
     pub async fn spawn_with(db: TestDb, settings: Settings) -> Self {
+        init_test_log();
         let app = Application::build(&settings).expect("application builds");
         let address = format!("http://127.0.0.1:{}", app.port());
         let handle = app.handle();

@@ -117,7 +117,11 @@ impl World {
             .intake(
                 "alpha.cw",
                 json!({
-                    "survivor": {"full_name": "Sri Wahyuni", "nik": "3374015703940001", "phone": "081234567890"},
+                    "survivor": {
+                        "full_name": "Sri Wahyuni",
+                        "nik": "3374015703940001",
+                        "phone": "081234567890",
+                    },
                     "incidents": [{"date": "2026-10-02", "forms": ["sexual"]}],
                     "legal_basis": ["TPKS"],
                     "safety_plan": "Shelter address kept by the caseworker"
@@ -241,342 +245,838 @@ async fn refusal(r: reqwest::Response) -> (u16, String) {
     (status, body["code"].as_str().unwrap().to_owned())
 }
 
-both_backends! {
-    async fn a_pending_transfer_cannot_be_accepted_after_consent_is_withdrawn(backend: Backend) {
-        let w = world(backend).await;
-        assert_eq!(w.consent(w.case, "alpha.cw", "services", None, true).await.status(), 201);
-        let transfer = w.sent(w.case, "alpha.cw", "transfer-cm", "SU-OMEGA").await;
-        assert_eq!(w.consent(w.case, "alpha.cw", "services", None, false).await.status(), 201);
+async fn a_pending_transfer_cannot_be_accepted_after_consent_is_withdrawn(backend: Backend) {
+    let w = world(backend).await;
+    assert_eq!(
+        w.consent(w.case, "alpha.cw", "services", None, true)
+            .await
+            .status(),
+        201
+    );
+    let transfer = w.sent(w.case, "alpha.cw", "transfer-cm", "SU-OMEGA").await;
+    assert_eq!(
+        w.consent(w.case, "alpha.cw", "services", None, false)
+            .await
+            .status(),
+        201
+    );
 
-        let (status, code) = refusal(w.act("omega.cw", transfer, "accept", json!({})).await).await;
-        assert_eq!((status, code.as_str()), (409, "handoff.consent_withdrawn"));
-        let alpha = rujukan::db::agencies::by_code(&mut w.app.conn(), "SU-ALPHA").unwrap().unwrap();
-        assert_eq!(w.owner_of(w.case), alpha.id, "ownership did not move");
-        assert_eq!(w.read(w.case, "omega.cw").await.err(), Some(404), "the receiver holds nothing");
-        let h: Value = w.get("alpha.cw", &format!("/api/v1/handoffs/{transfer}")).await.json().await.unwrap();
-        assert_eq!(h["status"], "pending");
-        assert!(h["access_ended"].as_str().unwrap().contains("consent_withdrawn"), "{h}");
-        // Declining what can no longer be accepted is still possible, to close it.
-        assert_eq!(w.act("omega.cw", transfer, "decline", json!({"reason": "Persetujuan dicabut"})).await.status(), 200);
-    }
+    let (status, code) = refusal(w.act("omega.cw", transfer, "accept", json!({})).await).await;
+    assert_eq!((status, code.as_str()), (409, "handoff.consent_withdrawn"));
+    let alpha = rujukan::db::agencies::by_code(&mut w.app.conn(), "SU-ALPHA")
+        .unwrap()
+        .unwrap();
+    assert_eq!(w.owner_of(w.case), alpha.id, "ownership did not move");
+    assert_eq!(
+        w.read(w.case, "omega.cw").await.err(),
+        Some(404),
+        "the receiver holds nothing"
+    );
+    let h: Value = w
+        .get("alpha.cw", &format!("/api/v1/handoffs/{transfer}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(h["status"], "pending");
+    assert!(
+        h["access_ended"]
+            .as_str()
+            .unwrap()
+            .contains("consent_withdrawn"),
+        "{h}"
+    );
+    // Declining what can no longer be accepted is still possible, to close it.
+    assert_eq!(
+        w.act(
+            "omega.cw",
+            transfer,
+            "decline",
+            json!({"reason": "Persetujuan dicabut"})
+        )
+        .await
+        .status(),
+        200
+    );
 }
+both_backends!(a_pending_transfer_cannot_be_accepted_after_consent_is_withdrawn);
 
-both_backends! {
-    async fn a_pending_receiver_reads_the_summary_and_does_nothing_else(backend: Backend) {
-        let w = world(backend).await;
-        w.consent(w.case, "alpha.cw", "police_report", Some("POL-BETA"), true).await;
-        let referral = w.sent(w.case, "alpha.cw", "report", "POL-BETA").await;
+async fn a_pending_receiver_reads_the_summary_and_does_nothing_else(backend: Backend) {
+    let w = world(backend).await;
+    w.consent(w.case, "alpha.cw", "police_report", Some("POL-BETA"), true)
+        .await;
+    let referral = w.sent(w.case, "alpha.cw", "report", "POL-BETA").await;
 
-        let case = w.read(w.case, "beta.inv").await.unwrap();
-        assert_eq!(case["categories"], json!(["summary"]));
-        assert_eq!(case["actions"]["pending"], true);
-        assert_eq!(case["actions"]["send"], false);
-        assert_eq!(case["actions"]["edit"], json!([]));
-        assert!(case.get("incidents").is_none() && case.get("safety_plan").is_none());
+    let case = w.read(w.case, "beta.inv").await.unwrap();
+    assert_eq!(case["categories"], json!(["summary"]));
+    assert_eq!(case["actions"]["pending"], true);
+    assert_eq!(case["actions"]["send"], false);
+    assert_eq!(case["actions"]["edit"], json!([]));
+    assert!(case.get("incidents").is_none() && case.get("safety_plan").is_none());
 
-        // It sends nothing onward, and the options say so.
-        let (status, code) = refusal(w.send(w.case, "beta.inv", "case-file", "PROS-GAMMA").await).await;
-        assert_eq!((status, code.as_str()), (403, "access.pending"));
-        let (status, code) = refusal(w.get("beta.inv", &format!("/api/v1/cases/{}/handoff-options", w.case)).await).await;
-        assert_eq!((status, code.as_str()), (403, "access.pending"));
-        // It does not overwrite the survivor's name and NIK, nor any other part.
-        let version = case["version"].as_i64().unwrap();
-        for patch in [
-            json!({"version": version, "survivor": {"full_name": "Nama Palsu", "nik": "3374010101900009"}}),
-            json!({"version": version, "incidents": []}),
-            json!({"version": version, "risk_level": "low"}),
-            json!({"version": version, "legal_basis": []}),
-        ] {
-            let r = w.request(reqwest::Method::PATCH, "beta.inv", &format!("/api/v1/cases/{}", w.case), Some(patch.clone())).await;
-            let (status, code) = refusal(r).await;
-            assert_eq!((status, code.as_str()), (403, "access.pending"), "{patch}");
-        }
-        // Nor records or withdraws consent, adds notes, uploads, moves stages or closes.
-        let (status, code) = refusal(w.consent(w.case, "beta.sup", "police_report", None, false).await).await;
-        assert_eq!((status, code.as_str()), (403, "access.pending"), "a supervisor of the receiver neither");
-        let (status, _) = refusal(w.post("beta.inv", &format!("/api/v1/cases/{}/notes", w.case), json!({"body": "catatan"})).await).await;
-        assert_eq!(status, 403);
-        let (status, _) = refusal(w.post("beta.inv", &format!("/api/v1/cases/{}/close", w.case), json!({"reason": "goals_met"})).await).await;
-        assert_eq!(status, 403);
-        // The identity stays hidden, and nothing changed.
-        assert_eq!(w.post("beta.inv", &format!("/api/v1/cases/{}/reveal-identity", w.case), json!({"purpose": "Pemeriksaan awal"})).await.status(), 404);
-        let identity: Value = w.post("alpha.cw", &format!("/api/v1/cases/{}/reveal-identity", w.case), json!({"purpose": "Memeriksa data"})).await.json().await.unwrap();
-        assert_eq!(identity["full_name"], "Sri Wahyuni");
-        assert_eq!(identity["nik"], "3374015703940001");
-        let consents: Value = w.get("alpha.cw", &format!("/api/v1/cases/{}/consents", w.case)).await.json().await.unwrap();
-        assert_eq!(consents["history"].as_array().unwrap().len(), 1, "no consent recorded by the receiver");
-
-        // Once accepted it acts on what the handoff shares, and only that.
-        w.accept("beta.inv", referral).await;
-        let case = w.read(w.case, "beta.inv").await.unwrap();
-        assert_eq!(case["categories"], json!(["summary", "identity", "incident"]));
-        assert_eq!(case["actions"]["edit"], json!(["summary", "identity", "incident"]));
-        let version = case["version"].as_i64().unwrap();
-        let r = w.request(reqwest::Method::PATCH, "beta.inv", &format!("/api/v1/cases/{}", w.case), Some(json!({"version": version, "legal_basis": ["TPKS", "TPPO"]}))).await;
-        assert_eq!(refusal(r).await, (403, "access.not_held".to_owned()), "legal facts are not shared");
-        let r = w.request(reqwest::Method::PATCH, "beta.inv", &format!("/api/v1/cases/{}", w.case), Some(json!({"version": version, "incidents": [{"date": "2026-10-03", "forms": ["sexual", "physical"]}]}))).await;
-        assert_eq!(r.status(), 200, "incidents are shared");
-        assert_eq!(refusal(w.post("beta.sup", &format!("/api/v1/cases/{}/close", w.case), json!({"reason": "goals_met"})).await).await, (403, "access.not_held".to_owned()), "closing is the owner's act");
+    // It sends nothing onward, and the options say so.
+    let (status, code) = refusal(w.send(w.case, "beta.inv", "case-file", "PROS-GAMMA").await).await;
+    assert_eq!((status, code.as_str()), (403, "access.pending"));
+    let (status, code) = refusal(
+        w.get(
+            "beta.inv",
+            &format!("/api/v1/cases/{}/handoff-options", w.case),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!((status, code.as_str()), (403, "access.pending"));
+    // It does not overwrite the survivor's name and NIK, nor any other part.
+    let version = case["version"].as_i64().unwrap();
+    for patch in [
+        json!({
+            "version": version,
+            "survivor": {"full_name": "Nama Palsu", "nik": "3374010101900009"},
+        }),
+        json!({"version": version, "incidents": []}),
+        json!({"version": version, "risk_level": "low"}),
+        json!({"version": version, "legal_basis": []}),
+    ] {
+        let r = w
+            .request(
+                reqwest::Method::PATCH,
+                "beta.inv",
+                &format!("/api/v1/cases/{}", w.case),
+                Some(patch.clone()),
+            )
+            .await;
+        let (status, code) = refusal(r).await;
+        assert_eq!((status, code.as_str()), (403, "access.pending"), "{patch}");
     }
+    // Nor records or withdraws consent, adds notes, uploads, moves stages or closes.
+    let (status, code) = refusal(
+        w.consent(w.case, "beta.sup", "police_report", None, false)
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (status, code.as_str()),
+        (403, "access.pending"),
+        "a supervisor of the receiver neither"
+    );
+    let (status, _) = refusal(
+        w.post(
+            "beta.inv",
+            &format!("/api/v1/cases/{}/notes", w.case),
+            json!({"body": "catatan"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 403);
+    let (status, _) = refusal(
+        w.post(
+            "beta.inv",
+            &format!("/api/v1/cases/{}/close", w.case),
+            json!({"reason": "goals_met"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 403);
+    // The identity stays hidden, and nothing changed.
+    assert_eq!(
+        w.post(
+            "beta.inv",
+            &format!("/api/v1/cases/{}/reveal-identity", w.case),
+            json!({"purpose": "Pemeriksaan awal"})
+        )
+        .await
+        .status(),
+        404
+    );
+    let identity: Value = w
+        .post(
+            "alpha.cw",
+            &format!("/api/v1/cases/{}/reveal-identity", w.case),
+            json!({"purpose": "Memeriksa data"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(identity["full_name"], "Sri Wahyuni");
+    assert_eq!(identity["nik"], "3374015703940001");
+    let consents: Value = w
+        .get("alpha.cw", &format!("/api/v1/cases/{}/consents", w.case))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        consents["history"].as_array().unwrap().len(),
+        1,
+        "no consent recorded by the receiver"
+    );
+
+    // Once accepted it acts on what the handoff shares, and only that.
+    w.accept("beta.inv", referral).await;
+    let case = w.read(w.case, "beta.inv").await.unwrap();
+    assert_eq!(
+        case["categories"],
+        json!(["summary", "identity", "incident"])
+    );
+    assert_eq!(
+        case["actions"]["edit"],
+        json!(["summary", "identity", "incident"])
+    );
+    let version = case["version"].as_i64().unwrap();
+    let r = w
+        .request(
+            reqwest::Method::PATCH,
+            "beta.inv",
+            &format!("/api/v1/cases/{}", w.case),
+            Some(json!({"version": version, "legal_basis": ["TPKS", "TPPO"]})),
+        )
+        .await;
+    assert_eq!(
+        refusal(r).await,
+        (403, "access.not_held".to_owned()),
+        "legal facts are not shared"
+    );
+    let r = w
+        .request(
+            reqwest::Method::PATCH,
+            "beta.inv",
+            &format!("/api/v1/cases/{}", w.case),
+            Some(json!({
+                "version": version,
+                "incidents": [{"date": "2026-10-03", "forms": ["sexual", "physical"]}],
+            })),
+        )
+        .await;
+    assert_eq!(r.status(), 200, "incidents are shared");
+    assert_eq!(
+        refusal(
+            w.post(
+                "beta.sup",
+                &format!("/api/v1/cases/{}/close", w.case),
+                json!({"reason": "goals_met"})
+            )
+            .await
+        )
+        .await,
+        (403, "access.not_held".to_owned()),
+        "closing is the owner's act"
+    );
 }
+both_backends!(a_pending_receiver_reads_the_summary_and_does_nothing_else);
 
-both_backends! {
-    async fn consent_is_recorded_by_the_owner_or_by_a_receiver_its_agreement_names(backend: Backend) {
-        let w = world(backend).await;
-        w.consent(w.case, "alpha.cw", "police_report", Some("POL-BETA"), true).await;
-        w.consent(w.case, "alpha.cw", "shelter", Some("SHELTER-EPS"), true).await;
-        let report = w.sent(w.case, "alpha.cw", "report", "POL-BETA").await;
-        let shelter = w.sent(w.case, "alpha.cw", "shelter", "SHELTER-EPS").await;
-        w.accept("beta.sup", report).await;
-        w.accept("eps.cw", shelter).await;
+async fn consent_is_recorded_by_the_owner_or_by_a_receiver_its_agreement_names(backend: Backend) {
+    let w = world(backend).await;
+    w.consent(w.case, "alpha.cw", "police_report", Some("POL-BETA"), true)
+        .await;
+    w.consent(w.case, "alpha.cw", "shelter", Some("SHELTER-EPS"), true)
+        .await;
+    let report = w.sent(w.case, "alpha.cw", "report", "POL-BETA").await;
+    let shelter = w.sent(w.case, "alpha.cw", "shelter", "SHELTER-EPS").await;
+    w.accept("beta.sup", report).await;
+    w.accept("eps.cw", shelter).await;
 
-        // The shelter's agreement names no purpose: it records none, not even the police's.
-        let (status, code) = refusal(w.consent(w.case, "eps.cw", "police_report", None, false).await).await;
-        assert_eq!((status, code.as_str()), (403, "access.not_held"));
-        // The police's agreement lets it record the LPSK application, and nothing else.
-        assert_eq!(w.consent(w.case, "beta.sup", "lpsk_application", None, true).await.status(), 201);
-        let (status, code) = refusal(w.consent(w.case, "beta.sup", "police_report", None, false).await).await;
-        assert_eq!((status, code.as_str()), (403, "access.not_held"));
-        let case = w.read(w.case, "beta.sup").await.unwrap();
-        assert_eq!(case["actions"]["record_consent"], json!(["lpsk_application"]));
+    // The shelter's agreement names no purpose: it records none, not even the police's.
+    let (status, code) = refusal(
+        w.consent(w.case, "eps.cw", "police_report", None, false)
+            .await,
+    )
+    .await;
+    assert_eq!((status, code.as_str()), (403, "access.not_held"));
+    // The police's agreement lets it record the LPSK application, and nothing else.
+    assert_eq!(
+        w.consent(w.case, "beta.sup", "lpsk_application", None, true)
+            .await
+            .status(),
+        201
+    );
+    let (status, code) = refusal(
+        w.consent(w.case, "beta.sup", "police_report", None, false)
+            .await,
+    )
+    .await;
+    assert_eq!((status, code.as_str()), (403, "access.not_held"));
+    let case = w.read(w.case, "beta.sup").await.unwrap();
+    assert_eq!(
+        case["actions"]["record_consent"],
+        json!(["lpsk_application"])
+    );
 
-        // Each party reads the consents meant for it: the shelter does not learn of the police report.
-        let seen = |v: Value| -> Vec<String> {
-            v["history"].as_array().unwrap().iter().map(|c| c["purpose"].as_str().unwrap().to_owned()).collect()
-        };
-        let shelter_view: Value = w.get("eps.cw", &format!("/api/v1/cases/{}/consents", w.case)).await.json().await.unwrap();
-        assert_eq!(seen(shelter_view), ["shelter"]);
-        let police_view: Value = w.get("beta.sup", &format!("/api/v1/cases/{}/consents", w.case)).await.json().await.unwrap();
-        assert_eq!(seen(police_view), ["police_report", "lpsk_application"]);
-        let owner_view: Value = w.get("alpha.cw", &format!("/api/v1/cases/{}/consents", w.case)).await.json().await.unwrap();
-        assert_eq!(seen(owner_view).len(), 3);
+    // Each party reads the consents meant for it: the shelter does not learn of the police report.
+    let seen = |v: Value| -> Vec<String> {
+        v["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["purpose"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let shelter_view: Value = w
+        .get("eps.cw", &format!("/api/v1/cases/{}/consents", w.case))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(seen(shelter_view), ["shelter"]);
+    let police_view: Value = w
+        .get("beta.sup", &format!("/api/v1/cases/{}/consents", w.case))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(seen(police_view), ["police_report", "lpsk_application"]);
+    let owner_view: Value = w
+        .get("alpha.cw", &format!("/api/v1/cases/{}/consents", w.case))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(seen(owner_view).len(), 3);
+}
+both_backends!(consent_is_recorded_by_the_owner_or_by_a_receiver_its_agreement_names);
+
+async fn a_party_passes_on_only_what_it_holds_and_loses_it_when_its_own_access_ends(
+    backend: Backend,
+) {
+    let w = world(backend).await;
+    w.consent(w.case, "alpha.cw", "police_report", Some("POL-BETA"), true)
+        .await;
+    let referral = w.sent(w.case, "alpha.cw", "summary-only", "POL-BETA").await;
+    w.accept("beta.inv", referral).await;
+
+    // The case file would share identity, incident and legal facts: the police hold only the
+    // summary.
+    let options: Value = w
+        .get(
+            "beta.inv",
+            &format!("/api/v1/cases/{}/handoff-options", w.case),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let file = options
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["handoff"] == "case-file")
+        .unwrap();
+    assert_eq!(file["allowed"], true, "{file}");
+    assert_eq!(file["shares"], json!(["summary"]));
+    assert_eq!(file["withheld"], json!(["incident", "identity", "legal"]));
+    assert!(
+        options
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|o| o["handoff"] != "transfer-cm"),
+        "the police cannot transfer"
+    );
+    let onward = w.sent(w.case, "beta.inv", "case-file", "PROS-GAMMA").await;
+    let h: Value = w
+        .get("gamma.pros", &format!("/api/v1/handoffs/{onward}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(h["shares"], json!(["summary"]));
+    w.accept("gamma.pros", onward).await;
+    assert_eq!(w.categories(w.case, "gamma.pros").await, ["summary"]);
+    assert_eq!(
+        w.post(
+            "gamma.pros",
+            &format!("/api/v1/cases/{}/reveal-identity", w.case),
+            json!({"purpose": "Penuntutan perkara"})
+        )
+        .await
+        .status(),
+        404,
+        "the prosecutor cannot reveal what the police never held"
+    );
+    // The prosecutor sends a notice on; it rests on the prosecutor's access in turn.
+    let notice = w
+        .sent(w.case, "gamma.pros", "court-notice", "COURT-DELTA")
+        .await;
+    assert_eq!(
+        w.categories(w.case, "delta.clerk").await,
+        ["summary"],
+        "legal is not held upstream"
+    );
+
+    // The survivor withdraws the police report consent: the police lose access, and so does
+    // everyone the case was passed on to from there, each with an event on the timeline.
+    assert_eq!(
+        w.consent(w.case, "alpha.cw", "police_report", Some("POL-BETA"), false)
+            .await
+            .status(),
+        201
+    );
+    for user in ["beta.inv", "gamma.pros", "delta.clerk"] {
+        assert_eq!(w.read(w.case, user).await.err(), Some(404), "{user}");
     }
+    let ended: Vec<(i64, String)> = w
+        .events(w.case)
+        .into_iter()
+        .filter(|(a, _)| a == "handoff.access_ended")
+        .map(|(_, d)| {
+            (
+                d["derived_from"].as_array().map_or(0, Vec::len) as i64,
+                d["reason"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        ended,
+        [
+            (0, "consent_withdrawn".to_owned()),
+            (1, "derived_access_ended".to_owned()),
+            (1, "derived_access_ended".to_owned())
+        ]
+    );
+    let timeline: Value = w
+        .get("alpha.sup", &format!("/api/v1/cases/{}/timeline", w.case))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        timeline["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["type"] == "handoff.access_ended")
+            .count(),
+        3
+    );
+    // The receivers are told.
+    let kinds: Vec<String> = {
+        use diesel::prelude::*;
+        use rujukan::db::schema::outbox;
+        outbox::table
+            .select(outbox::kind)
+            .load(&mut w.app.conn())
+            .unwrap()
+    };
+    assert!(
+        kinds.iter().filter(|k| *k == "access.ended").count() >= 2,
+        "{kinds:?}"
+    );
+    // Nothing that ended can be answered any more.
+    let h: Value = w
+        .get("delta.clerk", &format!("/api/v1/handoffs/{notice}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        h["access_ended"]
+            .as_str()
+            .unwrap()
+            .contains("derived_access_ended")
+    );
+    assert!(
+        h.get("message").is_none(),
+        "the message went with the access"
+    );
+    let (status, code) = refusal(w.act("delta.clerk", notice, "read", json!({})).await).await;
+    assert_eq!((status, code.as_str()), (409, "handoff.access_ended"));
 }
+both_backends!(a_party_passes_on_only_what_it_holds_and_loses_it_when_its_own_access_ends);
 
-both_backends! {
-    async fn a_party_passes_on_only_what_it_holds_and_loses_it_when_its_own_access_ends(backend: Backend) {
-        let w = world(backend).await;
-        w.consent(w.case, "alpha.cw", "police_report", Some("POL-BETA"), true).await;
-        let referral = w.sent(w.case, "alpha.cw", "summary-only", "POL-BETA").await;
-        w.accept("beta.inv", referral).await;
+async fn every_view_of_a_party_follows_the_same_rule(backend: Backend) {
+    let w = world(backend).await;
+    w.consent(w.case, "alpha.cw", "police_report", Some("POL-BETA"), true)
+        .await;
+    let referral = w.sent(w.case, "alpha.cw", "summary-only", "POL-BETA").await;
+    w.accept("beta.inv", referral).await;
+    // The owner's own work: a note, a document, a reveal with its purpose.
+    assert_eq!(
+        w.post(
+            "alpha.cw",
+            &format!("/api/v1/cases/{}/notes", w.case),
+            json!({"body": "Catatan pendamping"})
+        )
+        .await
+        .status(),
+        201
+    );
+    let uploaded = w
+        .app
+        .client
+        .post(format!(
+            "{}/api/v1/cases/{}/documents?filename=surat.txt",
+            w.app.address, w.case
+        ))
+        .bearer_auth(w.t("alpha.cw"))
+        .header("content-type", "text/plain")
+        .body(b"surat keterangan".to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(uploaded.status(), 201);
+    w.post(
+        "alpha.cw",
+        &format!("/api/v1/cases/{}/reveal-identity", w.case),
+        json!({"purpose": "Rahasia: alamat rumah aman"}),
+    )
+    .await;
+    // The police read the case once.
+    w.read(w.case, "beta.sup").await.unwrap();
 
-        // The case file would share identity, incident and legal facts: the police hold only the summary.
-        let options: Value = w.get("beta.inv", &format!("/api/v1/cases/{}/handoff-options", w.case)).await.json().await.unwrap();
-        let file = options.as_array().unwrap().iter().find(|o| o["handoff"] == "case-file").unwrap();
-        assert_eq!(file["allowed"], true, "{file}");
-        assert_eq!(file["shares"], json!(["summary"]));
-        assert_eq!(file["withheld"], json!(["incident", "identity", "legal"]));
-        assert!(options.as_array().unwrap().iter().all(|o| o["handoff"] != "transfer-cm"), "the police cannot transfer");
-        let onward = w.sent(w.case, "beta.inv", "case-file", "PROS-GAMMA").await;
-        let h: Value = w.get("gamma.pros", &format!("/api/v1/handoffs/{onward}")).await.json().await.unwrap();
-        assert_eq!(h["shares"], json!(["summary"]));
-        w.accept("gamma.pros", onward).await;
-        assert_eq!(w.categories(w.case, "gamma.pros").await, ["summary"]);
-        assert_eq!(
-            w.post("gamma.pros", &format!("/api/v1/cases/{}/reveal-identity", w.case), json!({"purpose": "Penuntutan perkara"})).await.status(),
-            404,
-            "the prosecutor cannot reveal what the police never held"
+    let timeline: Value = w
+        .get("beta.sup", &format!("/api/v1/cases/{}/timeline", w.case))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let timeline_ids: Vec<i64> = timeline["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_i64().unwrap())
+        .collect();
+    let export: Value = w
+        .get(
+            "beta.sup",
+            &format!("/api/v1/cases/{}/audit-export?format=json", w.case),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let exported: Vec<&Value> = export["entries"].as_array().unwrap().iter().collect();
+    let police = rujukan::db::agencies::by_code(&mut w.app.conn(), "POL-BETA")
+        .unwrap()
+        .unwrap()
+        .id;
+    for e in &exported {
+        let action = e["action"].as_str().unwrap();
+        let own_read = e["actor_agency_id"].as_i64() == Some(police);
+        assert!(
+            timeline_ids.contains(&e["id"].as_i64().unwrap()) || own_read,
+            "the export shows the police more than the timeline: {e}"
         );
-        // The prosecutor sends a notice on; it rests on the prosecutor's access in turn.
-        let notice = w.sent(w.case, "gamma.pros", "court-notice", "COURT-DELTA").await;
-        assert_eq!(w.categories(w.case, "delta.clerk").await, ["summary"], "legal is not held upstream");
+        assert!(
+            !["note.added", "document.uploaded", "identity.revealed"].contains(&action) || own_read,
+            "{action}"
+        );
+        assert!(
+            !e["details"].as_str().unwrap().contains("Rahasia"),
+            "the purpose of the owner's reveal"
+        );
+    }
+    let log: Value = w
+        .get("beta.sup", &format!("/api/v1/cases/{}/access-log", w.case))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(!log["items"].as_array().unwrap().is_empty());
+    assert!(
+        log["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["agency"] == "POL-BETA"),
+        "{log}"
+    );
+    let owner_log: Value = w
+        .get("alpha.sup", &format!("/api/v1/cases/{}/access-log", w.case))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        owner_log["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["action"] == "identity.revealed")
+    );
+    assert!(
+        owner_log["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["agency"] == "POL-BETA")
+    );
 
-        // The survivor withdraws the police report consent: the police lose access, and so does
-        // everyone the case was passed on to from there, each with an event on the timeline.
-        assert_eq!(w.consent(w.case, "alpha.cw", "police_report", Some("POL-BETA"), false).await.status(), 201);
-        for user in ["beta.inv", "gamma.pros", "delta.clerk"] {
-            assert_eq!(w.read(w.case, user).await.err(), Some(404), "{user}");
-        }
-        let ended: Vec<(i64, String)> = w
-            .events(w.case)
+    // A handoff and its message are read only by users whose role reads cases.
+    assert_eq!(
+        w.get("beta.admin", &format!("/api/v1/handoffs/{referral}"))
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(
+        w.get("beta.admin", "/api/v1/handoffs?box=incoming")
+            .await
+            .status(),
+        403
+    );
+    let h: Value = w
+        .get("beta.inv", &format!("/api/v1/handoffs/{referral}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(h["message"], "Mohon ditindaklanjuti");
+    assert_eq!(
+        w.get("out.cw", &format!("/api/v1/handoffs/{referral}"))
+            .await
+            .status(),
+        404
+    );
+    // Handoffs of the case: another party sees those it sent or received.
+    w.consent(w.case, "alpha.cw", "shelter", Some("SHELTER-EPS"), true)
+        .await;
+    w.sent(w.case, "alpha.cw", "shelter", "SHELTER-EPS").await;
+    let theirs: Value = w
+        .get("beta.inv", &format!("/api/v1/cases/{}/handoffs", w.case))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        theirs.as_array().unwrap().len(),
+        1,
+        "the police do not learn of the shelter"
+    );
+    let all: Value = w
+        .get("alpha.cw", &format!("/api/v1/cases/{}/handoffs", w.case))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(all.as_array().unwrap().len(), 2);
+}
+both_backends!(every_view_of_a_party_follows_the_same_rule);
+
+async fn a_consent_withdrawal_racing_an_accept_never_leaves_live_access(backend: Backend) {
+    let w = world(backend).await;
+    for round in 0..8 {
+        let case = w.new_case().await;
+        w.consent(case, "alpha.cw", "police_report", Some("POL-BETA"), true)
+            .await;
+        let referral = w.sent(case, "alpha.cw", "report", "POL-BETA").await;
+        let (withdrawn, accepted) = futures_util::future::join(
+            w.consent(case, "alpha.cw", "police_report", Some("POL-BETA"), false),
+            w.act("beta.inv", referral, "accept", json!({})),
+        )
+        .await;
+        assert_eq!(withdrawn.status(), 201, "round {round}");
+        assert!(
+            matches!(accepted.status().as_u16(), 200 | 409),
+            "round {round}: {}",
+            accepted.status()
+        );
+        // Whichever came first, the police hold nothing now, and the trail shows an order
+        // in which no acceptance follows the withdrawal.
+        assert_eq!(
+            w.read(case, "beta.inv").await.err(),
+            Some(404),
+            "round {round}"
+        );
+        let order: Vec<String> = w
+            .events(case)
             .into_iter()
-            .filter(|(a, _)| a == "handoff.access_ended")
-            .map(|(_, d)| (d["derived_from"].as_array().map_or(0, Vec::len) as i64, d["reason"].as_str().unwrap().to_owned()))
+            .map(|(a, d)| {
+                if a == "consent.recorded" && d["given"] == false {
+                    "withdrawn".to_owned()
+                } else {
+                    a
+                }
+            })
             .collect();
-        assert_eq!(
-            ended,
-            [(0, "consent_withdrawn".to_owned()), (1, "derived_access_ended".to_owned()), (1, "derived_access_ended".to_owned())]
+        let withdrawal = order.iter().position(|a| a == "withdrawn").unwrap();
+        assert!(
+            !order[withdrawal..].contains(&"handoff.accepted".to_owned()),
+            "round {round}: {order:?}"
         );
-        let timeline: Value = w.get("alpha.sup", &format!("/api/v1/cases/{}/timeline", w.case)).await.json().await.unwrap();
-        assert_eq!(
-            timeline["events"].as_array().unwrap().iter().filter(|e| e["type"] == "handoff.access_ended").count(),
-            3
-        );
-        // The receivers are told.
-        let kinds: Vec<String> = {
-            use diesel::prelude::*;
-            use rujukan::db::schema::outbox;
-            outbox::table.select(outbox::kind).load(&mut w.app.conn()).unwrap()
-        };
-        assert!(kinds.iter().filter(|k| *k == "access.ended").count() >= 2, "{kinds:?}");
-        // Nothing that ended can be answered any more.
-        let h: Value = w.get("delta.clerk", &format!("/api/v1/handoffs/{notice}")).await.json().await.unwrap();
-        assert!(h["access_ended"].as_str().unwrap().contains("derived_access_ended"));
-        assert!(h.get("message").is_none(), "the message went with the access");
-        let (status, code) = refusal(w.act("delta.clerk", notice, "read", json!({})).await).await;
-        assert_eq!((status, code.as_str()), (409, "handoff.access_ended"));
-    }
-}
-
-both_backends! {
-    async fn every_view_of_a_party_follows_the_same_rule(backend: Backend) {
-        let w = world(backend).await;
-        w.consent(w.case, "alpha.cw", "police_report", Some("POL-BETA"), true).await;
-        let referral = w.sent(w.case, "alpha.cw", "summary-only", "POL-BETA").await;
-        w.accept("beta.inv", referral).await;
-        // The owner's own work: a note, a document, a reveal with its purpose.
-        assert_eq!(w.post("alpha.cw", &format!("/api/v1/cases/{}/notes", w.case), json!({"body": "Catatan pendamping"})).await.status(), 201);
-        let uploaded = w.app.client.post(format!("{}/api/v1/cases/{}/documents?filename=surat.txt", w.app.address, w.case))
-            .bearer_auth(w.t("alpha.cw")).header("content-type", "text/plain").body(b"surat keterangan".to_vec()).send().await.unwrap();
-        assert_eq!(uploaded.status(), 201);
-        w.post("alpha.cw", &format!("/api/v1/cases/{}/reveal-identity", w.case), json!({"purpose": "Rahasia: alamat rumah aman"})).await;
-        // The police read the case once.
-        w.read(w.case, "beta.sup").await.unwrap();
-
-        let timeline: Value = w.get("beta.sup", &format!("/api/v1/cases/{}/timeline", w.case)).await.json().await.unwrap();
-        let timeline_ids: Vec<i64> = timeline["events"].as_array().unwrap().iter().map(|e| e["id"].as_i64().unwrap()).collect();
-        let export: Value = w.get("beta.sup", &format!("/api/v1/cases/{}/audit-export?format=json", w.case)).await.json().await.unwrap();
-        let exported: Vec<&Value> = export["entries"].as_array().unwrap().iter().collect();
-        let police = rujukan::db::agencies::by_code(&mut w.app.conn(), "POL-BETA").unwrap().unwrap().id;
-        for e in &exported {
-            let action = e["action"].as_str().unwrap();
-            let own_read = e["actor_agency_id"].as_i64() == Some(police);
+        if order.contains(&"handoff.accepted".to_owned()) {
             assert!(
-                timeline_ids.contains(&e["id"].as_i64().unwrap()) || own_read,
-                "the export shows the police more than the timeline: {e}"
+                order[withdrawal..].contains(&"handoff.access_ended".to_owned()),
+                "round {round}: {order:?}"
             );
-            assert!(!["note.added", "document.uploaded", "identity.revealed"].contains(&action) || own_read, "{action}");
-            assert!(!e["details"].as_str().unwrap().contains("Rahasia"), "the purpose of the owner's reveal");
         }
-        let log: Value = w.get("beta.sup", &format!("/api/v1/cases/{}/access-log", w.case)).await.json().await.unwrap();
-        assert!(!log["items"].as_array().unwrap().is_empty());
-        assert!(log["items"].as_array().unwrap().iter().all(|i| i["agency"] == "POL-BETA"), "{log}");
-        let owner_log: Value = w.get("alpha.sup", &format!("/api/v1/cases/{}/access-log", w.case)).await.json().await.unwrap();
-        assert!(owner_log["items"].as_array().unwrap().iter().any(|i| i["action"] == "identity.revealed"));
-        assert!(owner_log["items"].as_array().unwrap().iter().any(|i| i["agency"] == "POL-BETA"));
-
-        // A handoff and its message are read only by users whose role reads cases.
-        assert_eq!(w.get("beta.admin", &format!("/api/v1/handoffs/{referral}")).await.status(), 404);
-        assert_eq!(w.get("beta.admin", "/api/v1/handoffs?box=incoming").await.status(), 403);
-        let h: Value = w.get("beta.inv", &format!("/api/v1/handoffs/{referral}")).await.json().await.unwrap();
-        assert_eq!(h["message"], "Mohon ditindaklanjuti");
-        assert_eq!(w.get("out.cw", &format!("/api/v1/handoffs/{referral}")).await.status(), 404);
-        // Handoffs of the case: another party sees those it sent or received.
-        w.consent(w.case, "alpha.cw", "shelter", Some("SHELTER-EPS"), true).await;
-        w.sent(w.case, "alpha.cw", "shelter", "SHELTER-EPS").await;
-        let theirs: Value = w.get("beta.inv", &format!("/api/v1/cases/{}/handoffs", w.case)).await.json().await.unwrap();
-        assert_eq!(theirs.as_array().unwrap().len(), 1, "the police do not learn of the shelter");
-        let all: Value = w.get("alpha.cw", &format!("/api/v1/cases/{}/handoffs", w.case)).await.json().await.unwrap();
-        assert_eq!(all.as_array().unwrap().len(), 2);
     }
 }
+both_backends!(a_consent_withdrawal_racing_an_accept_never_leaves_live_access);
 
-both_backends! {
-    async fn a_consent_withdrawal_racing_an_accept_never_leaves_live_access(backend: Backend) {
-        let w = world(backend).await;
-        for round in 0..8 {
-            let case = w.new_case().await;
-            w.consent(case, "alpha.cw", "police_report", Some("POL-BETA"), true).await;
-            let referral = w.sent(case, "alpha.cw", "report", "POL-BETA").await;
-            let (withdrawn, accepted) = futures_util::future::join(
-                w.consent(case, "alpha.cw", "police_report", Some("POL-BETA"), false),
-                w.act("beta.inv", referral, "accept", json!({})),
-            )
+async fn a_consent_withdrawal_racing_a_send_never_leaves_a_live_handoff(backend: Backend) {
+    let w = world(backend).await;
+    for round in 0..8 {
+        let case = w.new_case().await;
+        w.consent(case, "alpha.cw", "police_report", Some("POL-BETA"), true)
             .await;
-            assert_eq!(withdrawn.status(), 201, "round {round}");
-            assert!(matches!(accepted.status().as_u16(), 200 | 409), "round {round}: {}", accepted.status());
-            // Whichever came first, the police hold nothing now, and the trail shows an order
-            // in which no acceptance follows the withdrawal.
-            assert_eq!(w.read(case, "beta.inv").await.err(), Some(404), "round {round}");
-            let order: Vec<String> = w.events(case).into_iter().map(|(a, d)| {
-                if a == "consent.recorded" && d["given"] == false { "withdrawn".to_owned() } else { a }
-            }).collect();
-            let withdrawal = order.iter().position(|a| a == "withdrawn").unwrap();
-            assert!(!order[withdrawal..].contains(&"handoff.accepted".to_owned()), "round {round}: {order:?}");
-            if order.contains(&"handoff.accepted".to_owned()) {
-                assert!(order[withdrawal..].contains(&"handoff.access_ended".to_owned()), "round {round}: {order:?}");
+        let (withdrawn, sent) = futures_util::future::join(
+            w.consent(case, "alpha.cw", "police_report", Some("POL-BETA"), false),
+            w.send(case, "alpha.cw", "report", "POL-BETA"),
+        )
+        .await;
+        assert_eq!(withdrawn.status(), 201, "round {round}");
+        match sent.status().as_u16() {
+            201 => {
+                let id = sent.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+                let h = rujukan::db::handoffs::by_id(&mut w.app.conn(), id)
+                    .unwrap()
+                    .unwrap();
+                assert!(
+                    h.access_ended_at.is_some(),
+                    "round {round}: a handoff live on a withdrawn consent"
+                );
             }
+            422 => {
+                let body = problem(sent).await;
+                assert_eq!(
+                    body["violations"][0]["condition"], "consent_missing",
+                    "round {round}"
+                );
+            }
+            other => panic!("round {round}: {other}"),
         }
+        assert_eq!(
+            w.read(case, "beta.inv").await.err(),
+            Some(404),
+            "round {round}"
+        );
     }
 }
+both_backends!(a_consent_withdrawal_racing_a_send_never_leaves_a_live_handoff);
 
-both_backends! {
-    async fn a_consent_withdrawal_racing_a_send_never_leaves_a_live_handoff(backend: Backend) {
-        let w = world(backend).await;
-        for round in 0..8 {
-            let case = w.new_case().await;
-            w.consent(case, "alpha.cw", "police_report", Some("POL-BETA"), true).await;
-            let (withdrawn, sent) = futures_util::future::join(
-                w.consent(case, "alpha.cw", "police_report", Some("POL-BETA"), false),
-                w.send(case, "alpha.cw", "report", "POL-BETA"),
+async fn refused_access_leaves_a_trace_that_a_scan_cannot_flood(backend: Backend) {
+    let w = world(backend).await;
+    w.app.agency("INSPEKTORAT-33", "service_unit", "33");
+    w.app.designate_audits("INSPEKTORAT-33");
+    w.app.user("audit.33", "INSPEKTORAT-33", &["auditor"]);
+    w.consent(w.case, "alpha.cw", "police_report", Some("POL-BETA"), true)
+        .await;
+    let referral = w.sent(w.case, "alpha.cw", "report", "POL-BETA").await;
+
+    // An outsider tries the case (twice), its handoff and its page; the pending police try a
+    // change.
+    for _ in 0..2 {
+        assert_eq!(
+            w.get("out.cw", &format!("/api/v1/cases/{}", w.case))
+                .await
+                .status(),
+            404
+        );
+    }
+    assert_eq!(
+        w.get("out.cw", &format!("/api/v1/handoffs/{referral}"))
+            .await
+            .status(),
+        404
+    );
+    let r = w
+        .request(
+            reqwest::Method::PATCH,
+            "beta.inv",
+            &format!("/api/v1/cases/{}", w.case),
+            Some(json!({"version": 1, "risk_level": "low"})),
+        )
+        .await;
+    assert_eq!(r.status(), 403);
+    let denied: Vec<Value> = w
+        .events(w.case)
+        .into_iter()
+        .filter(|(a, _)| a == "access.denied")
+        .map(|(_, d)| d)
+        .collect();
+    assert_eq!(
+        denied.len(),
+        3,
+        "once per user, subject and route: {denied:?}"
+    );
+    assert_eq!(denied[0]["route"], "/api/v1/cases/{id}");
+    assert_eq!(denied[0]["status"], 404);
+    assert_eq!(
+        denied[1]["subject"],
+        json!({"type": "handoff", "id": referral})
+    );
+    assert_eq!(
+        (denied[2]["status"].as_u64(), denied[2]["method"].as_str()),
+        (Some(403), Some("PATCH"))
+    );
+
+    // The owner's supervisors see who was refused; the police see only their own.
+    let log: Value = w
+        .get("alpha.sup", &format!("/api/v1/cases/{}/access-log", w.case))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let refused: Vec<(String, String)> = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["action"] == "access.denied")
+        .map(|i| {
+            (
+                i["username"].as_str().unwrap().to_owned(),
+                i["agency"].as_str().unwrap().to_owned(),
             )
+        })
+        .collect();
+    assert_eq!(
+        refused,
+        [
+            ("beta.inv".to_owned(), "POL-BETA".to_owned()),
+            ("out.cw".to_owned(), "SU-OUTSIDER".to_owned()),
+            ("out.cw".to_owned(), "SU-OUTSIDER".to_owned())
+        ]
+    );
+    let police_log: Value = w
+        .get("beta.sup", &format!("/api/v1/cases/{}/access-log", w.case))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        police_log["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["agency"] == "POL-BETA")
+    );
+    // Auditors find them in the search.
+    let auditor = w.app.token("audit.33").await;
+    let found: Value = w
+        .app
+        .get_as("/api/v1/audit/events?action=access.denied", &auditor)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(found["items"].as_array().unwrap().len(), 3);
+
+    // A scan of a hundred case numbers leaves at most twenty entries, and is counted.
+    for id in 0..100 {
+        w.get("out.cw", &format!("/api/v1/cases/{}", 50_000 + id))
             .await;
-            assert_eq!(withdrawn.status(), 201, "round {round}");
-            match sent.status().as_u16() {
-                201 => {
-                    let id = sent.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
-                    let h = rujukan::db::handoffs::by_id(&mut w.app.conn(), id).unwrap().unwrap();
-                    assert!(h.access_ended_at.is_some(), "round {round}: a handoff live on a withdrawn consent");
-                }
-                422 => {
-                    let body = problem(sent).await;
-                    assert_eq!(body["violations"][0]["condition"], "consent_missing", "round {round}");
-                }
-                other => panic!("round {round}: {other}"),
-            }
-            assert_eq!(w.read(case, "beta.inv").await.err(), Some(404), "round {round}");
-        }
     }
+    let scans = w
+        .app
+        .system_audit()
+        .into_iter()
+        .filter(|e| e.action == "access.denied")
+        .count();
+    assert_eq!(
+        scans, 18,
+        "twenty a minute for one user, two of them recorded before the scan"
+    );
+    let metrics = w.app.get("/metrics").await.text().await.unwrap();
+    let value = |name: &str| -> f64 {
+        metrics
+            .lines()
+            .filter(|l| l.starts_with(name))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum()
+    };
+    assert!(value("rujukan_access_denied_total") >= 104.0, "{metrics}");
+    assert!(value("rujukan_access_denied_unrecorded_total") >= 80.0);
 }
-
-both_backends! {
-    async fn refused_access_leaves_a_trace_that_a_scan_cannot_flood(backend: Backend) {
-        let w = world(backend).await;
-        w.app.agency("INSPEKTORAT-33", "service_unit", "33");
-        w.app.designate_audits("INSPEKTORAT-33");
-        w.app.user("audit.33", "INSPEKTORAT-33", &["auditor"]);
-        w.consent(w.case, "alpha.cw", "police_report", Some("POL-BETA"), true).await;
-        let referral = w.sent(w.case, "alpha.cw", "report", "POL-BETA").await;
-
-        // An outsider tries the case (twice), its handoff and its page; the pending police try a change.
-        for _ in 0..2 {
-            assert_eq!(w.get("out.cw", &format!("/api/v1/cases/{}", w.case)).await.status(), 404);
-        }
-        assert_eq!(w.get("out.cw", &format!("/api/v1/handoffs/{referral}")).await.status(), 404);
-        let r = w.request(reqwest::Method::PATCH, "beta.inv", &format!("/api/v1/cases/{}", w.case), Some(json!({"version": 1, "risk_level": "low"}))).await;
-        assert_eq!(r.status(), 403);
-        let denied: Vec<Value> = w.events(w.case).into_iter().filter(|(a, _)| a == "access.denied").map(|(_, d)| d).collect();
-        assert_eq!(denied.len(), 3, "once per user, subject and route: {denied:?}");
-        assert_eq!(denied[0]["route"], "/api/v1/cases/{id}");
-        assert_eq!(denied[0]["status"], 404);
-        assert_eq!(denied[1]["subject"], json!({"type": "handoff", "id": referral}));
-        assert_eq!((denied[2]["status"].as_u64(), denied[2]["method"].as_str()), (Some(403), Some("PATCH")));
-
-        // The owner's supervisors see who was refused; the police see only their own.
-        let log: Value = w.get("alpha.sup", &format!("/api/v1/cases/{}/access-log", w.case)).await.json().await.unwrap();
-        let refused: Vec<(String, String)> = log["items"].as_array().unwrap().iter()
-            .filter(|i| i["action"] == "access.denied")
-            .map(|i| (i["username"].as_str().unwrap().to_owned(), i["agency"].as_str().unwrap().to_owned()))
-            .collect();
-        assert_eq!(refused, [("beta.inv".to_owned(), "POL-BETA".to_owned()), ("out.cw".to_owned(), "SU-OUTSIDER".to_owned()), ("out.cw".to_owned(), "SU-OUTSIDER".to_owned())]);
-        let police_log: Value = w.get("beta.sup", &format!("/api/v1/cases/{}/access-log", w.case)).await.json().await.unwrap();
-        assert!(police_log["items"].as_array().unwrap().iter().all(|i| i["agency"] == "POL-BETA"));
-        // Auditors find them in the search.
-        let auditor = w.app.token("audit.33").await;
-        let found: Value = w.app.get_as("/api/v1/audit/events?action=access.denied", &auditor).await.json().await.unwrap();
-        assert_eq!(found["items"].as_array().unwrap().len(), 3);
-
-        // A scan of a hundred case numbers leaves at most twenty entries, and is counted.
-        for id in 0..100 {
-            w.get("out.cw", &format!("/api/v1/cases/{}", 50_000 + id)).await;
-        }
-        let scans = w.app.system_audit().into_iter().filter(|e| e.action == "access.denied").count();
-        assert_eq!(scans, 18, "twenty a minute for one user, two of them recorded before the scan");
-        let metrics = w.app.get("/metrics").await.text().await.unwrap();
-        let value = |name: &str| -> f64 {
-            metrics.lines().filter(|l| l.starts_with(name)).filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok()).sum()
-        };
-        assert!(value("rujukan_access_denied_total") >= 104.0, "{metrics}");
-        assert!(value("rujukan_access_denied_unrecorded_total") >= 80.0);
-    }
-}
+both_backends!(refused_access_leaves_a_trace_that_a_scan_cannot_flood);

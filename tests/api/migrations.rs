@@ -151,25 +151,35 @@ fn schema_dump(conn: &mut DbConnection) -> Vec<SchemaObject> {
     diesel::sql_query(sql).load(conn).unwrap()
 }
 
-both_backends! {
-    async fn up_down_up_leaves_the_same_schema(backend: Backend) {
-        let db = TestDb::new(backend);
-        let mut conn = db.connect();
-        let applied = migrate::run_pending(&mut conn).unwrap();
-        assert_eq!(applied.len(), directories("sqlite").len(), "every migration applied");
-        let first = schema_dump(&mut conn);
-        assert!(first.iter().any(|o| o.name.contains("system_meta")));
+async fn up_down_up_leaves_the_same_schema(backend: Backend) {
+    let db = TestDb::empty(backend);
+    let mut conn = db.connect();
+    let applied = migrate::run_pending(&mut conn).unwrap();
+    assert_eq!(
+        applied.len(),
+        directories("sqlite").len(),
+        "every migration applied"
+    );
+    let first = schema_dump(&mut conn);
+    assert!(first.iter().any(|o| o.name.contains("system_meta")));
 
-        let reverted = migrate::revert_all(&mut conn).unwrap();
-        assert_eq!(reverted.len(), applied.len());
-        assert!(columns(&mut conn).is_empty(), "down.sql left tables behind: {:?}", columns(&mut conn));
+    let reverted = migrate::revert_all(&mut conn).unwrap();
+    assert_eq!(reverted.len(), applied.len());
+    assert!(
+        columns(&mut conn).is_empty(),
+        "down.sql left tables behind: {:?}",
+        columns(&mut conn)
+    );
 
-        migrate::run_pending(&mut conn).unwrap();
-        let again = schema_dump(&mut conn);
-        assert_eq!(first, again, "down.sql does not exactly undo up.sql");
-        assert!(migrate::run_pending(&mut conn).unwrap().is_empty(), "nothing pending the second time");
-    }
+    migrate::run_pending(&mut conn).unwrap();
+    let again = schema_dump(&mut conn);
+    assert_eq!(first, again, "down.sql does not exactly undo up.sql");
+    assert!(
+        migrate::run_pending(&mut conn).unwrap().is_empty(),
+        "nothing pending the second time"
+    );
 }
+both_backends!(up_down_up_leaves_the_same_schema);
 
 /// Same tables, columns, nullability and portable types on both backends.
 #[actix_web::test]
@@ -177,8 +187,8 @@ async fn both_backends_end_with_the_same_tables_and_columns() {
     if !postgres_available() {
         return;
     }
-    let sqlite = TestDb::new(Backend::Sqlite);
-    let postgres = TestDb::new(Backend::Postgres);
+    let sqlite = TestDb::empty(Backend::Sqlite);
+    let postgres = TestDb::empty(Backend::Postgres);
     let sqlite_columns = columns(&mut sqlite.migrated());
     let postgres_columns = columns(&mut postgres.migrated());
     assert!(!sqlite_columns.is_empty());
@@ -194,15 +204,14 @@ async fn both_backends_end_with_the_same_tables_and_columns() {
     );
 }
 
-both_backends! {
-    async fn applied_versions_are_recorded(backend: Backend) {
-        let db = TestDb::new(backend);
-        let mut conn = db.migrated();
-        let applied = migrate::applied(&mut conn).unwrap();
-        let expected: Vec<String> = directories("sqlite")
-            .into_iter()
-            .map(|d| d.split('_').next().unwrap().replace('-', ""))
-            .collect();
-        assert_eq!(applied, expected);
-    }
+async fn applied_versions_are_recorded(backend: Backend) {
+    let db = TestDb::empty(backend);
+    let mut conn = db.migrated();
+    let applied = migrate::applied(&mut conn).unwrap();
+    let expected: Vec<String> = directories("sqlite")
+        .into_iter()
+        .map(|d| d.split('_').next().unwrap().replace('-', ""))
+        .collect();
+    assert_eq!(applied, expected);
 }
+both_backends!(applied_versions_are_recorded);

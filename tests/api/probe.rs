@@ -187,111 +187,208 @@ fn snapshot(app: &TestApp, case: i64, user: i64) -> String {
     )
 }
 
-both_backends! {
-    async fn every_id_operation_gives_each_prober_only_what_the_access_rules_say(backend: Backend) {
-        let w = world(backend).await;
-        let app = &w.app;
-        for (name, agency, role) in [
-            ("alpha.admin", "SU-ALPHA", "agency_admin"),
-            ("beta.cw", "POL-BETA", "caseworker"),
-            ("eps.sup", "SHELTER-EPS", "supervisor"),
-            ("eps.admin", "SHELTER-EPS", "agency_admin"),
-            ("out.sup", "SU-OUTSIDER", "supervisor"),
-            ("out.admin", "SU-OUTSIDER", "agency_admin"),
-        ] {
-            app.user(name, agency, &[role]);
-        }
-        app.designate_audits("SU-OUTSIDER");
-        app.user("out.aud", "SU-OUTSIDER", &["auditor"]);
+async fn every_id_operation_gives_each_prober_only_what_the_access_rules_say(backend: Backend) {
+    let w = world(backend).await;
+    let app = &w.app;
+    for (name, agency, role) in [
+        ("alpha.admin", "SU-ALPHA", "agency_admin"),
+        ("beta.cw", "POL-BETA", "caseworker"),
+        ("eps.sup", "SHELTER-EPS", "supervisor"),
+        ("eps.admin", "SHELTER-EPS", "agency_admin"),
+        ("out.sup", "SU-OUTSIDER", "supervisor"),
+        ("out.admin", "SU-OUTSIDER", "agency_admin"),
+    ] {
+        app.user(name, agency, &[role]);
+    }
+    app.designate_audits("SU-OUTSIDER");
+    app.user("out.aud", "SU-OUTSIDER", &["auditor"]);
 
-        // The owner's work on the case: a note, a document, a reveal; a pending referral to the
-        // police and a shelter referral the shelter declined.
-        let case = w.case;
-        assert_eq!(w.post("alpha.cw", &format!("/api/v1/cases/{case}/notes"), json!({"body": "Catatan rahasia pendamping"})).await.status(), 201);
-        let uploaded = app.client.post(format!("{}/api/v1/cases/{case}/documents?filename=visum-rahasia.txt", app.address))
-            .bearer_auth(w.t("alpha.cw")).header("content-type", "text/plain").body("surat visum rahasia").send().await.unwrap();
-        assert_eq!(uploaded.status(), 201);
-        let document = uploaded.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
-        w.post("alpha.cw", &format!("/api/v1/cases/{case}/reveal-identity"), json!({"purpose": REVEAL_PURPOSE})).await;
-        w.consent(case, "alpha.cw", "police_report", Some("POL-BETA"), true).await;
-        w.consent(case, "alpha.cw", "shelter", Some("SHELTER-EPS"), true).await;
-        let pending = w.sent(case, "alpha.cw", "report", "POL-BETA").await;
-        let declined = w.sent(case, "alpha.cw", "shelter", "SHELTER-EPS").await;
-        assert_eq!(w.act("eps.cw", declined, "decline", json!({"reason": "Tidak ada tempat"})).await.status(), 200);
-        let owner_user: i64 = {
-            use diesel::prelude::*;
-            rujukan::db::schema::users::table.filter(rujukan::db::schema::users::username.eq("alpha.cw"))
-                .select(rujukan::db::schema::users::id).first(&mut app.conn()).unwrap()
-        };
+    // The owner's work on the case: a note, a document, a reveal; a pending referral to the
+    // police and a shelter referral the shelter declined.
+    let case = w.case;
+    assert_eq!(
+        w.post(
+            "alpha.cw",
+            &format!("/api/v1/cases/{case}/notes"),
+            json!({"body": "Catatan rahasia pendamping"})
+        )
+        .await
+        .status(),
+        201
+    );
+    let uploaded = app
+        .client
+        .post(format!(
+            "{}/api/v1/cases/{case}/documents?filename=visum-rahasia.txt",
+            app.address
+        ))
+        .bearer_auth(w.t("alpha.cw"))
+        .header("content-type", "text/plain")
+        .body("surat visum rahasia")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(uploaded.status(), 201);
+    let document = uploaded.json::<Value>().await.unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    w.post(
+        "alpha.cw",
+        &format!("/api/v1/cases/{case}/reveal-identity"),
+        json!({"purpose": REVEAL_PURPOSE}),
+    )
+    .await;
+    w.consent(case, "alpha.cw", "police_report", Some("POL-BETA"), true)
+        .await;
+    w.consent(case, "alpha.cw", "shelter", Some("SHELTER-EPS"), true)
+        .await;
+    let pending = w.sent(case, "alpha.cw", "report", "POL-BETA").await;
+    let declined = w.sent(case, "alpha.cw", "shelter", "SHELTER-EPS").await;
+    assert_eq!(
+        w.act(
+            "eps.cw",
+            declined,
+            "decline",
+            json!({"reason": "Tidak ada tempat"})
+        )
+        .await
+        .status(),
+        200
+    );
+    let owner_user: i64 = {
+        use diesel::prelude::*;
+        rujukan::db::schema::users::table
+            .filter(rujukan::db::schema::users::username.eq("alpha.cw"))
+            .select(rujukan::db::schema::users::id)
+            .first(&mut app.conn())
+            .unwrap()
+    };
 
-        let probers: Vec<(&str, Party)> = vec![
-            ("out.cw", Party::Unrelated), ("out.sup", Party::Unrelated), ("out.aud", Party::Unrelated),
-            ("beta.inv", Party::Pending), ("beta.sup", Party::Pending), ("beta.cw", Party::Pending),
-            ("eps.cw", Party::Declined), ("eps.sup", Party::Declined),
-            ("alpha.admin", Party::Admin), ("beta.admin", Party::Admin), ("eps.admin", Party::Admin), ("out.admin", Party::Admin),
-        ];
-        let mut tokens = std::collections::HashMap::new();
-        for (name, _) in &probers {
-            tokens.insert(*name, app.token(name).await);
-        }
-        let before = snapshot(app, case, owner_user);
-        let operations = operations(app).await;
-        let mut wrong = Vec::new();
-        let mut probes = 0;
-        for (name, party) in &probers {
-            let auditor = *name == "out.aud";
-            for op in &operations {
-                let handoff = if *party == Party::Unrelated || *party == Party::Admin { pending } else { declined };
-                let path = op.path
-                    .replace("{document_id}", &document.to_string())
-                    .replacen("{id}", &if op.path.starts_with("/api/v1/cases/") { case } else if op.path.starts_with("/api/v1/handoffs/") { handoff } else { owner_user }.to_string(), 1);
-                if op.path.starts_with("/api/v1/users/") && *name == "alpha.admin" {
-                    continue; // administers the owner's users: its own agency, as it may
-                }
-                let url = if op.query.is_empty() { format!("{}{path}", app.address) } else { format!("{}{path}?{}", app.address, op.query) };
-                let mut request = app.client.request(op.method.clone(), url).bearer_auth(&tokens[name]);
-                if let Some((media, bytes)) = &op.body {
-                    request = request.header("content-type", media).body(bytes.clone());
-                }
-                let response = request.send().await.unwrap();
-                probes += 1;
-                let status = response.status().as_u16();
-                let body = response.text().await.unwrap_or_default();
-                let read = op.method == reqwest::Method::GET;
-                let own_handoff = op.path.starts_with("/api/v1/handoffs/") && *party == Party::Declined;
-                let allowed: &[u16] = match party {
-                    // An auditor of the province reads the timeline and access log of any case.
-                    Party::Unrelated if auditor && read && op.tag == "audit" => &[200],
-                    Party::Unrelated | Party::Admin => &[404],
-                    // A declined handoff stays on the receiver's record; it answers nothing more.
-                    Party::Declined if own_handoff && read => &[200],
-                    Party::Declined if own_handoff => &[403, 409],
-                    Party::Declined => &[404],
-                    // A pending receiver reads the summary, and nothing it does changes the case.
-                    Party::Pending if op.path.starts_with("/api/v1/handoffs/") => &[404],
-                    Party::Pending if read => &[200, 403, 404],
-                    Party::Pending => &[403, 404],
-                };
-                if !allowed.contains(&status) {
-                    wrong.push(format!("{name} {} {path}: {status}, expected one of {allowed:?}", op.method));
-                }
-                for secret in SECRETS {
-                    if body.contains(secret) {
-                        wrong.push(format!("{name} {} {path} read {secret:?}", op.method));
+    let probers: Vec<(&str, Party)> = vec![
+        ("out.cw", Party::Unrelated),
+        ("out.sup", Party::Unrelated),
+        ("out.aud", Party::Unrelated),
+        ("beta.inv", Party::Pending),
+        ("beta.sup", Party::Pending),
+        ("beta.cw", Party::Pending),
+        ("eps.cw", Party::Declined),
+        ("eps.sup", Party::Declined),
+        ("alpha.admin", Party::Admin),
+        ("beta.admin", Party::Admin),
+        ("eps.admin", Party::Admin),
+        ("out.admin", Party::Admin),
+    ];
+    let mut tokens = std::collections::HashMap::new();
+    for (name, _) in &probers {
+        tokens.insert(*name, app.token(name).await);
+    }
+    let before = snapshot(app, case, owner_user);
+    let operations = operations(app).await;
+    let mut wrong = Vec::new();
+    let mut probes = 0;
+    for (name, party) in &probers {
+        let auditor = *name == "out.aud";
+        for op in &operations {
+            let handoff = if *party == Party::Unrelated || *party == Party::Admin {
+                pending
+            } else {
+                declined
+            };
+            let path = op
+                .path
+                .replace("{document_id}", &document.to_string())
+                .replacen(
+                    "{id}",
+                    &if op.path.starts_with("/api/v1/cases/") {
+                        case
+                    } else if op.path.starts_with("/api/v1/handoffs/") {
+                        handoff
+                    } else {
+                        owner_user
                     }
-                }
-                if !auditor && body.contains(REVEAL_PURPOSE) {
-                    wrong.push(format!("{name} {} {path} read the purpose of the owner's reveal", op.method));
-                }
-                if *party != Party::Pending && body.contains("Mohon ditindaklanjuti") && !own_handoff {
-                    wrong.push(format!("{name} {} {path} read a handoff's message", op.method));
+                    .to_string(),
+                    1,
+                );
+            if op.path.starts_with("/api/v1/users/") && *name == "alpha.admin" {
+                continue; // administers the owner's users: its own agency, as it may
+            }
+            let url = if op.query.is_empty() {
+                format!("{}{path}", app.address)
+            } else {
+                format!("{}{path}?{}", app.address, op.query)
+            };
+            let mut request = app
+                .client
+                .request(op.method.clone(), url)
+                .bearer_auth(&tokens[name]);
+            if let Some((media, bytes)) = &op.body {
+                request = request.header("content-type", media).body(bytes.clone());
+            }
+            let response = request.send().await.unwrap();
+            probes += 1;
+            let status = response.status().as_u16();
+            let body = response.text().await.unwrap_or_default();
+            let read = op.method == reqwest::Method::GET;
+            let own_handoff = op.path.starts_with("/api/v1/handoffs/") && *party == Party::Declined;
+            let allowed: &[u16] = match party {
+                // An auditor of the province reads the timeline and access log of any case.
+                Party::Unrelated if auditor && read && op.tag == "audit" => &[200],
+                Party::Unrelated | Party::Admin => &[404],
+                // A declined handoff stays on the receiver's record; it answers nothing more.
+                Party::Declined if own_handoff && read => &[200],
+                Party::Declined if own_handoff => &[403, 409],
+                Party::Declined => &[404],
+                // A pending receiver reads the summary, and nothing it does changes the case.
+                Party::Pending if op.path.starts_with("/api/v1/handoffs/") => &[404],
+                Party::Pending if read => &[200, 403, 404],
+                Party::Pending => &[403, 404],
+            };
+            if !allowed.contains(&status) {
+                wrong.push(format!(
+                    "{name} {} {path}: {status}, expected one of {allowed:?}",
+                    op.method
+                ));
+            }
+            for secret in SECRETS {
+                if body.contains(secret) {
+                    wrong.push(format!("{name} {} {path} read {secret:?}", op.method));
                 }
             }
+            if !auditor && body.contains(REVEAL_PURPOSE) {
+                wrong.push(format!(
+                    "{name} {} {path} read the purpose of the owner's reveal",
+                    op.method
+                ));
+            }
+            if *party != Party::Pending && body.contains("Mohon ditindaklanjuti") && !own_handoff {
+                wrong.push(format!(
+                    "{name} {} {path} read a handoff's message",
+                    op.method
+                ));
+            }
         }
-        assert!(wrong.is_empty(), "{} of {probes} probes got more than docs/ACCESS.md says:\n{}", wrong.len(), wrong.join("\n"));
-        assert_eq!(snapshot(app, case, owner_user), before, "no probe changed anything");
-        // The declined shelter's record of its handoff keeps no message.
-        let own: Value = w.get("eps.cw", &format!("/api/v1/handoffs/{declined}")).await.json().await.unwrap();
-        assert_eq!((own["status"].as_str(), own.get("message")), (Some("declined"), None));
     }
+    assert!(
+        wrong.is_empty(),
+        "{} of {probes} probes got more than docs/ACCESS.md says:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+    assert_eq!(
+        snapshot(app, case, owner_user),
+        before,
+        "no probe changed anything"
+    );
+    // The declined shelter's record of its handoff keeps no message.
+    let own: Value = w
+        .get("eps.cw", &format!("/api/v1/handoffs/{declined}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (own["status"].as_str(), own.get("message")),
+        (Some("declined"), None)
+    );
 }
+both_backends!(every_id_operation_gives_each_prober_only_what_the_access_rules_say);

@@ -4,7 +4,6 @@ use diesel::Connection;
 use serde_json::json;
 
 use super::allow;
-use crate::error::ErrorCode;
 use crate::audit::{self, AuditAction, Ctx, Event};
 use crate::authz::{Action, Resource};
 use crate::db::{DbConnection, agencies, users};
@@ -12,6 +11,7 @@ use crate::domain::Invalid;
 use crate::domain::agency::{AgencyInput, NewAgency};
 use crate::domain::user::Role;
 use crate::error::AppError;
+use crate::error::ErrorCode;
 
 /// Creates an agency; an unknown parent, a duplicate code or an invalid field is refused.
 pub fn create_agency(

@@ -6,7 +6,6 @@ use serde_json::json;
 
 use super::allow;
 use super::users::{UserView, view};
-use crate::error::ErrorCode;
 use crate::audit::{self, AuditAction, Ctx, Event};
 use crate::authz::{self, Action, Resource};
 use crate::db::{DbConnection, agencies, users};
@@ -14,6 +13,7 @@ use crate::domain::Invalid;
 use crate::domain::agency::AgencyKind;
 use crate::domain::user::{Role, role_fits};
 use crate::error::AppError;
+use crate::error::ErrorCode;
 
 /// Each role may be granted (or taken away) by the actor at the agency.
 pub(super) fn check_role_grants(ctx: &Ctx, agency_id: i64, roles: &[Role]) -> Result<(), AppError> {

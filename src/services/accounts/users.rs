@@ -8,7 +8,6 @@ use super::allow;
 use super::roles::{
     check_role_fit, check_role_grants, grant, granter_name, may_manage, pending_names, user_visible,
 };
-use crate::error::ErrorCode;
 use crate::audit::{self, AuditAction, Ctx, Event};
 use crate::auth::password::PasswordHasher;
 use crate::authz::{self, Action, Resource};
@@ -19,6 +18,7 @@ use crate::domain::user::{
     EmailAddress, Language, Role, Username, parse_display_name, parse_roles,
 };
 use crate::error::AppError;
+use crate::error::ErrorCode;
 
 /// Raw fields of a new user.
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
