@@ -474,7 +474,7 @@ pub fn messages_not_under(
     key_id: &str,
     after: i64,
     limit: i64,
-) -> QueryResult<Vec<super::cases::SealedRow>> {
+) -> QueryResult<Vec<super::SealedRow>> {
     let rows: Vec<(i64, Option<String>, Option<String>)> = handoffs::table
         .filter(handoffs::id.gt(after))
         .filter(handoffs::message_ciphertext.is_not_null())
@@ -485,7 +485,7 @@ pub fn messages_not_under(
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(id, ciphertext, key)| super::cases::SealedRow {
+        .map(|(id, ciphertext, key)| super::SealedRow {
             id,
             ciphertext: ciphertext.unwrap_or_default(),
             key_id: key.unwrap_or_default(),

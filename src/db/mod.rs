@@ -27,6 +27,17 @@ use diesel::sqlite::SqliteConnection;
 pub use pool::{ConnectError, Db, DbPool};
 pub use url::{Backend, DatabaseUrl, UrlError};
 
+/// A sealed value awaiting re-encryption: its row id, the ciphertext and the key id it names.
+#[derive(Debug, Clone, PartialEq, Eq, diesel::Queryable)]
+pub struct SealedRow {
+    /// Row id.
+    pub id: i64,
+    /// Ciphertext as stored.
+    pub ciphertext: String,
+    /// Key id as stored.
+    pub key_id: String,
+}
+
 /// A connection to either backend; a `diesel::Connection` itself.
 #[derive(diesel::MultiConnection)]
 pub enum DbConnection {

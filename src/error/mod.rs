@@ -203,24 +203,9 @@ impl AppError {
 
     fn detail(&self) -> String {
         match self {
-            AppError::Unauthenticated {
-                code: ErrorCode::AuthInvalidCredentials,
-            } => "The username or password is wrong.".to_owned(),
-            AppError::Unauthenticated { .. } => {
-                "Log in again: the token is missing, invalid, expired or revoked.".to_owned()
-            }
+            AppError::Unauthenticated { code } => unauthenticated_detail(*code).to_owned(),
             AppError::Forbidden => "Your role does not allow this.".to_owned(),
-            AppError::AccessRefused {
-                code: ErrorCode::AccessPending,
-            } => "Your agency has not accepted this handoff yet: accept it before acting on the case or sending it on."
-                .to_owned(),
-            AppError::AccessRefused {
-                code: ErrorCode::RoleSeparationOfDuties,
-            } => "Someone else must do this: nobody changes their own roles, and a role that reads cases is confirmed by someone other than the person who set the account's password."
-                .to_owned(),
-            AppError::AccessRefused { .. } => {
-                "Your agency does not hold this part of the case under its agreements.".to_owned()
-            }
+            AppError::AccessRefused { code } => access_refused_detail(*code).to_owned(),
             AppError::CsrfRejected => {
                 "Send the session's CSRF token in the X-CSRF-Token header or the csrf_token field."
                     .to_owned()
@@ -483,6 +468,27 @@ impl From<diesel::result::Error> for AppError {
 impl From<r2d2::Error> for AppError {
     fn from(error: r2d2::Error) -> Self {
         AppError::Unavailable(error.to_string())
+    }
+}
+
+/// Why an authenticated caller is refused a part of a case or a duty.
+fn access_refused_detail(code: ErrorCode) -> &'static str {
+    match code {
+        ErrorCode::AccessPending => {
+            "Your agency has not accepted this handoff yet: accept it before acting on the case or sending it on."
+        }
+        ErrorCode::RoleSeparationOfDuties => {
+            "Someone else must do this: nobody changes their own roles, and a role that reads cases is confirmed by someone other than the person who set the account's password."
+        }
+        _ => "Your agency does not hold this part of the case under its agreements.",
+    }
+}
+
+/// Why a caller is not authenticated.
+fn unauthenticated_detail(code: ErrorCode) -> &'static str {
+    match code {
+        ErrorCode::AuthInvalidCredentials => "The username or password is wrong.",
+        _ => "Log in again: the token is missing, invalid, expired or revoked.",
     }
 }
 

@@ -6,16 +6,7 @@ use diesel::prelude::*;
 use crate::db::DbConnection;
 use crate::db::schema::{case_notes, cases, documents};
 
-/// A sealed value awaiting re-encryption: its row id, the ciphertext and the key id it names.
-#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
-pub struct SealedRow {
-    /// Row id.
-    pub id: i64,
-    /// Ciphertext as stored.
-    pub ciphertext: String,
-    /// Key id as stored.
-    pub key_id: String,
-}
+pub use crate::db::SealedRow;
 
 /// Case identities with ids above `after` sealed under another key than `key_id`, in id order.
 pub fn identities_not_under(

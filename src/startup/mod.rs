@@ -11,16 +11,13 @@ use anyhow::Context;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::auth::limiter::LoginLimiter;
-use crate::auth::password::PasswordHasher;
-use crate::auth::token::TokenKeys;
 use crate::config::{Secrets, Settings};
-use crate::crypto::Vault;
 use crate::db::Db;
-use crate::http::api::cases::Storage;
-use crate::http::{self, metrics::Metrics, openapi::RouteMethods};
-use crate::services::auth::AuthDeps;
+use crate::http;
 use crate::services::handoffs::{self, AgreementSet};
+
+mod state;
+pub use state::AppState;
 
 /// A bound, ready-to-run Rujukan server.
 pub struct Application {
@@ -79,67 +76,17 @@ impl Application {
             .local_addr()
             .context("reading the listen address")?
             .port();
-        let metrics =
-            web::Data::new(Metrics::new(db.backend().name()).context("registering metrics")?);
-        let document = http::openapi_document();
-        let routes = web::Data::new(RouteMethods::from_document(&document));
-        let db_data = web::Data::new(db.clone());
-        let auth = web::Data::new(AuthDeps {
-            hasher: PasswordHasher::new(&settings.auth)?,
-            keys: TokenKeys::new(
-                &secrets.jwt_secret,
-                i64::from(settings.auth.access_token_minutes) * 60,
-            ),
-            settings: settings.auth.clone(),
-        });
-        let limiter = web::Data::new(LoginLimiter::new(settings.auth.login_per_ip_per_minute));
-        let vault = web::Data::new(Vault::with_retired(
-            &secrets.data_key,
-            &secrets.retired_data_keys,
-        ));
-        let agreements = web::Data::new(agreements);
-        let stats_settings = web::Data::new(settings.stats.clone());
-        let trusted = web::Data::new(crate::audit::TrustedKeys(
-            secrets.audit_trusted_keys.clone(),
-        ));
-        let storage = web::Data::new(Storage {
-            data_dir: settings.storage.data_dir.clone(),
-            max_document_bytes: settings.storage.max_document_bytes,
-        });
-        let deadline_rules = web::Data::new(crate::deadlines::load_checked(
-            &settings.deadlines.dir,
-            &settings.deadlines.holidays_dir,
-        )?);
-        let sweep_rules = deadline_rules.clone();
+        let state = AppState::new(settings, secrets, db.clone(), agreements)?;
+        let sweep_rules = state.deadline_rules.clone();
         let limit = settings.server.max_body_bytes;
-        let denials = web::Data::new(http::denials::DenialLimiter::default());
         let request_timeout =
             Duration::from_secs(settings.server.client_request_timeout_secs.get());
-        let input_limits = web::Data::new(http::input::InputLimits {
-            max_body_bytes: limit,
-            stall: request_timeout,
-        });
-        let proxies = web::Data::new(http::client::TrustedProxies(
-            settings.server.trusted_proxies.clone(),
-        ));
+        let document = http::openapi_document();
 
         let mut server = HttpServer::new(move || {
             let (app, _) = App::new()
+                .configure(|cfg| state.register(cfg))
                 .into_utoipa_app()
-                .app_data(db_data.clone())
-                .app_data(metrics.clone())
-                .app_data(routes.clone())
-                .app_data(auth.clone())
-                .app_data(limiter.clone())
-                .app_data(vault.clone())
-                .app_data(storage.clone())
-                .app_data(agreements.clone())
-                .app_data(trusted.clone())
-                .app_data(stats_settings.clone())
-                .app_data(deadline_rules.clone())
-                .app_data(denials.clone())
-                .app_data(input_limits.clone())
-                .app_data(proxies.clone())
                 .app_data(http::extract::json_config(limit))
                 .app_data(http::extract::payload_config(limit))
                 .app_data(http::extract::path_config())
