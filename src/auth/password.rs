@@ -1,7 +1,7 @@
 //! argon2id password hashing. A dummy hash is verified for unknown users so that the time a
 //! login takes does not tell which usernames exist (zero-to-production's defence).
 
-use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
+use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use rand::RngCore;
 
@@ -40,7 +40,7 @@ impl PasswordHasher {
         let mut random = [0u8; 24];
         rand::rng().fill_bytes(&mut random);
         let dummy_hash = argon
-            .hash_password(&random)
+            .hash_password(&random, &fresh_salt()?)
             .map_err(|e| HashError(e.to_string()))?
             .to_string();
         Ok(Self { argon, dummy_hash })
@@ -49,7 +49,7 @@ impl PasswordHasher {
     /// The PHC string of a new hash of `password`, with a fresh salt.
     pub fn hash(&self, password: &str) -> Result<String, HashError> {
         self.argon
-            .hash_password(password.as_bytes())
+            .hash_password(password.as_bytes(), &fresh_salt()?)
             .map(|h| h.to_string())
             .map_err(|e| HashError(e.to_string()))
     }
@@ -58,18 +58,26 @@ impl PasswordHasher {
     /// hash (same cost) and answers `false`.
     pub fn verify(&self, password: &str, stored: Option<&str>) -> bool {
         match stored {
-            Some(hash) => self
-                .argon
-                .verify_password(password.as_bytes(), hash)
-                .is_ok(),
+            Some(hash) => PasswordHash::new(hash).is_ok_and(|hash| {
+                self.argon
+                    .verify_password(password.as_bytes(), &hash)
+                    .is_ok()
+            }),
             None => {
-                let _ = self
-                    .argon
-                    .verify_password(password.as_bytes(), self.dummy_hash.as_str());
+                if let Ok(dummy) = PasswordHash::new(&self.dummy_hash) {
+                    let _ = self.argon.verify_password(password.as_bytes(), &dummy);
+                }
                 false
             }
         }
     }
+}
+
+/// A random 16-byte salt.
+fn fresh_salt() -> Result<SaltString, HashError> {
+    let mut bytes = [0u8; 16];
+    rand::rng().fill_bytes(&mut bytes);
+    SaltString::encode_b64(&bytes).map_err(|e| HashError(e.to_string()))
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
-use hmac::{Hmac, KeyInit, Mac};
+use hmac::{Hmac, Mac};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
 use rand::RngCore;
 use secrecy::{ExposeSecret, SecretString};
@@ -59,6 +59,7 @@ impl std::fmt::Debug for TokenKeys {
 impl TokenKeys {
     /// Keys for `secret`, issuing tokens that live `access_ttl_secs`.
     pub fn new(secret: &SecretString, access_ttl_secs: i64) -> Self {
+        super::jwt_hmac::install();
         let bytes = secret.expose_secret().as_bytes();
         let mut validation = Validation::new(Algorithm::HS256);
         validation.algorithms = vec![Algorithm::HS256];

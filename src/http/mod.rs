@@ -92,6 +92,29 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
     doc
 }
 
+/// The API document at `/api/v1/openapi.json` and, with the `api-browser` cargo feature (on by
+/// default), the interactive browser at `/api/docs/` (Swagger UI, served offline).
+pub fn api_docs(cfg: &mut web::ServiceConfig, document: utoipa::openapi::OpenApi) {
+    #[cfg(feature = "api-browser")]
+    {
+        cfg.service(
+            utoipa_swagger_ui::SwaggerUi::new("/api/docs/{_:.*}")
+                .url(openapi::DOCUMENT_PATH, document),
+        )
+        .route("/api/docs", web::get().to(docs_redirect));
+    }
+    #[cfg(not(feature = "api-browser"))]
+    {
+        let document = web::Data::new(document);
+        cfg.app_data(document.clone()).route(
+            openapi::DOCUMENT_PATH,
+            web::get().to(|document: web::Data<utoipa::openapi::OpenApi>| async move {
+                HttpResponse::Ok().json(document.get_ref())
+            }),
+        );
+    }
+}
+
 /// `/api/docs` → `/api/docs/`, where the browser lives.
 pub async fn docs_redirect() -> HttpResponse {
     HttpResponse::PermanentRedirect()

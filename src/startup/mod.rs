@@ -9,7 +9,6 @@ use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use utoipa_actix_web::AppExt;
-use utoipa_swagger_ui::SwaggerUi;
 
 use crate::config::{Secrets, Settings};
 use crate::db::Db;
@@ -93,17 +92,13 @@ impl Application {
                 .app_data(http::extract::query_config())
                 .configure(http::configure)
                 .split_for_parts();
-            app.service(
-                SwaggerUi::new("/api/docs/{_:.*}")
-                    .url(http::openapi::DOCUMENT_PATH, document.clone()),
-            )
-            .route("/api/docs", web::get().to(http::docs_redirect))
-            .configure(crate::web::configure)
-            .default_service(web::to(http::fallback))
-            .wrap(from_fn(http::denials::record))
-            .wrap(http::security_headers())
-            .wrap(from_fn(http::input::screen))
-            .wrap(from_fn(http::request_id::observe))
+            app.configure(|cfg| http::api_docs(cfg, document.clone()))
+                .configure(crate::web::configure)
+                .default_service(web::to(http::fallback))
+                .wrap(from_fn(http::denials::record))
+                .wrap(http::security_headers())
+                .wrap(from_fn(http::input::screen))
+                .wrap(from_fn(http::request_id::observe))
         })
         .shutdown_timeout(settings.server.shutdown_timeout_secs)
         .client_request_timeout(request_timeout);
