@@ -9,10 +9,14 @@ use askama::Template;
 use super::forms::{self, Errors, Fields};
 use super::i18n::Texts;
 use super::{Chrome, SignedForm, Viewer, render, see_other};
-use crate::authz::{self, Action, Resource};
+use crate::agreements::{Agreement, HandoffRule};
+use crate::authz::{self, Action, Actor, Resource};
 use crate::db::Db;
+use crate::db::agencies::AgencyRow;
+use crate::db::handoffs::AgreementVersionRow;
 use crate::domain::user::Role;
-use crate::services::accounts::{self, UserInput};
+use crate::error::AppError;
+use crate::services::accounts::{self, UserInput, UserView};
 use crate::services::auth::AuthDeps;
 use crate::services::handoffs::AgreementSet;
 
@@ -112,6 +116,7 @@ async fn admin(
     .await
 }
 
+/// The administration page, with the add-user form's typed values and messages.
 #[allow(clippy::too_many_arguments)]
 async fn page(
     req: &HttpRequest,
@@ -126,22 +131,7 @@ async fn page(
     if !super::may(&v.actor, Action::UserList) {
         return super::forbidden(v);
     }
-    let ctx = v.ctx(req);
-    // An agency's administrator lists its own users; who manages agencies lists everyone.
-    let own = (!super::may(&v.actor, Action::AgencyManage)).then(|| v.actor.agency_code.clone());
-    let ids: Vec<String> = set.agreements.iter().map(|a| a.id.clone()).collect();
-    let loaded = db
-        .run(move |conn| {
-            let agencies = accounts::list_agencies(conn, &ctx, None, 1000)?;
-            let users = accounts::list_users(conn, &ctx, own.as_deref(), None, 500)?;
-            let mut versions = Vec::new();
-            for id in ids {
-                versions.push(crate::db::handoffs::versions_of(conn, &id)?);
-            }
-            Ok((agencies, users, versions))
-        })
-        .await;
-    let (agencies, users, versions) = match loaded {
+    let (agencies, users, versions) = match load(req, db, set, &v).await {
         Ok(found) => found,
         Err(e) => return super::failed(v, e, "admin"),
     };
@@ -150,7 +140,88 @@ async fn page(
         .agreements
         .iter()
         .zip(versions)
-        .map(|(a, stored)| AgreementLine {
+        .map(|(a, stored)| AgreementLine::new(&t, a, stored))
+        .collect();
+    let agency_lines = agencies
+        .into_iter()
+        .map(AgencyLine::from)
+        .collect::<Vec<_>>();
+    let agency_codes = agency_lines.iter().map(|a| a.code.clone()).collect();
+    let user_lines = users
+        .into_iter()
+        .map(|u| UserLine::new(&v.actor, u))
+        .collect();
+    render(
+        status,
+        &AdminPage {
+            may_add: authz::can(
+                &v.actor,
+                Action::UserManage,
+                Resource::Agency(v.actor.agency_id),
+            )
+            .is_ok(),
+            own_agency: v.actor.agency_code.clone(),
+            roles: assignable_roles(&v.actor),
+            t,
+            c: v.chrome,
+            agencies: agency_lines,
+            users: user_lines,
+            agreements,
+            agency_codes,
+            f,
+            errors,
+            added,
+        },
+    )
+}
+
+/// The agencies, the users the viewer administers (an agency's administrator its own; who
+/// manages agencies everyone) and the stored versions of each agreement in force, in one
+/// transaction.
+async fn load(
+    req: &HttpRequest,
+    db: &Db,
+    set: &AgreementSet,
+    v: &Viewer,
+) -> Result<Loaded, AppError> {
+    let ctx = v.ctx(req);
+    let own = (!super::may(&v.actor, Action::AgencyManage)).then(|| v.actor.agency_code.clone());
+    let ids: Vec<String> = set.agreements.iter().map(|a| a.id.clone()).collect();
+    db.run(move |conn| {
+        let agencies = accounts::list_agencies(conn, &ctx, None, 1000)?;
+        let users = accounts::list_users(conn, &ctx, own.as_deref(), None, 500)?;
+        let mut versions = Vec::new();
+        for id in ids {
+            versions.push(crate::db::handoffs::versions_of(conn, &id)?);
+        }
+        Ok((agencies, users, versions))
+    })
+    .await
+}
+
+/// Agencies, users and each agreement's stored versions.
+type Loaded = (Vec<AgencyRow>, Vec<UserView>, Vec<Vec<AgreementVersionRow>>);
+
+/// The roles the viewer may assign in their agency.
+fn assignable_roles(actor: &Actor) -> Vec<&'static str> {
+    Role::ALL
+        .iter()
+        .filter(|r| {
+            authz::can(
+                actor,
+                Action::RoleAssign(**r),
+                Resource::Agency(actor.agency_id),
+            )
+            .is_ok()
+        })
+        .map(|r| r.as_str())
+        .collect()
+}
+
+impl AgreementLine {
+    /// An agreement in force, its rules in words and its stored versions.
+    fn new(t: &Texts, a: &Agreement, stored: Vec<AgreementVersionRow>) -> Self {
+        AgreementLine {
             id: a.id.clone(),
             title: a.title.clone(),
             version: a.version,
@@ -164,49 +235,7 @@ async fn page(
             },
             parties: a.parties.join(", "),
             hash: a.content_hash.chars().take(16).collect(),
-            rules: a
-                .handoffs
-                .iter()
-                .map(|r| RuleLine {
-                    id: r.id.clone(),
-                    kind_key: super::inbox::kind_key(r.kind.as_str()),
-                    from: r
-                        .from
-                        .iter()
-                        .map(|k| k.as_str().to_owned())
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    to: r
-                        .to
-                        .iter()
-                        .map(|k| k.as_str().to_owned())
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    consent: r
-                        .requires_consent
-                        .as_deref()
-                        .map(|p| {
-                            super::label_of(&t, &crate::domain::classification::CONSENT_PURPOSE, p)
-                        })
-                        .unwrap_or_else(|| t.get("admin.no_consent")),
-                    override_allowed: r.consent_override,
-                    shares: r
-                        .shares
-                        .iter()
-                        .map(|c| c.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    respond: r
-                        .respond_within_hours
-                        .map(|h| t.get("admin.hours").replace("{n}", &h.to_string()))
-                        .unwrap_or_default(),
-                    complete: r
-                        .complete_within_days
-                        .map(|d| t.get("admin.days").replace("{n}", &d.to_string()))
-                        .unwrap_or_default(),
-                    legal_basis: r.legal_basis.clone().unwrap_or_default(),
-                })
-                .collect(),
+            rules: a.handoffs.iter().map(|r| RuleLine::new(t, r)).collect(),
             versions: stored
                 .into_iter()
                 .map(|row| {
@@ -217,25 +246,63 @@ async fn page(
                     )
                 })
                 .collect(),
-        })
-        .collect();
-    let agency_lines = agencies
-        .into_iter()
-        .map(|a| AgencyLine {
+        }
+    }
+}
+
+/// Codes or kinds joined by commas.
+fn joined<T>(items: &[T], text: impl Fn(&T) -> &str) -> String {
+    items.iter().map(text).collect::<Vec<_>>().join(", ")
+}
+
+impl RuleLine {
+    /// A handoff rule in words: who to whom, the consent it needs, what it shares, its clocks.
+    fn new(t: &Texts, r: &HandoffRule) -> Self {
+        RuleLine {
+            id: r.id.clone(),
+            kind_key: super::inbox::kind_key(r.kind.as_str()),
+            from: joined(&r.from, |k| k.as_str()),
+            to: joined(&r.to, |k| k.as_str()),
+            consent: r
+                .requires_consent
+                .as_deref()
+                .map(|p| super::label_of(t, &crate::domain::classification::CONSENT_PURPOSE, p))
+                .unwrap_or_else(|| t.get("admin.no_consent")),
+            override_allowed: r.consent_override,
+            shares: joined(&r.shares, |c| c.as_str()),
+            respond: r
+                .respond_within_hours
+                .map(|h| t.get("admin.hours").replace("{n}", &h.to_string()))
+                .unwrap_or_default(),
+            complete: r
+                .complete_within_days
+                .map(|d| t.get("admin.days").replace("{n}", &d.to_string()))
+                .unwrap_or_default(),
+            legal_basis: r.legal_basis.clone().unwrap_or_default(),
+        }
+    }
+}
+
+impl From<AgencyRow> for AgencyLine {
+    fn from(a: AgencyRow) -> Self {
+        AgencyLine {
             code: a.code,
             name: a.name,
             kind: a.kind,
             province: a.province.unwrap_or_default(),
             active: a.active,
-        })
-        .collect::<Vec<_>>();
-    let agency_codes = agency_lines.iter().map(|a| a.code.clone()).collect();
-    let user_lines = users
-        .into_iter()
-        .map(|u| UserLine {
+        }
+    }
+}
+
+impl UserLine {
+    /// A user as `viewer` sees it: pending roles may be confirmed by someone else than the user
+    /// and whoever set their password.
+    fn new(viewer: &Actor, u: UserView) -> Self {
+        UserLine {
             may_confirm: !u.pending_roles.is_empty()
-                && u.user.id != v.actor.user_id
-                && u.user.password_set_by != Some(v.actor.user_id),
+                && u.user.id != viewer.user_id
+                && u.user.password_set_by != Some(viewer.user_id),
             id: u.user.id,
             username: u.user.username,
             display_name: u.user.display_name,
@@ -243,42 +310,8 @@ async fn page(
             roles: u.roles.join(", "),
             pending: u.pending_roles.join(", "),
             active: u.user.active,
-        })
-        .collect();
-    let roles = Role::ALL
-        .iter()
-        .filter(|r| {
-            authz::can(
-                &v.actor,
-                Action::RoleAssign(**r),
-                Resource::Agency(v.actor.agency_id),
-            )
-            .is_ok()
-        })
-        .map(|r| r.as_str())
-        .collect();
-    render(
-        status,
-        &AdminPage {
-            may_add: authz::can(
-                &v.actor,
-                Action::UserManage,
-                Resource::Agency(v.actor.agency_id),
-            )
-            .is_ok(),
-            own_agency: v.actor.agency_code.clone(),
-            t,
-            c: v.chrome,
-            agencies: agency_lines,
-            users: user_lines,
-            agreements,
-            roles,
-            agency_codes,
-            f,
-            errors,
-            added,
-        },
-    )
+        }
+    }
 }
 
 /// Adds a user (to the administrator's own agency unless a system administrator chose another).

@@ -10,9 +10,11 @@ use super::forms::{self, Errors, Fields};
 use super::i18n::Texts;
 use super::{Chrome, SignedForm, Viewer, render};
 use crate::audit::TrustedKeys;
+use crate::audit::checkpoint::Checkpoint;
 use crate::authz::Action;
 use crate::db::Db;
-use crate::services::audit_trail::{self, AuditQuery};
+use crate::error::AppError;
+use crate::services::audit_trail::{self, AuditEntry, AuditQuery};
 
 pub(super) fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(audit_page).service(verify);
@@ -65,6 +67,8 @@ async fn audit_page(req: HttpRequest, db: web::Data<Db>, v: Viewer) -> HttpRespo
     page(&req, &db, v, f, search, None).await
 }
 
+/// The audit page: the search's results (when the query asked) and the latest checkpoints, with
+/// the verdict of a verification when there is one.
 async fn page(
     req: &HttpRequest,
     db: &Db,
@@ -77,72 +81,27 @@ async fn page(
         return super::forbidden(v);
     }
     let searched = !req.query_string().is_empty();
-    let ctx = v.ctx(req);
-    let loaded = db
-        .run(move |conn| {
-            let found = if searched {
-                Some(audit_trail::search(conn, &ctx, &search, None, 100))
-            } else {
-                None
-            };
-            let checkpoints = crate::db::checkpoints::all(conn)?;
-            Ok((found, checkpoints))
-        })
-        .await;
-    let (found, stored) = match loaded {
+    let (found, stored) = match load(req, db, &v, searched, search).await {
         Ok(found) => found,
         Err(e) => return super::failed(v, e, "audit"),
     };
     let (entries, errors) = match found {
         None => (Vec::new(), Errors::default()),
         Some(Ok(entries)) => (entries, Errors::default()),
-        Some(Err(e)) => match forms::field_errors(&v.t, &e) {
+        Some(Err(e)) => match search_errors(&v.t, &e) {
             Some(errors) => (Vec::new(), errors),
-            None if matches!(e, crate::error::AppError::NotFound) => {
-                let mut errors = Errors::default();
-                errors.add("case", v.t.get("audit.case_unknown"));
-                (Vec::new(), errors)
-            }
             None => return super::failed(v, e, "audit search"),
         },
     };
     let rows = entries
         .into_iter()
-        .map(|e| EntryRow {
-            id: e.id,
-            at: e
-                .occurred_at
-                .get(..19)
-                .unwrap_or(&e.occurred_at)
-                .replace('T', " "),
-            action: {
-                let key = format!("event.{}", e.action);
-                let text = v.t.get(&key);
-                if text == key {
-                    e.action
-                } else {
-                    format!("{text} ({})", e.action)
-                }
-            },
-            who: super::who(e.actor_username, e.actor_agency),
-            case_id: e.case_id,
-            details: e.details,
-        })
+        .map(|e| EntryRow::new(&v.t, e))
         .collect();
     let checkpoints = stored
         .into_iter()
         .rev()
         .take(10)
-        .map(|cp| CheckpointRow {
-            number: cp.number,
-            at: cp
-                .created_at
-                .get(..19)
-                .unwrap_or(&cp.created_at)
-                .replace('T', " "),
-            up_to: cp.up_to_id,
-            entries: cp.entries,
-        })
+        .map(CheckpointRow::from)
         .collect();
     let status = if errors.is_empty() {
         StatusCode::OK
@@ -162,6 +121,82 @@ async fn page(
             verdict,
         },
     )
+}
+
+/// The search's outcome (when `searched`) and the stored checkpoints, in one transaction.
+async fn load(
+    req: &HttpRequest,
+    db: &Db,
+    v: &Viewer,
+    searched: bool,
+    search: AuditQuery,
+) -> Result<Loaded, AppError> {
+    let ctx = v.ctx(req);
+    db.run(move |conn| {
+        let found = if searched {
+            Some(audit_trail::search(conn, &ctx, &search, None, 100))
+        } else {
+            None
+        };
+        let checkpoints = crate::db::checkpoints::all(conn)?;
+        Ok((found, checkpoints))
+    })
+    .await
+}
+
+/// The search's outcome, if any, and the stored checkpoints.
+type Loaded = (Option<Result<Vec<AuditEntry>, AppError>>, Vec<Checkpoint>);
+
+/// The messages next to the form for a refused search (an unknown case among them); `None` when
+/// the failure is not the form's.
+fn search_errors(t: &Texts, e: &AppError) -> Option<Errors> {
+    match forms::field_errors(t, e) {
+        Some(errors) => Some(errors),
+        None if matches!(e, AppError::NotFound) => {
+            let mut errors = Errors::default();
+            errors.add("case", t.get("audit.case_unknown"));
+            Some(errors)
+        }
+        None => None,
+    }
+}
+
+/// A stored instant (RFC 3339) to the second, with a space for the `T`.
+fn to_second(at: &str) -> String {
+    at.get(..19).unwrap_or(at).replace('T', " ")
+}
+
+impl EntryRow {
+    /// A found entry, its action in words (with its code) where the action has a text.
+    fn new(t: &Texts, e: AuditEntry) -> Self {
+        EntryRow {
+            id: e.id,
+            at: to_second(&e.occurred_at),
+            action: {
+                let key = format!("event.{}", e.action);
+                let text = t.get(&key);
+                if text == key {
+                    e.action
+                } else {
+                    format!("{text} ({})", e.action)
+                }
+            },
+            who: super::who(e.actor_username, e.actor_agency),
+            case_id: e.case_id,
+            details: e.details,
+        }
+    }
+}
+
+impl From<Checkpoint> for CheckpointRow {
+    fn from(cp: Checkpoint) -> Self {
+        CheckpointRow {
+            number: cp.number,
+            at: to_second(&cp.created_at),
+            up_to: cp.up_to_id,
+            entries: cp.entries,
+        }
+    }
 }
 
 /// Verifies every hash chain and signed checkpoint now and shows the verdict.

@@ -113,18 +113,8 @@ async fn upload(
     let sent = match read_upload(payload, storage.max_document_bytes).await {
         Ok(sent) => sent,
         Err(key) => {
-            let t = form.v.t;
-            let mut errors = Errors::default();
-            errors.add("document.file", t.get(key));
             return form
-                .again(
-                    Extra {
-                        banner: Some(t.get("form.has_errors")),
-                        form: Some(("document", Fields::default(), errors)),
-                        ..Default::default()
-                    },
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                )
+                .document_refused(key, StatusCode::UNPROCESSABLE_ENTITY)
                 .await;
         }
     };
@@ -132,13 +122,29 @@ async fn upload(
     if !csrf_ok(&deps, &form.v, &sent.csrf) {
         return super::stale_form(form.v);
     }
-    let (ctx, vlt, dir) = (
+    match store_document(&form, &storage, sent).await {
+        Ok(()) => see_other(&format!("/cases/{id}#documents")),
+        Err(AppError::ContentMismatch(_)) => {
+            form.document_refused("document.type_mismatch", StatusCode::UNSUPPORTED_MEDIA_TYPE)
+                .await
+        }
+        Err(e) => form.refused("document", e).await,
+    }
+}
+
+/// Stores the sent document with the case of `form` (encrypted, under the data directory).
+async fn store_document(
+    form: &Form,
+    storage: &crate::http::api::cases::Storage,
+    sent: Sent,
+) -> Result<(), AppError> {
+    let (ctx, vlt, dir, id) = (
         form.v.ctx(&form.req),
         form.vault.clone(),
         storage.data_dir.clone(),
+        form.id,
     );
-    let stored = form
-        .db
+    form.db
         .run(move |conn| {
             case_service::upload_document(
                 conn,
@@ -153,25 +159,8 @@ async fn upload(
                 },
             )
         })
-        .await;
-    match stored {
-        Ok(_) => see_other(&format!("/cases/{id}#documents")),
-        Err(AppError::ContentMismatch(_)) => {
-            let t = form.v.t;
-            let mut errors = Errors::default();
-            errors.add("document.file", t.get("document.type_mismatch"));
-            form.again(
-                Extra {
-                    banner: Some(t.get("form.has_errors")),
-                    form: Some(("document", Fields::default(), errors)),
-                    ..Default::default()
-                },
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            )
-            .await
-        }
-        Err(e) => form.refused("document", e).await,
-    }
+        .await
+        .map(|_| ())
 }
 
 /// What every form handler needs.
@@ -196,6 +185,22 @@ impl Form {
             self.v,
             self.id,
             extra,
+            status,
+        )
+        .await
+    }
+
+    /// The case page with the message `key` next to the document form's file field.
+    async fn document_refused(self, key: &str, status: StatusCode) -> HttpResponse {
+        let t = self.v.t;
+        let mut errors = Errors::default();
+        errors.add("document.file", t.get(key));
+        self.again(
+            Extra {
+                banner: Some(t.get("form.has_errors")),
+                form: Some(("document", Fields::default(), errors)),
+                ..Default::default()
+            },
             status,
         )
         .await

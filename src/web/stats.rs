@@ -14,8 +14,9 @@ use super::{Chrome, Viewer, label, render};
 use crate::authz::{Action, role_permits};
 use crate::config::StatsSettings;
 use crate::db::Db;
+use crate::error::AppError;
 use crate::services::stats::{self, Figure, Grid, StatsQuery};
-use crate::stats::catalog::{self, Dimension, Values};
+use crate::stats::catalog::{self, Dimension, Indicator, Values};
 use crate::stats::facts::UNKNOWN;
 
 pub(super) fn configure(cfg: &mut web::ServiceConfig) {
@@ -128,16 +129,44 @@ async fn page(
         return super::message(v, StatusCode::FORBIDDEN, "error.title", "error.forbidden");
     }
     let f = Fields::parse(req.query_string().as_bytes());
-    let t = v.t;
     let indicator = catalog::indicator(f.one("indicator").as_deref().unwrap_or("cases"))
         .unwrap_or(&catalog::INDICATORS[0]);
+    let query = stats_query(&f, indicator);
+    let threshold = settings.min_count.get();
+    let ctx = v.ctx(&req);
+    let code = indicator.code;
+    let answered = db
+        .run(move |conn| stats::answer(conn, &ctx, threshold, code, &query))
+        .await;
+    let (answer, errors): (Option<Grid>, Errors) = match answered {
+        Ok(a) => (Some(a), Errors::default()),
+        Err(e) => match answer_errors(&v.t, &e) {
+            Some(errors) => (None, errors),
+            None => return super::failed(v, e, "stats"),
+        },
+    };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let mut page = StatsPage::empty(v, indicator, threshold, f, errors);
+    if let Some(a) = answer {
+        page.show(indicator, &a);
+    }
+    render(status, &page)
+}
+
+/// The question the form asks: period, province and up to two dimensions (an indicator that
+/// needs one is broken down by its first when none is chosen).
+fn stats_query(f: &Fields, indicator: &Indicator) -> StatsQuery {
     let by: Vec<String> = [f.one("by"), f.one("by2")].into_iter().flatten().collect();
     let default_by = if indicator.attribute_required {
         indicator.attributes.first().map(|d| d.code)
     } else {
         None
     };
-    let query = StatsQuery {
+    StatsQuery {
         from: f.one("from"),
         to: f.one("to"),
         province: f.one("province"),
@@ -148,84 +177,83 @@ async fn page(
             by.join(",")
         }),
         format: None,
-    };
-    let threshold = settings.min_count.get();
-    let ctx = v.ctx(&req);
-    let code = indicator.code;
-    let q = query.clone();
-    let answered = db
-        .run(move |conn| stats::answer(conn, &ctx, threshold, code, &q))
-        .await;
-    let (answer, errors): (Option<Grid>, Errors) = match answered {
-        Ok(a) => (Some(a), Errors::default()),
-        Err(e) => match forms::field_errors(&t, &e) {
-            Some(errors) => (None, errors),
-            None if matches!(e, crate::error::AppError::Forbidden) => {
-                let mut errors = Errors::default();
-                errors.add("province", t.get("stats.out_of_scope"));
-                (None, errors)
-            }
-            None => return super::failed(v, e, "stats"),
-        },
-    };
-    let indicators = catalog::INDICATORS
-        .iter()
-        .map(|i| (i.code, t.get(&format!("stats.ind.{}", i.code))))
-        .collect();
-    let dims = indicator
-        .attributes
-        .iter()
-        .map(|d| (d.code, dim_label(&t, d.code)))
-        .collect();
-    let places = ["month", "province", "agency"]
-        .into_iter()
-        .map(|c| (c, dim_label(&t, c)))
-        .collect();
-    let definition = match t.lang {
-        Lang::Id => indicator.counts_id.to_owned(),
-        Lang::En => indicator.counts_en.to_owned(),
-    };
-    let mut page = StatsPage {
-        t,
-        indicators,
-        indicator: indicator.code,
-        definition,
-        dims,
-        places,
-        scope: String::new(),
-        chart: None,
-        caption: String::new(),
-        col_labels: Vec::new(),
-        rows: Vec::new(),
-        col_totals: Vec::new(),
-        total: CellText {
-            text: String::new(),
-            suppressed: false,
-        },
-        two_way: false,
-        durations: indicator.durations,
-        suppressed: 0,
-        threshold,
-        export_query: String::new(),
-        f,
-        errors,
-        c: v.chrome,
-    };
-    let status = if page.errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    if let Some(a) = answer {
-        let row_dim = a.by.first().and_then(|d| indicator.dimension(d));
-        let col_dim = a.by.get(1).and_then(|d| indicator.dimension(d));
-        page.two_way = a.by.len() == 2;
-        page.scope = match (&a.agency, &a.province) {
+    }
+}
+
+/// The messages next to the form for a refused question (a province out of the user's scope
+/// among them); `None` when the failure is not the form's.
+fn answer_errors(t: &Texts, e: &AppError) -> Option<Errors> {
+    match forms::field_errors(t, e) {
+        Some(errors) => Some(errors),
+        None if matches!(e, AppError::Forbidden) => {
+            let mut errors = Errors::default();
+            errors.add("province", t.get("stats.out_of_scope"));
+            Some(errors)
+        }
+        None => None,
+    }
+}
+
+impl StatsPage {
+    /// The form for `indicator` without an answer yet.
+    fn empty(v: Viewer, indicator: &Indicator, threshold: u64, f: Fields, errors: Errors) -> Self {
+        let t = v.t;
+        let indicators = catalog::INDICATORS
+            .iter()
+            .map(|i| (i.code, t.get(&format!("stats.ind.{}", i.code))))
+            .collect();
+        let dims = indicator
+            .attributes
+            .iter()
+            .map(|d| (d.code, dim_label(&t, d.code)))
+            .collect();
+        let places = ["month", "province", "agency"]
+            .into_iter()
+            .map(|c| (c, dim_label(&t, c)))
+            .collect();
+        let definition = match t.lang {
+            Lang::Id => indicator.counts_id.to_owned(),
+            Lang::En => indicator.counts_en.to_owned(),
+        };
+        StatsPage {
+            t,
+            indicators,
+            indicator: indicator.code,
+            definition,
+            dims,
+            places,
+            scope: String::new(),
+            chart: None,
+            caption: String::new(),
+            col_labels: Vec::new(),
+            rows: Vec::new(),
+            col_totals: Vec::new(),
+            total: CellText {
+                text: String::new(),
+                suppressed: false,
+            },
+            two_way: false,
+            durations: indicator.durations,
+            suppressed: 0,
+            threshold,
+            export_query: String::new(),
+            f,
+            errors,
+            c: v.chrome,
+        }
+    }
+
+    /// Shows the answer: its scope and caption, the table with its totals, the chart and the
+    /// export links' query.
+    fn show(&mut self, indicator: &Indicator, a: &Grid) {
+        let t = self.t;
+        self.two_way = a.by.len() == 2;
+        self.scope = match (&a.agency, &a.province) {
             (Some(agency), _) => format!("{} {agency}", t.get("stats.scope_agency")),
             (None, Some(p)) => format!("{} {p}", t.get("stats.scope_province")),
             (None, None) => t.get("stats.scope_national"),
         };
-        page.caption = format!(
+        self.caption = format!(
             "{} · {} {} – {}",
             t.get(&format!("stats.ind.{}", a.indicator)),
             a.by.first()
@@ -234,8 +262,18 @@ async fn page(
             value_label(&t, Some(catalog::MONTH), &a.from),
             value_label(&t, Some(catalog::MONTH), &a.to)
         );
-        page.col_labels = a.cols.iter().map(|c| value_label(&t, col_dim, c)).collect();
-        page.rows = a
+        self.table(indicator, a);
+        self.chart = self.chart_of(indicator, a);
+        self.export_query = export_query(a);
+    }
+
+    /// The table: column labels, rows with their totals, column totals and the grand total.
+    fn table(&mut self, indicator: &Indicator, a: &Grid) {
+        let t = self.t;
+        let row_dim = a.by.first().and_then(|d| indicator.dimension(d));
+        let col_dim = a.by.get(1).and_then(|d| indicator.dimension(d));
+        self.col_labels = a.cols.iter().map(|c| value_label(&t, col_dim, c)).collect();
+        self.rows = a
             .rows
             .iter()
             .enumerate()
@@ -248,13 +286,19 @@ async fn page(
                 total: cell_text(&t, &a.row_totals[i], false),
             })
             .collect();
-        page.col_totals = a
+        self.col_totals = a
             .col_totals
             .iter()
             .map(|f| cell_text(&t, f, false))
             .collect();
-        page.total = cell_text(&t, &a.total, false);
-        page.suppressed = a.suppressed.len();
+        self.total = cell_text(&t, &a.total, false);
+        self.suppressed = a.suppressed.len();
+    }
+
+    /// The bar chart of the rows: their totals, or their median hours for a duration.
+    fn chart_of(&self, indicator: &Indicator, a: &Grid) -> Option<String> {
+        let t = self.t;
+        let row_dim = a.by.first().and_then(|d| indicator.dimension(d));
         let chart_bars: Vec<Bar> = a
             .rows
             .iter()
@@ -272,19 +316,22 @@ async fn page(
             })
             .collect();
         let chart_title = if indicator.durations {
-            format!("{} ({})", page.caption, t.get("stats.median_hours"))
+            format!("{} ({})", self.caption, t.get("stats.median_hours"))
         } else {
-            page.caption.clone()
+            self.caption.clone()
         };
-        page.chart = chart::bars(&chart_title, &chart_bars);
-        let mut q = form_urlencoded::Serializer::new(String::new());
-        q.append_pair("from", &a.from)
-            .append_pair("to", &a.to)
-            .append_pair("by", &a.by.join(","));
-        if let Some(p) = &a.province {
-            q.append_pair("province", p);
-        }
-        page.export_query = q.finish();
+        chart::bars(&chart_title, &chart_bars)
     }
-    render(status, &page)
+}
+
+/// The query of the export links: the answer's period, dimensions and province.
+fn export_query(a: &Grid) -> String {
+    let mut q = form_urlencoded::Serializer::new(String::new());
+    q.append_pair("from", &a.from)
+        .append_pair("to", &a.to)
+        .append_pair("by", &a.by.join(","));
+    if let Some(p) = &a.province {
+        q.append_pair("province", p);
+    }
+    q.finish()
 }

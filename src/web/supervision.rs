@@ -11,9 +11,10 @@ use super::inbox::state_of;
 use super::{Chrome, Viewer, render};
 use crate::authz::Action;
 use crate::db::Db;
+use crate::error::AppError;
 use crate::services::audit_trail;
-use crate::services::cases::{self as case_service, CaseQuery};
-use crate::services::deadlines::{self, WorklistQuery};
+use crate::services::cases::{self as case_service, CaseListItem, CaseQuery};
+use crate::services::deadlines::{self, Escalation, WorkItem, WorklistQuery};
 
 pub(super) fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(supervision).service(case_audit);
@@ -61,27 +62,52 @@ async fn supervision(req: HttpRequest, db: web::Data<Db>, v: Viewer) -> HttpResp
     if !super::may(&v.actor, Action::Supervise) {
         return super::forbidden(v);
     }
-    let ctx = v.ctx(&req);
-    let loaded = db
-        .run(move |conn| {
-            let open = CaseQuery {
-                status: Some("open".to_owned()),
-                ..Default::default()
-            };
-            let cases = case_service::list(conn, &ctx, &open, None, 100)?;
-            let clocks = deadlines::worklist(conn, &ctx, &WorklistQuery::default())?;
-            let escalations = deadlines::escalations(conn, &ctx, 100)?;
-            Ok((cases, clocks, escalations))
-        })
-        .await;
-    let (cases, clocks, escalations) = match loaded {
+    let (cases, clocks, escalations) = match load(&req, &db, &v).await {
         Ok(found) => found,
         Err(e) => return super::failed(v, e, "supervision"),
     };
-    let t = v.t;
-    let caseload = cases
+    let caseload = cases.into_iter().map(|c| LoadRow::new(&v, c)).collect();
+    let clocks = clocks.into_iter().map(|i| ClockRow::new(&v, i)).collect();
+    let escalations = escalations
         .into_iter()
-        .map(|c| LoadRow {
+        .map(|e| EscalationRow::new(&v, e))
+        .collect();
+    render(
+        StatusCode::OK,
+        &SupervisionPage {
+            t: v.t,
+            c: v.chrome,
+            caseload,
+            clocks,
+            escalations,
+        },
+    )
+}
+
+/// The open cases, the worklist's clocks and the escalations, in one transaction.
+async fn load(req: &HttpRequest, db: &Db, v: &Viewer) -> Result<Loaded, AppError> {
+    let ctx = v.ctx(req);
+    db.run(move |conn| {
+        let open = CaseQuery {
+            status: Some("open".to_owned()),
+            ..Default::default()
+        };
+        let cases = case_service::list(conn, &ctx, &open, None, 100)?;
+        let clocks = deadlines::worklist(conn, &ctx, &WorklistQuery::default())?;
+        let escalations = deadlines::escalations(conn, &ctx, 100)?;
+        Ok((cases, clocks, escalations))
+    })
+    .await
+}
+
+/// Open cases, clocks and escalations.
+type Loaded = (Vec<CaseListItem>, Vec<WorkItem>, Vec<Escalation>);
+
+impl LoadRow {
+    /// An open case with the stage of each of its tracks.
+    fn new(v: &Viewer, c: CaseListItem) -> Self {
+        let t = &v.t;
+        LoadRow {
             id: c.id,
             number: c.case_number,
             stages: crate::domain::classification::TRACKS
@@ -91,36 +117,41 @@ async fn supervision(req: HttpRequest, db: web::Data<Db>, v: Viewer) -> HttpResp
                     let stage = stages.iter().find(|s| s.code == code)?;
                     Some(format!(
                         "{}: {}",
-                        super::label(&t, track),
-                        super::label(&t, stage)
+                        super::label(t, track),
+                        super::label(t, stage)
                     ))
                 })
                 .collect::<Vec<_>>()
                 .join(" · "),
             created: v.time(c.created_at.naive_utc()),
-        })
-        .collect();
-    let clocks = clocks
-        .into_iter()
-        .map(|item| {
-            let (state_key, state_class) = state_of(item.deadline.state.as_str());
-            ClockRow {
-                case_id: item.case_id,
-                case_number: item.case_number,
-                title: match t.lang {
-                    Lang::Id => item.deadline.title_id,
-                    Lang::En => item.deadline.title_en,
-                },
-                responsible: item.deadline.responsible,
-                due: v.time(item.deadline.due_at),
-                state_key,
-                state_class,
-            }
-        })
-        .collect();
-    let escalations = escalations
-        .into_iter()
-        .map(|e| EscalationRow {
+        }
+    }
+}
+
+impl ClockRow {
+    /// A clock of the worklist, its title in the user's language.
+    fn new(v: &Viewer, item: WorkItem) -> Self {
+        let (state_key, state_class) = state_of(item.deadline.state.as_str());
+        ClockRow {
+            case_id: item.case_id,
+            case_number: item.case_number,
+            title: match v.t.lang {
+                Lang::Id => item.deadline.title_id,
+                Lang::En => item.deadline.title_en,
+            },
+            responsible: item.deadline.responsible,
+            due: v.time(item.deadline.due_at),
+            state_key,
+            state_class,
+        }
+    }
+}
+
+impl EscalationRow {
+    /// An escalation: which deadline was missed (an answer, a completion or a statutory one).
+    fn new(v: &Viewer, e: Escalation) -> Self {
+        let t = &v.t;
+        EscalationRow {
             case_id: e.case_id,
             case_number: e.case_number,
             what: if e.deadline_key.ends_with(":respond") {
@@ -131,18 +162,8 @@ async fn supervision(req: HttpRequest, db: web::Data<Db>, v: Viewer) -> HttpResp
                 t.get("supervision.missed_statutory")
             },
             at: v.time(e.at),
-        })
-        .collect();
-    render(
-        StatusCode::OK,
-        &SupervisionPage {
-            t,
-            c: v.chrome,
-            caseload,
-            clocks,
-            escalations,
-        },
-    )
+        }
+    }
 }
 
 /// A line of the timeline or the access log.

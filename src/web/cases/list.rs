@@ -1,0 +1,105 @@
+//! The case list: the cases the user's agency is party to, with filters and search by number.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use askama::Template;
+
+use super::status_key;
+use crate::db::Db;
+use crate::domain::classification as cls;
+use crate::services::auth::AuthDeps;
+use crate::services::cases::{self as case_service, CaseQuery};
+use crate::web::forms::{self, Choice, Errors, Fields};
+use crate::web::i18n::Texts;
+use crate::web::{Chrome, Viewer, label_of, render};
+
+/// One row of the case list.
+struct CaseRow {
+    id: i64,
+    number: String,
+    owner: String,
+    status_key: &'static str,
+    risk: String,
+    created: String,
+}
+
+#[derive(Template)]
+#[template(path = "cases.html")]
+struct CasesPage {
+    t: Texts,
+    c: Chrome,
+    f: Fields,
+    rows: Vec<CaseRow>,
+    errors: Errors,
+    risk_levels: Vec<Choice>,
+    forms_list: Vec<Choice>,
+    next: Option<i64>,
+}
+
+/// The cases the user's agency is party to, newest first, with filters (`?number=&status=&risk=
+/// &form=&from=&to=`) and `?before=` for the next page.
+#[get("/cases")]
+pub(super) async fn list(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    _deps: web::Data<AuthDeps>,
+    v: Viewer,
+) -> HttpResponse {
+    let f = Fields::parse(req.query_string().as_bytes());
+    let service_query = CaseQuery {
+        number: f.one("number"),
+        status: f.one("status"),
+        risk: f.one("risk"),
+        form: f.one("form"),
+        from: f.one("from"),
+        to: f.one("to"),
+        ..Default::default()
+    };
+    let ctx = v.ctx(&req);
+    let before = f.one("before").and_then(|b| b.parse::<i64>().ok());
+    let listed = db
+        .run(move |conn| case_service::list(conn, &ctx, &service_query, before, 50))
+        .await;
+    let (items, errors) = match listed {
+        Ok(items) => (items, Errors::default()),
+        Err(e) => match forms::field_errors(&v.t, &e) {
+            Some(errors) => (Vec::new(), errors),
+            None => return crate::web::failed(v, e, "cases"),
+        },
+    };
+    let next = (items.len() == 50)
+        .then(|| items.last().map(|c| c.id))
+        .flatten();
+    let rows = items
+        .into_iter()
+        .map(|c| CaseRow {
+            id: c.id,
+            number: c.case_number,
+            owner: c.owner_agency,
+            status_key: status_key(c.status),
+            risk: c
+                .risk_level
+                .map(|r| label_of(&v.t, &cls::RISK_LEVEL, &r))
+                .unwrap_or_default(),
+            created: v.time(c.created_at.naive_utc()),
+        })
+        .collect();
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    render(
+        status,
+        &CasesPage {
+            risk_levels: forms::choices(&v.t, &cls::RISK_LEVEL),
+            forms_list: forms::choices(&v.t, &cls::VIOLENCE_FORM),
+            t: v.t,
+            c: v.chrome,
+            f,
+            rows,
+            errors,
+            next,
+        },
+    )
+}

@@ -1,0 +1,246 @@
+//! The case page: what the viewer's agency may see of a case, read in one transaction, then
+//! rendered section by section (`sections`).
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use askama::Template;
+
+use super::sections::{
+    self, ConsentLine, DocumentLine, Fact, HandoffLine, NoteLine, OptionLine, Sending,
+    TimelineLine, TrackLine,
+};
+use super::status_key;
+use crate::authz::{self, Action};
+use crate::crypto::Vault;
+use crate::db::Db;
+use crate::domain::case::Identity;
+use crate::domain::classification as cls;
+use crate::error::AppError;
+use crate::services::audit_trail::{self, Timeline};
+use crate::services::cases::{self as case_service, CaseDetail, Consents, DocumentView, NoteView};
+use crate::services::handoffs::{self, AgreementSet, HandoffOption, HandoffView};
+use crate::web::forms::{self, Choice, Errors, Fields};
+use crate::web::i18n::Texts;
+use crate::web::{Chrome, Viewer, render};
+
+#[derive(Template)]
+#[template(path = "case.html")]
+struct CasePage {
+    t: Texts,
+    c: Chrome,
+    id: i64,
+    version: i32,
+    number: String,
+    owner: String,
+    status_key: &'static str,
+    open: bool,
+    banner: Option<String>,
+    stale: bool,
+    identity_held: bool,
+    identity: Option<Vec<Fact>>,
+    facts: Vec<Fact>,
+    tracks: Vec<TrackLine>,
+    can_edit: bool,
+    can_upload: bool,
+    can_consent: bool,
+    can_access_log: bool,
+    consents: Vec<ConsentLine>,
+    handoffs: Vec<HandoffLine>,
+    options: Vec<OptionLine>,
+    closed: Vec<OptionLine>,
+    recipients: Vec<(String, String)>,
+    purposes: Vec<Choice>,
+    methods: Vec<Choice>,
+    notes: Vec<NoteLine>,
+    documents: Vec<DocumentLine>,
+    events: Vec<TimelineLine>,
+    /// The form that was refused (`identity`, `consent`, `stage`, `note`, `send`), what was typed
+    /// in it and its messages.
+    typed: forms::Typed,
+    errors: Errors,
+}
+
+/// What a form adds to the case page it re-renders.
+#[derive(Default)]
+pub(in crate::web) struct Extra {
+    /// A message at the top.
+    pub banner: Option<String>,
+    /// The case changed since the form was shown.
+    pub stale: bool,
+    /// The identity, revealed with a purpose.
+    pub identity: Option<Identity>,
+    /// The refused form's name, typed values and messages.
+    pub form: Option<(&'static str, Fields, Errors)>,
+}
+
+#[get("/cases/{id}")]
+pub(super) async fn show(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    vault: web::Data<Vault>,
+    set: web::Data<AgreementSet>,
+    id: web::Path<i64>,
+    v: Viewer,
+) -> HttpResponse {
+    case_page(
+        &req,
+        &db,
+        &vault,
+        &set,
+        v,
+        id.into_inner(),
+        Extra::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// Renders a case as the viewer's agency may see it. Reading it is recorded (`case.viewed`), as
+/// through the API. A case the viewer may not see is the 404 page.
+#[allow(clippy::too_many_arguments)]
+pub(in crate::web) async fn case_page(
+    req: &HttpRequest,
+    db: &Db,
+    vault: &web::Data<Vault>,
+    set: &web::Data<AgreementSet>,
+    v: Viewer,
+    id: i64,
+    extra: Extra,
+    status: StatusCode,
+) -> HttpResponse {
+    match load(req, db, vault, set, &v, id).await {
+        Ok(loaded) => render(status, &CasePage::new(v, id, loaded, extra)),
+        Err(e) => crate::web::failed(v, e, "case"),
+    }
+}
+
+/// What the case page shows, as the services answer it.
+struct Loaded {
+    detail: CaseDetail,
+    timeline: Timeline,
+    consents: Consents,
+    notes: Vec<NoteView>,
+    documents: Vec<DocumentView>,
+    handoffs: Vec<HandoffView>,
+    /// Empty unless the viewer may send handoffs.
+    options: Vec<HandoffOption>,
+}
+
+/// Whether one of the viewer's roles permits `action`.
+fn roles_permit(v: &Viewer, action: Action) -> bool {
+    v.actor
+        .roles
+        .iter()
+        .any(|r| authz::role_permits(*r, action))
+}
+
+/// Reads the case and its parts in one transaction. The case and its timeline must be readable;
+/// a part the viewer's agency may not read is shown empty.
+async fn load(
+    req: &HttpRequest,
+    db: &Db,
+    vault: &web::Data<Vault>,
+    set: &web::Data<AgreementSet>,
+    v: &Viewer,
+    id: i64,
+) -> Result<Loaded, AppError> {
+    let ctx = v.ctx(req);
+    let (vlt, agreements) = (vault.clone(), set.clone());
+    let may_send = roles_permit(v, Action::HandoffSend);
+    db.run(move |conn| {
+        let detail = case_service::get(conn, &ctx, id)?;
+        let timeline = audit_trail::timeline(conn, &ctx, id)?;
+        let consents =
+            case_service::consents(conn, &ctx, id).unwrap_or_else(|_| case_service::Consents {
+                current: Vec::new(),
+                history: Vec::new(),
+            });
+        let notes = case_service::notes(conn, &ctx, &vlt, id).unwrap_or_default();
+        let documents = case_service::documents(conn, &ctx, &vlt, id).unwrap_or_default();
+        let handoffs = handoffs::of_case(conn, &ctx, &vlt, id).unwrap_or_default();
+        let options = if may_send {
+            handoffs::options(conn, &ctx, &agreements, &vlt, id).unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        Ok(Loaded {
+            detail,
+            timeline,
+            consents,
+            notes,
+            documents,
+            handoffs,
+            options,
+        })
+    })
+    .await
+}
+
+impl CasePage {
+    /// The page of a loaded case, with what a form adds.
+    fn new(v: Viewer, id: i64, loaded: Loaded, extra: Extra) -> Self {
+        let t = v.t;
+        let Loaded {
+            detail,
+            timeline,
+            consents,
+            notes,
+            documents,
+            handoffs,
+            options,
+        } = loaded;
+        let facts = sections::facts(&t, &detail);
+        let tracks = sections::track_lines(&t, &detail);
+        let sending = Sending::new(&t, options);
+        let (form, f, errors) = match extra.form {
+            Some((name, f, errors)) => (name.to_owned(), f, errors),
+            None => (String::new(), Fields::default(), Errors::default()),
+        };
+        CasePage {
+            id,
+            version: detail.version,
+            number: detail.case_number,
+            owner: detail.owner_agency,
+            status_key: status_key(detail.status),
+            open: detail.status.is_open(),
+            banner: extra.banner,
+            stale: extra.stale,
+            identity_held: detail.actions.reveal_identity,
+            identity: extra.identity.map(sections::identity_facts),
+            facts,
+            tracks,
+            can_edit: detail.actions.edit.iter().any(|c| c == "summary"),
+            can_upload: detail.actions.edit.iter().any(|c| c == "documents"),
+            can_consent: !detail.actions.record_consent.is_empty(),
+            can_access_log: roles_permit(&v, Action::AccessLogView),
+            consents: consents
+                .current
+                .into_iter()
+                .map(|c| ConsentLine::new(&v, c))
+                .collect(),
+            handoffs: handoffs
+                .into_iter()
+                .map(|h| HandoffLine::new(&v, h))
+                .collect(),
+            options: sending.sendable,
+            closed: sending.closed,
+            recipients: sending.recipients,
+            purposes: forms::choices(&t, &cls::CONSENT_PURPOSE)
+                .into_iter()
+                .filter(|p| detail.actions.record_consent.iter().any(|c| c == p.code))
+                .collect(),
+            methods: forms::choices(&t, &cls::CONSENT_METHOD),
+            notes: notes.into_iter().map(|n| NoteLine::new(&v, n)).collect(),
+            documents: documents.into_iter().map(DocumentLine::from).collect(),
+            events: timeline
+                .events
+                .into_iter()
+                .map(|e| TimelineLine::new(&v, e))
+                .collect(),
+            typed: forms::Typed { form, fields: f },
+            errors,
+            t,
+            c: v.chrome,
+        }
+    }
+}
