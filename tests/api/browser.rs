@@ -94,14 +94,19 @@ impl Browser {
     }
 
     async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let answer = self.answer(method, path, body).await;
+        assert!(answer["value"].get("error").is_none(), "{path}: {answer}");
+        answer["value"].clone()
+    }
+
+    /// The driver's whole answer, error or not.
+    async fn answer(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
         let url = format!("{}/session/{}{path}", self.base, self.session);
         let mut request = self.http.request(method, url);
         if let Some(body) = body {
             request = request.json(&body);
         }
-        let answer: Value = request.send().await.unwrap().json().await.unwrap();
-        assert!(answer["value"].get("error").is_none(), "{path}: {answer}");
-        answer["value"].clone()
+        request.send().await.unwrap().json().await.unwrap()
     }
 
     async fn goto(&self, url: &str) {
@@ -133,14 +138,24 @@ impl Browser {
         .await;
     }
 
+    /// Clicks `css`. An element found on the page that was still being replaced (a form just
+    /// sent) goes stale: it is looked up again on the new page.
     async fn click(&self, css: &str) {
-        let id = self.element(css).await;
-        self.call(
-            reqwest::Method::POST,
-            &format!("/element/{id}/click"),
-            Some(json!({})),
-        )
-        .await;
+        for _ in 0..50 {
+            let id = self.element(css).await;
+            let path = format!("/element/{id}/click");
+            let answer = self
+                .answer(reqwest::Method::POST, &path, Some(json!({})))
+                .await;
+            match answer["value"]["error"].as_str() {
+                None => return,
+                Some("stale element reference") => {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Some(_) => panic!("{path}: {answer}"),
+            }
+        }
+        panic!("{css} stayed stale");
     }
 
     /// Sets a field's value directly (a date field, whose typing order depends on the browser's
