@@ -75,12 +75,13 @@ impl Application {
             .local_addr()
             .context("reading the listen address")?
             .port();
-        let state = AppState::new(settings, secrets, db.clone(), agreements)?;
-        let sweep_rules = state.deadline_rules.clone();
+
         let limit = settings.server.max_body_bytes;
         let request_timeout =
             Duration::from_secs(settings.server.client_request_timeout_secs.get());
         let document = http::openapi_document();
+        let state = AppState::new(settings, secrets, db.clone(), agreements, &document)?;
+        let sweep_rules = state.deadline_rules.clone();
 
         let mut server = HttpServer::new(move || {
             let (app, _) = App::new()

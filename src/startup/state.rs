@@ -57,13 +57,14 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Builds the shared data; fails on a bad password-hashing setting, deadline rule file or
+    /// Builds the shared data (the `Allow` headers from the served API `document`); fails on a bad password-hashing setting, deadline rule file or
     /// metrics registry.
     pub fn new(
         settings: &Settings,
         secrets: &Secrets,
         db: Db,
         agreements: AgreementSet,
+        document: &utoipa::openapi::OpenApi,
     ) -> anyhow::Result<Self> {
         let metrics = Metrics::new(db.backend().name()).context("registering metrics")?;
         let auth = AuthDeps {
@@ -81,7 +82,7 @@ impl AppState {
         Ok(Self {
             db: web::Data::new(db),
             metrics: web::Data::new(metrics),
-            routes: web::Data::new(RouteMethods::from_document(&crate::http::openapi_document())),
+            routes: web::Data::new(RouteMethods::from_document(document)),
             auth: web::Data::new(auth),
             limiter: web::Data::new(LoginLimiter::new(settings.auth.login_per_ip_per_minute)),
             vault: web::Data::new(Vault::with_retired(
