@@ -83,12 +83,25 @@ macro_rules! vocabulary {
         $(#[$meta])*
         #[derive(
             Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord,
-            serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+            serde::Serialize, serde::Deserialize,
             strum::EnumString, strum::IntoStaticStr, strum::VariantArray, strum::Display,
         )]
         pub enum $name {
             $($(#[$vmeta])* #[strum(serialize = $text)] #[serde(rename = $text)] $variant),+
         }
+
+        // The schema lists the stored names (a derived schema would list the variant names: the
+        // `serde(rename)` above reaches it through the macro as an opaque token).
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::schema::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .enum_values(Some([$($text),+]))
+                    .into()
+            }
+        }
+
+        impl utoipa::ToSchema for $name {}
 
         impl $name {
             /// Every value, in declaration order.

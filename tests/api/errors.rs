@@ -257,3 +257,28 @@ fn every_error_code_is_in_the_catalogue_of_docs_api_md() {
         "the catalogue lists codes that are not ErrorCode values: {unknown:?}"
     );
 }
+
+#[test]
+fn the_api_document_lists_the_codes_as_they_are_sent() {
+    use rujukan::error::ErrorCode;
+    let document = serde_json::to_value(rujukan::http::openapi_document()).unwrap();
+    let listed: Vec<String> = document["components"]["schemas"]["ErrorCode"]["enum"]
+        .as_array()
+        .unwrap_or_else(|| panic!("an ErrorCode enum in the document"))
+        .iter()
+        .map(|v| v.as_str().unwrap_or_default().to_owned())
+        .collect();
+    let sent: Vec<String> = ErrorCode::ALL
+        .iter()
+        .map(|c| c.as_str().to_owned())
+        .collect();
+    assert_eq!(listed, sent);
+    // Every closed vocabulary is documented by its stored names, e.g. the handoff statuses.
+    let statuses = &document["components"]["schemas"]["HandoffStatus"]["enum"];
+    assert!(
+        statuses
+            .as_array()
+            .is_some_and(|s| s.contains(&serde_json::json!("pending"))),
+        "{statuses}"
+    );
+}
