@@ -10,7 +10,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::domain::holding::{CaseHoldings, Holding};
+use crate::domain::holding::{Basis, CaseHoldings, Holding};
 use crate::domain::user::Role;
 
 pub use crate::domain::category::Category;
@@ -269,6 +269,17 @@ pub enum Resource<'a> {
     CaseConsent(&'a CaseScope, &'a str),
     /// A handoff.
     Handoff(HandoffScope),
+    /// One document of a case.
+    Document(&'a CaseScope, &'a DocumentScope),
+}
+
+/// A document as the policy sees it: who uploaded it and which handoffs carry it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentScope {
+    /// The agency that uploaded it.
+    pub agency_id: i64,
+    /// The handoffs it is attached to.
+    pub attached_to: Vec<i64>,
 }
 
 /// Why an action is refused.
@@ -319,7 +330,30 @@ pub fn can(actor: &Actor, action: Action, resource: Resource<'_>) -> Result<(), 
             case(actor, action, scope, permitted, Some(purpose))
         }
         Resource::Handoff(scope) => handoff(actor, action, &scope, permitted),
+        Resource::Document(scope, document) => {
+            case(actor, Action::CaseView, scope, permitted, None)?;
+            document_readable(actor, scope, document)
+                .then_some(())
+                .ok_or(Denial::Hidden)
+        }
     }
+}
+
+/// Whether the actor's agency reads one document of a case it sees: the owner reads every
+/// document; another party reads those it uploaded itself and those attached to a handoff that
+/// gives it something now (pending or accepted, its access not ended). Documents travel by
+/// attachment: holding the `documents` category lets a party upload and attach, not read the
+/// whole file of the case.
+fn document_readable(actor: &Actor, scope: &CaseScope, document: &DocumentScope) -> bool {
+    let Some(holding) = scope.holding_of(actor.agency_id) else {
+        return false;
+    };
+    holding.is_owner()
+        || document.agency_id == actor.agency_id
+        || holding.grants.iter().any(|g| match g.basis {
+            Basis::Pending(h) | Basis::Received(h) => document.attached_to.contains(&h),
+            Basis::Owner | Basis::Retained(_) => false,
+        })
 }
 
 /// Whether a role reads anything of cases (content, timelines or access logs): such a role is

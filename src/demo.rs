@@ -338,10 +338,25 @@ fn send(
             handoff: handoff.to_owned(),
             to_agency: to_agency.to_owned(),
             agreement: None,
-            message: None,
+            message: Some(demo_message(handoff).to_owned()),
             consent_override: None,
+            documents: Vec::new(),
+            idempotency_key: None,
         },
     )
+}
+
+/// The sender's message of a demo handoff: what a caseworker would write to its receiver.
+fn demo_message(handoff: &str) -> &'static str {
+    match handoff {
+        "report-to-police" => {
+            "Korban bersedia melapor. Mohon dijadwalkan pemeriksaan di ruang pelayanan khusus dan \
+             dikoordinasikan dengan pendamping kami."
+        }
+        "case-file-to-prosecutor" => "Berkas perkara tahap I terlampir untuk diteliti.",
+        "protection-request" => "Korban menerima ancaman dari pelaku; mohon perlindungan segera.",
+        _ => "Mohon ditindaklanjuti sesuai kesepakatan; hubungi pendamping kami bila perlu.",
+    }
 }
 
 /// What becomes of a report to the police: left pending, declined, withdrawn by the owner,

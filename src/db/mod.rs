@@ -6,6 +6,7 @@
 //! in a query function here (STYLE.md B10).
 
 pub mod agencies;
+pub mod attachments;
 pub mod audit;
 pub mod cases;
 pub mod checkpoints;

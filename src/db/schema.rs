@@ -617,7 +617,32 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Documents a sender attached to a handoff: its receiver reads exactly these.
+    handoff_documents (handoff_id, document_id) {
+        /// The handoff.
+        handoff_id -> BigInt,
+        /// The attached document (of the same case).
+        document_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    /// One-time tokens of send forms: a second submit finds the handoff the first created.
+    handoff_submissions (token) {
+        /// The form's token.
+        token -> Text,
+        /// The handoff the first submit created.
+        handoff_id -> BigInt,
+    }
+}
+
+diesel::joinable!(handoff_documents -> handoffs (handoff_id));
+diesel::joinable!(handoff_documents -> documents (document_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    handoff_documents,
+    handoff_submissions,
     stats_rollup,
     deadline_notices,
     outbox,

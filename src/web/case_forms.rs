@@ -442,7 +442,9 @@ mod handle {
     }
 
     pub(super) async fn send(form: Form) -> HttpResponse {
-        let form = match form.check("send", true).await {
+        // Not versioned: the service re-checks every rule under the case's lock, and the form's
+        // one-time token turns a second submit into the handoff the first one sent.
+        let form = match form.check("send", false).await {
             Ok(form) => form,
             Err(answer) => return answer,
         };
@@ -460,6 +462,12 @@ mod handle {
             agreement: f.one("agreement"),
             message: f.one("message"),
             consent_override,
+            documents: f
+                .all("documents")
+                .iter()
+                .filter_map(|d| d.parse().ok())
+                .collect(),
+            idempotency_key: f.one("form_token"),
         };
         let (ctx, vault, set, id) = (
             form.v.ctx(&form.req),
@@ -469,10 +477,16 @@ mod handle {
         );
         let sent = form
             .db
-            .run(move |conn| handoffs::create(conn, &ctx, &set, &vault, id, input))
+            .run(move |conn| handoffs::create_once(conn, &ctx, &set, &vault, id, input))
             .await;
         match sent {
-            Ok(_) => see_other(&format!("/cases/{id}#handoffs")),
+            Ok(sent) => {
+                let done = if sent.created { "sent" } else { "resent" };
+                see_other(&format!(
+                    "/cases/{id}?done={done}&h={}#handoffs",
+                    sent.handoff.id
+                ))
+            }
             Err(e) => form.refused("send", e).await,
         }
     }

@@ -10,6 +10,7 @@
 
 mod admin;
 mod audit_pages;
+mod case_decisions;
 mod case_forms;
 mod cases;
 mod chart;
@@ -49,6 +50,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     intake::configure(cfg);
     cases::configure(cfg);
     case_forms::configure(cfg);
+    case_decisions::configure(cfg);
     supervision::configure(cfg);
     audit_pages::configure(cfg);
     admin::configure(cfg);

@@ -990,7 +990,7 @@ fn agreements_check_passes_the_shipped_files_and_names_the_line_of_a_problem() {
     );
     let text = String::from_utf8_lossy(&ok.stdout);
     assert!(
-        text.contains("jateng-pmi version 1") && text.contains("ntb-pmi version 1"),
+        text.contains("jateng-pmi version 2") && text.contains("ntb-pmi version 2"),
         "{text}"
     );
 
@@ -1101,8 +1101,15 @@ async fn serve_refuses_an_invalid_agreement(backend: Backend) {
         .output()
         .unwrap();
     let stderr = assert_one_line_failure(&output, "invalid agreements: ");
+    let line = shipped
+        .lines()
+        .position(|l| l.contains("kind = \"notice\""))
+        .unwrap()
+        + 1;
     assert!(
-        stderr.contains("ntb.toml:106: kind must be referral, transfer or notice"),
+        stderr.contains(&format!(
+            "ntb.toml:{line}: kind must be referral, transfer or notice"
+        )),
         "{stderr}"
     );
 }

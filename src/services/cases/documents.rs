@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 
 use super::load;
 use crate::audit::{self, AuditAction, Ctx, Event};
-use crate::authz::{Action, Category};
+use crate::authz::{self, Action, Actor, CaseScope, Category, DocumentScope, Resource};
 use crate::crypto::Vault;
 use crate::db::cases as db;
 use crate::db::{DbConnection, agencies};
@@ -155,7 +155,8 @@ pub fn upload_document(
     document_view(conn, vault, row)
 }
 
-/// The documents of a case (agencies holding the `documents` category).
+/// The documents of a case the actor's agency reads ([`authz`]'s document rule: the owner reads
+/// all; another party those it uploaded and those attached to a handoff that gives it something).
 pub fn documents(
     conn: &mut DbConnection,
     ctx: &Ctx,
@@ -163,14 +164,41 @@ pub fn documents(
     id: i64,
 ) -> Result<Vec<DocumentView>, AppError> {
     let actor = crate::services::actor(ctx)?;
-    load(conn, actor, id, Action::DocumentRead)?;
+    let (_, scope) = load(conn, actor, id, Action::CaseView)?;
+    let attachments = crate::db::attachments::of_case(conn, id)?;
     db::documents(conn, id)?
         .into_iter()
+        .filter(|row| readable(actor, &scope, &attachments, row))
         .map(|row| document_view(conn, vault, row))
         .collect()
 }
 
-/// Reads a document's content for download; recorded in its custody log.
+/// Whether the actor reads the document `row` of the case of `scope`, given the case's
+/// attachments as (document id, handoff id) pairs.
+pub(crate) fn readable(
+    actor: &Actor,
+    scope: &CaseScope,
+    attachments: &[(i64, i64)],
+    row: &db::DocumentRow,
+) -> bool {
+    let document = DocumentScope {
+        agency_id: row.agency_id,
+        attached_to: attachments
+            .iter()
+            .filter(|(d, _)| *d == row.id)
+            .map(|(_, h)| *h)
+            .collect(),
+    };
+    authz::can(
+        actor,
+        Action::DocumentRead,
+        Resource::Document(scope, &document),
+    )
+    .is_ok()
+}
+
+/// Reads a document's content for download; recorded in its custody log. A document the actor
+/// may not read is not found.
 pub fn download_document(
     conn: &mut DbConnection,
     ctx: &Ctx,
@@ -180,8 +208,12 @@ pub fn download_document(
     doc_id: i64,
 ) -> Result<(DocumentView, Vec<u8>), AppError> {
     let actor = crate::services::actor(ctx)?;
-    load(conn, actor, id, Action::DocumentRead)?;
+    let (_, scope) = load(conn, actor, id, Action::CaseView)?;
     let row = db::document(conn, id, doc_id)?.ok_or(AppError::NotFound)?;
+    let attachments = crate::db::attachments::of_case(conn, id)?;
+    if !readable(actor, &scope, &attachments, &row) {
+        return Err(AppError::NotFound);
+    }
     let path = document_path(data_dir, &row.sha256);
     let content = crate::services::document_files::read(vault, &path, &row.sha256)?;
     conn.transaction(|conn| {

@@ -13,6 +13,7 @@ use crate::db::cases as db;
 use crate::domain::Invalid;
 use crate::domain::case::{self as domain};
 use crate::domain::classification as cls;
+use crate::domain::stage_owner;
 use crate::error::AppError;
 use crate::error::ErrorCode;
 
@@ -25,7 +26,7 @@ pub fn change_stage(
     stage: &str,
 ) -> Result<CaseDetail, AppError> {
     let actor = crate::services::actor(ctx)?.clone();
-    let (row, _) = load(conn, &actor, id, Action::CaseEdit(Category::Summary))?;
+    let (row, scope) = load(conn, &actor, id, Action::CaseEdit(Category::Summary))?;
     let Some(stages) = cls::stages(track) else {
         return Err(Invalid::new(
             "track",
@@ -40,6 +41,18 @@ pub fn change_stage(
             format!(
                 "unknown stage of {track}; expected one of {}",
                 codes.join(", ")
+            ),
+        )
+        .into());
+    }
+    let owner = scope.owner_agency_id == actor.agency_id;
+    let kind = super::agency_kind(conn, actor.agency_id)?;
+    if !stage_owner::may_record(owner, kind, track, stage) {
+        return Err(Invalid::new(
+            "stage",
+            format!(
+                "{stage} on the {track} track is recorded by the case's owner or by {}, not by your agency",
+                who_records(track, stage)
             ),
         )
         .into());
@@ -87,6 +100,19 @@ pub fn change_stage(
         Ok(())
     })?;
     detail(conn, ctx, id)
+}
+
+/// The kinds of agency that record a stage, in words ("police, prosecutor"; "nobody else").
+fn who_records(track: &str, stage: &str) -> String {
+    let kinds: Vec<&str> = stage_owner::recorded_by(track, stage)
+        .iter()
+        .map(|k| k.as_str())
+        .collect();
+    if kinds.is_empty() {
+        "no other agency".to_owned()
+    } else {
+        kinds.join(" or ")
+    }
 }
 
 /// Closes a case with a reason code (an adult TPKS case cannot be settled by mediation).

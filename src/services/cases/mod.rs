@@ -49,6 +49,15 @@ pub(super) fn load(
     Ok((row, scope))
 }
 
+/// The kind of the agency `agency_id`.
+pub(super) fn agency_kind(
+    conn: &mut DbConnection,
+    agency_id: i64,
+) -> Result<crate::domain::agency::AgencyKind, AppError> {
+    let agency = crate::db::agencies::by_id(conn, agency_id)?.ok_or(AppError::NotFound)?;
+    crate::domain::agency::AgencyKind::parse(&agency.kind).map_err(AppError::internal)
+}
+
 pub(super) fn profile_of(row: &CaseRow) -> Profile {
     Profile {
         age_band: row.age_band.clone(),

@@ -19,6 +19,7 @@ use crate::domain::Invalid;
 use crate::domain::case::CaseStatus;
 use crate::domain::case::{Identity, Incident, MigrantFacts, Profile};
 use crate::domain::classification as cls;
+use crate::domain::stage_owner;
 use crate::error::AppError;
 
 /// Legal qualification, shown to parties holding the `legal` category.
@@ -96,6 +97,9 @@ pub struct CaseActions {
     /// The caller's agency has only a pending handoff of the case: it reads the summary to
     /// decide, and acts only after accepting.
     pub pending: bool,
+    /// The stages the caller may record, by track: the owner any stage of an open case, another
+    /// party those its kind of agency owns (police: penyelidikan, penyidikan, berkas …).
+    pub stages: BTreeMap<String, Vec<String>>,
 }
 
 impl CaseActions {
@@ -128,6 +132,7 @@ impl CaseActions {
             pending: scope
                 .holding_of(actor.agency_id)
                 .is_some_and(crate::domain::holding::Holding::is_pending_only),
+            stages: BTreeMap::new(),
         }
     }
 }
@@ -170,6 +175,12 @@ pub(super) fn detail(conn: &mut DbConnection, ctx: &Ctx, id: i64) -> Result<Case
         None
     };
     let categories: Vec<String> = held.iter().map(|c| c.as_str().to_owned()).collect();
+    let mut actions = CaseActions::of(actor, &scope);
+    if row.status.is_open() && actions.edit.iter().any(|c| c == "summary") {
+        let kind = super::agency_kind(conn, actor.agency_id)?;
+        actions.stages =
+            stage_owner::recordable(scope.owner_agency_id == actor.agency_id, kind);
+    }
     Ok(CaseDetail {
         id: row.id,
         case_number: row.case_number.clone(),
@@ -194,7 +205,7 @@ pub(super) fn detail(conn: &mut DbConnection, ctx: &Ctx, id: i64) -> Result<Case
             procedural_regime: row.procedural_regime.clone(),
         }),
         categories,
-        actions: CaseActions::of(actor, &scope),
+        actions,
         created_at: crate::domain::utc(row.created_at),
         updated_at: crate::domain::utc(row.updated_at),
     })

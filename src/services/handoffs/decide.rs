@@ -11,7 +11,7 @@ use super::super::agreements::rule_of;
 use super::{HandoffView, record_ended_access, view};
 use crate::agreements::HandoffRule;
 use crate::audit::{self, AuditAction, Ctx, Event};
-use crate::authz::{self, Action, Actor, Category, Resource};
+use crate::authz::{self, Action, Actor, Resource};
 use crate::crypto::Vault;
 use crate::db::DbConnection;
 use crate::db::cases::{self as case_db};
@@ -282,20 +282,30 @@ pub(super) fn accepted(
             )?;
         }
     }
-    if row.shares.0.contains(&Category::Documents) {
-        record_documents_shared(conn, ctx, row)?;
+    if row.kind == HandoffKind::Transfer {
+        // The new owner reads every document; those attached were recorded when sent.
+        let attached: Vec<i64> = crate::db::attachments::attached(conn, row.id)?
+            .iter()
+            .map(|d| d.id)
+            .collect();
+        let rest: Vec<_> = case_db::documents(conn, row.case_id)?
+            .into_iter()
+            .filter(|d| !attached.contains(&d.id))
+            .collect();
+        record_documents_shared(conn, ctx, row, &rest)?;
     }
     Ok(())
 }
 
-/// Writes `document.shared` into the custody log of each document of the case that a handoff
-/// now makes visible to its receiver.
+/// Writes `document.shared` into the custody log of each of `documents` that a handoff makes
+/// readable to its receiver (attached when sent, or every document when a transfer is accepted).
 pub(super) fn record_documents_shared(
     conn: &mut DbConnection,
     ctx: &Ctx,
     row: &HandoffRow,
+    documents: &[case_db::DocumentRow],
 ) -> Result<(), AppError> {
-    for doc in case_db::documents(conn, row.case_id)? {
+    for doc in documents {
         audit::record(
             conn,
             ctx,

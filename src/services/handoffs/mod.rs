@@ -3,6 +3,7 @@
 //! may send from a case ("handoff options").
 
 mod access;
+mod attach;
 mod decide;
 mod options;
 mod read;
@@ -55,6 +56,17 @@ pub struct ConsentBasis {
     pub reason: Option<String>,
 }
 
+/// A document attached to a handoff.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AttachedDocument {
+    /// Document id (download it from the case's documents).
+    pub id: i64,
+    /// File name.
+    pub filename: String,
+    /// SHA-256 of the content, hex.
+    pub sha256: String,
+}
+
 /// A handoff as its sender and receiver see it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct HandoffView {
@@ -72,8 +84,12 @@ pub struct HandoffView {
     pub handoff: String,
     /// Sender code.
     pub from_agency: String,
+    /// Sender's name.
+    pub from_agency_name: String,
     /// Receiver code.
     pub to_agency: String,
+    /// Receiver's name.
+    pub to_agency_name: String,
     /// Case owner when sent.
     pub owner_agency: String,
     /// The agreement version that allowed it.
@@ -83,9 +99,12 @@ pub struct HandoffView {
     /// Consent basis.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub consent: Option<ConsentBasis>,
-    /// Message.
+    /// The sender's message: for the sender, and for the receiver while the handoff gives it
+    /// something.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// Documents attached by the sender (the same parties as the message).
+    pub documents: Vec<AttachedDocument>,
     /// Accept or decline by.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub respond_by: Option<DateTime<Utc>>,
@@ -111,8 +130,13 @@ pub struct HandoffView {
 }
 
 pub(super) fn code_of(conn: &mut DbConnection, agency_id: i64) -> Result<String, AppError> {
+    Ok(name_of(conn, agency_id)?.0)
+}
+
+/// An agency's code and name (empty when unknown).
+fn name_of(conn: &mut DbConnection, agency_id: i64) -> Result<(String, String), AppError> {
     Ok(agencies::by_id(conn, agency_id)?
-        .map(|a| a.code)
+        .map(|a| (a.code, a.name))
         .unwrap_or_default())
 }
 
@@ -139,8 +163,15 @@ pub(super) fn view(
         ),
         _ => None,
     };
+    let documents = if message_shown {
+        attached_documents(conn, vault, row.id)?
+    } else {
+        Vec::new()
+    };
     let clocks = row.clock_facts(format!("{} v{}", version.agreement_id, version.version));
     let deadlines = crate::deadlines::engine::handoff_slas(&clocks, chrono::Utc::now().naive_utc());
+    let (from_agency, from_agency_name) = name_of(conn, row.from_agency_id)?;
+    let (to_agency, to_agency_name) = name_of(conn, row.to_agency_id)?;
     Ok(HandoffView {
         id: row.id,
         case_id: row.case_id,
@@ -148,8 +179,10 @@ pub(super) fn view(
         status: row.status,
         kind: row.kind,
         handoff: row.rule_id,
-        from_agency: code_of(conn, row.from_agency_id)?,
-        to_agency: code_of(conn, row.to_agency_id)?,
+        from_agency,
+        from_agency_name,
+        to_agency,
+        to_agency_name,
         owner_agency: code_of(conn, row.owner_agency_id)?,
         agreement: AgreementRef {
             id: version.agreement_id,
@@ -164,6 +197,7 @@ pub(super) fn view(
             reason: row.override_reason,
         }),
         message,
+        documents,
         respond_by: row.respond_by.map(crate::domain::utc),
         complete_by: row.complete_by.map(crate::domain::utc),
         decided_at: row.decided_at.map(crate::domain::utc),
@@ -179,6 +213,27 @@ pub(super) fn view(
         created_at: crate::domain::utc(row.created_at),
         deadlines,
     })
+}
+
+/// The documents attached to a handoff, names opened.
+pub fn attached_documents(
+    conn: &mut DbConnection,
+    vault: &Vault,
+    handoff_id: i64,
+) -> Result<Vec<AttachedDocument>, AppError> {
+    crate::db::attachments::attached(conn, handoff_id)?
+        .into_iter()
+        .map(|d| {
+            let name = vault
+                .open(&d.key_id, &d.filename_ciphertext)
+                .map_err(AppError::internal)?;
+            Ok(AttachedDocument {
+                id: d.id,
+                filename: String::from_utf8_lossy(&name).into_owned(),
+                sha256: d.sha256,
+            })
+        })
+        .collect()
 }
 
 /// The case facts the agreements may require.

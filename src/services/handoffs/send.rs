@@ -9,11 +9,11 @@ use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
-use super::{HandoffView, decide::record_documents_shared, facts, load_case, view, violations};
+use super::{HandoffView, attach, decide::record_documents_shared, facts, load_case, view, violations};
 use crate::agreements::HandoffRule;
 use crate::agreements::engine::{self, Allowed, Party, Request};
 use crate::audit::{self, AuditAction, Ctx, Event};
-use crate::authz::{Action, Actor, Category};
+use crate::authz::{Action, Actor};
 use crate::crypto::Vault;
 use crate::db::DbConnection;
 use crate::db::agencies::{self, AgencyRow};
@@ -56,6 +56,14 @@ pub struct HandoffInput {
     /// Override a missing consent (supervisors, where the agreement allows).
     #[serde(default)]
     pub consent_override: Option<OverrideInput>,
+    /// Documents of the case to attach: the receiver reads exactly these. Only where the rule
+    /// shares `documents`.
+    #[serde(default)]
+    pub documents: Vec<i64>,
+    /// A key of the client's choosing (16–100 letters, digits, `-`, `_`): a second request with
+    /// the same key answers with the handoff the first created instead of sending again.
+    #[serde(default)]
+    pub idempotency_key: Option<String>,
 }
 
 /// Sends a handoff from the actor's agency, if an agreement in force allows it. The rules are
@@ -69,10 +77,36 @@ pub fn create(
     case_id: i64,
     input: HandoffInput,
 ) -> Result<HandoffView, AppError> {
+    create_once(conn, ctx, set, vault, case_id, input).map(|sent| sent.handoff)
+}
+
+/// A handoff sent, or found: the one an earlier request with the same idempotency key created.
+#[derive(Debug, Clone)]
+pub struct Sent {
+    /// The handoff.
+    pub handoff: HandoffView,
+    /// Whether this request created it (false: an earlier one with the same key did).
+    pub created: bool,
+}
+
+/// [`create`], telling whether this request created the handoff or an earlier one with the same
+/// idempotency key had (a second submit of the same form).
+pub fn create_once(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    set: &AgreementSet,
+    vault: &Vault,
+    case_id: i64,
+    input: HandoffInput,
+) -> Result<Sent, AppError> {
     let actor = crate::services::actor(ctx)?.clone();
-    let id = conn.transaction(|conn| -> Result<i64, AppError> {
+    let (id, created) = conn.transaction(|conn| -> Result<(i64, bool), AppError> {
         crate::db::stats::lock_case(conn, case_id)?;
         let (case, scope) = load_case(conn, &actor, case_id, Action::HandoffSend)?;
+        let key = attach::check_key(input.idempotency_key.as_deref())?;
+        if let Some(earlier) = attach::earlier(conn, key, case_id, actor.agency_id)? {
+            return Ok((earlier, false));
+        }
         let holding = scope
             .holding_of(actor.agency_id)
             .ok_or(AppError::NotFound)?;
@@ -88,6 +122,8 @@ pub fn create(
         let version_id = set
             .version_id(allowed.agreement)
             .ok_or_else(|| AppError::internal("agreement version not stored"))?;
+        let documents =
+            attach::documents_to_attach(conn, &actor, &scope, &input.documents, &allowed)?;
         sending.refuse_duplicate(conn, allowed.rule)?;
         let consent_id = allowed
             .rule
@@ -97,18 +133,23 @@ pub fn create(
         let new = sending.new_handoff(vault, &allowed, version_id, consent_id, message)?;
         let id = db::insert(conn, &new)?;
         crate::services::stats_upkeep::Watch::new_handoff(id).done(conn)?;
-        sending.record_created(conn, id, &allowed, &new)?;
-        let inserted = db::by_id(conn, id)?.ok_or(AppError::NotFound)?;
-        if allowed.rule.kind == HandoffKind::Notice && allowed.shares.contains(&Category::Documents)
-        {
-            record_documents_shared(conn, ctx, &inserted)?;
+        let ids: Vec<i64> = documents.iter().map(|d| d.id).collect();
+        crate::db::attachments::attach(conn, id, &ids)?;
+        if let Some(key) = key {
+            crate::db::attachments::record_submission(conn, key, id)?;
         }
+        sending.record_created(conn, id, &allowed, &new, &ids)?;
+        let inserted = db::by_id(conn, id)?.ok_or(AppError::NotFound)?;
+        record_documents_shared(conn, ctx, &inserted, &documents)?;
         crate::services::notifications::notify_sent(conn, &inserted, ctx.now)?;
         sending.record_override(conn, id, allowed.rule, &new)?;
-        Ok(id)
+        Ok((id, true))
     })?;
     let row = db::by_id(conn, id)?.ok_or(AppError::NotFound)?;
-    view(conn, vault, actor.agency_id, row)
+    Ok(Sent {
+        handoff: view(conn, vault, actor.agency_id, row)?,
+        created,
+    })
 }
 
 /// The message to the receiver, trimmed (none when empty): at most 4000 characters.
@@ -291,6 +332,7 @@ impl<'a> Sending<'a> {
         id: i64,
         allowed: &Allowed<'_>,
         new: &NewHandoff,
+        documents: &[i64],
     ) -> Result<(), AppError> {
         let rule = allowed.rule;
         let shares: Vec<&str> = allowed.shares.iter().map(|c| c.as_str()).collect();
@@ -318,6 +360,7 @@ impl<'a> Sending<'a> {
                     "shares": shares,
                     "withheld": withheld,
                     "onward": !self.holding.is_owner(),
+                    "documents": documents,
                 })),
         )?;
         Ok(())

@@ -15,6 +15,7 @@ mod page;
 mod sections;
 
 pub(super) use page::{Extra, case_page};
+mod panels;
 
 pub(super) fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(list::list).service(page::show);

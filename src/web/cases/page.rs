@@ -5,6 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use askama::Template;
 
+use super::panels::Panel;
 use super::sections::{
     self, ConsentLine, DocumentLine, Fact, HandoffLine, NoteLine, OptionLine, Sending,
     TimelineLine, TrackLine,
@@ -42,6 +43,15 @@ struct CasePage {
     tracks: Vec<TrackLine>,
     can_edit: bool,
     can_upload: bool,
+    can_send: bool,
+    /// A pending receiver: it answers before it sends anything on.
+    pending: bool,
+    /// What the last action did, in words (not an error).
+    notice: Option<String>,
+    /// The receiver's panels: handoffs to answer or being worked on.
+    panels: Vec<Panel>,
+    /// The one-time token of this page's send forms.
+    form_token: String,
     can_consent: bool,
     can_access_log: bool,
     consents: Vec<ConsentLine>,
@@ -71,6 +81,17 @@ pub(in crate::web) struct Extra {
     pub identity: Option<Identity>,
     /// The refused form's name, typed values and messages.
     pub form: Option<(&'static str, Fields, Errors)>,
+    /// A refused decision form: (handoff id, form, message).
+    pub decision_error: Option<(i64, String, String)>,
+    /// What the action before this page did (`sent`, `accepted` …) and to which handoff.
+    pub done: Option<(String, i64)>,
+}
+
+/// `?done=…&h=…`: what the action before the page did.
+#[derive(serde::Deserialize)]
+struct Done {
+    done: Option<String>,
+    h: Option<i64>,
 }
 
 #[get("/cases/{id}")]
@@ -82,17 +103,14 @@ pub(super) async fn show(
     id: web::Path<i64>,
     v: Viewer,
 ) -> HttpResponse {
-    case_page(
-        &req,
-        &db,
-        &vault,
-        &set,
-        v,
-        id.into_inner(),
-        Extra::default(),
-        StatusCode::OK,
-    )
-    .await
+    let done = web::Query::<Done>::from_query(req.query_string())
+        .ok()
+        .and_then(|d| Some((d.0.done?, d.0.h?)));
+    let extra = Extra {
+        done,
+        ..Extra::default()
+    };
+    case_page(&req, &db, &vault, &set, v, id.into_inner(), extra, StatusCode::OK).await
 }
 
 /// Renders a case as the viewer's agency may see it. Reading it is recorded (`case.viewed`), as
@@ -192,6 +210,20 @@ impl CasePage {
         let facts = sections::facts(&t, &detail);
         let tracks = sections::track_lines(&t, &detail);
         let sending = Sending::new(&t, options);
+        let panels = Panel::of(&v, &handoffs, extra.decision_error.as_ref());
+        let notice = extra.done.and_then(|(done, h)| {
+            let key = format!("done.{done}");
+            let text = t.get(&key);
+            if text == key {
+                return None;
+            }
+            Some(match handoffs.iter().find(|x| x.id == h) {
+                Some(x) if done == "sent" || done == "resent" => {
+                    format!("{text} {} ({}).", x.to_agency_name, x.to_agency)
+                }
+                _ => text,
+            })
+        });
         let (form, f, errors) = match extra.form {
             Some((name, f, errors)) => (name.to_owned(), f, errors),
             None => (String::new(), Fields::default(), Errors::default()),
@@ -211,6 +243,11 @@ impl CasePage {
             tracks,
             can_edit: detail.actions.edit.iter().any(|c| c == "summary"),
             can_upload: detail.actions.edit.iter().any(|c| c == "documents"),
+            can_send: detail.actions.send,
+            pending: detail.actions.pending,
+            notice,
+            panels,
+            form_token: crate::auth::token::new_secret(),
             can_consent: !detail.actions.record_consent.is_empty(),
             can_access_log: roles_permit(&v, Action::AccessLogView),
             consents: consents

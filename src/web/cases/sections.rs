@@ -39,6 +39,12 @@ pub(super) struct ConsentLine {
 
 /// A handoff of the case.
 pub(super) struct HandoffLine {
+    pub(super) id: i64,
+    pub(super) message: Option<String>,
+    pub(super) reason: Option<String>,
+    pub(super) outcome: Option<String>,
+    /// The viewer's agency sent it and it waits for an answer: it may withdraw it.
+    pub(super) withdrawable: bool,
     pub(super) kind_key: &'static str,
     pub(super) from: String,
     pub(super) to: String,
@@ -51,9 +57,12 @@ pub(super) struct HandoffLine {
 
 /// One thing the user could send, or why it is closed.
 pub(super) struct OptionLine {
+    /// What the receiver would hold, in words.
+    pub(super) holds: String,
+    /// Documents may be attached.
+    pub(super) attach: bool,
     pub(super) handoff: String,
     pub(super) agreement_id: String,
-    pub(super) agreement: String,
     pub(super) kind_key: &'static str,
     pub(super) description: String,
     pub(super) legal_basis: String,
@@ -178,6 +187,7 @@ pub(super) fn track_lines(t: &Texts, detail: &CaseDetail) -> Vec<TrackLine> {
         .filter_map(|(track, stages)| {
             let code = detail.tracks.get(track.code)?;
             let stage = stages.iter().find(|s| s.code == code)?;
+            let recordable = detail.actions.stages.get(track.code);
             Some(TrackLine {
                 code: track.code,
                 label: label(t, track),
@@ -185,6 +195,7 @@ pub(super) fn track_lines(t: &Texts, detail: &CaseDetail) -> Vec<TrackLine> {
                 stage_code: code.clone(),
                 stages: stages
                     .iter()
+                    .filter(|s| recordable.is_some_and(|r| r.iter().any(|c| c == s.code)))
                     .map(|s| Choice {
                         code: s.code,
                         label: label(t, s),
@@ -221,9 +232,15 @@ impl HandoffLine {
             .or_else(|| h.deadlines.first());
         let state = clock.map(|d| state_of(d.state.as_str()));
         HandoffLine {
+            id: h.id,
+            withdrawable: h.from_agency == v.actor.agency_code
+                && h.status == crate::domain::handoff::HandoffStatus::Pending,
+            message: h.message,
+            reason: h.reason,
+            outcome: h.outcome,
             kind_key: kind_key(h.kind.as_str()),
-            from: h.from_agency,
-            to: h.to_agency,
+            from: h.from_agency_name,
+            to: h.to_agency_name,
             status: v.t.get(&format!("handoff.status.{}", h.status)),
             due: clock.map(|d| v.time(d.due_at)).unwrap_or_default(),
             state_key: state.map(|s| s.0),
@@ -266,18 +283,29 @@ impl OptionLine {
     /// An option with the reasons it is closed, in words.
     fn new(t: &Texts, o: HandoffOption) -> Self {
         OptionLine {
+            holds: super::panels::shares_words(t, &o.shares),
+            attach: o.shares.iter().any(|c| c == "documents"),
             reasons: o.unmet.iter().map(|u| unmet_reason(t, u)).collect(),
             handoff: o.handoff,
-            agreement: format!("{} v{}", o.agreement.id, o.agreement.version),
             agreement_id: o.agreement.id,
             kind_key: kind_key(&o.kind),
-            description: o.description.unwrap_or_default(),
+            description: in_language(t, &o.description.unwrap_or_default()),
             legal_basis: o.legal_basis.unwrap_or_default(),
             to_agency: o.to_agency,
             to_name: o.to_agency_name,
             allowed: o.allowed,
             override_possible: o.override_possible,
         }
+    }
+}
+
+/// An agreement's description in the user's language: agreements write "Indonesian / English"
+/// (docs/AGREEMENTS.md); a description without the separator is shown as written.
+fn in_language(t: &Texts, description: &str) -> String {
+    match description.split_once(" / ") {
+        Some((_, en)) if t.lang.code() == "en" => en.trim().to_owned(),
+        Some((id, _)) => id.trim().to_owned(),
+        None => description.to_owned(),
     }
 }
 

@@ -1,0 +1,2 @@
+DROP TABLE handoff_submissions;
+DROP TABLE handoff_documents;
