@@ -15,14 +15,20 @@ use AgencyKind as K;
 /// owner does (the survivor's own decisions, the case manager's service steps).
 pub fn recorded_by(track: &str, stage: &str) -> &'static [AgencyKind] {
     match (track, stage) {
-        ("justice", "reported_to_police" | "penyelidikan" | "penyidikan" | "berkas_tahap_i" | "sp3") => {
-            &[K::Police]
-        }
+        (
+            "justice",
+            "reported_to_police" | "penyelidikan" | "penyidikan" | "berkas_tahap_i" | "sp3",
+        ) => &[K::Police],
         ("justice", "tahap_ii") => &[K::Police, K::Prosecutor],
         (
             "justice",
-            "p18_p19_returned" | "p21_complete" | "penuntutan" | "skpp" | "eksekusi"
-            | "restitusi_payment_pending" | "restitusi_lelang",
+            "p18_p19_returned"
+            | "p21_complete"
+            | "penuntutan"
+            | "skpp"
+            | "eksekusi"
+            | "restitusi_payment_pending"
+            | "restitusi_lelang",
         ) => &[K::Prosecutor],
         ("justice", "persidangan" | "putusan" | "inkracht" | "acquitted") => &[K::Court],
         ("justice", "restitusi_paid") => &[K::Prosecutor, K::Lpsk, K::Court],
@@ -30,7 +36,8 @@ pub fn recorded_by(track: &str, stage: &str) -> &'static [AgencyKind] {
         ("protection", "lpsk_requested" | "lpsk_decided") => &[K::Lpsk],
         (
             "protection",
-            "court_protection_order_requested" | "court_protection_order_issued"
+            "court_protection_order_requested"
+            | "court_protection_order_issued"
             | "movement_restriction_order",
         ) => &[K::Court],
         ("protection", "shelter_placement") => &[K::Shelter, K::SocialAffairs, K::ServiceUnit],
@@ -99,7 +106,11 @@ mod tests {
         for (track, stages) in cls::TRACKS {
             let owned = stages
                 .iter()
-                .filter(|s| kinds.iter().any(|k| may_record(false, *k, track.code, s.code)))
+                .filter(|s| {
+                    kinds
+                        .iter()
+                        .any(|k| may_record(false, *k, track.code, s.code))
+                })
                 .count();
             assert!(
                 track.code == "service" || owned > 0,

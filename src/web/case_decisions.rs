@@ -65,7 +65,9 @@ async fn decide(
     match decided {
         Ok(h) if h.case_id == case_id => {
             let done = h.status.as_str();
-            see_other(&format!("/cases/{case_id}?done={done}&h={handoff_id}#handoffs"))
+            see_other(&format!(
+                "/cases/{case_id}?done={done}&h={handoff_id}#handoffs"
+            ))
         }
         Ok(h) => see_other(&format!("/cases/{}#handoffs", h.case_id)),
         Err(AppError::Conflict { .. }) => {
@@ -73,7 +75,17 @@ async fn decide(
                 banner: Some(v.t.get("receive.already_decided")),
                 ..Default::default()
             };
-            case_page(&req, &db, &vault, &set, v, case_id, extra, StatusCode::CONFLICT).await
+            case_page(
+                &req,
+                &db,
+                &vault,
+                &set,
+                v,
+                case_id,
+                extra,
+                StatusCode::CONFLICT,
+            )
+            .await
         }
         Err(e) => crate::web::failed(v, e, "case"),
     }

@@ -86,7 +86,12 @@ pub const USERS: [(&str, &str, &str); 10] = [
 ];
 
 pub async fn world(backend: Backend) -> World {
-    let app = TestApp::spawn_with_agreement(backend, HOLDING_AGREEMENT).await;
+    world_with(backend, HOLDING_AGREEMENT).await
+}
+
+/// The same agencies and users under another agreement.
+pub async fn world_with(backend: Backend, agreement: &str) -> World {
+    let app = TestApp::spawn_with_agreement(backend, agreement).await;
     for (name, agency, role) in USERS {
         app.user(name, agency, &[role]);
     }

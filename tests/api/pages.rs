@@ -388,7 +388,7 @@ pub(crate) async fn web_get(app: &TestApp, session: &str, path: &str) -> (u16, S
     (answer.status().as_u16(), answer.text().await.unwrap())
 }
 
-async fn web_post(
+pub(crate) async fn web_post(
     app: &TestApp,
     session: &str,
     path: &str,

@@ -178,8 +178,7 @@ pub(super) fn detail(conn: &mut DbConnection, ctx: &Ctx, id: i64) -> Result<Case
     let mut actions = CaseActions::of(actor, &scope);
     if row.status.is_open() && actions.edit.iter().any(|c| c == "summary") {
         let kind = super::agency_kind(conn, actor.agency_id)?;
-        actions.stages =
-            stage_owner::recordable(scope.owner_agency_id == actor.agency_id, kind);
+        actions.stages = stage_owner::recordable(scope.owner_agency_id == actor.agency_id, kind);
     }
     Ok(CaseDetail {
         id: row.id,

@@ -9,7 +9,9 @@ use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
-use super::{HandoffView, attach, decide::record_documents_shared, facts, load_case, view, violations};
+use super::{
+    HandoffView, attach, decide::record_documents_shared, facts, load_case, view, violations,
+};
 use crate::agreements::HandoffRule;
 use crate::agreements::engine::{self, Allowed, Party, Request};
 use crate::audit::{self, AuditAction, Ctx, Event};

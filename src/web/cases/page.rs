@@ -110,7 +110,17 @@ pub(super) async fn show(
         done,
         ..Extra::default()
     };
-    case_page(&req, &db, &vault, &set, v, id.into_inner(), extra, StatusCode::OK).await
+    case_page(
+        &req,
+        &db,
+        &vault,
+        &set,
+        v,
+        id.into_inner(),
+        extra,
+        StatusCode::OK,
+    )
+    .await
 }
 
 /// Renders a case as the viewer's agency may see it. Reading it is recorded (`case.viewed`), as
