@@ -822,4 +822,39 @@ mod tests {
             roles_markdown()
         );
     }
+
+    /// Documents travel by attachment: the owner reads all; the accepted (2) and the pending (6)
+    /// receivers read what is attached to their own handoff and what they uploaded; nobody
+    /// else reads anything, and an outsider learns nothing.
+    #[test]
+    fn a_party_reads_the_documents_attached_to_its_handoff_and_its_own() {
+        let scope = case(1);
+        let read = |agency: i64, uploader: i64, attached: &[i64]| {
+            let document = DocumentScope {
+                agency_id: uploader,
+                attached_to: attached.to_vec(),
+            };
+            can(
+                &actor(agency, Some("33"), &[Role::Caseworker]),
+                Action::DocumentRead,
+                Resource::Document(&scope, &document),
+            )
+        };
+        assert_eq!(read(1, 1, &[]), Ok(()), "the owner reads every document");
+        assert_eq!(read(2, 1, &[1]), Ok(()), "attached to its accepted handoff");
+        assert_eq!(
+            read(2, 1, &[2]),
+            Err(Denial::Hidden),
+            "attached to another's"
+        );
+        assert_eq!(read(2, 1, &[]), Err(Denial::Hidden), "not attached");
+        assert_eq!(read(2, 2, &[]), Ok(()), "its own upload");
+        assert_eq!(
+            read(6, 1, &[2]),
+            Ok(()),
+            "pending: the attachments, to decide"
+        );
+        assert_eq!(read(6, 1, &[1]), Err(Denial::Hidden));
+        assert_eq!(read(3, 1, &[1, 2]), Err(Denial::Hidden), "an outsider");
+    }
 }

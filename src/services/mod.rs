@@ -8,6 +8,7 @@ pub mod auth;
 pub mod cases;
 pub mod deadlines;
 pub mod denials;
+pub mod document_access;
 pub mod document_files;
 pub mod handoffs;
 pub mod keys;

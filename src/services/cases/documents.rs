@@ -12,12 +12,13 @@ use utoipa::ToSchema;
 
 use super::load;
 use crate::audit::{self, AuditAction, Ctx, Event};
-use crate::authz::{self, Action, Actor, CaseScope, Category, DocumentScope, Resource};
+use crate::authz::{Action, Category};
 use crate::crypto::Vault;
 use crate::db::cases as db;
 use crate::db::{DbConnection, agencies};
 use crate::domain::Invalid;
 use crate::error::AppError;
+use crate::services::document_access::readable;
 
 /// Media types accepted for documents.
 pub const DOCUMENT_TYPES: [&str; 8] = crate::domain::document::ACCEPTED;
@@ -171,30 +172,6 @@ pub fn documents(
         .filter(|row| readable(actor, &scope, &attachments, row))
         .map(|row| document_view(conn, vault, row))
         .collect()
-}
-
-/// Whether the actor reads the document `row` of the case of `scope`, given the case's
-/// attachments as (document id, handoff id) pairs.
-pub(crate) fn readable(
-    actor: &Actor,
-    scope: &CaseScope,
-    attachments: &[(i64, i64)],
-    row: &db::DocumentRow,
-) -> bool {
-    let document = DocumentScope {
-        agency_id: row.agency_id,
-        attached_to: attachments
-            .iter()
-            .filter(|(d, _)| *d == row.id)
-            .map(|(_, h)| *h)
-            .collect(),
-    };
-    authz::can(
-        actor,
-        Action::DocumentRead,
-        Resource::Document(scope, &document),
-    )
-    .is_ok()
 }
 
 /// Reads a document's content for download; recorded in its custody log. A document the actor

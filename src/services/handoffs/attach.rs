@@ -10,7 +10,7 @@ use crate::db::attachments;
 use crate::db::cases::{self as case_db, DocumentRow};
 use crate::domain::Invalid;
 use crate::error::{AppError, ErrorCode};
-use crate::services::cases::readable;
+use crate::services::document_access::readable;
 
 /// At most this many documents travel with one handoff.
 const MAX_ATTACHED: usize = 50;
