@@ -529,7 +529,7 @@ async fn journey(backend: Backend, words: Words, width: u32, height: u32, shots:
     browser.screenshot(&format!("case-{shots}")).await;
     browser.click("#send-report-POL-BETA").await;
     let sent = browser.wait_for(words.waiting).await;
-    assert!(sent.contains("SU-ALPHA → POL-BETA"));
+    assert!(sent.contains("Agency SU-ALPHA → Agency POL-BETA"), "the agencies by name");
 
     // A stale form: the stage form of a page shown before someone else changed the case.
     let old_version = rujukan::db::cases::by_id(&mut app.conn(), case)
