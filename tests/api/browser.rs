@@ -14,7 +14,7 @@ use crate::helpers::*;
 /// The WebDriver element key.
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
-struct Browser {
+pub(crate) struct Browser {
     driver: Child,
     base: String,
     session: String,
@@ -23,7 +23,7 @@ struct Browser {
 
 impl Browser {
     /// Starts chromedriver and a headless chromium window of `width` × `height`; `None` to skip.
-    async fn start(width: u32, height: u32) -> Option<Self> {
+    pub(crate) async fn start(width: u32, height: u32) -> Option<Self> {
         let found = Command::new("chromedriver")
             .arg("--version")
             .stdout(Stdio::null())
@@ -93,14 +93,24 @@ impl Browser {
         })
     }
 
-    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+    pub(crate) async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Value {
         let answer = self.answer(method, path, body).await;
         assert!(answer["value"].get("error").is_none(), "{path}: {answer}");
         answer["value"].clone()
     }
 
     /// The driver's whole answer, error or not.
-    async fn answer(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+    pub(crate) async fn answer(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Value {
         let url = format!("{}/session/{}{path}", self.base, self.session);
         let mut request = self.http.request(method, url);
         if let Some(body) = body {
@@ -109,12 +119,12 @@ impl Browser {
         request.send().await.unwrap().json().await.unwrap()
     }
 
-    async fn goto(&self, url: &str) {
+    pub(crate) async fn goto(&self, url: &str) {
         self.call(reqwest::Method::POST, "/url", Some(json!({"url": url})))
             .await;
     }
 
-    async fn element(&self, css: &str) -> String {
+    pub(crate) async fn element(&self, css: &str) -> String {
         let found = self
             .call(
                 reqwest::Method::POST,
@@ -128,7 +138,7 @@ impl Browser {
             .to_owned()
     }
 
-    async fn type_into(&self, css: &str, text: &str) {
+    pub(crate) async fn type_into(&self, css: &str, text: &str) {
         let id = self.element(css).await;
         self.call(
             reqwest::Method::POST,
@@ -140,7 +150,7 @@ impl Browser {
 
     /// Clicks `css`. An element found on the page that was still being replaced (a form just
     /// sent) goes stale: it is looked up again on the new page.
-    async fn click(&self, css: &str) {
+    pub(crate) async fn click(&self, css: &str) {
         for _ in 0..50 {
             let id = self.element(css).await;
             let path = format!("/element/{id}/click");
@@ -160,7 +170,7 @@ impl Browser {
 
     /// Sets a field's value directly (a date field, whose typing order depends on the browser's
     /// locale).
-    async fn set_value(&self, css: &str, value: &str) {
+    pub(crate) async fn set_value(&self, css: &str, value: &str) {
         let id = self.element(css).await;
         self.call(
             reqwest::Method::POST,
@@ -174,7 +184,7 @@ impl Browser {
     }
 
     /// Asserts the page needs no sideways scrolling at the window's width.
-    async fn assert_fits(&self, what: &str) {
+    pub(crate) async fn assert_fits(&self, what: &str) {
         let widths = self
             .call(
                 reqwest::Method::POST,
@@ -193,7 +203,7 @@ impl Browser {
     }
 
     /// Signs out (if signed in) and signs in as `username`, waiting for the inbox.
-    async fn sign_in_as(&self, address: &str, username: &str, inbox_title: &str) {
+    pub(crate) async fn sign_in_as(&self, address: &str, username: &str, inbox_title: &str) {
         self.goto(&format!("{address}/login")).await;
         self.type_into("#username", username).await;
         self.type_into("#password", PASSWORD).await;
@@ -202,12 +212,12 @@ impl Browser {
     }
 
     /// Signs out through the header's button.
-    async fn sign_out(&self, login_title: &str) {
+    pub(crate) async fn sign_out(&self, login_title: &str) {
         self.click("header form button[type=submit]").await;
         self.wait_for(login_title).await;
     }
 
-    async fn source(&self) -> String {
+    pub(crate) async fn source(&self) -> String {
         self.call(reqwest::Method::GET, "/source", None)
             .await
             .as_str()
@@ -217,7 +227,7 @@ impl Browser {
 
     /// The page source once it contains `text` (navigation after a click is not awaited by
     /// WebDriver); fails after fifteen seconds (the tests share two cores with the browsers).
-    async fn wait_for(&self, text: &str) -> String {
+    pub(crate) async fn wait_for(&self, text: &str) -> String {
         let mut source = String::new();
         for _ in 0..300 {
             source = self.source().await;
@@ -229,7 +239,7 @@ impl Browser {
         panic!("the page never showed {text:?}: {source}");
     }
 
-    async fn url(&self) -> String {
+    pub(crate) async fn url(&self) -> String {
         self.call(reqwest::Method::GET, "/url", None)
             .await
             .as_str()
@@ -238,7 +248,7 @@ impl Browser {
     }
 
     /// Saves a screenshot into docs/screenshots/ when `RUJUKAN_SCREENSHOTS` is set.
-    async fn screenshot(&self, name: &str) {
+    pub(crate) async fn screenshot(&self, name: &str) {
         if std::env::var_os("RUJUKAN_SCREENSHOTS").is_none() {
             return;
         }
@@ -252,7 +262,7 @@ impl Browser {
         std::fs::write(dir.join(format!("{name}.png")), bytes).unwrap();
     }
 
-    async fn quit(mut self) {
+    pub(crate) async fn quit(mut self) {
         let _ = self
             .http
             .delete(format!("{}/session/{}", self.base, self.session))
@@ -529,7 +539,10 @@ async fn journey(backend: Backend, words: Words, width: u32, height: u32, shots:
     browser.screenshot(&format!("case-{shots}")).await;
     browser.click("#send-report-POL-BETA").await;
     let sent = browser.wait_for(words.waiting).await;
-    assert!(sent.contains("Agency SU-ALPHA → Agency POL-BETA"), "the agencies by name");
+    assert!(
+        sent.contains("Agency SU-ALPHA → Agency POL-BETA"),
+        "the agencies by name"
+    );
 
     // A stale form: the stage form of a page shown before someone else changed the case.
     let old_version = rujukan::db::cases::by_id(&mut app.conn(), case)

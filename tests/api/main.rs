@@ -21,6 +21,7 @@ mod migrations;
 mod ops;
 mod pages;
 mod probe;
+mod receiver_journey;
 mod receiving;
 mod stats;
 mod storage;

@@ -12,7 +12,7 @@ use crate::pages::{web_get, web_post, web_session};
 
 /// Reports to the police and case files to the prosecutor carry documents; a summary-only
 /// referral does not.
-const AGREEMENT: &str = r#"id = "receiving-mou"
+pub(crate) const AGREEMENT: &str = r#"id = "receiving-mou"
 version = 1
 title = "Agreement for the receiving-side tests"
 effective_from = 2025-01-01
