@@ -11,6 +11,7 @@ pub mod denials;
 pub mod document_files;
 pub mod handoffs;
 pub mod keys;
+pub mod nav;
 pub mod notifications;
 pub mod stats;
 pub mod stats_upkeep;
