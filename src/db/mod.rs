@@ -13,6 +13,7 @@ pub mod checkpoints;
 pub mod handoffs;
 pub mod meta;
 pub mod migrate;
+pub mod nav_counts;
 pub mod outbox;
 pub mod pool;
 pub mod schema;

@@ -667,3 +667,17 @@ diesel::allow_tables_to_appear_in_same_query!(
     agreement_versions,
     handoffs
 );
+
+diesel::table! {
+    /// What each user has seen, for the counts in the menu.
+    user_marks (user_id) {
+        /// The user.
+        user_id -> BigInt,
+        /// When the user last opened the "Sent" page, UTC.
+        sent_seen_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(user_marks -> users (user_id));
+diesel::allow_tables_to_appear_in_same_query!(user_marks, users);
+diesel::allow_tables_to_appear_in_same_query!(user_marks, handoffs);

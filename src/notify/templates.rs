@@ -39,6 +39,19 @@ pub struct Params {
     /// Province of the agency whose clock it is (for its time zone).
     #[serde(default)]
     pub province: Option<String>,
+    /// Sending agency's name.
+    #[serde(default)]
+    pub from_agency_name: Option<String>,
+    /// Receiving agency's name.
+    #[serde(default)]
+    pub to_agency_name: Option<String>,
+    /// The reason of a decline or withdrawal, in its writer's words (about the process, never
+    /// the survivor's identity).
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// The outcome of a completion, in the receiver's words.
+    #[serde(default)]
+    pub outcome: Option<String>,
 }
 
 /// A rendered e-mail.
@@ -80,6 +93,33 @@ fn decision_word(decision: &str, en: bool) -> &str {
     }
 }
 
+/// The kind of handoff in words: (Indonesian, its short title, English).
+fn kind_words(kind: Option<&str>) -> (&'static str, &'static str, &'static str) {
+    match kind {
+        Some("transfer") => ("pengalihan kasus", "Pengalihan", "transfer"),
+        Some("notice") => ("pemberitahuan", "Pemberitahuan", "notice"),
+        _ => ("rujukan", "Rujukan", "referral"),
+    }
+}
+
+/// The first letter of `text` in capitals.
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
+}
+
+/// `Name (CODE)`, or the code alone when the name is not known.
+fn agency(code: Option<&str>, name: Option<&str>) -> String {
+    match (code, name) {
+        (Some(code), Some(name)) if name != code => format!("{name} ({code})"),
+        (Some(code), _) => code.to_owned(),
+        (None, Some(name)) => name.to_owned(),
+        (None, None) => "-".to_owned(),
+    }
+}
+
 /// Renders `kind` in `language` (`id` unless `en`); `link` is the case's address.
 pub fn render(kind: &str, language: &str, p: &Params, link: &str) -> Rendered {
     let en = language == "en";
@@ -101,13 +141,23 @@ pub fn render(kind: &str, language: &str, p: &Params, link: &str) -> Rendered {
 struct Words<'a> {
     /// Case number.
     n: &'a str,
-    from: &'a str,
-    to: &'a str,
+    /// Sending agency, `Name (CODE)`.
+    from: String,
+    /// Sending agency's name alone (subjects).
+    from_name: &'a str,
+    /// Receiving agency, `Name (CODE)`.
+    to: String,
     due: &'a str,
+    has_due: bool,
     /// The deadline's title in the message's language.
     deadline: &'a str,
-    handoff_kind: Option<&'a str>,
+    /// The kind of handoff in the message's language.
+    kind: &'static str,
+    /// Its short title (Indonesian subjects).
+    title: &'static str,
     decision: &'a str,
+    reason: Option<&'a str>,
+    outcome: Option<&'a str>,
 }
 
 impl<'a> Words<'a> {
@@ -117,14 +167,24 @@ impl<'a> Words<'a> {
         } else {
             p.deadline_id.as_deref()
         };
+        let (kind_id, title, kind_en) = kind_words(p.handoff_kind.as_deref());
         Words {
             n: &p.case_number,
-            from: p.from_agency.as_deref().unwrap_or("-"),
-            to: p.to_agency.as_deref().unwrap_or("-"),
+            from: agency(p.from_agency.as_deref(), p.from_agency_name.as_deref()),
+            from_name: p
+                .from_agency_name
+                .as_deref()
+                .or(p.from_agency.as_deref())
+                .unwrap_or("-"),
+            to: agency(p.to_agency.as_deref(), p.to_agency_name.as_deref()),
             due: p.due.as_deref().unwrap_or("-"),
+            has_due: p.due.is_some(),
             deadline: deadline.unwrap_or("-"),
-            handoff_kind: p.handoff_kind.as_deref(),
+            kind: if en { kind_en } else { kind_id },
+            title,
             decision: p.decision.as_deref().unwrap_or("-"),
+            reason: p.reason.as_deref().filter(|r| !r.trim().is_empty()),
+            outcome: p.outcome.as_deref().filter(|o| !o.trim().is_empty()),
         }
     }
 }
@@ -140,31 +200,14 @@ fn indonesian(kind: &str, w: &Words<'_>) -> (String, Vec<String>) {
         ..
     } = w;
     match kind {
-        "handoff.received" => (
-            format!("[Rujukan] Rujukan baru untuk kasus {n}"),
-            vec![
-                format!(
-                    "{from} mengirim {} untuk kasus {n} kepada {to}.",
-                    w.handoff_kind.unwrap_or("rujukan")
-                ),
-                format!("Mohon dijawab sebelum {due}."),
-            ],
-        ),
-        "handoff.decided" => (
-            format!(
-                "[Rujukan] Rujukan kasus {n} {}",
-                decision_word(w.decision, false)
-            ),
-            vec![format!(
-                "Rujukan kasus {n} dari {from} kepada {to} telah {}.",
-                decision_word(w.decision, false)
-            )],
-        ),
+        "handoff.received" => received_id(w),
+        "handoff.decided" => decided_id(w),
         "deadline.reminder" => (
             format!("[Rujukan] Pengingat: {deadline}, kasus {n}"),
-            vec![format!(
-                "Batas waktu \"{deadline}\" untuk kasus {n} berakhir {due}."
-            )],
+            vec![
+                format!("Batas waktu \"{deadline}\" untuk kasus {n} berakhir {due}."),
+                "Mohon diselesaikan sebelum batas waktu itu.".to_owned(),
+            ],
         ),
         "deadline.escalation" => (
             format!("[Rujukan] Eskalasi: batas waktu terlewati, kasus {n}"),
@@ -177,9 +220,13 @@ fn indonesian(kind: &str, w: &Words<'_>) -> (String, Vec<String>) {
         ),
         "consent.withdrawn" => (
             format!("[Rujukan] Persetujuan dicabut, kasus {n}"),
-            vec![format!(
-                "Penyintas mencabut persetujuan untuk kasus {n}. Akses {to} yang berdasar persetujuan itu telah berakhir."
-            )],
+            vec![
+                format!(
+                    "Penyintas mencabut persetujuan untuk kasus {n}. Akses {to} yang berdasar persetujuan itu telah berakhir."
+                ),
+                "Jangan lagi memakai data kasus ini yang diterima berdasarkan persetujuan itu."
+                    .to_owned(),
+            ],
         ),
         "access.ended" => (
             format!("[Rujukan] Akses berakhir, kasus {n}"),
@@ -191,6 +238,72 @@ fn indonesian(kind: &str, w: &Words<'_>) -> (String, Vec<String>) {
     }
 }
 
+/// A new handoff, to its receiver, in Indonesian: who sent what, and the answer's deadline.
+fn received_id(w: &Words<'_>) -> (String, Vec<String>) {
+    let Words {
+        n,
+        from,
+        from_name,
+        to,
+        due,
+        kind,
+        title,
+        ..
+    } = w;
+    if w.has_due {
+        (
+            format!("[Rujukan] {title} baru untuk kasus {n} dari {from_name}: jawab sebelum {due}"),
+            vec![
+                format!("{from} mengirim {kind} untuk kasus {n} kepada {to}."),
+                format!(
+                    "Mohon dijawab sebelum {due}: buka kasus, lalu terima atau tolak dengan alasan di Kotak masuk."
+                ),
+            ],
+        )
+    } else {
+        (
+            format!("[Rujukan] {title} baru untuk kasus {n} dari {from_name}"),
+            vec![
+                format!("{from} mengirim {kind} untuk kasus {n} kepada {to}."),
+                "Buka kasus untuk membacanya.".to_owned(),
+            ],
+        )
+    }
+}
+
+/// A decision, to the other party, in Indonesian: what was decided, why, and what to do next.
+fn decided_id(w: &Words<'_>) -> (String, Vec<String>) {
+    let Words {
+        n,
+        from,
+        to,
+        kind,
+        title,
+        ..
+    } = w;
+    let word = decision_word(w.decision, false);
+    let mut lines = vec![format!(
+        "{} untuk kasus {n} dari {from} kepada {to} telah {word}.",
+        capitalised(kind)
+    )];
+    match (w.decision, w.reason, w.outcome) {
+        ("declined", Some(reason), _) => {
+            lines.push(format!("Alasan penolakan: {reason}"));
+            lines.push(
+                "Bila penyintas masih membutuhkan layanan, kirim rujukan ke instansi lain dari halaman kasus.".to_owned(),
+            );
+        }
+        ("withdrawn", Some(reason), _) => {
+            lines.push(format!("Alasan penarikan: {reason}"));
+            lines.push("Rujukan ini tidak perlu dijawab lagi.".to_owned());
+        }
+        ("completed", _, Some(outcome)) => lines.push(format!("Hasil: {outcome}")),
+        ("accepted", _, _) => lines.push(format!("{to} sekarang menangani {kind} ini.")),
+        _ => {}
+    }
+    (format!("[Rujukan] {title} untuk kasus {n} {word}"), lines)
+}
+
 /// The subject and paragraphs of `kind` in English.
 fn english(kind: &str, w: &Words<'_>) -> (String, Vec<String>) {
     let Words {
@@ -199,31 +312,17 @@ fn english(kind: &str, w: &Words<'_>) -> (String, Vec<String>) {
         to,
         due,
         deadline,
-        decision,
         ..
     } = w;
     match kind {
-        "handoff.received" => (
-            format!("[Rujukan] New handoff for case {n}"),
-            vec![
-                format!(
-                    "{from} sent a {} for case {n} to {to}.",
-                    w.handoff_kind.unwrap_or("handoff")
-                ),
-                format!("Please answer before {due}."),
-            ],
-        ),
-        "handoff.decided" => (
-            format!("[Rujukan] Handoff of case {n} {decision}"),
-            vec![format!(
-                "The handoff of case {n} from {from} to {to} was {decision}."
-            )],
-        ),
+        "handoff.received" => received_en(w),
+        "handoff.decided" => decided_en(w),
         "deadline.reminder" => (
             format!("[Rujukan] Reminder: {deadline}, case {n}"),
-            vec![format!(
-                "The deadline \"{deadline}\" for case {n} ends {due}."
-            )],
+            vec![
+                format!("The deadline \"{deadline}\" for case {n} ends {due}."),
+                "Please finish before that deadline.".to_owned(),
+            ],
         ),
         "deadline.escalation" => (
             format!("[Rujukan] Escalation: deadline missed, case {n}"),
@@ -236,9 +335,12 @@ fn english(kind: &str, w: &Words<'_>) -> (String, Vec<String>) {
         ),
         "consent.withdrawn" => (
             format!("[Rujukan] Consent withdrawn, case {n}"),
-            vec![format!(
-                "The survivor withdrew consent for case {n}. The access of {to} that rested on it has ended."
-            )],
+            vec![
+                format!(
+                    "The survivor withdrew consent for case {n}. The access of {to} that rested on it has ended."
+                ),
+                "Do not use this case's data received on that consent any more.".to_owned(),
+            ],
         ),
         "access.ended" => (
             format!("[Rujukan] Access ended, case {n}"),
@@ -248,6 +350,68 @@ fn english(kind: &str, w: &Words<'_>) -> (String, Vec<String>) {
         ),
         other => unknown_kind(other, n),
     }
+}
+
+/// A new handoff, to its receiver, in English.
+fn received_en(w: &Words<'_>) -> (String, Vec<String>) {
+    let Words {
+        n,
+        from,
+        from_name,
+        to,
+        due,
+        kind,
+        ..
+    } = w;
+    if w.has_due {
+        (
+            format!("[Rujukan] New {kind} for case {n} from {from_name}: answer before {due}"),
+            vec![
+                format!("{from} sent a {kind} for case {n} to {to}."),
+                format!(
+                    "Please answer before {due}: open the case, then accept, or decline with a reason, in the Inbox."
+                ),
+            ],
+        )
+    } else {
+        (
+            format!("[Rujukan] New {kind} for case {n} from {from_name}"),
+            vec![
+                format!("{from} sent a {kind} for case {n} to {to}."),
+                "Open the case to read it.".to_owned(),
+            ],
+        )
+    }
+}
+
+/// A decision, to the other party, in English.
+fn decided_en(w: &Words<'_>) -> (String, Vec<String>) {
+    let Words {
+        n, from, to, kind, ..
+    } = w;
+    let word = w.decision;
+    let mut lines = vec![format!(
+        "The {kind} of case {n} from {from} to {to} was {word}."
+    )];
+    match (w.decision, w.reason, w.outcome) {
+        ("declined", Some(reason), _) => {
+            lines.push(format!("Reason for declining: {reason}"));
+            lines.push(
+                "If the survivor still needs a service, send a handoff to another agency from the case page.".to_owned(),
+            );
+        }
+        ("withdrawn", Some(reason), _) => {
+            lines.push(format!("Reason for withdrawing: {reason}"));
+            lines.push("This handoff needs no answer any more.".to_owned());
+        }
+        ("completed", _, Some(outcome)) => lines.push(format!("Outcome: {outcome}")),
+        ("accepted", _, _) => lines.push(format!("{to} now handles this {kind}.")),
+        _ => {}
+    }
+    (
+        format!("[Rujukan] {} of case {n} {word}", capitalised(kind)),
+        lines,
+    )
 }
 
 /// A kind without a text of its own: its code and the case number.
@@ -320,5 +484,159 @@ mod tests {
         )
         .html;
         assert!(!html.contains("<script>"), "HTML is escaped");
+    }
+
+    fn handoff(kind: &str, decision: Option<&str>) -> Params {
+        Params {
+            case_number: "NB-2026-000042".into(),
+            case_id: 42,
+            handoff_id: Some(9),
+            handoff_kind: Some(kind.into()),
+            from_agency: Some("UPTD-PPA-JATENG".into()),
+            from_agency_name: Some("UPTD PPA Provinsi Jawa Tengah".into()),
+            to_agency: Some("UPTD-PPA-NTB".into()),
+            to_agency_name: Some("UPTD PPA Provinsi Nusa Tenggara Barat".into()),
+            due: Some("03/12/2026 11.00 WITA".into()),
+            province: Some("52".into()),
+            decision: decision.map(Into::into),
+            reason: Some("Kuota rumah aman penuh sampai Januari".into()),
+            outcome: Some("Pendampingan hukum selesai".into()),
+            ..Params::default()
+        }
+    }
+
+    #[test]
+    fn a_new_handoff_names_the_sender_the_kind_and_the_deadline_in_the_receivers_zone() {
+        let id = render("handoff.received", "id", &handoff("referral", None), "l");
+        assert_eq!(
+            id.subject,
+            "[Rujukan] Rujukan baru untuk kasus NB-2026-000042 dari UPTD PPA Provinsi Jawa Tengah: jawab sebelum 03/12/2026 11.00 WITA"
+        );
+        assert!(
+            id.text
+                .contains("UPTD PPA Provinsi Jawa Tengah (UPTD-PPA-JATENG) mengirim rujukan"),
+            "{}",
+            id.text
+        );
+        assert!(id.text.contains("sebelum 03/12/2026 11.00 WITA"));
+        let en = render("handoff.received", "en", &handoff("transfer", None), "l");
+        assert!(
+            en.subject.contains("New transfer for case NB-2026-000042")
+                && en.subject.contains("answer before 03/12/2026 11.00 WITA"),
+            "{}",
+            en.subject
+        );
+        let transfer = render("handoff.received", "id", &handoff("transfer", None), "l");
+        assert!(transfer.subject.contains("Pengalihan baru"));
+        assert!(transfer.text.contains("mengirim pengalihan kasus"));
+        let notice = Params {
+            due: None,
+            ..handoff("notice", None)
+        };
+        let notice = render("handoff.received", "id", &notice, "l");
+        assert!(
+            notice.subject.contains("Pemberitahuan baru") && !notice.subject.contains("jawab"),
+            "a notice has no answer to give: {}",
+            notice.subject
+        );
+    }
+
+    #[test]
+    fn a_decision_says_what_was_decided_why_and_what_to_do() {
+        let declined = handoff("referral", Some("declined"));
+        for (lang, words) in [
+            (
+                "id",
+                ["ditolak", "Alasan penolakan: Kuota rumah aman penuh"],
+            ),
+            (
+                "en",
+                ["declined", "Reason for declining: Kuota rumah aman penuh"],
+            ),
+        ] {
+            let r = render("handoff.decided", lang, &declined, "l");
+            assert!(r.subject.contains(words[0]), "{lang}: {}", r.subject);
+            assert!(r.text.contains(words[1]), "{lang}: {}", r.text);
+            assert!(r.html.contains(words[1]), "{lang}: {}", r.html);
+            assert!(!r.text.contains("Pendampingan"), "no outcome on a decline");
+        }
+        let withdrawn = render(
+            "handoff.decided",
+            "id",
+            &handoff("referral", Some("withdrawn")),
+            "l",
+        );
+        assert!(withdrawn.text.contains("Alasan penarikan: Kuota"));
+        assert!(withdrawn.text.contains("tidak perlu dijawab lagi"));
+        let completed = render(
+            "handoff.decided",
+            "en",
+            &handoff("referral", Some("completed")),
+            "l",
+        );
+        assert!(
+            completed
+                .text
+                .contains("Outcome: Pendampingan hukum selesai")
+        );
+        assert!(
+            !completed.text.contains("Kuota"),
+            "no reason on a completion"
+        );
+        let accepted = render(
+            "handoff.decided",
+            "id",
+            &handoff("referral", Some("accepted")),
+            "l",
+        );
+        assert!(accepted.subject.contains("diterima") && !accepted.text.contains("Alasan"));
+    }
+
+    #[test]
+    fn indonesian_mail_has_no_english_words_and_both_languages_have_every_text() {
+        let english = [
+            "referral",
+            "handoff",
+            "transfer",
+            "notice",
+            "the ",
+            " case",
+            "deadline",
+            "sent ",
+            "declined",
+            "accepted",
+            "withdrawn",
+            "completed",
+            "Please",
+            "Open",
+            "answer",
+        ];
+        for kind in KINDS {
+            for (handoff_kind, decision) in [
+                ("referral", "accepted"),
+                ("referral", "declined"),
+                ("transfer", "withdrawn"),
+                ("referral", "completed"),
+                ("notice", "read"),
+            ] {
+                let mut p = handoff(handoff_kind, Some(decision));
+                p.deadline_id = Some("Menjawab rujukan".into());
+                p.deadline_en = Some("Answer the handoff".into());
+                let id = render(kind, "id", &p, "http://x/cases/42");
+                let en = render(kind, "en", &p, "http://x/cases/42");
+                for word in english {
+                    assert!(
+                        !id.subject.contains(word) && !id.text.contains(word),
+                        "{kind}/{decision}: English {word:?} in {id:?}"
+                    );
+                }
+                for r in [&id, &en] {
+                    assert!(
+                        !r.subject.contains(&format!("{kind}:")),
+                        "{kind} has its own text: {r:?}"
+                    );
+                }
+            }
+        }
     }
 }

@@ -12,6 +12,7 @@ pub mod document_access;
 pub mod document_files;
 pub mod handoffs;
 pub mod keys;
+pub mod nav;
 pub mod notifications;
 pub mod stats;
 pub mod stats_upkeep;

@@ -12,14 +12,8 @@ use crate::domain::local_time;
 use crate::error::AppError;
 use crate::notify::{self, HANDOFF_ROLES, templates::Params};
 
-fn agency_code(conn: &mut DbConnection, id: i64) -> Result<String, AppError> {
-    Ok(crate::db::agencies::by_id(conn, id)?
-        .map(|a| a.code)
-        .unwrap_or_default())
-}
-
-/// The e-mail parameters of a handoff: case number, agencies, kind, and the receiver's province
-/// (its clocks are shown in the receiver's time zone). Never identity.
+/// The e-mail parameters of a handoff: case number, agencies (codes and names), kind, and the
+/// receiver's province (its clocks are shown in the receiver's time zone). Never identity.
 pub(crate) fn handoff_params(
     conn: &mut DbConnection,
     row: &HandoffRow,
@@ -27,14 +21,17 @@ pub(crate) fn handoff_params(
     let case_number = case_db::by_id(conn, row.case_id)?
         .map(|c| c.case_number)
         .unwrap_or_default();
+    let sender = crate::db::agencies::by_id(conn, row.from_agency_id)?;
     let receiver = crate::db::agencies::by_id(conn, row.to_agency_id)?;
     Ok(Params {
         case_number,
         case_id: row.case_id,
         handoff_id: Some(row.id),
         handoff_kind: Some(row.kind.as_str().to_owned()),
-        from_agency: Some(agency_code(conn, row.from_agency_id)?),
+        from_agency: Some(sender.as_ref().map(|a| a.code.clone()).unwrap_or_default()),
+        from_agency_name: sender.map(|a| a.name),
         to_agency: receiver.as_ref().map(|a| a.code.clone()),
+        to_agency_name: receiver.as_ref().map(|a| a.name.clone()),
         province: receiver.and_then(|a| a.province),
         ..Params::default()
     })
@@ -61,8 +58,9 @@ pub fn notify_sent(
     Ok(())
 }
 
-/// Tells the sender who sent it about a decision (the receiving agency about a withdrawal); call in
-/// the decision's transaction.
+/// Tells the sender who sent it about a decision (the receiving agency about a withdrawal), with
+/// the reason of a decline or withdrawal and the outcome of a completion; call in the decision's
+/// transaction.
 pub fn notify_decided(
     conn: &mut DbConnection,
     row: &HandoffRow,
@@ -70,6 +68,13 @@ pub fn notify_decided(
 ) -> Result<(), AppError> {
     let mut params = handoff_params(conn, row)?;
     params.decision = Some(row.status.as_str().to_owned());
+    match row.status {
+        HandoffStatus::Declined | HandoffStatus::Withdrawn => {
+            params.reason.clone_from(&row.decision_reason);
+        }
+        HandoffStatus::Completed => params.outcome.clone_from(&row.outcome),
+        _ => {}
+    }
     if row.status == HandoffStatus::Withdrawn {
         notify::tell_agency(
             conn,

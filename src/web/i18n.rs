@@ -113,6 +113,11 @@ mod tests {
             .iter()
             .map(|s| format!("handoff.status.{}", s.as_str()))
             .chain(
+                crate::domain::category::Category::ALL
+                    .iter()
+                    .map(|c| format!("category.{}", c.as_str())),
+            )
+            .chain(
                 [
                     "no_such_handoff",
                     "agreement_not_in_force",

@@ -15,9 +15,11 @@ mod case_forms;
 mod cases;
 mod chart;
 mod forms;
+mod handoff_page;
 pub mod i18n;
 mod inbox;
 mod intake;
+mod sent;
 mod session_pages;
 mod stats;
 mod supervision;
@@ -34,6 +36,7 @@ use futures_util::future::LocalBoxFuture;
 use crate::audit::Ctx;
 use crate::authz::{self, Action, Actor, Resource};
 use crate::db::Db;
+use crate::db::nav_counts::NavCounts;
 use crate::http::session::{self, SESSION_COOKIE};
 use crate::services::auth::{self as auth_service, AuthDeps};
 use i18n::{Lang, Texts};
@@ -47,6 +50,8 @@ const NEXT_COOKIE: &str = "rujukan_next";
 pub fn configure(cfg: &mut web::ServiceConfig) {
     session_pages::configure(cfg);
     inbox::configure(cfg);
+    sent::configure(cfg);
+    handoff_page::configure(cfg);
     intake::configure(cfg);
     cases::configure(cfg);
     case_forms::configure(cfg);
@@ -78,6 +83,11 @@ pub struct Chrome {
     pub stats: bool,
     /// The page's path, for the language links to come back to.
     pub here: String,
+    /// May send handoffs: the "Sent" entry.
+    pub sent: bool,
+    /// The counts next to the menu entries (none when the database did not answer, or for a
+    /// role that neither sees nor sends handoffs).
+    pub nav: Option<NavCounts>,
 }
 
 impl Chrome {
@@ -93,6 +103,8 @@ impl Chrome {
             admin: false,
             stats: false,
             here: "/login".to_owned(),
+            sent: false,
+            nav: None,
         }
     }
 
@@ -107,6 +119,8 @@ impl Chrome {
             audit: may(actor, Action::AuditSearch),
             admin: may(actor, Action::UserList),
             stats: may(actor, Action::StatsView),
+            sent: may(actor, Action::HandoffSend),
+            nav: None,
         }
     }
 }
@@ -214,10 +228,19 @@ async fn viewer(req: &HttpRequest, db: &Db, deps: &web::Data<AuthDeps>) -> Optio
         .await
         .ok()?;
     let csrf = deps.keys.csrf_token(&session_id);
+    let mut chrome = Chrome::of(&actor, csrf, req.path());
+    // The menu counts: one statement; a page still opens without them if it fails.
+    let counted = actor.clone();
+    chrome.nav = db
+        .run(move |conn| crate::services::nav::counts(conn, &counted, now))
+        .await
+        .inspect_err(|e| tracing::warn!(error = %e, "the menu counts could not be read"))
+        .ok()
+        .flatten();
     // The actor, for the trace a refused page leaves (`http::denials`).
     actix_web::HttpMessage::extensions_mut(req).insert(actor.clone());
     Some(Viewer {
-        chrome: Chrome::of(&actor, csrf, req.path()),
+        chrome,
         actor,
         session_id,
         t: Texts::new(lang_of(req)),

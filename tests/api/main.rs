@@ -13,6 +13,7 @@ mod cases;
 mod cli;
 mod deadlines;
 mod errors;
+mod followup;
 mod handoffs;
 mod holding;
 mod hygiene;

@@ -1,0 +1,2 @@
+DROP INDEX handoffs_from_updated_idx;
+DROP TABLE user_marks;
