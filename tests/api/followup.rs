@@ -278,7 +278,7 @@ async fn followup_handoff_page_answers_once_and_hides_from_others(backend: Backe
         "Agency POL-BETA (POL-BETA)".to_owned(),
         "test-mou v1".to_owned(),
         "<code>report</code>".to_owned(),
-        "ringkasan kasus, kejadian".to_owned(),
+        "ringkasan kasus, rincian kejadian".to_owned(),
         "Mohon segera dihubungi; pendamping hukum sudah siap di kantor kami.".to_owned(),
         "Jawab sebelum".to_owned(),
         format!("href=\"/handoffs/{id}/letter\""),
