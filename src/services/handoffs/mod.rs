@@ -4,6 +4,7 @@
 
 mod access;
 mod decide;
+pub mod letter;
 mod options;
 mod read;
 mod send;
