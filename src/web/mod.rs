@@ -17,6 +17,7 @@ mod forms;
 pub mod i18n;
 mod inbox;
 mod intake;
+mod letter;
 mod session_pages;
 mod stats;
 mod supervision;
@@ -53,6 +54,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     audit_pages::configure(cfg);
     admin::configure(cfg);
     stats::configure(cfg);
+    letter::configure(cfg);
 }
 
 /// What every page's frame needs: whether someone is signed in, the CSRF token of the session
