@@ -14,6 +14,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod letter_pdf;
 pub mod notify;
 pub mod seed;
 pub mod services;

@@ -105,6 +105,8 @@ vocabulary! {
         HandoffCompleted = "handoff.completed",
         /// Notice read.
         HandoffRead = "handoff.read",
+        /// A handoff's referral letter was printed (web page or PDF), with its number.
+        LetterPrinted = "handoff.letter_printed",
         /// A missing consent was overridden by a supervisor.
         ConsentOverridden = "consent.overridden",
         /// Access a handoff gave ended (its consent was withdrawn).

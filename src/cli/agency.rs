@@ -49,6 +49,9 @@ pub struct AgencyAddArgs {
     /// Designate the agency to audit: its users may hold the auditor role.
     #[arg(long)]
     pub audits: bool,
+    /// Postal address for the letterhead of its referral letters (use \n between lines).
+    #[arg(long)]
+    pub address: Option<String>,
     /// Database options.
     #[command(flatten)]
     pub database: DatabaseArgs,
@@ -83,6 +86,7 @@ pub(super) fn add(mut settings: Settings, args: AgencyAddArgs) -> anyhow::Result
         email: args.email,
         unverified: false,
         audits: args.audits,
+        address: args.address.map(|a| a.replace("\\n", "\n")),
     };
     let mut conn = open(&settings)?;
     let row = accounts::create_agency(&mut conn, &Ctx::operator(now()), input).map_err(one_line)?;

@@ -39,6 +39,8 @@ pub struct AgencyRow {
     pub created_at: NaiveDateTime,
     /// Changed.
     pub updated_at: NaiveDateTime,
+    /// Postal address (letterhead of referral letters).
+    pub address: Option<String>,
 }
 
 /// Inserts an agency whose parent (if any) has id `parent_id`; returns the new id.
@@ -61,6 +63,7 @@ pub fn insert(
             agencies::unverified.eq(agency.unverified),
             agencies::active.eq(true),
             agencies::audits.eq(agency.audits),
+            agencies::address.eq(agency.address.as_deref()),
             agencies::created_at.eq(now),
             agencies::updated_at.eq(now),
         ))
@@ -117,5 +120,17 @@ pub fn set_audits(
 ) -> QueryResult<usize> {
     diesel::update(agencies::table.find(id))
         .set((agencies::audits.eq(audits), agencies::updated_at.eq(now)))
+        .execute(conn)
+}
+
+/// Sets (or clears) an agency's postal address.
+pub fn set_address(
+    conn: &mut DbConnection,
+    id: i64,
+    address: Option<&str>,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(agencies::table.find(id))
+        .set((agencies::address.eq(address), agencies::updated_at.eq(now)))
         .execute(conn)
 }

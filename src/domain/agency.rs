@@ -137,6 +137,8 @@ pub struct NewAgency {
     pub unverified: bool,
     /// Designated to audit: its users may hold the `auditor` role.
     pub audits: bool,
+    /// Postal address for the letterhead of its referral letters.
+    pub address: Option<String>,
 }
 
 /// Raw fields of a new agency, as they come from the command line, the API or the seed file.
@@ -171,6 +173,33 @@ pub struct AgencyInput {
     /// the `auditor` role.
     #[serde(default)]
     pub audits: bool,
+    /// Postal address for the letterhead of referral letters (lines separated by line breaks).
+    #[serde(default)]
+    pub address: Option<String>,
+}
+
+/// A postal address as stored: trimmed, at most 500 characters, no control characters but line
+/// breaks; empty means none.
+pub fn parse_address(text: &str) -> Result<Option<String>, Invalid> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    if let Some(c) = super::text::forbidden_control(text) {
+        return Err(Invalid::new("address", super::text::control_message(c)));
+    }
+    if text.chars().count() > 500 {
+        return Err(Invalid::new("address", "must be at most 500 characters"));
+    }
+    Ok(Some(text.replace("\r\n", "\n")))
+}
+
+/// The address of an agency input, its problem recorded.
+fn address_of(text: Option<&str>, problems: &mut Vec<Invalid>) -> Option<String> {
+    parse_address(text.unwrap_or_default()).unwrap_or_else(|e| {
+        problems.push(e);
+        None
+    })
 }
 
 impl NewAgency {
@@ -235,6 +264,7 @@ impl NewAgency {
                 .map_err(|e| problems.push(e))
                 .ok(),
         };
+        let address = address_of(input.address.as_deref(), &mut problems);
         match (code, kind, level, problems.is_empty()) {
             (Some(code), Some(kind), Some(level), true) => Ok(Self {
                 code,
@@ -247,6 +277,7 @@ impl NewAgency {
                 email,
                 unverified: input.unverified,
                 audits: input.audits,
+                address,
             }),
             _ => Err(problems),
         }

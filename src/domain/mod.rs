@@ -10,6 +10,7 @@ pub mod document;
 pub mod email;
 pub mod handoff;
 pub mod holding;
+pub mod letter;
 pub mod password_policy;
 pub mod stage_owner;
 pub mod text;

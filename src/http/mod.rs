@@ -71,6 +71,7 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
         .service(api::handoffs::options)
         .service(api::handoffs::list)
         .service(api::handoffs::get)
+        .service(api::handoffs::letter_pdf)
         .service(api::handoffs::accept)
         .service(api::handoffs::decline)
         .service(api::handoffs::withdraw)

@@ -41,7 +41,8 @@ pub const BROWSER_PATH: &str = "/api/docs/";
 )]
 pub struct ApiDoc;
 
-/// The raw bytes of a file (an uploaded or downloaded document), as the document describes them.
+/// The raw bytes of a file (an uploaded or downloaded document, a referral letter), as the
+/// document describes them.
 #[derive(utoipa::ToSchema)]
 #[schema(value_type = String, format = Binary)]
 pub struct Binary(pub Vec<u8>);

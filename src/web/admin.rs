@@ -31,6 +31,8 @@ struct AgencyLine {
     kind: String,
     province: String,
     active: bool,
+    /// Postal address (letterhead of referral letters), one line.
+    address: String,
 }
 
 /// A user.
@@ -291,6 +293,7 @@ impl From<AgencyRow> for AgencyLine {
             kind: a.kind,
             province: a.province.unwrap_or_default(),
             active: a.active,
+            address: a.address.unwrap_or_default().replace('\n', ", "),
         }
     }
 }

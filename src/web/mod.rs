@@ -19,6 +19,7 @@ mod handoff_page;
 pub mod i18n;
 mod inbox;
 mod intake;
+mod letter;
 mod sent;
 mod session_pages;
 mod stats;
@@ -60,6 +61,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     audit_pages::configure(cfg);
     admin::configure(cfg);
     stats::configure(cfg);
+    letter::configure(cfg);
 }
 
 /// What every page's frame needs: whether someone is signed in, the CSRF token of the session

@@ -505,7 +505,10 @@ impl TestApp {
             &mut self.conn(),
             &operator(),
             code,
-            rujukan::services::accounts::AgencyPatch { audits: Some(true) },
+            rujukan::services::accounts::AgencyPatch {
+                audits: Some(true),
+                ..Default::default()
+            },
         )
         .expect("agency designated to audit");
     }

@@ -18,6 +18,7 @@ mod handoffs;
 mod holding;
 mod hygiene;
 mod keys;
+mod letter;
 mod migrations;
 mod ops;
 mod pages;

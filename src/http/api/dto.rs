@@ -135,6 +135,9 @@ pub struct AgencyView {
     pub active: bool,
     /// Designated to audit: its users may hold the `auditor` role.
     pub audits: bool,
+    /// Postal address for the letterhead of its referral letters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
 }
 
 impl AgencyView {
@@ -151,6 +154,7 @@ impl AgencyView {
             email: row.email,
             active: row.active,
             audits: row.audits,
+            address: row.address,
         }
     }
 }

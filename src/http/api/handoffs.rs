@@ -1,6 +1,6 @@
 //! Handoffs: sending from a case, the options the caller has, inbox and outbox, decisions.
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -11,10 +11,13 @@ use crate::crypto::Vault;
 use crate::db::Db;
 use crate::domain::handoff::HandoffStatus;
 use crate::error::{AppError, Problem};
+use crate::http::openapi::Binary;
 use crate::http::session::RequestCtx;
+use crate::services::handoffs::letter::LetterFormat;
 use crate::services::handoffs::{
     self, AgreementSet, Decision, HandoffInput, HandoffOption, HandoffView,
 };
+use actix_web::http::header;
 
 /// Send a handoff from a case. Allowed only when an agreement in force allows it; otherwise 422
 /// `handoff.not_allowed` lists each unmet condition with its agreement, version and handoff id.
@@ -181,6 +184,65 @@ pub async fn get(
         db.run(move |conn| handoffs::get(conn, &ctx, &vault, id))
             .await?,
     ))
+}
+
+/// `?lang=` of the referral letter.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct LetterQuery {
+    /// `id` (Bahasa Indonesia, the default) or `en`; without it the `rujukan_lang` cookie decides.
+    pub lang: Option<String>,
+}
+
+/// The referral letter (surat rujukan) of a handoff as an A4 PDF, fonts embedded: for the users of
+/// its sender or receiver who may see it; a withdrawn or declined handoff prints marked. The first
+/// print gives the letter its number; every print is recorded (`handoff.letter_printed`).
+#[utoipa::path(
+    operation_id = "handoffs_letter_pdf",
+    get, path = "/api/v1/handoffs/{id}/letter.pdf", tag = "handoffs",
+    params(("id" = i64, Path, description = "Handoff id"), LetterQuery), security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The letter (`Content-Disposition: inline`)", content((Binary = "application/pdf"))),
+        (status = 404, description = "`not_found`: no such handoff, or not your agency's", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation.failed`: `lang` is neither `id` nor `en`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/api/v1/handoffs/{id}/letter.pdf")]
+pub async fn letter_pdf(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    vault: web::Data<Vault>,
+    RequestCtx(ctx): RequestCtx,
+    id: web::Path<i64>,
+    query: web::Query<LetterQuery>,
+) -> Result<HttpResponse, AppError> {
+    use crate::web::i18n::{Lang, Texts};
+    let lang = match query.into_inner().lang.as_deref() {
+        Some("id") => Lang::Id,
+        Some("en") => Lang::En,
+        Some(_) => return Err(crate::domain::Invalid::new("lang", "must be id or en").into()),
+        None => req
+            .cookie("rujukan_lang")
+            .map_or(Lang::Id, |c| Lang::parse(c.value())),
+    };
+    let id = id.into_inner();
+    let letter = db
+        .run(move |conn| handoffs::letter::letter(conn, &ctx, &vault, id, LetterFormat::Pdf))
+        .await?;
+    let t = Texts::new(lang);
+    let text = letter.text(&|key| t.get(key));
+    let title = format!("{} {}", t.get("letter.document"), letter.number);
+    let pdf = web::block(move || crate::letter_pdf::render(&text, lang.code(), &title))
+        .await
+        .map_err(AppError::internal)?
+        .map_err(AppError::internal)?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/pdf")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("inline; filename=\"surat-rujukan-{id}.pdf\""),
+        ))
+        .body(pdf))
 }
 
 /// A reason (decline, withdraw).

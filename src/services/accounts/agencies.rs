@@ -61,6 +61,10 @@ pub struct AgencyPatch {
     /// designation away is refused while a user of the agency holds the role.
     #[serde(default)]
     pub audits: Option<bool>,
+    /// Postal address for the letterhead of its referral letters (lines separated by line
+    /// breaks, at most 500 characters); an empty text removes it.
+    #[serde(default)]
+    pub address: Option<String>,
 }
 
 /// Changes an agency; only system administrators.
@@ -72,26 +76,39 @@ pub fn update_agency(
 ) -> Result<agencies::AgencyRow, AppError> {
     allow(ctx, Action::AgencyManage, Resource::System)?;
     let agency = agencies::by_code(conn, code.trim())?.ok_or(AppError::NotFound)?;
-    let Some(audits) = patch.audits else {
+    let address = patch
+        .address
+        .as_deref()
+        .map(crate::domain::agency::parse_address)
+        .transpose()?;
+    if patch.audits.is_none() && address.is_none() {
         return Ok(agency);
-    };
+    }
     conn.transaction(|conn| {
-        if !audits && users::holders_of(conn, agency.id, Role::Auditor.as_str())? > 0 {
-            return Err(AppError::Conflict {
-                code: ErrorCode::AgencyAuditorsRemain,
-                detail: format!(
-                    "Users of {} hold the auditor role; take it away before ending the designation.",
-                    agency.code
-                ),
-            });
+        let mut details = json!({"code": agency.code});
+        if let Some(audits) = patch.audits {
+            if !audits && users::holders_of(conn, agency.id, Role::Auditor.as_str())? > 0 {
+                return Err(AppError::Conflict {
+                    code: ErrorCode::AgencyAuditorsRemain,
+                    detail: format!(
+                        "Users of {} hold the auditor role; take it away before ending the designation.",
+                        agency.code
+                    ),
+                });
+            }
+            agencies::set_audits(conn, agency.id, audits, ctx.now)?;
+            details["audits"] = json!(audits);
         }
-        agencies::set_audits(conn, agency.id, audits, ctx.now)?;
+        if let Some(address) = &address {
+            agencies::set_address(conn, agency.id, address.as_deref(), ctx.now)?;
+            details["address"] = json!(address.is_some());
+        }
         audit::record(
             conn,
             ctx,
             Event::new(AuditAction::AgencyUpdated)
                 .subject("agency", agency.id)
-                .details(json!({"code": agency.code, "audits": audits})),
+                .details(details),
         )?;
         agencies::by_id(conn, agency.id)?.ok_or(AppError::NotFound)
     })

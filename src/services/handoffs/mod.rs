@@ -5,6 +5,7 @@
 mod access;
 mod attach;
 mod decide;
+pub mod letter;
 mod options;
 mod read;
 mod send;

@@ -142,6 +142,7 @@ pub fn create_once(
         }
         sending.record_created(conn, id, &allowed, &new, &ids)?;
         let inserted = db::by_id(conn, id)?.ok_or(AppError::NotFound)?;
+        super::letter::assign_number(conn, &inserted, ctx.now)?;
         record_documents_shared(conn, ctx, &inserted, &documents)?;
         crate::services::notifications::notify_sent(conn, &inserted, ctx.now)?;
         sending.record_override(conn, id, allowed.rule, &new)?;

@@ -1,0 +1,3 @@
+DROP TABLE handoff_letters;
+DROP TABLE letter_counters;
+ALTER TABLE agencies DROP COLUMN address;
