@@ -390,7 +390,9 @@ impl Letter {
             row(t("letter.rule"), c.rule_id.clone()),
         ];
         if let Some(description) = &c.description {
-            rows.push(row(t("letter.purpose"), description.clone()));
+            let english = t("lang.code") == "en";
+            let description = crate::domain::text::description_in(description, english);
+            rows.push(row(t("letter.purpose"), description.to_owned()));
         }
         if let Some(basis) = &c.legal_basis {
             rows.push(row(t("letter.legal_basis"), basis.clone()));

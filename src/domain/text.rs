@@ -32,6 +32,16 @@ pub fn clean_file_name(name: &str) -> String {
         .to_owned()
 }
 
+/// An agreement's description in one language: agreement files write "Indonesian / English"
+/// (docs/AGREEMENTS.md); a description without the separator is the same in both.
+pub fn description_in(description: &str, english: bool) -> &str {
+    match description.split_once(" / ") {
+        Some((_, en)) if english => en.trim(),
+        Some((id, _)) => id.trim(),
+        None => description,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

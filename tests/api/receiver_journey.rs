@@ -62,6 +62,25 @@ async fn open(browser: &Browser, path: &str) -> i64 {
     answer.as_i64().unwrap()
 }
 
+/// With `RUJUKAN_SCREENSHOTS` set, the letter's first page as `docs/screenshots/letter-LANG.png`
+/// (rendered by poppler's `pdftoppm`).
+fn letter_picture(pdf: &[u8], lang: &str) {
+    if std::env::var_os("RUJUKAN_SCREENSHOTS").is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("letter.pdf");
+    std::fs::write(&file, pdf).unwrap();
+    let out = repo_dir().join(format!("docs/screenshots/letter-{lang}"));
+    let status = std::process::Command::new("pdftoppm")
+        .args(["-png", "-r", "80", "-singlefile", "-f", "1", "-l", "1"])
+        .arg(&file)
+        .arg(&out)
+        .status()
+        .expect("pdftoppm (apt-get install poppler-utils)");
+    assert!(status.success());
+}
+
 fn handoff_ids(w: &World) -> Vec<i64> {
     rujukan::db::handoffs::of_case(&mut w.app.conn(), w.case)
         .unwrap()
@@ -138,6 +157,14 @@ async fn journey(backend: Backend, words: Words, width: u32, height: u32, shots:
         !letter.contains("Sri Wahyuni"),
         "no identity: the report does not share it"
     );
+    let pdf = w
+        .get(
+            "beta.inv",
+            &format!("/api/v1/handoffs/{report}/letter.pdf?lang={}", words.lang),
+        )
+        .await;
+    assert_eq!(pdf.status(), 200);
+    letter_picture(&pdf.bytes().await.unwrap(), words.lang);
     browser.goto(&format!("{address}/cases/{case}")).await;
 
     // Accepts on the case page, then works the case.
@@ -296,7 +323,7 @@ async fn a_referral_is_worked_by_the_police_and_the_prosecutor_in_indonesian_on_
             declined_notice: "Rujukan ditolak",
             investigation: "Penyidikan",
             sent_page: "Terkirim",
-            letter: "Surat Rujukan",
+            letter: "SURAT RUJUKAN",
         },
         360,
         740,

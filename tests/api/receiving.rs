@@ -176,6 +176,24 @@ async fn documents_travel_with_a_handoff_and_each_receiver_reads_exactly_those(b
         .count();
     assert_eq!(viewed, 2);
 
+    // The referral letter lists the attached documents by name and SHA-256.
+    let pdf = w
+        .get(
+            "beta.inv",
+            &format!("/api/v1/handoffs/{handoff}/letter.pdf"),
+        )
+        .await;
+    assert_eq!(pdf.status(), 200);
+    let text = crate::letter::pdf_text(&pdf.bytes().await.unwrap()).unwrap();
+    for part in [
+        "visum.txt",
+        "kronologi.txt",
+        visum["sha256"].as_str().unwrap(),
+    ] {
+        assert!(text.contains(part), "{part} in the letter: {text}");
+    }
+    assert!(!text.contains("asesmen.txt"));
+
     // Accepted, the police add their own file and send it on with the visum.
     w.accept("beta.inv", handoff).await;
     let bap = upload(

@@ -302,11 +302,7 @@ impl OptionLine {
 /// An agreement's description in the user's language: agreements write "Indonesian / English"
 /// (docs/AGREEMENTS.md); a description without the separator is shown as written.
 fn in_language(t: &Texts, description: &str) -> String {
-    match description.split_once(" / ") {
-        Some((_, en)) if t.lang.code() == "en" => en.trim().to_owned(),
-        Some((id, _)) => id.trim().to_owned(),
-        None => description.to_owned(),
-    }
+    crate::domain::text::description_in(description, t.lang.code() == "en").to_owned()
 }
 
 /// An unmet condition: its text with the detail of the message, or the detail alone when the
