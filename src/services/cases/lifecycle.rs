@@ -45,18 +45,7 @@ pub fn change_stage(
         )
         .into());
     }
-    let owner = scope.owner_agency_id == actor.agency_id;
-    let kind = super::agency_kind(conn, actor.agency_id)?;
-    if !stage_owner::may_record(owner, kind, track, stage) {
-        return Err(Invalid::new(
-            "stage",
-            format!(
-                "{stage} on the {track} track is recorded by the case's owner or by {}, not by your agency",
-                who_records(track, stage)
-            ),
-        )
-        .into());
-    }
+    check_recorder(conn, &actor, scope.owner_agency_id, track, stage)?;
     if !row.status.is_open() {
         return Err(AppError::Conflict {
             code: ErrorCode::CaseClosed,
@@ -100,6 +89,29 @@ pub fn change_stage(
         Ok(())
     })?;
     detail(conn, ctx, id)
+}
+
+/// 422 on `stage` unless the actor's agency records `stage` of `track`: the owner any stage,
+/// another party those its kind owns ([`stage_owner`]).
+fn check_recorder(
+    conn: &mut DbConnection,
+    actor: &crate::authz::Actor,
+    owner_agency_id: i64,
+    track: &str,
+    stage: &str,
+) -> Result<(), AppError> {
+    let kind = super::agency_kind(conn, actor.agency_id)?;
+    if stage_owner::may_record(owner_agency_id == actor.agency_id, kind, track, stage) {
+        return Ok(());
+    }
+    Err(Invalid::new(
+        "stage",
+        format!(
+            "{stage} on the {track} track is recorded by the case's owner or by {}, not by your agency",
+            who_records(track, stage)
+        ),
+    )
+    .into())
 }
 
 /// The kinds of agency that record a stage, in words ("police, prosecutor"; "nobody else").

@@ -204,6 +204,21 @@ async fn load(
     .await
 }
 
+/// What the action before the page did, in words: "Referral sent to …", "Referral accepted." …
+fn notice_of(t: &Texts, (done, h): (String, i64), handoffs: &[HandoffView]) -> Option<String> {
+    let key = format!("done.{done}");
+    let text = t.get(&key);
+    if text == key {
+        return None;
+    }
+    Some(match handoffs.iter().find(|x| x.id == h) {
+        Some(x) if done == "sent" || done == "resent" => {
+            format!("{text} {} ({}).", x.to_agency_name, x.to_agency)
+        }
+        _ => text,
+    })
+}
+
 impl CasePage {
     /// The page of a loaded case, with what a form adds.
     fn new(v: Viewer, id: i64, loaded: Loaded, extra: Extra) -> Self {
@@ -221,19 +236,7 @@ impl CasePage {
         let tracks = sections::track_lines(&t, &detail);
         let sending = Sending::new(&t, options);
         let panels = Panel::of(&v, &handoffs, extra.decision_error.as_ref());
-        let notice = extra.done.and_then(|(done, h)| {
-            let key = format!("done.{done}");
-            let text = t.get(&key);
-            if text == key {
-                return None;
-            }
-            Some(match handoffs.iter().find(|x| x.id == h) {
-                Some(x) if done == "sent" || done == "resent" => {
-                    format!("{text} {} ({}).", x.to_agency_name, x.to_agency)
-                }
-                _ => text,
-            })
-        });
+        let notice = extra.done.and_then(|done| notice_of(&t, done, &handoffs));
         let (form, f, errors) = match extra.form {
             Some((name, f, errors)) => (name.to_owned(), f, errors),
             None => (String::new(), Fields::default(), Errors::default()),
