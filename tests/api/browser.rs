@@ -59,21 +59,24 @@ impl Browser {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         // Element lookups wait up to ten seconds for a page still loading (a loaded machine).
+        // A headless window cannot be narrower than about 500 px: phone widths are emulated through
+        // the DevTools protocol once the session exists (the page lays out at 360 px).
+        let chrome = json!({
+            "binary": "/usr/bin/chromium",
+            "args": [
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                format!("--window-size={},{}", width.max(600), height),
+            ],
+        });
         let created: Value = http
             .post(format!("{base}/session"))
             .json(&json!({"capabilities": {"alwaysMatch": {
                 "browserName": "chrome",
                 "timeouts": {"implicit": 10000},
-                "goog:chromeOptions": {
-                    "binary": "/usr/bin/chromium",
-                    "args": [
-                        "--headless=new",
-                        "--no-sandbox",
-                        "--disable-gpu",
-                        "--disable-dev-shm-usage",
-                        format!("--window-size={width},{height}"),
-                    ],
-                },
+                "goog:chromeOptions": chrome,
             }}}))
             .send()
             .await
@@ -85,12 +88,24 @@ impl Browser {
             .as_str()
             .unwrap_or_else(|| panic!("a browser session: {created}"))
             .to_owned();
-        Some(Self {
+        let browser = Self {
             driver,
             base,
             session,
             http,
-        })
+        };
+        if width < 600 {
+            browser
+                .call(
+                    reqwest::Method::POST,
+                    "/goog/cdp/execute",
+                    Some(json!({"cmd": "Emulation.setDeviceMetricsOverride", "params": {
+                        "width": width, "height": height, "deviceScaleFactor": 1, "mobile": false,
+                    }})),
+                )
+                .await;
+        }
+        Some(browser)
     }
 
     pub(crate) async fn call(
@@ -190,7 +205,7 @@ impl Browser {
                 reqwest::Method::POST,
                 "/execute/sync",
                 Some(json!({
-                    "script": "return [document.documentElement.scrollWidth, window.innerWidth];",
+                    "script": "var w = window.innerWidth, worst = ''; document.querySelectorAll('body *').forEach(function (e) { var r = e.getBoundingClientRect(); if (r.right > w + 1 && !worst) { worst = e.tagName + '#' + e.id + '.' + e.className; } }); return [document.documentElement.scrollWidth, w, worst];",
                     "args": [],
                 })),
             )
@@ -198,7 +213,8 @@ impl Browser {
         let (content, window) = (widths[0].as_i64().unwrap(), widths[1].as_i64().unwrap());
         assert!(
             content <= window,
-            "{what} is {content} px wide in a {window} px window"
+            "{what} is {content} px wide in a {window} px window (first too wide: {})",
+            widths[2]
         );
     }
 

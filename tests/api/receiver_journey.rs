@@ -129,6 +129,7 @@ async fn journey(backend: Backend, words: Words, width: u32, height: u32, shots:
 
     // The investigator reads the message, opens both documents and the letter.
     browser.sign_in_as(&address, "beta.inv", words.inbox).await;
+    browser.assert_fits("the inbox").await;
     let inbox = browser.source().await;
     assert!(
         inbox.contains("Korban siap diperiksa"),
@@ -152,6 +153,7 @@ async fn journey(backend: Backend, words: Words, width: u32, height: u32, shots:
     }
     browser.click(&format!("#letter-{report}")).await;
     let letter = browser.wait_for("/RJK/").await;
+    browser.assert_fits("the letter page").await;
     assert!(letter.contains(words.letter) && letter.contains("Korban siap diperiksa"));
     assert!(
         !letter.contains("Sri Wahyuni"),
