@@ -227,8 +227,51 @@ impl Browser {
         self.wait_for(inbox_title).await;
     }
 
+    /// Opens the header's menu where it is folded (a phone), as a user taps "Menu".
+    pub(crate) async fn open_menu(&self) {
+        let folded = self
+            .call(
+                reqwest::Method::POST,
+                "/execute/sync",
+                Some(json!({
+                    "script": "var t = document.getElementById('menu-toggle'), b = document.querySelector('.menu-button'); return !!t && !t.checked && getComputedStyle(b).display !== 'none';",
+                    "args": [],
+                })),
+            )
+            .await;
+        if folded.as_bool() == Some(true) {
+            self.click(".menu-button").await;
+        }
+    }
+
+    /// The header's height in CSS pixels (one line is about 70, two lines over 100).
+    pub(crate) async fn header_height(&self) -> f64 {
+        self.call(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({"script": "return document.querySelector('header').getBoundingClientRect().height;", "args": []})),
+        )
+        .await
+        .as_f64()
+        .unwrap_or(f64::MAX)
+    }
+
+    /// The id of the element that has the focus.
+    pub(crate) async fn focused(&self) -> String {
+        self.call(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({"script": "return document.activeElement ? document.activeElement.id : '';", "args": []})),
+        )
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+    }
+
     /// Signs out through the header's button.
     pub(crate) async fn sign_out(&self, login_title: &str) {
+        self.open_menu().await;
         self.click("header form button[type=submit]").await;
         self.wait_for(login_title).await;
     }
@@ -378,6 +421,7 @@ async fn an_investigator_accepts_a_referral_in_english(backend: Backend) {
     assert_eq!(steps, ["beta.inv"], "the acceptance is on the record");
 
     // A supervisor of the sending agency opens the case's timeline and sees both steps.
+    browser.open_menu().await;
     browser.click("header form button[type=submit]").await;
     browser.wait_for("Sign in").await;
     browser.type_into("#username", "alpha.sup").await;
@@ -396,6 +440,7 @@ async fn an_investigator_accepts_a_referral_in_english(backend: Backend) {
     browser.screenshot("case-timeline-en").await;
 
     // Someone of an unrelated agency cannot open it.
+    browser.open_menu().await;
     browser.click("header form button[type=submit]").await;
     browser.wait_for("Sign in").await;
     browser.type_into("#username", "out.cw").await;
@@ -476,6 +521,7 @@ async fn journey(backend: Backend, words: Words, width: u32, height: u32, shots:
         .await;
     browser.wait_for(words.login).await;
     browser.sign_in_as(&address, "alpha.cw", words.inbox).await;
+    browser.open_menu().await;
     browser.click("#nav-intake").await;
     browser.wait_for("intake-submit").await;
     browser.assert_fits("the intake form").await;
@@ -498,6 +544,11 @@ async fn journey(backend: Backend, words: Words, width: u32, height: u32, shots:
     assert!(
         refused.contains(words.nik_hint),
         "the NIK message, in the user's language"
+    );
+    assert_eq!(
+        browser.focused().await,
+        "form-error",
+        "the focus moves to the error summary"
     );
     assert!(
         refused.contains("value=\"Ratna Dewi\"") && refused.contains("value=\"sexual\" checked"),

@@ -130,6 +130,13 @@ async fn journey(backend: Backend, words: Words, width: u32, height: u32, shots:
     // The investigator reads the message, opens both documents and the letter.
     browser.sign_in_as(&address, "beta.inv", words.inbox).await;
     browser.assert_fits("the inbox").await;
+    if width < 600 {
+        let height = browser.header_height().await;
+        assert!(
+            height < 70.0,
+            "the header takes one line on a phone: {height} px"
+        );
+    }
     let inbox = browser.source().await;
     assert!(
         inbox.contains("Korban siap diperiksa"),
