@@ -123,7 +123,7 @@ async fn upload(
         return super::stale_form(form.v);
     }
     match store_document(&form, &storage, sent).await {
-        Ok(()) => see_other(&format!("/cases/{id}#documents")),
+        Ok(()) => see_other(&format!("/cases/{id}?open=documents#documents")),
         Err(AppError::ContentMismatch(_)) => {
             form.document_refused("document.type_mismatch", StatusCode::UNSUPPORTED_MEDIA_TYPE)
                 .await
@@ -402,7 +402,7 @@ mod handle {
             .run(move |conn| case_service::record_consent(conn, &ctx, id, input))
             .await;
         match recorded {
-            Ok(_) => see_other(&format!("/cases/{id}#consents")),
+            Ok(_) => see_other(&format!("/cases/{id}?open=consents#consents")),
             Err(e) => form.refused("consent", e).await,
         }
     }
@@ -436,7 +436,7 @@ mod handle {
             .run(move |conn| case_service::add_note(conn, &ctx, &vault, id, &body))
             .await;
         match added {
-            Ok(_) => see_other(&format!("/cases/{id}#notes")),
+            Ok(_) => see_other(&format!("/cases/{id}?open=notes#notes")),
             Err(e) => form.refused("note", e).await,
         }
     }

@@ -593,7 +593,8 @@ async fn journey(backend: Backend, words: Words, width: u32, height: u32, shots:
     );
 
     // Consent for the police report, then the referral the agreement now opens.
-    browser.click("#consents summary").await;
+    browser.click("#consents > summary").await;
+    browser.click("#consents details summary").await;
     browser
         .click("#consent-purpose option[value='police_report']")
         .await;

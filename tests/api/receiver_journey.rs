@@ -186,6 +186,7 @@ async fn journey(backend: Backend, words: Words, width: u32, height: u32, shots:
     browser
         .wait_for(&format!("<strong>{}</strong>", words.investigation))
         .await;
+    browser.click("#notes > summary").await;
     browser
         .type_into("#note-body", "Saksi diperiksa tanggal 5.")
         .await;
@@ -203,6 +204,7 @@ async fn journey(backend: Backend, words: Words, width: u32, height: u32, shots:
         .unwrap()
         .to_string_lossy()
         .into_owned();
+    browser.click("#documents > summary").await;
     browser
         .type_into("#document-file", &file.path().to_string_lossy())
         .await;

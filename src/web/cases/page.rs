@@ -52,6 +52,8 @@ struct CasePage {
     panels: Vec<Panel>,
     /// The one-time token of this page's send forms.
     form_token: String,
+    /// The folded section to show open (`?open=notes` after adding a note).
+    open_section: String,
     can_consent: bool,
     can_access_log: bool,
     consents: Vec<ConsentLine>,
@@ -85,6 +87,8 @@ pub(in crate::web) struct Extra {
     pub decision_error: Option<(i64, String, String)>,
     /// What the action before this page did (`sent`, `accepted` …) and to which handoff.
     pub done: Option<(String, i64)>,
+    /// The folded section to show open.
+    pub open: Option<String>,
 }
 
 /// `?done=…&h=…`: what the action before the page did.
@@ -92,6 +96,7 @@ pub(in crate::web) struct Extra {
 struct Done {
     done: Option<String>,
     h: Option<i64>,
+    open: Option<String>,
 }
 
 #[get("/cases/{id}")]
@@ -103,11 +108,16 @@ pub(super) async fn show(
     id: web::Path<i64>,
     v: Viewer,
 ) -> HttpResponse {
-    let done = web::Query::<Done>::from_query(req.query_string())
+    let query = web::Query::<Done>::from_query(req.query_string())
         .ok()
-        .and_then(|d| Some((d.0.done?, d.0.h?)));
+        .map(web::Query::into_inner);
+    let (done, open) = match query {
+        Some(q) => (q.done.zip(q.h), q.open),
+        None => (None, None),
+    };
     let extra = Extra {
         done,
+        open,
         ..Extra::default()
     };
     case_page(
@@ -220,6 +230,17 @@ fn notice_of(t: &Texts, (done, h): (String, i64), handoffs: &[HandoffView]) -> O
 }
 
 impl CasePage {
+    /// Whether a folded section shows open: asked for (`?open=`), or its form was refused.
+    fn shows(&self, section: &str) -> bool {
+        let form = match section {
+            "consents" => "consent",
+            "notes" => "note",
+            "documents" => "document",
+            _ => "",
+        };
+        self.open_section == section || (!form.is_empty() && self.typed.form == form)
+    }
+
     /// The page of a loaded case, with what a form adds.
     fn new(v: Viewer, id: i64, loaded: Loaded, extra: Extra) -> Self {
         let t = v.t;
@@ -261,6 +282,7 @@ impl CasePage {
             notice,
             panels,
             form_token: crate::auth::token::new_secret(),
+            open_section: extra.open.unwrap_or_default(),
             can_consent: !detail.actions.record_consent.is_empty(),
             can_access_log: roles_permit(&v, Action::AccessLogView),
             consents: consents
