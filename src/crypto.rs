@@ -163,6 +163,62 @@ impl Vault {
     }
 }
 
+/// The searchable words of a name: lower case, diacritics and punctuation removed, split on
+/// whitespace, words of 3 letters or more, each once. Both intake and search use this, so
+/// "Siti Rahmawati-Kusumaningrum" is found by `rahmawati` or `KUSUMANINGRUM`.
+pub fn name_tokens(name: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for word in name.split_whitespace() {
+        let token = name_word(word);
+        if token.chars().count() >= MIN_NAME_TOKEN && !out.contains(&token) {
+            out.push(token);
+        }
+    }
+    out
+}
+
+/// The shortest searchable word of a name, in letters.
+pub const MIN_NAME_TOKEN: usize = 3;
+
+/// One word of a name normalised: lower case letters and digits, diacritics stripped
+/// (`é` → `e`), everything else (hyphens, apostrophes, dots) dropped.
+pub fn name_word(word: &str) -> String {
+    word.chars()
+        .flat_map(char::to_lowercase)
+        .map(strip_diacritic)
+        .filter(|c| c.is_alphanumeric())
+        .collect()
+}
+
+/// The letter without its diacritic, for the Latin letters that carry one in names.
+fn strip_diacritic(c: char) -> char {
+    match c {
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' => 'a',
+        'ç' | 'č' => 'c',
+        'è' | 'é' | 'ê' | 'ë' | 'ē' => 'e',
+        'ì' | 'í' | 'î' | 'ï' | 'ī' => 'i',
+        'ñ' => 'n',
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' => 'o',
+        'ù' | 'ú' | 'û' | 'ü' | 'ū' => 'u',
+        'ý' | 'ÿ' => 'y',
+        'š' => 's',
+        'ž' => 'z',
+        other => other,
+    }
+}
+
+/// A phone number as it is indexed: digits only, the Indonesian country code (`+62`, `62`)
+/// written as the trunk prefix `0`, so `+62 812-3456-7890` and `081234567890` match. `None` when
+/// no digit is left.
+pub fn phone_key(phone: &str) -> Option<String> {
+    let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+    let local = match digits.strip_prefix("62") {
+        Some(rest) => format!("0{rest}"),
+        None => digits,
+    };
+    (!local.is_empty()).then_some(local)
+}
+
 /// The nonce and the ciphertext with its tag of a sealed value.
 fn split(sealed: &str) -> Result<([u8; 12], Vec<u8>), VaultError> {
     let mut bytes = BASE64
@@ -298,5 +354,29 @@ mod tests {
         assert_ne!(a, v.blind_index("passport", "3374010101900001"));
         assert_ne!(a, vault(4).blind_index("nik", "3374010101900001"));
         assert!(!a.contains("3374"));
+    }
+
+    #[test]
+    fn name_tokens_are_normalised_whole_words() {
+        assert_eq!(
+            name_tokens("Siti  Rahmawati-Kusumaningrum"),
+            ["siti", "rahmawatikusumaningrum"]
+        );
+        assert_eq!(name_tokens("Dewi Sé, Ani"), ["dewi", "ani"]);
+        assert_eq!(name_tokens("RENÉ rené O'Neil"), ["rene", "oneil"]);
+        assert!(name_tokens("Al Yu").is_empty());
+        assert_eq!(name_word("Éka."), "eka");
+    }
+
+    #[test]
+    fn phone_keys_write_the_country_code_as_zero() {
+        assert_eq!(
+            phone_key("+62 812-3456-7890").as_deref(),
+            Some("081234567890")
+        );
+        assert_eq!(phone_key("6281234567890").as_deref(), Some("081234567890"));
+        assert_eq!(phone_key("0812 3456 7890").as_deref(), Some("081234567890"));
+        assert_eq!(phone_key("+60 12 345 6789").as_deref(), Some("60123456789"));
+        assert_eq!(phone_key("--"), None);
     }
 }

@@ -129,6 +129,10 @@ vocabulary! {
         DeadlineEscalated = "deadline.escalated",
         /// A batch of sealed values was sealed again under the current data key.
         KeysRotated = "keys.rotated",
+        /// A batch of case identities had their blind indexes rebuilt under the current key.
+        KeysReindexed = "keys.reindexed",
+        /// Cases were searched by a blind index (the kind of key and the count, never the value).
+        CaseSearched = "case.searched",
     }
 }
 

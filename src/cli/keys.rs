@@ -1,4 +1,4 @@
-//! `rujukan keys rotate`.
+//! `rujukan keys rotate` and `rujukan keys reindex`.
 
 use clap::{Args, Subcommand};
 
@@ -13,6 +13,10 @@ pub enum KeysCommand {
     /// rebuild the NIK and passport blind indexes; resumable, safe while serve runs (restart serve
     /// with the new configuration first). Prints the counts per kind.
     Rotate(KeysRotateArgs),
+    /// Rebuild the blind indexes (NIK, passport, phone, words of the name) of the case identities
+    /// under security.data_key, for cases taken in before the search indexes existed; safe while
+    /// serve runs. Prints how many identities were indexed.
+    Reindex(KeysRotateArgs),
 }
 
 /// Options of `keys rotate`.
@@ -77,5 +81,21 @@ pub(super) fn rotate(mut settings: Settings, args: KeysRotateArgs) -> anyhow::Re
             started.elapsed().as_secs_f64()
         ));
     }
+    Ok(())
+}
+
+/// `keys reindex`: the number of case identities whose blind indexes were rebuilt.
+pub(super) fn reindex(mut settings: Settings, args: KeysRotateArgs) -> anyhow::Result<()> {
+    apply_database_url(&mut settings, args.database)?;
+    let secrets = crate::config::Secrets::resolve(&settings)?;
+    let vault = crate::crypto::Vault::with_retired(&secrets.data_key, &secrets.retired_data_keys);
+    let mut conn = open(&settings)?;
+    let done =
+        crate::services::keys::reindex(&mut conn, &Ctx::operator(now()), &vault, args.batch_size)
+            .map_err(one_line)?;
+    say(&format!(
+        "blind indexes rebuilt for {done} case identities under data key {}",
+        vault.key_id()
+    ));
     Ok(())
 }

@@ -134,6 +134,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Audit(AuditCommand::Checkpoint(args)) => audit::checkpoint(settings, args),
         Command::Stats(StatsCommand::Rebuild(args)) => stats::rebuild(settings, args),
         Command::Keys(KeysCommand::Rotate(args)) => keys::rotate(settings, args),
+        Command::Keys(KeysCommand::Reindex(args)) => keys::reindex(settings, args),
         Command::Deadlines(DeadlinesCommand::Sweep(args)) => deadlines::sweep(settings, args),
         Command::Demo(DemoCommand::Seed(args)) => demo::seed(settings, args),
         Command::Agreements(AgreementsCommand::Check(args)) => agreements::check(settings, args),

@@ -717,3 +717,28 @@ diesel::table! {
 diesel::joinable!(user_marks -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(user_marks, users);
 diesel::allow_tables_to_appear_in_same_query!(user_marks, handoffs);
+
+diesel::table! {
+    /// Blind indexes of the words of a survivor's name, for search without plaintext.
+    case_name_tokens (case_id, token_index) {
+        /// The case.
+        case_id -> BigInt,
+        /// Keyed hash of one normalised word of the name (3 letters or more).
+        token_index -> Text,
+    }
+}
+
+diesel::table! {
+    /// The blind index of a survivor's phone number, for search without plaintext.
+    case_phone_indexes (case_id) {
+        /// The case.
+        case_id -> BigInt,
+        /// Keyed hash of the phone number (digits only, `+62`/`62` written `0`).
+        phone_index -> Text,
+    }
+}
+
+diesel::joinable!(case_name_tokens -> cases (case_id));
+diesel::joinable!(case_phone_indexes -> cases (case_id));
+diesel::allow_tables_to_appear_in_same_query!(case_name_tokens, cases);
+diesel::allow_tables_to_appear_in_same_query!(case_phone_indexes, cases);

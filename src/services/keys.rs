@@ -1,6 +1,6 @@
 //! Rotation of the data key (`rujukan keys rotate`). Every sealed value still under a retired key
-//! is opened and sealed again under the current one: case identities (with their NIK and passport
-//! blind indexes rebuilt under the current key), notes, document file names, document content files
+//! is opened and sealed again under the current one: case identities (with their NIK, passport,
+//! phone and name word blind indexes rebuilt under the current key), notes, document file names, document content files
 //! and handoff messages.
 //!
 //! Rows go in batches. Each batch is written in its own transaction together with its
@@ -8,6 +8,9 @@
 //! read, so a change made meanwhile by `serve` wins. A run that stops halfway leaves every value
 //! under the old key or the new one, both configured, and the next run picks up what is left.
 //! Content files are replaced whole (see [`super::document_files`]).
+//!
+//! [`reindex`] (`rujukan keys reindex`) rebuilds the blind indexes of identities already under the
+//! current key: the search indexes of cases taken in before those indexes existed.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::num::NonZeroU32;
@@ -128,6 +131,8 @@ struct Prepared {
     ciphertext: String,
     nik_index: Option<String>,
     passport_index: Option<String>,
+    phone_index: Option<String>,
+    name_indexes: Vec<String>,
 }
 
 /// Seals everything still under a retired key again under the current key of `vault`, in batches
@@ -206,9 +211,10 @@ fn plain(reseal: Reseal) -> impl Fn(&mut DbConnection, &Prepared, &str) -> Query
     move |conn, p, key_id| reseal(conn, p.row.id, &p.row.ciphertext, &p.ciphertext, key_id)
 }
 
-/// The writer of a case identity: the ciphertext with its blind indexes.
+/// The writer of a case identity: the ciphertext with its blind indexes (NIK, passport, phone
+/// and the words of the name).
 fn write_identity(conn: &mut DbConnection, p: &Prepared, key_id: &str) -> QueryResult<bool> {
-    case_db::reseal_identity(
+    let written = case_db::reseal_identity(
         conn,
         p.row.id,
         &p.row.ciphertext,
@@ -218,7 +224,12 @@ fn write_identity(conn: &mut DbConnection, p: &Prepared, key_id: &str) -> QueryR
             nik_index: p.nik_index.as_deref(),
             passport_index: p.passport_index.as_deref(),
         },
-    )
+    )?;
+    if written {
+        let phone = p.phone_index.as_deref();
+        case_db::replace_search_indexes(conn, p.row.id, &p.name_indexes, phone)?;
+    }
+    Ok(written)
 }
 
 impl Run<'_> {
@@ -281,28 +292,21 @@ impl Run<'_> {
             .vault
             .open(&row.key_id, &row.ciphertext)
             .map_err(|e| left(format!("{e} (key {})", row.key_id)))?;
-        let (nik_index, passport_index) = if kind == Sealed::CaseIdentity {
+        let indexes = if kind == Sealed::CaseIdentity {
             let identity: Identity = serde_json::from_slice(&plain)
                 .map_err(|_| left("the opened identity is not a survivor identity".to_owned()))?;
-            (
-                identity
-                    .nik
-                    .as_deref()
-                    .map(|n| self.vault.blind_index("nik", n)),
-                identity
-                    .passport_number
-                    .as_deref()
-                    .map(|p| self.vault.blind_index("passport", p)),
-            )
+            identity_indexes(self.vault, &identity)
         } else {
-            (None, None)
+            Indexes::default()
         };
         let ciphertext = self.vault.seal(&plain).map_err(|e| left(e.to_string()))?;
         Ok(Prepared {
             row,
             ciphertext,
-            nik_index,
-            passport_index,
+            nik_index: indexes.nik,
+            passport_index: indexes.passport,
+            phone_index: indexes.phone,
+            name_indexes: indexes.name,
         })
     }
 
@@ -377,5 +381,87 @@ impl Run<'_> {
         let total = self.rotation.resealed.entry(kind).or_default();
         *total += moved;
         (self.progress)(kind, *total);
+    }
+}
+
+/// Rebuilds every blind index (NIK, passport, phone, the words of the name) of the case
+/// identities sealed under the current key, sealing nothing again: `rujukan keys reindex`, for
+/// cases taken in before an index existed (identities under a retired key get theirs from
+/// [`rotate`]). Each batch is one transaction with its `keys.reindexed` event; an identity changed
+/// meanwhile keeps the indexes its change wrote. Returns the number of identities indexed. For
+/// the command line's operator only.
+pub fn reindex(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    vault: &Vault,
+    batch: NonZeroU32,
+) -> Result<u64, AppError> {
+    if ctx.actor.is_some() {
+        return Err(AppError::Forbidden);
+    }
+    let (mut after, mut total) = (0, 0);
+    loop {
+        let rows = case_db::identities_under(conn, vault.key_id(), after, i64::from(batch.get()))?;
+        let Some(last) = rows.last() else {
+            return Ok(total);
+        };
+        after = last.id;
+        let mut ready = Vec::with_capacity(rows.len());
+        for row in rows {
+            let plain = vault.open(&row.key_id, &row.ciphertext);
+            let identity = plain
+                .ok()
+                .and_then(|p| serde_json::from_slice::<Identity>(&p).ok());
+            if let Some(identity) = identity {
+                let i = identity_indexes(vault, &identity);
+                ready.push(Prepared {
+                    ciphertext: row.ciphertext.clone(),
+                    row,
+                    nik_index: i.nik,
+                    passport_index: i.passport,
+                    phone_index: i.phone,
+                    name_indexes: i.name,
+                });
+            }
+        }
+        total += conn.transaction(|conn| -> Result<u64, AppError> {
+            let mut done = 0;
+            for prepared in &ready {
+                if write_identity(conn, prepared, vault.key_id())? {
+                    done += 1;
+                }
+            }
+            if done > 0 {
+                audit::record(
+                    conn,
+                    ctx,
+                    Event::new(AuditAction::KeysReindexed)
+                        .details(json!({"count": done, "key_id": vault.key_id()})),
+                )?;
+            }
+            Ok(done)
+        })?;
+    }
+}
+
+/// The blind indexes of one identity under the current key.
+#[derive(Debug, Default)]
+struct Indexes {
+    nik: Option<String>,
+    passport: Option<String>,
+    phone: Option<String>,
+    name: Vec<String>,
+}
+
+/// Every blind index of an identity under the current key of `vault`.
+fn identity_indexes(vault: &Vault, identity: &Identity) -> Indexes {
+    Indexes {
+        nik: identity.nik.as_deref().map(|n| vault.blind_index("nik", n)),
+        passport: identity
+            .passport_number
+            .as_deref()
+            .map(|p| vault.blind_index("passport", p)),
+        phone: crate::services::cases::phone_index(vault, identity.phone.as_deref()),
+        name: crate::services::cases::name_indexes(vault, &identity.full_name),
     }
 }

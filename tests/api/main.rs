@@ -25,6 +25,7 @@ mod pages;
 mod probe;
 mod receiver_journey;
 mod receiving;
+mod search;
 mod stats;
 mod storage;
 mod timeline;

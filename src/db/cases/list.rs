@@ -27,6 +27,8 @@ pub struct CaseFilter {
     pub risk_level: Option<String>,
     /// `open` or `closed`.
     pub status: Option<CaseStatus>,
+    /// Only these cases (the matches of a search).
+    pub ids: Option<Vec<i64>>,
 }
 
 /// Cases visible to an agency (as a party), newest first, with id below `before`.
@@ -50,6 +52,9 @@ pub fn visible_to(
         .into_boxed();
     if let Some(before) = before {
         query = query.filter(cases::id.lt(before));
+    }
+    if let Some(ids) = &filter.ids {
+        query = query.filter(cases::id.eq_any(ids.clone()));
     }
     if let Some(province) = &filter.province {
         query = query.filter(cases::province.eq(province.clone()));

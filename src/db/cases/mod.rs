@@ -2,7 +2,8 @@
 //! documents, and the per-province case number counters.
 //!
 //! This module holds the case row itself (numbers, insert, versioned update, owner, the candidates
-//! of a statutory rule); `scope` who holds what, `list` the case list and the duplicate search;
+//! of a statutory rule); `scope` who holds what, `list` the case list and the duplicate search; `search` the blind
+//! index search and the name word indexes;
 //! `tracks`, `incidents`, `consents`, `notes` and `documents` what hangs off a case; `reseal` the
 //! batches that `keys rotate` re-encrypts.
 
@@ -13,6 +14,7 @@ mod list;
 mod notes;
 mod reseal;
 mod scope;
+mod search;
 mod tracks;
 
 pub use consents::*;
@@ -22,6 +24,7 @@ pub use list::*;
 pub use notes::*;
 pub use reseal::*;
 pub use scope::*;
+pub use search::*;
 pub use tracks::*;
 
 use chrono::NaiveDateTime;

@@ -65,6 +65,27 @@ pub struct SealedIdentity<'a> {
     pub passport_index: Option<&'a str>,
 }
 
+/// Case identities with ids above `after` sealed under the key `key_id`, in id order (what
+/// `keys reindex` rebuilds the blind indexes of).
+pub fn identities_under(
+    conn: &mut DbConnection,
+    key_id: &str,
+    after: i64,
+    limit: i64,
+) -> QueryResult<Vec<SealedRow>> {
+    cases::table
+        .filter(cases::id.gt(after))
+        .filter(cases::identity_key_id.eq(key_id))
+        .order(cases::id.asc())
+        .limit(limit)
+        .select((
+            cases::id,
+            cases::identity_ciphertext,
+            cases::identity_key_id,
+        ))
+        .load(conn)
+}
+
 /// Notes with ids above `after` sealed under another key than `key_id`, in id order.
 pub fn notes_not_under(
     conn: &mut DbConnection,

@@ -36,19 +36,20 @@ pub struct Storage {
         (status = 200, description = "Visible cases", body = List<CaseListItem>),
         (status = 400, description = "`request.invalid_query`: an unknown parameter, `limit` below 1 or a cursor that is not one of this list", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`auth.forbidden`: your role does not read cases", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation.failed`: an unknown filter code or a bad date", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation.failed`: an unknown filter code, a bad date, a name word under 3 letters, a malformed NIK, passport or phone, or more than one search key", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/api/v1/cases")]
 pub async fn list(
     db: web::Data<Db>,
+    vault: web::Data<Vault>,
     RequestCtx(ctx): RequestCtx,
     query: web::Query<CaseQuery>,
 ) -> Result<web::Json<List<CaseListItem>>, AppError> {
     let query = query.into_inner();
     let (before, limit) = Page::of(query.limit, query.cursor.as_deref())?;
     let rows = db
-        .run(move |conn| cases::list(conn, &ctx, &query, before, limit))
+        .run(move |conn| cases::search(conn, &ctx, &vault, &query, before, limit))
         .await?;
     Ok(web::Json(List::page(
         rows,

@@ -79,6 +79,22 @@ pub(super) fn case_values(vault: &Vault, case: &NewCase) -> Result<CaseValues, A
     })
 }
 
+/// The blind index of a phone number under the current key (see [`crate::crypto::phone_key`]).
+pub(crate) fn phone_index(vault: &Vault, phone: Option<&str>) -> Option<String> {
+    phone
+        .and_then(crate::crypto::phone_key)
+        .map(|p| vault.blind_index("phone", &p))
+}
+
+/// The blind indexes of the words of a name under the current key (see
+/// [`crate::crypto::name_tokens`]).
+pub(crate) fn name_indexes(vault: &Vault, name: &str) -> Vec<String> {
+    crate::crypto::name_tokens(name)
+        .iter()
+        .map(|t| vault.blind_index("name", t))
+        .collect()
+}
+
 pub(super) fn incident_rows(incidents: &[Incident]) -> Vec<IncidentRow> {
     incidents
         .iter()
@@ -179,6 +195,12 @@ pub fn create(
             .collect();
         db::insert_tracks(conn, id, &tracks)?;
         db::insert_incidents(conn, id, &incident_rows(&case.incidents))?;
+        db::replace_search_indexes(
+            conn,
+            id,
+            &name_indexes(vault, &case.identity.full_name),
+            phone_index(vault, case.identity.phone.as_deref()).as_deref(),
+        )?;
         crate::services::stats_upkeep::Watch::new_case(id).done(conn)?;
         audit::record(
             conn,

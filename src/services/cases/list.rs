@@ -6,9 +6,13 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::audit::Ctx;
+use diesel::Connection;
+use serde_json::json;
+
+use crate::audit::{self, AuditAction, Ctx, Event};
 use crate::authz::{self, Action, Resource};
-use crate::db::cases::{self as db, CaseFilter};
+use crate::crypto::Vault;
+use crate::db::cases::{self as db, CaseFilter, SearchKey};
 use crate::db::{DbConnection, agencies};
 use crate::domain::Invalid;
 use crate::domain::case::CaseStatus;
@@ -60,6 +64,15 @@ pub struct CaseQuery {
     pub risk: Option<String>,
     /// `open` or `closed`.
     pub status: Option<String>,
+    /// One whole word of the survivor's name (3 letters or more; case, diacritics and punctuation
+    /// do not matter), matched through its blind index.
+    pub name: Option<String>,
+    /// NIK, matched exactly through its blind index.
+    pub nik: Option<String>,
+    /// Passport number, matched exactly through its blind index.
+    pub passport: Option<String>,
+    /// Phone number (digits count; `+62`/`62` is the same as `0`), through its blind index.
+    pub phone: Option<String>,
     /// Items per page (1–200).
     pub limit: Option<i64>,
     /// Cursor from the previous page.
@@ -111,6 +124,7 @@ pub(super) fn parse_filter(query: &CaseQuery) -> Result<(CaseFilter, Option<Stri
             .and_then(|d| d.and_hms_opt(0, 0, 0)),
         risk_level,
         status,
+        ids: None,
     };
     Ok((filter, track))
 }
@@ -184,7 +198,8 @@ fn number_of(text: &str) -> Result<String, Invalid> {
     }
 }
 
-/// The cases the actor's agency is party to, newest first, filtered.
+/// The cases the actor's agency is party to, newest first, filtered; a search by name, NIK,
+/// passport or phone needs the vault: see [`search`].
 pub fn list(
     conn: &mut DbConnection,
     ctx: &Ctx,
@@ -192,9 +207,106 @@ pub fn list(
     before: Option<i64>,
     limit: i64,
 ) -> Result<Vec<CaseListItem>, AppError> {
+    if search_key(query)?.is_some() {
+        return Err(Invalid::new("name", "a search by identity goes through the vault").into());
+    }
+    listed(conn, ctx, query, None, before, limit)
+}
+
+/// The list ([`list`]), or with `name`, `nik`, `passport` or `phone` the cases whose blind index
+/// of that key matches the value under any configured key, among those the list shows. A search
+/// is recorded as `case.searched` with the kind of key and the number of cases found on this
+/// page, never the value.
+pub fn search(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    vault: &Vault,
+    query: &CaseQuery,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<CaseListItem>, AppError> {
+    let Some((key, value)) = search_key(query)? else {
+        return listed(conn, ctx, query, None, before, limit);
+    };
     let actor = crate::services::actor(ctx)?;
     authz::can(actor, Action::CaseView, Resource::System)?;
-    let (filter, track) = parse_filter(query)?;
+    let indexes = vault.blind_indexes(key.code(), &value);
+    conn.transaction(|conn| -> Result<Vec<CaseListItem>, AppError> {
+        let ids = db::ids_by_index(conn, key, &indexes)?;
+        let found = listed(conn, ctx, query, Some(ids), before, limit)?;
+        audit::record(
+            conn,
+            ctx,
+            Event::new(AuditAction::CaseSearched)
+                .details(json!({"key": key.code(), "found": found.len()})),
+        )?;
+        Ok(found)
+    })
+}
+
+/// The one search key of a query with its normalised value: none, or 422 for more than one, a
+/// name word under 3 letters, or a value with nothing left to match after normalisation.
+fn search_key(query: &CaseQuery) -> Result<Option<(SearchKey, String)>, AppError> {
+    let given: Vec<(SearchKey, &str)> = [
+        (SearchKey::Name, &query.name),
+        (SearchKey::Nik, &query.nik),
+        (SearchKey::Passport, &query.passport),
+        (SearchKey::Phone, &query.phone),
+    ]
+    .into_iter()
+    .filter_map(|(key, value)| value.as_deref().map(|v| (key, v)))
+    .collect();
+    let [(key, text)] = given.as_slice() else {
+        if given.is_empty() {
+            return Ok(None);
+        }
+        return Err(Invalid::new(
+            given.get(1).map_or("name", |(k, _)| k.code()),
+            "search by one of name, nik, passport or phone at a time",
+        )
+        .into());
+    };
+    let value = match key {
+        SearchKey::Name => {
+            let word = crate::crypto::name_word(text.trim());
+            let one_word = text.split_whitespace().count() == 1;
+            if !one_word || word.chars().count() < crate::crypto::MIN_NAME_TOKEN {
+                return Err(Invalid::new(
+                    "name",
+                    "must be one whole word of the name, 3 letters or more",
+                )
+                .into());
+            }
+            word
+        }
+        SearchKey::Nik => crate::domain::case::parse_nik(text)
+            .map_err(|_| Invalid::new("nik", "must be a NIK of 16 digits"))?,
+        SearchKey::Passport => crate::domain::case::parse_passport(text).map_err(|_| {
+            Invalid::new(
+                "passport",
+                "must be a passport number (5–20 letters and digits)",
+            )
+        })?,
+        SearchKey::Phone => crate::crypto::phone_key(text)
+            .filter(|p| p.len() >= 8)
+            .ok_or_else(|| Invalid::new("phone", "must be a phone number of 8 digits or more"))?,
+    };
+    Ok(Some((*key, value)))
+}
+
+/// The cases the actor's agency is party to, newest first, filtered, among `ids` when given.
+fn listed(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    query: &CaseQuery,
+    ids: Option<Vec<i64>>,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<CaseListItem>, AppError> {
+    let actor = crate::services::actor(ctx)?;
+    authz::can(actor, Action::CaseView, Resource::System)?;
+    let (mut filter, track) = parse_filter(query)?;
+    filter.ids = ids;
     let mut out = Vec::new();
     let mut cursor = before;
     // A track filter is applied here (on the first stage), so keep reading until the page is full.

@@ -182,6 +182,11 @@ pub fn update(
                 .execute(conn)?;
             db::insert_incidents(conn, id, &incident_rows(&case.incidents))?;
         }
+        if patch.survivor.is_some() {
+            let names = super::intake::name_indexes(vault, &case.identity.full_name);
+            let phone = super::intake::phone_index(vault, case.identity.phone.as_deref());
+            db::replace_search_indexes(conn, id, &names, phone.as_deref())?;
+        }
         watch.done(conn)?;
         audit::record(
             conn,

@@ -1,10 +1,12 @@
-//! The case list: the cases the user's agency is party to, with filters and search by number.
+//! The case list: the cases the user's agency is party to, with filters, search by number, and
+//! search of the survivor by one word of her name, NIK, passport or phone (blind indexes).
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use askama::Template;
 
 use super::status_key;
+use crate::crypto::Vault;
 use crate::db::Db;
 use crate::domain::classification as cls;
 use crate::services::auth::AuthDeps;
@@ -34,6 +36,45 @@ struct CasesPage {
     risk_levels: Vec<Choice>,
     forms_list: Vec<Choice>,
     next: Option<i64>,
+    /// The kinds of search key, in the form's order.
+    search_kinds: [&'static str; 4],
+    /// Whether the list answers a search by identity (no match reads "not found").
+    searched: bool,
+}
+
+/// The kinds of search key the page offers (`?kind=&q=`).
+const SEARCH_KINDS: [&str; 4] = ["name", "nik", "passport", "phone"];
+
+/// The field errors with a search key's problem under the search box (`q`), in the page's words.
+fn search_errors(t: &Texts, errors: Errors) -> Errors {
+    let mut out = Errors::default();
+    for (field, message) in errors.entries() {
+        match SEARCH_KINDS.iter().find(|k| *k == field) {
+            Some(kind) => out.add("q", t.get(&format!("cases.search_invalid.{kind}"))),
+            None => out.add(field, message.clone()),
+        }
+    }
+    out
+}
+
+/// The service's query for the page's fields: the filters, and `q` under the chosen `kind`.
+fn query_of(f: &Fields) -> CaseQuery {
+    let q = f.one("q").filter(|q| !q.trim().is_empty());
+    let kind = f.one("kind").unwrap_or_else(|| "name".to_owned());
+    let under = |k: &str| q.clone().filter(|_| kind == k);
+    CaseQuery {
+        number: f.one("number"),
+        status: f.one("status"),
+        risk: f.one("risk"),
+        form: f.one("form"),
+        from: f.one("from"),
+        to: f.one("to"),
+        name: under("name"),
+        nik: under("nik"),
+        passport: under("passport"),
+        phone: under("phone"),
+        ..Default::default()
+    }
 }
 
 /// The cases the user's agency is party to, newest first, with filters (`?number=&status=&risk=
@@ -42,28 +83,30 @@ struct CasesPage {
 pub(super) async fn list(
     req: HttpRequest,
     db: web::Data<Db>,
+    vault: web::Data<Vault>,
     _deps: web::Data<AuthDeps>,
     v: Viewer,
 ) -> HttpResponse {
     let f = Fields::parse(req.query_string().as_bytes());
-    let service_query = CaseQuery {
-        number: f.one("number"),
-        status: f.one("status"),
-        risk: f.one("risk"),
-        form: f.one("form"),
-        from: f.one("from"),
-        to: f.one("to"),
-        ..Default::default()
-    };
+    let service_query = query_of(&f);
+    let searched = [
+        &service_query.name,
+        &service_query.nik,
+        &service_query.passport,
+        &service_query.phone,
+    ]
+    .iter()
+    .any(|k| k.is_some());
     let ctx = v.ctx(&req);
     let before = f.one("before").and_then(|b| b.parse::<i64>().ok());
     let listed = db
-        .run(move |conn| case_service::list(conn, &ctx, &service_query, before, 50))
+        .run(move |conn| case_service::search(conn, &ctx, &vault, &service_query, before, 50))
         .await;
     let (items, errors) = match listed {
         Ok(items) => (items, Errors::default()),
         Err(e) => match forms::field_errors(&v.t, &e) {
-            Some(errors) => (Vec::new(), errors),
+            // A search key's problem is shown next to the search box.
+            Some(errors) => (Vec::new(), search_errors(&v.t, errors)),
             None => return crate::web::failed(v, e, "cases"),
         },
     };
@@ -100,6 +143,8 @@ pub(super) async fn list(
             rows,
             errors,
             next,
+            search_kinds: SEARCH_KINDS,
+            searched,
         },
     )
 }
