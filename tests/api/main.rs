@@ -28,3 +28,4 @@ mod receiving;
 mod stats;
 mod storage;
 mod timeline;
+mod words;
