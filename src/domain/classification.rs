@@ -607,23 +607,23 @@ pub const LEGAL_BASIS: List = List {
     terms: &[
         t(
             "TPKS",
-            "Tindak Pidana Kekerasan Seksual (UU 12/2022)",
-            "Sexual violence crimes (Law 12/2022)",
+            "UU 12/2022 tentang Tindak Pidana Kekerasan Seksual",
+            "Law 12/2022 on Sexual Violence Crimes",
         ),
         t(
             "PKDRT",
-            "Penghapusan Kekerasan dalam Rumah Tangga (UU 23/2004)",
-            "Elimination of domestic violence (Law 23/2004)",
+            "UU 23/2004 tentang Penghapusan Kekerasan dalam Rumah Tangga",
+            "Law 23/2004 on the Elimination of Domestic Violence",
         ),
         t(
             "TPPO",
-            "Pemberantasan Tindak Pidana Perdagangan Orang (UU 21/2007)",
-            "Eradication of trafficking in persons (Law 21/2007)",
+            "UU 21/2007 tentang Pemberantasan Tindak Pidana Perdagangan Orang",
+            "Law 21/2007 on the Eradication of Trafficking in Persons",
         ),
         t(
             "PMI_18_2017",
-            "Pelindungan Pekerja Migran Indonesia (UU 18/2017)",
-            "Protection of Indonesian migrant workers (Law 18/2017)",
+            "UU 18/2017 tentang Pelindungan Pekerja Migran Indonesia",
+            "Law 18/2017 on the Protection of Indonesian Migrant Workers",
         ),
         t(
             "KUHP",
@@ -632,8 +632,8 @@ pub const LEGAL_BASIS: List = List {
         ),
         t(
             "UU_PERLINDUNGAN_ANAK",
-            "Perlindungan Anak (UU 23/2002 dan perubahannya)",
-            "Child protection (Law 23/2002 as amended)",
+            "UU 23/2002 tentang Perlindungan Anak (dan perubahannya)",
+            "Law 23/2002 on Child Protection (as amended)",
         ),
     ],
 };

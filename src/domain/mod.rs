@@ -12,6 +12,7 @@ pub mod handoff;
 pub mod holding;
 pub mod letter;
 pub mod password_policy;
+pub mod places;
 pub mod stage_owner;
 pub mod text;
 pub mod timeline;

@@ -6,7 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use askama::Template;
 
-use super::forms::{self, Errors, Fields};
+use super::forms::{self, Choice, Errors, Fields};
 use super::i18n::Texts;
 use super::{Chrome, SignedForm, Viewer, render, see_other};
 use crate::agreements::{Agreement, HandoffRule};
@@ -85,7 +85,7 @@ struct AdminPage {
     users: Vec<UserLine>,
     agreements: Vec<AgreementLine>,
     may_add: bool,
-    roles: Vec<&'static str>,
+    roles: Vec<Choice>,
     agency_codes: Vec<String>,
     own_agency: String,
     f: Fields,
@@ -146,12 +146,12 @@ async fn page(
         .collect();
     let agency_lines = agencies
         .into_iter()
-        .map(AgencyLine::from)
+        .map(|a| AgencyLine::new(&v.t, a))
         .collect::<Vec<_>>();
     let agency_codes = agency_lines.iter().map(|a| a.code.clone()).collect();
     let user_lines = users
         .into_iter()
-        .map(|u| UserLine::new(&v.actor, u))
+        .map(|u| UserLine::new(&v.t, &v.actor, u))
         .collect();
     render(
         status,
@@ -163,7 +163,7 @@ async fn page(
             )
             .is_ok(),
             own_agency: v.actor.agency_code.clone(),
-            roles: assignable_roles(&v.actor),
+            roles: assignable_roles(&v.t, &v.actor),
             t,
             c: v.chrome,
             agencies: agency_lines,
@@ -204,8 +204,8 @@ async fn load(
 /// Agencies, users and each agreement's stored versions.
 type Loaded = (Vec<AgencyRow>, Vec<UserView>, Vec<Vec<AgreementVersionRow>>);
 
-/// The roles the viewer may assign in their agency.
-fn assignable_roles(actor: &Actor) -> Vec<&'static str> {
+/// The roles the viewer may assign in their agency, with their names.
+fn assignable_roles(t: &Texts, actor: &Actor) -> Vec<Choice> {
     Role::ALL
         .iter()
         .filter(|r| {
@@ -216,7 +216,10 @@ fn assignable_roles(actor: &Actor) -> Vec<&'static str> {
             )
             .is_ok()
         })
-        .map(|r| r.as_str())
+        .map(|r| Choice {
+            code: r.as_str(),
+            label: t.role(r.as_str()),
+        })
         .collect()
 }
 
@@ -252,8 +255,8 @@ impl AgreementLine {
     }
 }
 
-/// Codes or kinds joined by commas.
-fn joined<T>(items: &[T], text: impl Fn(&T) -> &str) -> String {
+/// Kinds or categories in words, joined by commas.
+fn joined<T>(items: &[T], text: impl Fn(&T) -> String) -> String {
     items.iter().map(text).collect::<Vec<_>>().join(", ")
 }
 
@@ -263,15 +266,15 @@ impl RuleLine {
         RuleLine {
             id: r.id.clone(),
             kind_key: super::inbox::kind_key(r.kind.as_str()),
-            from: joined(&r.from, |k| k.as_str()),
-            to: joined(&r.to, |k| k.as_str()),
+            from: joined(&r.from, |k| t.agency_kind(k.as_str())),
+            to: joined(&r.to, |k| t.agency_kind(k.as_str())),
             consent: r
                 .requires_consent
                 .as_deref()
                 .map(|p| super::label_of(t, &crate::domain::classification::CONSENT_PURPOSE, p))
                 .unwrap_or_else(|| t.get("admin.no_consent")),
             override_allowed: r.consent_override,
-            shares: joined(&r.shares, |c| c.as_str()),
+            shares: joined(&r.shares, |c| t.get(&format!("category.{}", c.as_str()))),
             respond: r
                 .respond_within_hours
                 .map(|h| t.get("admin.hours").replace("{n}", &h.to_string()))
@@ -285,13 +288,14 @@ impl RuleLine {
     }
 }
 
-impl From<AgencyRow> for AgencyLine {
-    fn from(a: AgencyRow) -> Self {
+impl AgencyLine {
+    /// An agency, its kind and province by name.
+    fn new(t: &Texts, a: AgencyRow) -> Self {
         AgencyLine {
             code: a.code,
             name: a.name,
-            kind: a.kind,
-            province: a.province.unwrap_or_default(),
+            kind: t.agency_kind(&a.kind),
+            province: a.province.map(|p| t.place(&p)).unwrap_or_default(),
             active: a.active,
             address: a.address.unwrap_or_default().replace('\n', ", "),
         }
@@ -301,7 +305,7 @@ impl From<AgencyRow> for AgencyLine {
 impl UserLine {
     /// A user as `viewer` sees it: pending roles may be confirmed by someone else than the user
     /// and whoever set their password.
-    fn new(viewer: &Actor, u: UserView) -> Self {
+    fn new(t: &Texts, viewer: &Actor, u: UserView) -> Self {
         UserLine {
             may_confirm: !u.pending_roles.is_empty()
                 && u.user.id != viewer.user_id
@@ -310,8 +314,8 @@ impl UserLine {
             username: u.user.username,
             display_name: u.user.display_name,
             agency: u.agency_code,
-            roles: u.roles.join(", "),
-            pending: u.pending_roles.join(", "),
+            roles: joined(&u.roles, |r| t.role(r)),
+            pending: joined(&u.pending_roles, |r| t.role(r)),
             active: u.user.active,
         }
     }

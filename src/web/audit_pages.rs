@@ -93,15 +93,12 @@ async fn page(
             None => return super::failed(v, e, "audit search"),
         },
     };
-    let rows = entries
-        .into_iter()
-        .map(|e| EntryRow::new(&v.t, e))
-        .collect();
+    let rows = entries.into_iter().map(|e| EntryRow::new(&v, e)).collect();
     let checkpoints = stored
         .into_iter()
         .rev()
         .take(10)
-        .map(CheckpointRow::from)
+        .map(|cp| CheckpointRow::new(&v, cp))
         .collect();
     let status = if errors.is_empty() {
         StatusCode::OK
@@ -161,38 +158,92 @@ fn search_errors(t: &Texts, e: &AppError) -> Option<Errors> {
     }
 }
 
-/// A stored instant (RFC 3339) to the second, with a space for the `T`.
-fn to_second(at: &str) -> String {
-    at.get(..19).unwrap_or(at).replace('T', " ")
+/// A stored instant (UTC, `YYYY-MM-DDTHH:MM:SS.ffffff` or RFC 3339) in the viewer's zone (WIB, WITA); as stored, to the second,
+/// when it does not parse.
+fn local(v: &Viewer, at: &str) -> String {
+    let naive = chrono::NaiveDateTime::parse_from_str(at, "%Y-%m-%dT%H:%M:%S%.f")
+        .ok()
+        .or_else(|| {
+            chrono::DateTime::parse_from_rfc3339(at)
+                .ok()
+                .map(|when| when.naive_utc())
+        });
+    match naive {
+        Some(when) => v.time(when),
+        None => at.get(..19).unwrap_or(at).replace('T', " "),
+    }
 }
 
 impl EntryRow {
-    /// A found entry, its action in words (with its code) where the action has a text.
-    fn new(t: &Texts, e: AuditEntry) -> Self {
+    /// A found entry, its time in the viewer's zone, its action in words where it has a text.
+    fn new(v: &Viewer, e: AuditEntry) -> Self {
         EntryRow {
             id: e.id,
-            at: to_second(&e.occurred_at),
+            at: local(v, &e.occurred_at),
             action: {
                 let key = format!("event.{}", e.action);
-                let text = t.get(&key);
-                if text == key {
-                    e.action
-                } else {
-                    format!("{text} ({})", e.action)
-                }
+                let text = v.t.get(&key);
+                if text == key { e.action } else { text }
             },
             who: super::who(e.actor_username, e.actor_agency),
             case_id: e.case_id,
-            details: e.details,
+            details: details_in_words(&v.t, &e.details),
         }
     }
 }
 
-impl From<Checkpoint> for CheckpointRow {
-    fn from(cp: Checkpoint) -> Self {
+/// An entry's details in words: each field by its name, yes/no for flags, places and consent
+/// purposes by name; details that are not a JSON object stand as stored.
+fn details_in_words(t: &Texts, details: &str) -> String {
+    let Ok(serde_json::Value::Object(fields)) = serde_json::from_str(details) else {
+        return details.to_owned();
+    };
+    fields
+        .iter()
+        .map(|(key, value)| {
+            let name = t.get(&format!("audit.field.{key}"));
+            let name = if name.starts_with("audit.field.") {
+                key.replace('_', " ")
+            } else {
+                name
+            };
+            format!("{name}: {}", value_in_words(t, key, value))
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// One detail's value in words.
+fn value_in_words(t: &Texts, key: &str, value: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match value {
+        Value::Null => "—".to_owned(),
+        Value::Bool(true) => t.get("admin.yes"),
+        Value::Bool(false) => t.get("admin.no"),
+        Value::String(s) if key == "province" => t.place(s),
+        Value::String(s) if key == "purpose" => {
+            super::label_of(t, &crate::domain::classification::CONSENT_PURPOSE, s)
+        }
+        Value::String(s) if key == "given_by" => t.get(&format!("consent.by.{s}")),
+        Value::String(s) => s.clone(),
+        Value::Array(items) => items
+            .iter()
+            .map(|v| match v {
+                Value::String(s) if key == "categories" => t.get(&format!("category.{s}")),
+                other => value_in_words(t, key, other),
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+        other => other.to_string(),
+    }
+}
+
+impl CheckpointRow {
+    /// A stored checkpoint, its time in the viewer's zone.
+    fn new(v: &Viewer, cp: Checkpoint) -> Self {
         CheckpointRow {
             number: cp.number,
-            at: to_second(&cp.created_at),
+            at: local(v, &cp.created_at),
             up_to: cp.up_to_id,
             entries: cp.entries,
         }

@@ -21,6 +21,15 @@ fn shorten(label: &str) -> String {
     }
 }
 
+/// An axis value as a whole number; nothing between whole numbers.
+fn whole(x: &f64) -> String {
+    if (x - x.round()).abs() < 1e-9 {
+        format!("{x:.0}")
+    } else {
+        String::new()
+    }
+}
+
 /// A horizontal bar chart as an SVG document (`title` on top), or `None` when there is nothing to
 /// draw or drawing failed (logged; the table still carries the figures).
 pub fn bars(title: &str, bars: &[Bar]) -> Option<String> {
@@ -32,6 +41,9 @@ pub fn bars(title: &str, bars: &[Bar]) -> Option<String> {
         .filter_map(|b| b.value)
         .fold(0.0_f64, f64::max)
         .max(1.0);
+    // Whole numbers on the axis: its end rounded up, a tick per unit up to ten ticks.
+    let top = (max * 1.1).ceil();
+    let ticks = (top as usize + 1).min(11);
     let height = 60 + 26 * u32::try_from(bars.len()).unwrap_or(40).min(60);
     let mut svg = String::new();
     let drawn = (|| -> Result<(), Box<dyn std::error::Error + '_>> {
@@ -43,7 +55,7 @@ pub fn bars(title: &str, bars: &[Bar]) -> Option<String> {
             .caption(title, ("sans-serif", 18))
             .x_label_area_size(28)
             .y_label_area_size(230)
-            .build_cartesian_2d(0.0..max * 1.1, (0..n).into_segmented())?;
+            .build_cartesian_2d(0.0..top, (0..n).into_segmented())?;
         chart
             .configure_mesh()
             .disable_y_mesh()
@@ -56,7 +68,8 @@ pub fn bars(title: &str, bars: &[Bar]) -> Option<String> {
                     .unwrap_or_default(),
                 _ => String::new(),
             })
-            .x_label_formatter(&|x| format!("{x:.0}"))
+            .x_labels(ticks)
+            .x_label_formatter(&whole)
             .label_style(("sans-serif", 15))
             .draw()?;
         let colour = RGBColor(11, 92, 173);
@@ -124,5 +137,17 @@ mod tests {
         assert!(svg.starts_with("<svg") && svg.contains("Fisik") && svg.contains("—"));
         assert!(!svg.contains("<script") && !svg.contains("style="));
         assert!(bars("empty", &[]).is_none());
+        let one = bars(
+            "Kasus",
+            &[Bar {
+                label: "Semua".into(),
+                value: Some(1.0),
+            }],
+        )
+        .unwrap();
+        assert!(
+            !one.contains(">0.") && !one.contains(">1.0<"),
+            "whole-number ticks"
+        );
     }
 }

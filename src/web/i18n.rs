@@ -67,6 +67,29 @@ impl Texts {
         };
         catalog.get(key).cloned().unwrap_or_else(|| key.to_owned())
     }
+
+    /// The name of a role (`court_clerk` → "Panitera pengadilan").
+    pub fn role(&self, code: &str) -> String {
+        self.named("role", code)
+    }
+
+    /// The name of an agency kind (`police` → "Kepolisian").
+    pub fn agency_kind(&self, code: &str) -> String {
+        self.named("agency_kind", code)
+    }
+
+    /// The name of a province, regency/city or country code (`33` → "Jawa Tengah", `SA` →
+    /// "Arab Saudi"); the code itself when the lists do not have it.
+    pub fn place(&self, code: &str) -> String {
+        crate::domain::places::name(code, self.lang == Lang::En)
+    }
+
+    /// The text of `{prefix}.{code}`, or the code when there is none.
+    fn named(&self, prefix: &str, code: &str) -> String {
+        let key = format!("{prefix}.{code}");
+        let text = self.get(&key);
+        if text == key { code.to_owned() } else { text }
+    }
 }
 
 #[cfg(test)]
@@ -150,6 +173,24 @@ mod tests {
         for key in built {
             assert!(id.contains_key(&key), "no text for {key}");
         }
+        for role in crate::domain::user::Role::ALL {
+            assert!(
+                id.contains_key(&format!("role.{}", role.as_str())),
+                "role {role}"
+            );
+        }
+        for kind in crate::domain::agency::AgencyKind::ALL {
+            assert!(
+                id.contains_key(&format!("agency_kind.{}", kind.as_str())),
+                "kind {kind}"
+            );
+        }
+        assert_eq!(
+            Texts::new(Lang::Id).role("court_clerk"),
+            "Panitera pengadilan"
+        );
+        assert_eq!(Texts::new(Lang::En).agency_kind("police"), "Police");
+        assert_eq!(Texts::new(Lang::Id).place("52"), "Nusa Tenggara Barat");
         assert_eq!(Texts::new(Lang::En).get("login.title"), "Sign in");
         assert_eq!(Texts::new(Lang::Id).get("login.title"), "Masuk");
     }

@@ -14,6 +14,7 @@ use crate::crypto::Vault;
 use crate::db::Db;
 use crate::domain::case::{CaseInput, IncidentInput, MigrantInput, SurvivorInput};
 use crate::domain::classification as cls;
+use crate::domain::places;
 use crate::services::auth::AuthDeps;
 
 pub(super) fn configure(cfg: &mut web::ServiceConfig) {
@@ -34,6 +35,10 @@ struct Lists {
     relation: Vec<Choice>,
     legal_basis: Vec<Choice>,
     risk_level: Vec<Choice>,
+    provinces: Vec<Choice>,
+    /// Regencies and cities, each with its province.
+    districts: Vec<Choice>,
+    countries: Vec<Choice>,
 }
 
 impl Lists {
@@ -51,8 +56,27 @@ impl Lists {
             relation: forms::choices(t, &cls::PERPETRATOR_RELATION),
             legal_basis: forms::choices(t, &cls::LEGAL_BASIS),
             risk_level: forms::choices(t, &cls::RISK_LEVEL),
+            provinces: places(t, places::PROVINCES),
+            districts: places::REGENCIES
+                .iter()
+                .map(|r| Choice {
+                    code: r.code,
+                    label: format!("{} ({})", r.id, t.place(&r.code[..2])),
+                })
+                .collect(),
+            countries: places(t, places::COUNTRIES),
         }
     }
+}
+
+/// Places as choices, named in the user's language.
+fn places(t: &Texts, list: &'static [places::Place]) -> Vec<Choice> {
+    list.iter()
+        .map(|p| Choice {
+            code: p.code,
+            label: t.place(p.code),
+        })
+        .collect()
 }
 
 #[derive(Template)]

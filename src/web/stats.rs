@@ -73,6 +73,16 @@ fn value_label(t: &Texts, dim: Option<Dimension>, code: &str) -> String {
     if code == UNKNOWN {
         return t.get("stats.unknown");
     }
+    let named = match dim.map(|d| d.code) {
+        Some("province" | "district" | "destination_country") => Some(t.place(code)),
+        Some("sender_kind" | "receiver_kind") => Some(t.agency_kind(code)),
+        Some("kind") => Some(t.get(&format!("kind.{code}"))),
+        Some("status") => Some(t.get(&format!("handoff.status.{code}"))),
+        _ => None,
+    };
+    if let Some(name) = named.filter(|n| !n.starts_with("kind.") && !n.starts_with("handoff.")) {
+        return name;
+    }
     match dim.map(|d| d.values) {
         Some(Values::List(list)) => list
             .get(code)

@@ -393,7 +393,7 @@ async fn an_investigator_accepts_a_referral_in_english(backend: Backend) {
     let inbox = browser.wait_for(&number).await;
     assert!(browser.url().await.ends_with("/inbox"));
     assert!(
-        inbox.contains(&number) && inbox.contains("Running") && inbox.contains("WIB"),
+        inbox.contains(&number) && inbox.contains("Within time") && inbox.contains("WIB"),
         "the referral with its clock"
     );
     assert!(!inbox.contains("Ratna"), "no identity in the inbox");
@@ -478,7 +478,7 @@ async fn a_phone_user_signs_in_in_indonesian_after_a_typo(backend: Backend) {
     browser.type_into("#password", PASSWORD).await;
     browser.click("button[type=submit].primary").await;
     let inbox = browser.wait_for(&number).await;
-    assert!(inbox.contains("Jawab sebelum") && inbox.contains("Berjalan"));
+    assert!(inbox.contains("Jawab sebelum") && inbox.contains("Dalam batas waktu"));
     browser.screenshot("inbox-id-phone").await;
     browser.quit().await;
 }

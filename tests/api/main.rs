@@ -29,3 +29,4 @@ mod search;
 mod stats;
 mod storage;
 mod timeline;
+mod words;

@@ -229,7 +229,7 @@ async fn a_caseworker_signs_in_sees_the_inbox_with_its_clocks_and_signs_out(back
         "the pending handoff: {html}"
     );
     assert!(
-        html.contains("WIB") && html.contains("Berjalan"),
+        html.contains("WIB") && html.contains("Dalam batas waktu"),
         "its answer clock in WIB and its state"
     );
     assert!(!html.contains("Ratna"), "no identity in the inbox");
@@ -787,7 +787,7 @@ async fn supervisors_auditors_and_administrators_each_see_their_pages(backend: B
     assert_eq!(status, 200);
     assert!(
         html.contains("Kasus dicatat")
-            && html.contains("Kasus dibaca")
+            && html.contains("Kasus dilihat")
             && html.contains("alpha.cw (SU-ALPHA)"),
         "{html}"
     );

@@ -113,7 +113,7 @@ pub(super) fn facts(t: &Texts, detail: &CaseDetail) -> Vec<Fact> {
         .collect::<Vec<_>>()
         .join(", ");
     let mut facts = vec![
-        ("case.province", detail.province.clone()),
+        ("case.province", t.place(&detail.province)),
         (
             "label.survivor.age_band",
             label_or_empty(t, &cls::AGE_BAND, survivor.age_band.as_deref()),
@@ -129,7 +129,11 @@ pub(super) fn facts(t: &Texts, detail: &CaseDetail) -> Vec<Fact> {
         ),
         (
             "label.migrant.destination_country",
-            migrant.destination_country.clone().unwrap_or_default(),
+            migrant
+                .destination_country
+                .as_deref()
+                .map(|c| t.place(c))
+                .unwrap_or_default(),
         ),
         (
             "label.risk_level",
@@ -145,7 +149,12 @@ pub(super) fn facts(t: &Texts, detail: &CaseDetail) -> Vec<Fact> {
         facts.push(("label.incident.forms", forms.join(", ")));
     }
     if let Some(legal) = &detail.legal {
-        facts.push(("label.legal_basis", legal.legal_basis.join(", ")));
+        let bases: Vec<String> = legal
+            .legal_basis
+            .iter()
+            .map(|c| label_of(t, &cls::LEGAL_BASIS, c))
+            .collect();
+        facts.push(("label.legal_basis", bases.join("; ")));
     }
     facts
         .into_iter()
@@ -305,19 +314,48 @@ fn in_language(t: &Texts, description: &str) -> String {
     crate::domain::text::description_in(description, t.lang.code() == "en").to_owned()
 }
 
-/// An unmet condition: its text with the detail of the message, or the detail alone when the
-/// condition has no text.
+/// An unmet condition in words: its text, with what it names (the consent's purpose, the agency
+/// kind, the missing fact) in words too. Agency codes stand as they are; English details do not.
 fn unmet_reason(t: &Texts, u: &crate::error::Violation) -> String {
     let key = format!("condition.{}", u.condition);
     let text = t.get(&key);
-    let detail = u
-        .message
-        .split_once(": ")
-        .map_or(u.message.as_str(), |(_, d)| d);
-    if text == key {
-        detail.to_owned()
+    let text = if text == key {
+        t.get("condition.no_such_handoff")
     } else {
-        format!("{text} ({detail})")
+        text
+    };
+    match unmet_detail(t, u) {
+        Some(detail) => format!("{text} ({detail})"),
+        None => text,
+    }
+}
+
+/// What an unmet condition names, in words, read from the engine's message.
+fn unmet_detail(t: &Texts, u: &crate::error::Violation) -> Option<String> {
+    let message = u.message.as_str();
+    let between = |start: &str, end: &str| -> Option<String> {
+        let rest = &message[message.find(start)? + start.len()..];
+        Some(rest[..rest.find(end).unwrap_or(rest.len())].to_owned())
+    };
+    match u.condition.as_str() {
+        "consent_missing" => between("consent for ", " is not").map(|p| {
+            t.get("condition.consent_for")
+                .replace("{purpose}", &label_of(t, &cls::CONSENT_PURPOSE, &p))
+        }),
+        "sender_kind_not_allowed" | "receiver_kind_not_allowed" => {
+            between("of kind ", " may").map(|k| {
+                t.get("condition.kind")
+                    .replace("{kind}", &t.agency_kind(&k))
+            })
+        }
+        "fact_missing" => {
+            let fact = message.split("has no ").nth(1)?;
+            let key = format!("label.{fact}");
+            let label = t.get(&key);
+            (label != key).then(|| t.get("condition.fact").replace("{fact}", &label))
+        }
+        "sender_not_party" | "receiver_not_party" => between("", " is not"),
+        _ => None,
     }
 }
 
