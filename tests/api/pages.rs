@@ -913,3 +913,28 @@ async fn supervisors_auditors_and_administrators_each_see_their_pages(backend: B
     );
 }
 both_backends!(supervisors_auditors_and_administrators_each_see_their_pages);
+
+async fn high_and_critical_risk_stand_out_in_the_case_list(backend: Backend) {
+    let app = TestApp::spawn_with_agreement(backend, TEST_AGREEMENT).await;
+    app.user("alpha.cw", "SU-ALPHA", &["caseworker"]);
+    for risk in ["low", "high", "critical"] {
+        app.intake(
+            "alpha.cw",
+            serde_json::json!({"survivor": {"full_name": "Sari"}, "risk_level": risk}),
+        )
+        .await;
+    }
+    let (session, _) = web_session(&app, "alpha.cw").await;
+    let (status, html) = web_get(&app, &session, "/cases").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        html.matches("class=\"badge risk-urgent\"").count(),
+        2,
+        "high and critical are marked, low is not"
+    );
+    assert!(
+        html.contains("⚠ Tinggi") && html.contains("⚠ Kritis"),
+        "marked in words, not colour alone"
+    );
+}
+both_backends!(high_and_critical_risk_stand_out_in_the_case_list);

@@ -22,6 +22,8 @@ struct CaseRow {
     owner: String,
     status_key: &'static str,
     risk: String,
+    /// High or critical: the row stands out (a marked badge, not colour alone).
+    urgent: bool,
     created: String,
 }
 
@@ -120,6 +122,7 @@ pub(super) async fn list(
             number: c.case_number,
             owner: c.owner_agency,
             status_key: status_key(c.status),
+            urgent: matches!(c.risk_level.as_deref(), Some("high" | "critical")),
             risk: c
                 .risk_level
                 .map(|r| label_of(&v.t, &cls::RISK_LEVEL, &r))
