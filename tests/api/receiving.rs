@@ -442,6 +442,15 @@ async fn each_party_records_the_stages_of_its_own_track(backend: Backend) {
         .iter()
         .any(|e| e["type"] == "case.stage_changed" && e["actor"]["agency"] == "POL-BETA");
     assert!(by_police, "{timeline}");
+    // The page's timeline says where the handoff went and which stage was reached, in words.
+    let (session, _) = web_session(&w.app, "alpha.cw").await;
+    let (_, html) = web_get(&w.app, &session, &format!("/cases/{}", w.case)).await;
+    assert!(html.contains("→ POL-BETA"), "the receiver of the handoff");
+    assert!(
+        html.contains("Peradilan pidana: Penyidikan")
+            && html.contains("Peradilan pidana: Penuntutan"),
+        "the stages reached"
+    );
 }
 both_backends!(each_party_records_the_stages_of_its_own_track);
 

@@ -92,6 +92,8 @@ pub(super) struct DocumentLine {
 pub(super) struct TimelineLine {
     pub(super) at: String,
     pub(super) label_key: String,
+    /// What the event did, in words: to whom a handoff went, which stage a track reached.
+    pub(super) detail: String,
     pub(super) who: String,
 }
 
@@ -396,7 +398,41 @@ impl TimelineLine {
         TimelineLine {
             at: v.time(e.at.naive_utc()),
             label_key: format!("event.{}", e.kind),
+            detail: event_detail(&v.t, &e.kind, &e.details),
             who: who(e.actor.username, e.actor.agency),
         }
+    }
+}
+
+/// An event's details in words, where a reader needs them: the receiver of a handoff, the stage a
+/// track reached. Nothing else of the details is shown (they never carry identity, but they are
+/// written for the record, not for reading).
+fn event_detail(t: &Texts, kind: &str, details: &serde_json::Value) -> String {
+    let text = |key: &str| {
+        details
+            .get(key)
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+    };
+    match kind {
+        "handoff.created" if !text("to_agency").is_empty() => format!("→ {}", text("to_agency")),
+        "case.stage_changed" => {
+            let track = text("track");
+            let stage = cls::stages(track)
+                .and_then(|stages| stages.iter().find(|s| s.code == text("to")))
+                .map(|s| label(t, s))
+                .unwrap_or_default();
+            let track = cls::TRACKS
+                .iter()
+                .find(|(tr, _)| tr.code == track)
+                .map(|(tr, _)| label(t, tr))
+                .unwrap_or_default();
+            if stage.is_empty() {
+                String::new()
+            } else {
+                format!("{track}: {stage}")
+            }
+        }
+        _ => String::new(),
     }
 }
