@@ -430,6 +430,16 @@ impl HandoffRow {
         }
     }
 
+    /// Whether agency `agency_id` reads what the sender wrote and attached (message, documents,
+    /// the letter's message and survivor name): the sender, and the receiver while the handoff
+    /// gives it something (pending included) and its access has not ended.
+    pub fn shows_contents_to(&self, agency_id: i64) -> bool {
+        self.from_agency_id == agency_id
+            || (self.to_agency_id == agency_id
+                && self.access_ended_at.is_none()
+                && self.status.gives_access())
+    }
+
     /// The handoff's two agencies, as the policy sees them.
     pub fn scope(&self) -> crate::authz::HandoffScope {
         crate::authz::HandoffScope {

@@ -643,18 +643,6 @@ diesel::joinable!(handoff_documents -> handoffs (handoff_id));
 diesel::joinable!(handoff_documents -> documents (document_id));
 
 diesel::table! {
-    /// The referral-letter counter of each sending agency and year (docs/LETTERS.md).
-    letter_counters (agency_id, year) {
-        /// Sending agency.
-        agency_id -> BigInt,
-        /// Year of the sending date in the sender's zone.
-        year -> Integer,
-        /// Last number given.
-        last_number -> BigInt,
-    }
-}
-
-diesel::table! {
     /// The number each handoff's referral letter was given, at its first print (or when sent).
     handoff_letters (handoff_id) {
         /// The handoff.
@@ -677,7 +665,6 @@ diesel::joinable!(handoff_letters -> handoffs (handoff_id));
 diesel::allow_tables_to_appear_in_same_query!(
     handoff_documents,
     handoff_submissions,
-    letter_counters,
     handoff_letters,
     stats_rollup,
     deadline_notices,

@@ -1,13 +1,7 @@
--- Referral letters (surat rujukan): a postal address for each agency's letterhead, the yearly
--- letter counter of each sending agency, and the number each handoff's letter was given.
+-- Referral letters (surat rujukan): a postal address for each agency's letterhead and the number
+-- each handoff's letter was given (the yearly counter of each sending agency is a row of
+-- case_number_counters, prefix 'letter:<agency id>').
 ALTER TABLE agencies ADD COLUMN address TEXT NULL;
-
-CREATE TABLE letter_counters (
-    agency_id   BIGINT  NOT NULL REFERENCES agencies (id),
-    year        INTEGER NOT NULL,
-    last_number BIGINT  NOT NULL,
-    PRIMARY KEY (agency_id, year)
-);
 
 CREATE TABLE handoff_letters (
     handoff_id BIGINT    NOT NULL PRIMARY KEY REFERENCES handoffs (id),

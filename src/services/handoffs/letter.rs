@@ -12,7 +12,7 @@ use crate::authz::{self, Action, Category, Resource};
 use crate::crypto::Vault;
 use crate::db::agencies::AgencyRow;
 use crate::db::handoffs::{self as db, HandoffRow};
-use crate::db::schema::{handoff_letters, letter_counters};
+use crate::db::schema::handoff_letters;
 use crate::db::{DbConnection, agencies, cases as case_db, users};
 use crate::domain::letter::{AgencyBlock, AttachedDocument, Clause, CounterKey, Letter};
 use crate::error::AppError;
@@ -106,40 +106,15 @@ pub fn stored_number(conn: &mut DbConnection, handoff_id: i64) -> Result<Option<
         .optional()?)
 }
 
-/// The next position of an agency's counter for `year`: the UPDATE holds the row until the
-/// transaction ends; a missing row is inserted (in a savepoint, so that a racing insert only
-/// sends this one back to the UPDATE).
+/// The next position of an agency's letter counter for `year`: a row of the counters case numbers
+/// use too (`db::cases::next_number`), under the prefix `letter:<agency id>`, held until the
+/// transaction ends.
 fn next_seq(conn: &mut DbConnection, agency_id: i64, year: i32) -> Result<i64, AppError> {
-    for _ in 0..3 {
-        let bumped = diesel::update(letter_counters::table.find((agency_id, year)))
-            .set(letter_counters::last_number.eq(letter_counters::last_number + 1))
-            .returning(letter_counters::last_number)
-            .get_result::<i64>(conn)
-            .optional()?;
-        if let Some(seq) = bumped {
-            return Ok(seq);
-        }
-        let inserted = conn.transaction(|conn| {
-            diesel::insert_into(letter_counters::table)
-                .values((
-                    letter_counters::agency_id.eq(agency_id),
-                    letter_counters::year.eq(year),
-                    letter_counters::last_number.eq(1_i64),
-                ))
-                .execute(conn)
-        });
-        match inserted {
-            Ok(_) => return Ok(1),
-            Err(diesel::result::Error::DatabaseError(
-                diesel::result::DatabaseErrorKind::UniqueViolation,
-                _,
-            )) => {}
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Err(AppError::internal(
-        "the letter counter could not be created",
-    ))
+    Ok(case_db::next_number(
+        conn,
+        &format!("letter:{agency_id}"),
+        year,
+    )?)
 }
 
 /// The documents attached to a handoff, by name and SHA-256.
@@ -186,9 +161,7 @@ fn build(
     let signer = users::by_id(conn, row.created_by)?
         .map(|u| u.username)
         .unwrap_or_default();
-    let receiver_holds =
-        row.to_agency_id == reader && row.access_ended_at.is_none() && row.status.gives_access();
-    let reader_holds = row.from_agency_id == reader || receiver_holds;
+    let reader_holds = row.shows_contents_to(reader);
     let message = match (&row.message_ciphertext, &row.key_id) {
         (Some(sealed), Some(key)) if reader_holds => Some(
             String::from_utf8_lossy(&vault.open(key, sealed).map_err(AppError::internal)?)

@@ -154,9 +154,7 @@ pub(super) fn view(
     let case_number = case_db::by_id(conn, row.case_id)?
         .map(|c| c.case_number)
         .unwrap_or_default();
-    let receiver_holds =
-        row.to_agency_id == viewer && row.access_ended_at.is_none() && row.status.gives_access();
-    let message_shown = row.from_agency_id == viewer || receiver_holds;
+    let message_shown = row.shows_contents_to(viewer);
     let message = match (&row.message_ciphertext, &row.key_id) {
         (Some(sealed), Some(key)) if message_shown => Some(
             String::from_utf8_lossy(&vault.open(key, sealed).map_err(AppError::internal)?)
