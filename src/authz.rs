@@ -63,6 +63,8 @@ pub enum Action {
     CaseEdit(Category),
     /// Close or reopen a case: the owner's act.
     CaseClose,
+    /// Give the owner's case to one of its caseworkers: a supervisor of the owning agency.
+    CaseAssign,
     /// Reveal the survivor's identity, with a purpose.
     IdentityReveal,
     /// Read or download a case's documents.
@@ -91,7 +93,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, for the matrix (role assignment shown once, as "assign roles").
-    pub const MATRIX: [Action; 22] = [
+    pub const MATRIX: [Action; 23] = [
         Action::AgencyList,
         Action::AgencyManage,
         Action::UserList,
@@ -102,6 +104,7 @@ impl Action {
         Action::CaseView,
         Action::CaseEdit(Category::Summary),
         Action::CaseClose,
+        Action::CaseAssign,
         Action::IdentityReveal,
         Action::DocumentRead,
         Action::ConsentRecord,
@@ -129,6 +132,7 @@ impl Action {
             Action::CaseView => "case.view",
             Action::CaseEdit(_) => "case.edit",
             Action::CaseClose => "case.close",
+            Action::CaseAssign => "case.assign",
             Action::IdentityReveal => "identity.reveal",
             Action::DocumentRead => "document.read",
             Action::ConsentRecord => "consent.record",
@@ -153,7 +157,7 @@ impl Action {
             Action::IdentityReveal => Some(Need::Read(Category::Identity)),
             Action::DocumentRead => Some(Need::Read(Category::Documents)),
             Action::CaseEdit(category) => Some(Need::Act(category)),
-            Action::CaseClose | Action::ConsentRecord => Some(Need::Own),
+            Action::CaseClose | Action::CaseAssign | Action::ConsentRecord => Some(Need::Own),
             Action::HandoffSend => Some(Need::PassOn),
             _ => None,
         }
@@ -193,7 +197,7 @@ pub fn role_permits(role: Role, action: Action) -> bool {
                 R::Caseworker | R::Supervisor | R::Investigator | R::Prosecutor
             )
         }
-        A::ConsentOverride => role == R::Supervisor,
+        A::ConsentOverride | A::CaseAssign => role == R::Supervisor,
         A::TimelineView => matches!(
             role,
             R::Caseworker
@@ -601,7 +605,9 @@ mod tests {
 
                 let expected_party = match action {
                     Action::IdentityReveal | Action::DocumentRead if permits => Err(Denial::Hidden),
-                    Action::CaseClose | Action::ConsentRecord if permits => Err(Denial::NotHeld),
+                    Action::CaseClose | Action::CaseAssign | Action::ConsentRecord if permits => {
+                        Err(Denial::NotHeld)
+                    }
                     _ => expected_owner,
                 };
                 assert_eq!(party, expected_party, "party {role} {}", action.name());
@@ -609,6 +615,7 @@ mod tests {
                 let expected_pending = match action {
                     Action::IdentityReveal | Action::DocumentRead if permits => Err(Denial::Hidden),
                     Action::CaseClose
+                    | Action::CaseAssign
                     | Action::ConsentRecord
                     | Action::CaseEdit(_)
                     | Action::HandoffSend

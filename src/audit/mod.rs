@@ -81,6 +81,10 @@ vocabulary! {
         CaseStageChanged = "case.stage_changed",
         /// Case closed.
         CaseClosed = "case.closed",
+        /// A closed case was opened again, with a reason code.
+        CaseReopened = "case.reopened",
+        /// The caseworker who works a case changed (from, to: usernames).
+        CaseAssigned = "case.assigned",
         /// Consent given or withdrawn.
         ConsentRecorded = "consent.recorded",
         /// Note added.

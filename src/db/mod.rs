@@ -16,6 +16,7 @@ pub mod migrate;
 pub mod nav_counts;
 pub mod outbox;
 pub mod pool;
+pub mod reveals;
 pub mod schema;
 pub mod sessions;
 pub mod stats;

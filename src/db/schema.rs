@@ -729,3 +729,37 @@ diesel::joinable!(case_name_tokens -> cases (case_id));
 diesel::joinable!(case_phone_indexes -> cases (case_id));
 diesel::allow_tables_to_appear_in_same_query!(case_name_tokens, cases);
 diesel::allow_tables_to_appear_in_same_query!(case_phone_indexes, cases);
+
+diesel::table! {
+    /// Who works each case: one user of the owning agency.
+    case_assignments (case_id) {
+        /// The case.
+        case_id -> BigInt,
+        /// The assigned caseworker.
+        user_id -> BigInt,
+        /// Since when, UTC.
+        assigned_at -> Timestamp,
+        /// Who assigned (the intake's user at intake).
+        assigned_by -> BigInt,
+    }
+}
+
+diesel::joinable!(case_assignments -> cases (case_id));
+diesel::joinable!(case_assignments -> users (user_id));
+diesel::allow_tables_to_appear_in_same_query!(case_assignments, cases);
+diesel::allow_tables_to_appear_in_same_query!(case_assignments, users);
+
+diesel::table! {
+    /// Identities a web session revealed with a purpose, shown for the rest of the visit.
+    session_reveals (session_id, case_id) {
+        /// The session.
+        session_id -> Text,
+        /// The case.
+        case_id -> BigInt,
+        /// The purpose given (also in the `identity.revealed` entry).
+        purpose -> Text,
+        /// When, UTC.
+        revealed_at -> Timestamp,
+    }
+}
+diesel::allow_tables_to_appear_in_same_query!(session_reveals, sessions);

@@ -95,16 +95,29 @@ pub fn revoke(
         sessions::revoked_reason.eq(reason),
     ))
     .execute(conn)?;
+    // What the session revealed is hidden again with it.
+    super::reveals::forget_session(conn, id)?;
     Ok(changed == 1)
 }
 
-/// Ends every live session of a user; returns how many.
+/// Ends every live session of a user (and forgets what they revealed); returns how many.
 pub fn revoke_all_of_user(
     conn: &mut DbConnection,
     user_id: i64,
     reason: &str,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
+    use super::schema::session_reveals;
+    diesel::delete(
+        session_reveals::table.filter(
+            session_reveals::session_id.eq_any(
+                sessions::table
+                    .filter(sessions::user_id.eq(user_id))
+                    .select(sessions::id),
+            ),
+        ),
+    )
+    .execute(conn)?;
     diesel::update(
         sessions::table
             .filter(sessions::user_id.eq(user_id))

@@ -794,6 +794,37 @@ pub const CLOSURE_REASON: List = List {
     ],
 };
 
+/// Why a closed case is opened again (`reopen.reason`). A case closed because the survivor died or
+/// because it was registered twice is not reopened: the work goes on in the other case, or not at
+/// all (the case module checks it).
+pub const REOPEN_REASON: List = List {
+    name: "reopen.reason",
+    source: "GBV case management",
+    terms: &[
+        t("new_incident", "Ada kejadian baru", "A new incident"),
+        t(
+            "survivor_returned",
+            "Korban kembali meminta layanan",
+            "The survivor asked for services again",
+        ),
+        t(
+            "new_information",
+            "Ada bukti atau informasi baru",
+            "New evidence or information",
+        ),
+        t(
+            "justice_process_resumed",
+            "Proses hukum berlanjut",
+            "The justice process goes on",
+        ),
+        t(
+            "closed_in_error",
+            "Ditutup karena kekeliruan",
+            "Closed by mistake",
+        ),
+    ],
+};
+
 // ---------------------------------------------------------------------------------------------------
 // Further DOMAIN.md §7.6 lists (not yet required by the case model, offered for intake and statistics)
 // ---------------------------------------------------------------------------------------------------
@@ -1156,6 +1187,7 @@ pub const ALL: &[&List] = &[
     &CONSENT_PURPOSE,
     &CONSENT_METHOD,
     &CLOSURE_REASON,
+    &REOPEN_REASON,
     &INCIDENT_PLACE,
     &SPHERE,
     &SERVICE_TYPE,
@@ -1250,6 +1282,7 @@ mod tests {
         &CONSENT_PURPOSE,
         &CONSENT_METHOD,
         &CLOSURE_REASON,
+        &REOPEN_REASON,
         &INCIDENT_PLACE,
         &SPHERE,
         &SERVICE_TYPE,
@@ -1319,7 +1352,7 @@ mod tests {
 
     #[test]
     fn all_holds_every_list_exactly_once() {
-        assert_eq!(ALL.len(), 23);
+        assert_eq!(ALL.len(), 24);
         assert_eq!(DECLARED.len(), ALL.len());
         for declared in DECLARED {
             let count = ALL.iter().filter(|list| **list == *declared).count();

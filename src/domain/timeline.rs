@@ -144,7 +144,8 @@ pub fn visible(
     };
     let subject_id = event.subject.and_then(|(_, id)| id.parse::<i64>().ok());
     match event.action {
-        "case.created" | "case.updated" | "case.stage_changed" | "case.closed" => true,
+        "case.created" | "case.updated" | "case.stage_changed" | "case.closed"
+        | "case.reopened" | "case.assigned" => true,
         "consent.recorded" => consent_visible(
             viewer,
             event

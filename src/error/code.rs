@@ -60,6 +60,8 @@ vocabulary! {
         CaseStaleVersion = "case.stale_version",
         /// The case is closed.
         CaseClosed = "case.closed",
+        /// The case is open: it cannot be reopened.
+        CaseOpen = "case.open",
         /// No agreement allows the handoff.
         HandoffNotAllowed = "handoff.not_allowed",
         /// The handoff was decided already.

@@ -50,6 +50,8 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
         .service(api::cases::consents)
         .service(api::cases::change_stage)
         .service(api::cases::close)
+        .service(api::cases::reopen)
+        .service(api::cases::assign)
         .service(api::cases::add_note)
         .service(api::cases::notes)
         .service(api::cases::upload_document)

@@ -163,20 +163,20 @@ async fn store_document(
         .map(|_| ())
 }
 
-/// What every form handler needs.
-struct Form {
-    req: HttpRequest,
-    db: web::Data<Db>,
-    vault: web::Data<Vault>,
-    set: web::Data<AgreementSet>,
-    v: Viewer,
-    id: i64,
-    f: Fields,
+/// What every form handler of the case page needs.
+pub(super) struct Form {
+    pub(super) req: HttpRequest,
+    pub(super) db: web::Data<Db>,
+    pub(super) vault: web::Data<Vault>,
+    pub(super) set: web::Data<AgreementSet>,
+    pub(super) v: Viewer,
+    pub(super) id: i64,
+    pub(super) f: Fields,
 }
 
 impl Form {
     /// The case page again, with `extra`.
-    async fn again(self, extra: Extra, status: StatusCode) -> HttpResponse {
+    pub(super) async fn again(self, extra: Extra, status: StatusCode) -> HttpResponse {
         case_page(
             &self.req,
             &self.db,
@@ -208,7 +208,7 @@ impl Form {
 
     /// The case page with the refused form `name`: field messages next to its fields, agreement
     /// refusals and conflicts at the top, what the user typed kept.
-    async fn refused(self, name: &'static str, e: AppError) -> HttpResponse {
+    pub(super) async fn refused(self, name: &'static str, e: AppError) -> HttpResponse {
         let t = self.v.t;
         let (banner, errors, status) = match &e {
             AppError::Validation(problems) => {
@@ -268,7 +268,11 @@ impl Form {
     /// `Ok` when the form may go ahead; else the answer when the case changed since the form
     /// was shown (checked when `versioned`). The CSRF token was checked on the way in
     /// ([`SignedForm`]).
-    async fn check(self, name: &'static str, versioned: bool) -> Result<Self, HttpResponse> {
+    pub(super) async fn check(
+        self,
+        name: &'static str,
+        versioned: bool,
+    ) -> Result<Self, HttpResponse> {
         let t = self.v.t;
         if !versioned {
             return Ok(self);
@@ -363,21 +367,15 @@ mod handle {
         };
         let purpose = form.f.val("purpose");
         let (ctx, vault, id) = (form.v.ctx(&form.req), form.vault.clone(), form.id);
+        let session = form.v.session_id.clone();
         let revealed = form
             .db
-            .run(move |conn| case_service::reveal_identity(conn, &ctx, &vault, id, &purpose))
+            .run(move |conn| {
+                case_service::reveal_for_visit(conn, &ctx, &vault, id, &purpose, &session)
+            })
             .await;
         match revealed {
-            Ok(identity) => {
-                form.again(
-                    Extra {
-                        identity: Some(identity),
-                        ..Default::default()
-                    },
-                    StatusCode::OK,
-                )
-                .await
-            }
+            Ok(_) => see_other(&format!("/cases/{id}#identity")),
             Err(e) => form.refused("identity", e).await,
         }
     }

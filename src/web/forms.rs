@@ -22,6 +22,11 @@ impl Fields {
         )
     }
 
+    /// Fields from name–value pairs (a form filled with what is stored).
+    pub fn from_pairs(pairs: Vec<(String, String)>) -> Self {
+        Self(pairs)
+    }
+
     /// The first value of `name`, trimmed, if not empty.
     pub fn one(&self, name: &str) -> Option<String> {
         self.0
@@ -91,7 +96,7 @@ impl Typed {
 }
 
 /// Messages next to fields, in the user's language.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Errors(BTreeMap<String, String>);
 
 impl Errors {

@@ -21,28 +21,29 @@ pub(super) fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(form).service(submit);
 }
 
-/// The choices of every list on the form.
-struct Lists {
-    age_band: Vec<Choice>,
-    sex: Vec<Choice>,
-    disability: Vec<Choice>,
-    migration_stage: Vec<Choice>,
-    placement_channel: Vec<Choice>,
-    sector: Vec<Choice>,
-    place: Vec<Choice>,
-    forms: Vec<Choice>,
-    gbvims_type: Vec<Choice>,
-    relation: Vec<Choice>,
-    legal_basis: Vec<Choice>,
-    risk_level: Vec<Choice>,
-    provinces: Vec<Choice>,
+/// The choices of every list on the form (and on the case page's edit forms).
+pub(super) struct Lists {
+    pub(super) age_band: Vec<Choice>,
+    pub(super) sex: Vec<Choice>,
+    pub(super) disability: Vec<Choice>,
+    pub(super) migration_stage: Vec<Choice>,
+    pub(super) placement_channel: Vec<Choice>,
+    pub(super) sector: Vec<Choice>,
+    pub(super) place: Vec<Choice>,
+    pub(super) forms: Vec<Choice>,
+    pub(super) gbvims_type: Vec<Choice>,
+    pub(super) relation: Vec<Choice>,
+    pub(super) legal_basis: Vec<Choice>,
+    pub(super) risk_level: Vec<Choice>,
+    pub(super) provinces: Vec<Choice>,
     /// Regencies and cities, each with its province.
-    districts: Vec<Choice>,
-    countries: Vec<Choice>,
+    pub(super) districts: Vec<Choice>,
+    pub(super) countries: Vec<Choice>,
 }
 
 impl Lists {
-    fn new(t: &Texts) -> Self {
+    /// Every list, labelled in the user's language.
+    pub(super) fn new(t: &Texts) -> Self {
         Self {
             age_band: forms::choices(t, &cls::AGE_BAND),
             sex: forms::choices(t, &cls::SEX),
@@ -186,10 +187,47 @@ async fn submit(
         .run(move |conn| crate::services::cases::create(conn, &ctx, &vlt, input))
         .await;
     match created {
-        Ok(case) => see_other(&format!("/cases/{}", case.id)),
+        Ok(case) if case.duplicates.is_empty() => see_other(&format!("/cases/{}", case.id)),
+        Ok(case) => created_page(v, &case),
         Err(e) => match forms::field_errors(&v.t, &e) {
             Some(errors) => page(v, f, errors, StatusCode::UNPROCESSABLE_ENTITY),
             None => super::failed(v, e, "intake"),
         },
     }
+}
+
+/// The page after an intake that found the same NIK or passport number on cases the user's
+/// agency may see: the new case's number, each earlier case with a link, and the way on.
+#[derive(Template)]
+#[template(path = "case_created.html")]
+struct CreatedPage {
+    t: Texts,
+    c: Chrome,
+    id: i64,
+    number: String,
+    /// (case id, case number, text key of what matched).
+    duplicates: Vec<(i64, String, String)>,
+}
+
+fn created_page(v: Viewer, case: &crate::services::cases::Created) -> HttpResponse {
+    render(
+        StatusCode::OK,
+        &CreatedPage {
+            id: case.id,
+            number: case.case_number.clone(),
+            duplicates: case
+                .duplicates
+                .iter()
+                .map(|d| {
+                    (
+                        d.id,
+                        d.case_number.clone(),
+                        format!("intake.duplicate.{}", d.matched),
+                    )
+                })
+                .collect(),
+            t: v.t,
+            c: v.chrome,
+        },
+    )
 }

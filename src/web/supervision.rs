@@ -13,7 +13,7 @@ use crate::authz::Action;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::services::audit_trail;
-use crate::services::cases::{self as case_service, CaseListItem, CaseQuery};
+use crate::services::cases::{self as case_service, CaseListItem, CaseQuery, Caseload};
 use crate::services::deadlines::{self, Escalation, WorkItem, WorklistQuery};
 
 pub(super) fn configure(cfg: &mut web::ServiceConfig) {
@@ -25,7 +25,21 @@ struct LoadRow {
     id: i64,
     number: String,
     stages: String,
+    /// Who works it.
+    assigned: String,
+    /// Risk level in words.
+    risk: String,
+    /// High or critical: marked.
+    urgent: bool,
     created: String,
+}
+
+/// One person's open cases.
+struct PersonRow {
+    name: String,
+    username: String,
+    open: i64,
+    high_risk: i64,
 }
 
 /// A clock of the worklist.
@@ -53,6 +67,7 @@ struct SupervisionPage {
     t: Texts,
     c: Chrome,
     caseload: Vec<LoadRow>,
+    people: Vec<PersonRow>,
     clocks: Vec<ClockRow>,
     escalations: Vec<EscalationRow>,
 }
@@ -62,11 +77,20 @@ async fn supervision(req: HttpRequest, db: web::Data<Db>, v: Viewer) -> HttpResp
     if !super::may(&v.actor, Action::Supervise) {
         return super::forbidden(v);
     }
-    let (cases, clocks, escalations) = match load(&req, &db, &v).await {
+    let (cases, people, clocks, escalations) = match load(&req, &db, &v).await {
         Ok(found) => found,
         Err(e) => return super::failed(v, e, "supervision"),
     };
     let caseload = cases.into_iter().map(|c| LoadRow::new(&v, c)).collect();
+    let people = people
+        .into_iter()
+        .map(|p| PersonRow {
+            name: p.assignee.display_name,
+            username: p.assignee.username,
+            open: p.open,
+            high_risk: p.high_risk,
+        })
+        .collect();
     let clocks = clocks.into_iter().map(|i| ClockRow::new(&v, i)).collect();
     let escalations = escalations
         .into_iter()
@@ -78,6 +102,7 @@ async fn supervision(req: HttpRequest, db: web::Data<Db>, v: Viewer) -> HttpResp
             t: v.t,
             c: v.chrome,
             caseload,
+            people,
             clocks,
             escalations,
         },
@@ -93,15 +118,21 @@ async fn load(req: &HttpRequest, db: &Db, v: &Viewer) -> Result<Loaded, AppError
             ..Default::default()
         };
         let cases = case_service::list(conn, &ctx, &open, None, 100)?;
+        let people = case_service::caseload(conn, &ctx)?;
         let clocks = deadlines::worklist(conn, &ctx, &WorklistQuery::default())?;
         let escalations = deadlines::escalations(conn, &ctx, 100)?;
-        Ok((cases, clocks, escalations))
+        Ok((cases, people, clocks, escalations))
     })
     .await
 }
 
-/// Open cases, clocks and escalations.
-type Loaded = (Vec<CaseListItem>, Vec<WorkItem>, Vec<Escalation>);
+/// Open cases, the caseload per person, clocks and escalations.
+type Loaded = (
+    Vec<CaseListItem>,
+    Vec<Caseload>,
+    Vec<WorkItem>,
+    Vec<Escalation>,
+);
 
 impl LoadRow {
     /// An open case with the stage of each of its tracks.
@@ -123,6 +154,13 @@ impl LoadRow {
                 })
                 .collect::<Vec<_>>()
                 .join(" · "),
+            assigned: c.assigned_to_name.clone().unwrap_or_default(),
+            urgent: matches!(c.risk_level.as_deref(), Some("high" | "critical")),
+            risk: c
+                .risk_level
+                .as_deref()
+                .map(|r| super::label_of(t, &crate::domain::classification::RISK_LEVEL, r))
+                .unwrap_or_default(),
             created: v.time(c.created_at.naive_utc()),
         }
     }

@@ -282,7 +282,7 @@ async fn a_second_intake_with_the_same_nik_warns_with_the_earlier_number(backend
         .unwrap();
     assert_eq!(
         second["duplicates"],
-        json!([{"case_number": first["case_number"], "matched": "nik"}])
+        json!([{"id": first["id"], "case_number": first["case_number"], "matched": "nik"}])
     );
     let by_passport: Value = app
         .post_json(

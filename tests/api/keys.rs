@@ -126,7 +126,7 @@ async fn documents_and_duplicate_warnings_hold_across_a_key_change(backend: Back
     let second = intake(&app, &token, json!({"full_name": "Siti R.", "nik": NIK})).await;
     assert_eq!(
         second["duplicates"],
-        json!([{"case_number": first["case_number"], "matched": "nik"}]),
+        json!([{"id": first["id"], "case_number": first["case_number"], "matched": "nik"}]),
         "the NIK indexed under the old key still warns"
     );
     let third = intake(
@@ -137,7 +137,7 @@ async fn documents_and_duplicate_warnings_hold_across_a_key_change(backend: Back
     .await;
     assert_eq!(
         third["duplicates"],
-        json!([{"case_number": first["case_number"], "matched": "passport_number"}])
+        json!([{"id": first["id"], "case_number": first["case_number"], "matched": "passport_number"}])
     );
     let second_id = second["id"].as_i64().unwrap();
     let fourth = intake(&app, &token, json!({"full_name": "Siti Rahma", "nik": NIK})).await;

@@ -283,6 +283,42 @@ async fn scan_all(backend: Backend) -> Outcome {
     w.accept().await?;
     let receiver = [case.clone(), handoff.clone(), "/sent".to_owned()];
     leaks.extend(w.scan("beta.inv", &receiver).await?);
+    // A case given to another person, closed: its page offers to reopen it, its timeline names
+    // the caseworker and the closure reason.
+    let second = w
+        .app
+        .intake("alpha.cw", json!({"survivor": {"full_name": "Wulan"}}))
+        .await;
+    let sup = w.app.token("alpha.sup").await;
+    let cw = w.app.token("alpha.cw").await;
+    let r = w
+        .app
+        .post_json(
+            &format!("/api/v1/cases/{second}/assign"),
+            Some(&sup),
+            json!({"username": "alpha.sup"}),
+        )
+        .await;
+    if r.status() != 200 {
+        return Err(format!("assign: {}", r.status()).into());
+    }
+    let r = w
+        .app
+        .post_json(
+            &format!("/api/v1/cases/{second}/close"),
+            Some(&cw),
+            json!({"reason": "goals_met"}),
+        )
+        .await;
+    if r.status() != 200 {
+        return Err(format!("close: {}", r.status()).into());
+    }
+    let closed = [
+        format!("/cases/{second}?open=timeline-section"),
+        "/cases?scope=all".to_owned(),
+        "/cases?scope=mine".to_owned(),
+    ];
+    leaks.extend(w.scan("alpha.cw", &closed).await?);
     let supervisor = [
         "/inbox".to_owned(),
         "/supervision".to_owned(),

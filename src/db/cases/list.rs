@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use super::CaseRow;
 use crate::db::DbConnection;
-use crate::db::schema::{case_incidents, case_tracks, cases};
+use crate::db::schema::{case_assignments, case_incidents, case_tracks, cases};
 use crate::domain::case::CaseStatus;
 
 /// Filters of the case list.
@@ -29,6 +29,8 @@ pub struct CaseFilter {
     pub status: Option<CaseStatus>,
     /// Only these cases (the matches of a search).
     pub ids: Option<Vec<i64>>,
+    /// Only the cases assigned to this user.
+    pub assigned_to: Option<i64>,
 }
 
 /// Cases visible to an agency (as a party), newest first, with id below `before`.
@@ -55,6 +57,12 @@ pub fn visible_to(
     }
     if let Some(ids) = &filter.ids {
         query = query.filter(cases::id.eq_any(ids.clone()));
+    }
+    if let Some(user_id) = filter.assigned_to {
+        let ids = case_assignments::table
+            .filter(case_assignments::user_id.eq(user_id))
+            .select(case_assignments::case_id);
+        query = query.filter(cases::id.eq_any(ids));
     }
     if let Some(province) = &filter.province {
         query = query.filter(cases::province.eq(province.clone()));

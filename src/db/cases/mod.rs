@@ -1,12 +1,13 @@
 //! Queries on cases and what hangs off them: tracks, incidents, stage history, consents, notes,
 //! documents, and the per-province case number counters.
 //!
-//! This module holds the case row itself (numbers, insert, versioned update, owner, the candidates
+//! `assignments` says who works each case. This module holds the case row itself (numbers, insert, versioned update, owner, the candidates
 //! of a statutory rule); `scope` who holds what, `list` the case list and the duplicate search; `search` the blind
 //! index search and the name word indexes;
 //! `tracks`, `incidents`, `consents`, `notes` and `documents` what hangs off a case; `reseal` the
 //! batches that `keys rotate` re-encrypts.
 
+mod assignments;
 mod consents;
 mod documents;
 mod incidents;
@@ -17,6 +18,7 @@ mod scope;
 mod search;
 mod tracks;
 
+pub use assignments::*;
 pub use consents::*;
 pub use documents::*;
 pub use incidents::*;
@@ -254,6 +256,20 @@ pub fn close(
             cases::status.eq(CaseStatus::Closed.as_str()),
             cases::closure_reason.eq(reason),
             cases::closed_at.eq(now),
+            cases::version.eq(cases::version + 1),
+            cases::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Opens a closed case again: open, no closure reason or time, a new version.
+pub fn reopen(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(cases::table.find(id))
+        .set((
+            cases::status.eq(CaseStatus::Open.as_str()),
+            cases::closure_reason.eq(None::<String>),
+            cases::closed_at.eq(None::<NaiveDateTime>),
             cases::version.eq(cases::version + 1),
             cases::updated_at.eq(now),
         ))

@@ -306,6 +306,38 @@ pub fn check_closure(
     Ok(())
 }
 
+/// Checks a reason code for reopening a case closed for `closed_as`: a known code of
+/// [`cls::REOPEN_REASON`], and not a case closed because the survivor died or because it was
+/// registered twice (the work goes on in the other case).
+pub fn check_reopen(reason: &str, closed_as: Option<&str>) -> Result<(), Invalid> {
+    if !cls::REOPEN_REASON.contains(reason) {
+        return Err(Invalid::new(
+            "reason",
+            format!(
+                "unknown code {reason:?}; expected one of {}",
+                cls::REOPEN_REASON.codes().join(", ")
+            ),
+        ));
+    }
+    match closed_as {
+        Some("deceased") => Err(Invalid::new(
+            "reason",
+            "a case closed because the survivor died is not reopened",
+        )),
+        Some("duplicate") => Err(Invalid::new(
+            "reason",
+            "a case closed as a duplicate is not reopened; work on the case it duplicates",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Whether a case closed for `closed_as` may be reopened at all (the page offers the form only
+/// then).
+pub fn may_reopen(closed_as: Option<&str>) -> bool {
+    !matches!(closed_as, Some("deceased" | "duplicate"))
+}
+
 /// Prefix of case numbers in a province: `JT` (Jawa Tengah), `NB` (NTB), else `P<code>`.
 pub fn case_number_prefix(province: &str) -> String {
     match province {
@@ -337,6 +369,17 @@ mod tests {
             },
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn a_case_reopens_for_a_known_reason_unless_the_survivor_died_or_it_was_a_duplicate() {
+        assert!(check_reopen("new_incident", Some("goals_met")).is_ok());
+        assert!(check_reopen("closed_in_error", None).is_ok());
+        assert!(check_reopen("because", Some("goals_met")).is_err());
+        assert!(check_reopen("new_incident", Some("deceased")).is_err());
+        assert!(check_reopen("closed_in_error", Some("duplicate")).is_err());
+        assert!(!may_reopen(Some("duplicate")));
+        assert!(may_reopen(Some("unreachable")));
     }
 
     #[test]

@@ -21,6 +21,8 @@ use crate::error::AppError;
 /// An earlier case with the same NIK or passport number, visible to the caller.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct DuplicateWarning {
+    /// The earlier case's id (the caller's agency may see it: others are not listed).
+    pub id: i64,
     /// The earlier case's number.
     pub case_number: String,
     /// `nik` or `passport_number`.
@@ -143,6 +145,7 @@ pub(super) fn visible_duplicates(
         let scope = db::scope_of(conn, &row)?;
         if authz::can(actor, Action::CaseView, Resource::Case(&scope)).is_ok() {
             out.push(DuplicateWarning {
+                id: row.id,
                 case_number: row.case_number,
                 matched,
             });
@@ -194,6 +197,7 @@ pub fn create(
             .filter_map(|(track, stages)| stages.first().map(|first| (track.code, first.code)))
             .collect();
         db::insert_tracks(conn, id, &tracks)?;
+        db::assign(conn, id, actor.user_id, actor.user_id, ctx.now)?;
         db::insert_incidents(conn, id, &incident_rows(&case.incidents))?;
         db::replace_search_indexes(
             conn,
@@ -215,6 +219,7 @@ pub fn create(
                     "has_nik": case.identity.nik.is_some(),
                     "has_passport": case.identity.passport_number.is_some(),
                     "duplicate_warnings": duplicates.len(),
+                    "assigned_to": actor.username,
                 })),
         )?;
         Ok((id, case_number))

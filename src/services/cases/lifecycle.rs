@@ -161,3 +161,35 @@ pub fn close(
     })?;
     detail(conn, ctx, id)
 }
+
+/// Opens a closed case again with a reason code ([`domain::check_reopen`]: not a case closed
+/// because the survivor died or as a duplicate): the owner's act, like closing.
+pub fn reopen(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    id: i64,
+    reason: &str,
+) -> Result<CaseDetail, AppError> {
+    let actor = crate::services::actor(ctx)?.clone();
+    let (row, _) = load(conn, &actor, id, Action::CaseClose)?;
+    if row.status.is_open() {
+        return Err(AppError::Conflict {
+            code: ErrorCode::CaseOpen,
+            detail: "The case is open; only a closed case is reopened.".to_owned(),
+        });
+    }
+    domain::check_reopen(reason, row.closure_reason.as_deref())?;
+    conn.transaction(|conn| -> Result<(), AppError> {
+        db::reopen(conn, id, ctx.now)?;
+        audit::record(
+            conn,
+            ctx,
+            Event::new(AuditAction::CaseReopened)
+                .case(id)
+                .subject("case", id)
+                .details(json!({"reason": reason, "closed_as": row.closure_reason})),
+        )?;
+        Ok(())
+    })?;
+    detail(conn, ctx, id)
+}

@@ -38,6 +38,10 @@ pub struct CaseListItem {
     pub age_band: Option<String>,
     /// Stage of each track.
     pub tracks: BTreeMap<String, String>,
+    /// Username of the caseworker who works the case (for the owning agency).
+    pub assigned_to: Option<String>,
+    /// That caseworker's name.
+    pub assigned_to_name: Option<String>,
     /// Created.
     pub created_at: DateTime<Utc>,
 }
@@ -73,6 +77,8 @@ pub struct CaseQuery {
     pub passport: Option<String>,
     /// Phone number (digits count; `+62`/`62` is the same as `0`), through its blind index.
     pub phone: Option<String>,
+    /// `me`: the cases assigned to the caller; or the username of someone of the caller's agency.
+    pub assigned: Option<String>,
     /// Items per page (1–200).
     pub limit: Option<i64>,
     /// Cursor from the previous page.
@@ -125,6 +131,7 @@ pub(super) fn parse_filter(query: &CaseQuery) -> Result<(CaseFilter, Option<Stri
         risk_level,
         status,
         ids: None,
+        assigned_to: None,
     };
     Ok((filter, track))
 }
@@ -307,12 +314,15 @@ fn listed(
     authz::can(actor, Action::CaseView, Resource::System)?;
     let (mut filter, track) = parse_filter(query)?;
     filter.ids = ids;
+    filter.assigned_to = assigned_filter(conn, actor, query.assigned.as_deref())?;
     let mut out = Vec::new();
     let mut cursor = before;
     // A track filter is applied here (on the first stage), so keep reading until the page is full.
     loop {
         let rows = db::visible_to(conn, actor.agency_id, &filter, cursor, limit)?;
         let exhausted = i64::try_from(rows.len()).is_ok_and(|n| n < limit);
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        let mut assignees = db::of_cases(conn, &ids)?;
         for row in rows {
             cursor = Some(row.id);
             let scope = db::scope_of(conn, &row)?;
@@ -338,6 +348,8 @@ fn listed(
                 risk_level: row.risk_level,
                 age_band: row.age_band,
                 tracks,
+                assigned_to: assignees.get(&row.id).map(|a| a.username.clone()),
+                assigned_to_name: assignees.remove(&row.id).map(|a| a.display_name),
                 created_at: crate::domain::utc(row.created_at),
             });
             if i64::try_from(out.len()).is_ok_and(|n| n == limit) {
@@ -348,4 +360,29 @@ fn listed(
             return Ok(out);
         }
     }
+}
+
+/// The user whose assigned cases `assigned` asks for: `me`, or a username of the actor's agency
+/// (422 on `assigned` for anyone else).
+fn assigned_filter(
+    conn: &mut DbConnection,
+    actor: &crate::authz::Actor,
+    assigned: Option<&str>,
+) -> Result<Option<i64>, AppError> {
+    let Some(assigned) = assigned.map(str::trim) else {
+        return Ok(None);
+    };
+    if assigned == "me" {
+        return Ok(Some(actor.user_id));
+    }
+    crate::db::users::by_username(conn, &assigned.to_lowercase())?
+        .filter(|u| u.agency_id == actor.agency_id)
+        .map(|u| Some(u.id))
+        .ok_or_else(|| {
+            Invalid::new(
+                "assigned",
+                "must be me or the username of someone of your agency",
+            )
+            .into()
+        })
 }

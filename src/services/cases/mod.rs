@@ -2,6 +2,7 @@
 //! reveal, consent, stages and closure, notes and documents. Every change writes its audit event
 //! in its transaction; identity never appears in an event, a log line or a list.
 
+mod assign;
 mod consent;
 mod documents;
 mod intake;
@@ -9,8 +10,10 @@ mod lifecycle;
 mod list;
 mod notes;
 mod read;
+mod reveal;
 mod update;
 
+pub use assign::*;
 pub use consent::*;
 pub use documents::*;
 pub use intake::*;
@@ -18,6 +21,7 @@ pub use lifecycle::*;
 pub use list::*;
 pub use notes::*;
 pub use read::*;
+pub use reveal::*;
 pub use update::*;
 
 use crate::authz::{self, Action, Actor, CaseScope, Resource};

@@ -48,6 +48,10 @@ pub struct CaseDetail {
     pub closure_reason: Option<String>,
     /// Send with the next `PATCH`.
     pub version: i32,
+    /// Username of the caseworker of the owning agency who works the case.
+    pub assigned_to: Option<String>,
+    /// That caseworker's name.
+    pub assigned_to_name: Option<String>,
     /// Stage of each track.
     pub tracks: BTreeMap<String, String>,
     /// Non-identifying survivor profile.
@@ -84,8 +88,12 @@ pub struct CaseActions {
     /// Categories whose part of the case the caller may change (`summary` also covers stages
     /// and the agency's own notes; `documents` uploads).
     pub edit: Vec<String>,
-    /// May close or reopen the case (the owner).
+    /// May close the case now: open, and the caller is of the owner with a role that closes.
     pub close: bool,
+    /// May reopen it now: closed, by the owner, and not closed as `deceased` or `duplicate`.
+    pub reopen: bool,
+    /// May give the case to another caseworker of the owning agency (its supervisors).
+    pub assign: bool,
     /// Consent purposes the caller may record or withdraw.
     pub record_consent: Vec<String>,
     /// May send the case on (see `handoff-options`).
@@ -113,6 +121,8 @@ impl CaseActions {
                 .map(|c| c.as_str().to_owned())
                 .collect(),
             close: may(Action::CaseClose),
+            reopen: false,
+            assign: may(Action::CaseAssign),
             record_consent: cls::CONSENT_PURPOSE
                 .codes()
                 .into_iter()
@@ -176,6 +186,11 @@ pub(super) fn detail(conn: &mut DbConnection, ctx: &Ctx, id: i64) -> Result<Case
     };
     let categories: Vec<String> = held.iter().map(|c| c.as_str().to_owned()).collect();
     let mut actions = CaseActions::of(actor, &scope);
+    actions.reopen = actions.close
+        && !row.status.is_open()
+        && crate::domain::case::may_reopen(row.closure_reason.as_deref());
+    actions.close &= row.status.is_open();
+    let assignee = db::assignee(conn, id)?;
     if row.status.is_open() && actions.edit.iter().any(|c| c == "summary") {
         let kind = super::agency_kind(conn, actor.agency_id)?;
         actions.stages = stage_owner::recordable(scope.owner_agency_id == actor.agency_id, kind);
@@ -188,6 +203,8 @@ pub(super) fn detail(conn: &mut DbConnection, ctx: &Ctx, id: i64) -> Result<Case
         status: row.status,
         closure_reason: row.closure_reason.clone(),
         version: row.version,
+        assigned_to: assignee.as_ref().map(|a| a.username.clone()),
+        assigned_to_name: assignee.map(|a| a.display_name),
         tracks,
         survivor: profile_of(&row),
         identity_hidden: true,

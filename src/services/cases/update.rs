@@ -52,6 +52,20 @@ pub struct CasePatch {
 }
 
 impl CasePatch {
+    /// A patch of no section, from `version` (sections are set one by one).
+    pub fn empty(version: i32) -> Self {
+        CasePatch {
+            version,
+            survivor: None,
+            migrant: None,
+            incidents: None,
+            risk_level: None,
+            safety_plan: None,
+            legal_basis: None,
+            procedural_regime: None,
+        }
+    }
+
     /// The data categories the patch touches: each needs the caller's agency to hold it
     /// (identity and the safety plan: `identity`; incidents: `incident`; legal basis and regime:
     /// `legal`; the profile, migrant facts and risk level: `summary`).
@@ -140,6 +154,21 @@ pub(super) fn incident_input(inc: Incident) -> IncidentInput {
         gbvims_contexts: inc.gbvims_contexts,
         perpetrator_relation: inc.perpetrator_relation,
     }
+}
+
+/// The case's incidents as a patch would give them (to add one to the list): the caller's
+/// agency must hold the `incident` category to change them.
+pub fn incident_inputs(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    id: i64,
+) -> Result<Vec<IncidentInput>, AppError> {
+    let actor = crate::services::actor(ctx)?;
+    load(conn, actor, id, Action::CaseEdit(Category::Incident))?;
+    Ok(incidents_of(db::incidents(conn, id)?)
+        .into_iter()
+        .map(incident_input)
+        .collect())
 }
 
 /// Applies a patch; a stale version is 409 `case.stale_version` and changes nothing.

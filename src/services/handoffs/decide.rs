@@ -254,6 +254,21 @@ pub(super) fn accepted(
 ) -> Result<(), AppError> {
     if row.kind == HandoffKind::Transfer {
         case_db::set_owner(conn, row.case_id, row.to_agency_id, ctx.now)?;
+        // Whoever accepted the transfer works the case for the new owner.
+        let before = case_db::assignee(conn, row.case_id)?;
+        case_db::assign(conn, row.case_id, actor.user_id, actor.user_id, ctx.now)?;
+        audit::record(
+            conn,
+            ctx,
+            Event::new(AuditAction::CaseAssigned)
+                .case(row.case_id)
+                .subject("case", row.case_id)
+                .details(json!({
+                    "from": before.map(|b| b.username),
+                    "to": actor.username,
+                    "reason": "transfer",
+                })),
+        )?;
     }
     if let Some((track, stage)) = &rule.on_accept {
         let current: BTreeMap<String, String> =

@@ -1,5 +1,7 @@
 //! The case list: the cases the user's agency is party to, with filters, search by number, and
-//! search of the survivor by one word of her name, NIK, passport or phone (blind indexes).
+//! search of the survivor by one word of her name, NIK, passport or phone (blind indexes). A
+//! caseworker or supervisor starts from "my cases" (`?scope=mine`, the cases assigned to her); a
+//! search, or `?scope=all`, looks through all the agency's cases.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, web};
@@ -9,6 +11,7 @@ use super::status_key;
 use crate::crypto::Vault;
 use crate::db::Db;
 use crate::domain::classification as cls;
+use crate::domain::user::Role;
 use crate::services::auth::AuthDeps;
 use crate::services::cases::{self as case_service, CaseQuery};
 use crate::web::forms::{self, Choice, Errors, Fields};
@@ -24,6 +27,8 @@ struct CaseRow {
     risk: String,
     /// High or critical: the row stands out (a marked badge, not colour alone).
     urgent: bool,
+    /// Who works it.
+    assigned: String,
     created: String,
 }
 
@@ -42,6 +47,10 @@ struct CasesPage {
     search_kinds: [&'static str; 4],
     /// Whether the list answers a search by identity (no match reads "not found").
     searched: bool,
+    /// The user works cases (caseworker, supervisor): the page offers "my cases" and "all".
+    works_cases: bool,
+    /// The list shows only the cases assigned to the user.
+    mine: bool,
 }
 
 /// The kinds of search key the page offers (`?kind=&q=`).
@@ -79,6 +88,22 @@ fn query_of(f: &Fields) -> CaseQuery {
     }
 }
 
+/// Whether the user works cases (caseworker, supervisor), and whether the list shows only hers:
+/// she starts from her own; a search, or `?scope=all`, looks through all the agency's cases.
+fn scope_of(v: &Viewer, f: &Fields, searched: bool) -> (bool, bool) {
+    let works_cases = v
+        .actor
+        .roles
+        .iter()
+        .any(|r| matches!(r, Role::Caseworker | Role::Supervisor));
+    let mine = match f.one("scope").as_deref() {
+        Some("mine") => works_cases,
+        Some(_) => false,
+        None => works_cases && !searched,
+    };
+    (works_cases, mine)
+}
+
 /// The cases the user's agency is party to, newest first, with filters (`?number=&status=&risk=
 /// &form=&from=&to=`) and `?before=` for the next page.
 #[get("/cases")]
@@ -99,6 +124,9 @@ pub(super) async fn list(
     ]
     .iter()
     .any(|k| k.is_some());
+    let (works_cases, mine) = scope_of(&v, &f, searched);
+    let mut service_query = service_query;
+    service_query.assigned = mine.then(|| "me".to_owned());
     let ctx = v.ctx(&req);
     let before = f.one("before").and_then(|b| b.parse::<i64>().ok());
     let listed = db
@@ -127,6 +155,7 @@ pub(super) async fn list(
                 .risk_level
                 .map(|r| label_of(&v.t, &cls::RISK_LEVEL, &r))
                 .unwrap_or_default(),
+            assigned: c.assigned_to_name.unwrap_or_default(),
             created: v.time(c.created_at.naive_utc()),
         })
         .collect();
@@ -148,6 +177,8 @@ pub(super) async fn list(
             next,
             search_kinds: SEARCH_KINDS,
             searched,
+            works_cases,
+            mine,
         },
     )
 }

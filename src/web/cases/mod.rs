@@ -11,6 +11,7 @@ use actix_web::web;
 use crate::domain::case::CaseStatus;
 
 mod list;
+mod manage;
 mod page;
 mod sections;
 

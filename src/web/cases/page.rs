@@ -5,6 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use askama::Template;
 
+use super::manage::{Edit, Manage, Shown};
 use super::panels::Panel;
 use super::sections::{
     self, ConsentLine, DocumentLine, Fact, HandoffLine, NoteLine, OptionLine, Sending,
@@ -18,7 +19,9 @@ use crate::domain::case::Identity;
 use crate::domain::classification as cls;
 use crate::error::AppError;
 use crate::services::audit_trail::{self, Timeline};
-use crate::services::cases::{self as case_service, CaseDetail, Consents, DocumentView, NoteView};
+use crate::services::cases::{
+    self as case_service, Assignee, CaseDetail, Consents, DocumentView, NoteView, ShownIdentity,
+};
 use crate::services::handoffs::{self, AgreementSet, HandoffOption, HandoffView};
 use crate::web::forms::{self, Choice, Errors, Fields};
 use crate::web::i18n::Texts;
@@ -39,6 +42,12 @@ struct CasePage {
     stale: bool,
     identity_held: bool,
     identity: Option<Vec<Fact>>,
+    /// The identity shows for the visit: why and since when.
+    shown: Option<Shown>,
+    /// Who works the case; assigning, closing, reopening.
+    manage: Manage,
+    /// The edit forms.
+    edit: Edit,
     facts: Vec<Fact>,
     tracks: Vec<TrackLine>,
     can_edit: bool,
@@ -162,6 +171,10 @@ struct Loaded {
     handoffs: Vec<HandoffView>,
     /// Empty unless the viewer may send handoffs.
     options: Vec<HandoffOption>,
+    /// The identity the viewer's session revealed, shown for the visit.
+    shown: Option<ShownIdentity>,
+    /// Whom the viewer may give the case to (empty unless a supervisor of the owner).
+    assignees: Vec<Assignee>,
 }
 
 /// Whether one of the viewer's roles permits `action`.
@@ -185,6 +198,7 @@ async fn load(
     let ctx = v.ctx(req);
     let (vlt, agreements) = (vault.clone(), set.clone());
     let may_send = roles_permit(v, Action::HandoffSend);
+    let session = v.session_id.clone();
     db.run(move |conn| {
         let detail = case_service::get(conn, &ctx, id)?;
         let timeline = audit_trail::timeline(conn, &ctx, id)?;
@@ -201,8 +215,20 @@ async fn load(
         } else {
             Vec::new()
         };
+        let shown = if detail.actions.reveal_identity {
+            case_service::shown_for_visit(conn, &ctx, &vlt, id, &session)?
+        } else {
+            None
+        };
+        let assignees = if detail.actions.assign {
+            case_service::assignable(conn, &ctx, id)?
+        } else {
+            Vec::new()
+        };
         Ok(Loaded {
             detail,
+            shown,
+            assignees,
             timeline,
             consents,
             notes,
@@ -229,16 +255,47 @@ fn notice_of(t: &Texts, (done, h): (String, i64), handoffs: &[HandoffView]) -> O
     })
 }
 
+/// Each of `items` as a line of the page.
+fn lines<T, U>(items: Vec<T>, line: impl Fn(T) -> U) -> Vec<U> {
+    items.into_iter().map(line).collect()
+}
+
+/// The consent purposes the viewer may record on the case.
+fn purposes_of(t: &Texts, detail: &CaseDetail) -> Vec<Choice> {
+    forms::choices(t, &cls::CONSENT_PURPOSE)
+        .into_iter()
+        .filter(|p| detail.actions.record_consent.iter().any(|c| c == p.code))
+        .collect()
+}
+
+/// The identity to show (just revealed, or revealed earlier in the visit) and, for the latter,
+/// why and since when.
+fn identity_of(
+    v: &Viewer,
+    revealed: Option<Identity>,
+    shown: Option<ShownIdentity>,
+) -> (Option<Vec<Fact>>, Option<Shown>) {
+    let shown_at = shown
+        .as_ref()
+        .map(|s| Shown::new(s, v.time(s.revealed_at.naive_utc())));
+    let identity = revealed
+        .or_else(|| shown.map(|s| s.identity))
+        .map(sections::identity_facts);
+    (identity, shown_at)
+}
+
 impl CasePage {
     /// Whether a folded section shows open: asked for (`?open=`), or its form was refused.
     fn shows(&self, section: &str) -> bool {
-        let form = match section {
-            "consents" => "consent",
-            "notes" => "note",
-            "documents" => "document",
-            _ => "",
+        let forms: &[&str] = match section {
+            "consents" => &["consent"],
+            "notes" => &["note"],
+            "documents" => &["document"],
+            "manage" => &["close", "reopen", "assign"],
+            "edit" => &["edit"],
+            _ => &[],
         };
-        self.open_section == section || (!form.is_empty() && self.typed.form == form)
+        self.open_section == section || forms.contains(&self.typed.form.as_str())
     }
 
     /// The page of a loaded case, with what a form adds.
@@ -252,8 +309,20 @@ impl CasePage {
             documents,
             handoffs,
             options,
+            shown,
+            assignees,
         } = loaded;
+        let edit_typed = match &extra.form {
+            Some(("edit", f, errors)) => Some((f.clone(), errors.clone())),
+            _ => None,
+        };
+        let (manage, edit) = (
+            Manage::new(&t, &detail, assignees),
+            Edit::new(&t, &detail, edit_typed),
+        );
+        let (identity, shown_at) = identity_of(&v, extra.identity, shown);
         let facts = sections::facts(&t, &detail);
+        let purposes = purposes_of(&t, &detail);
         let tracks = sections::track_lines(&t, &detail);
         let sending = Sending::new(&t, options);
         let panels = Panel::of(&v, &handoffs, extra.decision_error.as_ref());
@@ -272,7 +341,10 @@ impl CasePage {
             banner: extra.banner,
             stale: extra.stale,
             identity_held: detail.actions.reveal_identity,
-            identity: extra.identity.map(sections::identity_facts),
+            identity,
+            shown: shown_at,
+            manage,
+            edit,
             facts,
             tracks,
             can_edit: detail.actions.edit.iter().any(|c| c == "summary"),
@@ -285,30 +357,16 @@ impl CasePage {
             open_section: extra.open.unwrap_or_default(),
             can_consent: !detail.actions.record_consent.is_empty(),
             can_access_log: roles_permit(&v, Action::AccessLogView),
-            consents: consents
-                .current
-                .into_iter()
-                .map(|c| ConsentLine::new(&v, c))
-                .collect(),
-            handoffs: handoffs
-                .into_iter()
-                .map(|h| HandoffLine::new(&v, h))
-                .collect(),
+            consents: lines(consents.current, |c| ConsentLine::new(&v, c)),
+            handoffs: lines(handoffs, |h| HandoffLine::new(&v, h)),
             options: sending.sendable,
             closed: sending.closed,
             recipients: sending.recipients,
-            purposes: forms::choices(&t, &cls::CONSENT_PURPOSE)
-                .into_iter()
-                .filter(|p| detail.actions.record_consent.iter().any(|c| c == p.code))
-                .collect(),
+            purposes,
             methods: forms::choices(&t, &cls::CONSENT_METHOD),
             notes: notes.into_iter().map(|n| NoteLine::new(&v, n)).collect(),
             documents: documents.into_iter().map(DocumentLine::from).collect(),
-            events: timeline
-                .events
-                .into_iter()
-                .map(|e| TimelineLine::new(&v, e))
-                .collect(),
+            events: lines(timeline.events, |e| TimelineLine::new(&v, e)),
             typed: forms::Typed { form, fields: f },
             errors,
             t,

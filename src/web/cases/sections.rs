@@ -138,10 +138,27 @@ pub(super) fn facts(t: &Texts, detail: &CaseDetail) -> Vec<Fact> {
                 .unwrap_or_default(),
         ),
         (
+            "label.survivor.home_province",
+            survivor
+                .home_province
+                .as_deref()
+                .map(|c| t.place(c))
+                .unwrap_or_default(),
+        ),
+        (
+            "label.survivor.home_district",
+            survivor
+                .home_district
+                .as_deref()
+                .map(|c| t.place(c))
+                .unwrap_or_default(),
+        ),
+        (
             "label.risk_level",
             label_or_empty(t, &cls::RISK_LEVEL, detail.risk_level.as_deref()),
         ),
     ];
+    facts.extend(migrant_facts(t, migrant));
     if let Some(incidents) = &detail.incidents {
         let forms: Vec<String> = incidents
             .iter()
@@ -163,6 +180,39 @@ pub(super) fn facts(t: &Texts, detail: &CaseDetail) -> Vec<Fact> {
         .filter(|(_, value)| !value.is_empty())
         .map(|(label_key, value)| Fact { label_key, value })
         .collect()
+}
+
+/// The placement facts of a migrant worker, labelled.
+fn migrant_facts(
+    t: &Texts,
+    migrant: &crate::domain::case::MigrantFacts,
+) -> Vec<(&'static str, String)> {
+    vec![
+        (
+            "label.migrant.placement_channel",
+            label_or_empty(
+                t,
+                &cls::PLACEMENT_CHANNEL,
+                migrant.placement_channel.as_deref(),
+            ),
+        ),
+        (
+            "label.migrant.sector",
+            label_or_empty(t, &cls::SECTOR, migrant.sector.as_deref()),
+        ),
+        (
+            "label.migrant.p3mi",
+            migrant.p3mi.clone().unwrap_or_default(),
+        ),
+        (
+            "label.migrant.employer_abroad",
+            migrant.employer_abroad.clone().unwrap_or_default(),
+        ),
+        (
+            "label.migrant.bp2mi_complaint_number",
+            migrant.bp2mi_complaint_number.clone().unwrap_or_default(),
+        ),
+    ]
 }
 
 /// The revealed identity: the full name, then each part that is recorded.
@@ -416,6 +466,16 @@ fn event_detail(t: &Texts, kind: &str, details: &serde_json::Value) -> String {
     };
     match kind {
         "handoff.created" if !text("to_agency").is_empty() => format!("→ {}", text("to_agency")),
+        "case.assigned" if !text("to").is_empty() => format!("→ {}", text("to")),
+        "identity.revealed" if !text("purpose").is_empty() => {
+            format!(
+                "{}: {}",
+                t.get("case.identity_purpose_was"),
+                text("purpose")
+            )
+        }
+        "case.closed" => label_or_empty(t, &cls::CLOSURE_REASON, Some(text("reason"))),
+        "case.reopened" => label_or_empty(t, &cls::REOPEN_REASON, Some(text("reason"))),
         "case.stage_changed" => {
             let track = text("track");
             let stage = cls::stages(track)

@@ -1,0 +1,2 @@
+DROP TABLE session_reveals;
+DROP TABLE case_assignments;
