@@ -151,6 +151,33 @@ pub(super) fn visible_duplicates(
     Ok(out)
 }
 
+/// What `case.created` records: counts and which fields were given, never a value that could
+/// identify the survivor or a perpetrator (the trafficking fields only when any was given).
+fn created_details(
+    case: &NewCase,
+    case_number: &str,
+    province: &str,
+    duplicates: usize,
+) -> serde_json::Value {
+    let mut details = json!({
+        "case_number": case_number,
+        "province": province,
+        "incidents": case.incidents.len(),
+        "has_nik": case.identity.nik.is_some(),
+        "has_passport": case.identity.passport_number.is_some(),
+        "duplicate_warnings": duplicates,
+    });
+    let given = case.trafficking.given();
+    if let (false, Some(map)) = (given.is_empty(), details.as_object_mut()) {
+        map.insert("trafficking".to_owned(), json!(given));
+        map.insert(
+            "perpetrators".to_owned(),
+            json!(case.trafficking.perpetrators.len()),
+        );
+    }
+    details
+}
+
 /// Takes a case in. The caller's agency owns it; its number is allocated per province and year.
 pub fn create(
     conn: &mut DbConnection,
@@ -195,6 +222,8 @@ pub fn create(
             .collect();
         db::insert_tracks(conn, id, &tracks)?;
         db::insert_incidents(conn, id, &incident_rows(&case.incidents))?;
+        let trafficking = super::trafficking::prepare_new(vault, id, &case.trafficking, ctx.now)?;
+        super::trafficking::write(conn, id, actor.user_id, &trafficking, ctx.now)?;
         db::replace_search_indexes(
             conn,
             id,
@@ -208,14 +237,7 @@ pub fn create(
             Event::new(AuditAction::CaseCreated)
                 .case(id)
                 .subject("case", id)
-                .details(json!({
-                    "case_number": case_number,
-                    "province": province,
-                    "incidents": case.incidents.len(),
-                    "has_nik": case.identity.nik.is_some(),
-                    "has_passport": case.identity.passport_number.is_some(),
-                    "duplicate_warnings": duplicates.len(),
-                })),
+                .details(created_details(&case, &case_number, &province, duplicates.len())),
         )?;
         Ok((id, case_number))
     })?;

@@ -1,5 +1,5 @@
 //! Cases: intake, reading under need-to-know, changes with optimistic concurrency, identity
-//! reveal, consent, stages and closure, notes and documents. Every change writes its audit event
+//! reveal, consent, stages and closure, notes and documents, the trafficking (TPPO) facts. Every change writes its audit event
 //! in its transaction; identity never appears in an event, a log line or a list.
 
 mod consent;
@@ -9,6 +9,7 @@ mod lifecycle;
 mod list;
 mod notes;
 mod read;
+mod trafficking;
 mod update;
 
 pub use consent::*;
@@ -18,6 +19,7 @@ pub use lifecycle::*;
 pub use list::*;
 pub use notes::*;
 pub use read::*;
+pub use trafficking::{PerpetratorAdd, PerpetratorView, add_perpetrator};
 pub use update::*;
 
 use crate::authz::{self, Action, Actor, CaseScope, Resource};
