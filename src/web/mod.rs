@@ -12,6 +12,7 @@ mod admin;
 mod audit_pages;
 mod case_decisions;
 mod case_forms;
+mod case_trafficking;
 mod cases;
 mod chart;
 mod forms;
@@ -56,6 +57,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     intake::configure(cfg);
     cases::configure(cfg);
     case_forms::configure(cfg);
+    case_trafficking::configure(cfg);
     case_decisions::configure(cfg);
     supervision::configure(cfg);
     audit_pages::configure(cfg);

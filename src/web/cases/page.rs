@@ -64,6 +64,8 @@ struct CasePage {
     purposes: Vec<Choice>,
     methods: Vec<Choice>,
     notes: Vec<NoteLine>,
+    /// "Kronologi dan pelaku": trafficking facts and their forms.
+    trafficking: crate::web::case_trafficking::TraffickingSection,
     documents: Vec<DocumentLine>,
     events: Vec<TimelineLine>,
     /// The form that was refused (`identity`, `consent`, `stage`, `note`, `send`), what was typed
@@ -186,7 +188,7 @@ async fn load(
     let (vlt, agreements) = (vault.clone(), set.clone());
     let may_send = roles_permit(v, Action::HandoffSend);
     db.run(move |conn| {
-        let detail = case_service::get(conn, &ctx, id)?;
+        let detail = case_service::get(conn, &ctx, &vlt, id)?;
         let timeline = audit_trail::timeline(conn, &ctx, id)?;
         let consents =
             case_service::consents(conn, &ctx, id).unwrap_or_else(|_| case_service::Consents {
@@ -262,6 +264,8 @@ impl CasePage {
             Some((name, f, errors)) => (name.to_owned(), f, errors),
             None => (String::new(), Fields::default(), Errors::default()),
         };
+        let trafficking =
+            crate::web::case_trafficking::TraffickingSection::new(&t, &detail, &form, &f);
         CasePage {
             id,
             version: detail.version,
@@ -303,6 +307,7 @@ impl CasePage {
                 .collect(),
             methods: forms::choices(&t, &cls::CONSENT_METHOD),
             notes: notes.into_iter().map(|n| NoteLine::new(&v, n)).collect(),
+            trafficking,
             documents: documents.into_iter().map(DocumentLine::from).collect(),
             events: timeline
                 .events
