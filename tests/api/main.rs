@@ -29,4 +29,5 @@ mod search;
 mod stats;
 mod storage;
 mod timeline;
+mod trafficking;
 mod words;
