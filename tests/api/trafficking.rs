@@ -12,7 +12,8 @@ use crate::both_backends;
 use crate::helpers::*;
 use crate::pages::{web_get, web_post, web_session};
 
-const CHRONOLOGY: &str = "Direkrut Pak Udin di Lombok Timur pada Maret 2025, dijanjikan kerja di Malaysia";
+const CHRONOLOGY: &str =
+    "Direkrut Pak Udin di Lombok Timur pada Maret 2025, dijanjikan kerja di Malaysia";
 const SPONSOR: &str = "Udin Saparudin";
 const EMPLOYER: &str = "Tan Ah Kow";
 
@@ -109,8 +110,17 @@ async fn trafficking_facts_round_trip_and_audit_names_only(backend: Backend) {
         "what the change does not give is kept"
     );
     // The same version again is stale and writes nothing.
-    let (status, stale) = patch(&app, &token, id, json!({"version": version, "chronology": "x"})).await;
-    assert_eq!((status, stale["code"].as_str()), (409, Some("case.stale_version")));
+    let (status, stale) = patch(
+        &app,
+        &token,
+        id,
+        json!({"version": version, "chronology": "x"}),
+    )
+    .await;
+    assert_eq!(
+        (status, stale["code"].as_str()),
+        (409, Some("case.stale_version"))
+    );
 
     // One more perpetrator; the version moves.
     let added = app
@@ -141,7 +151,12 @@ async fn trafficking_facts_round_trip_and_audit_names_only(backend: Backend) {
     let created: Value = serde_json::from_str(&created.1).unwrap();
     assert_eq!(
         created["trafficking"],
-        json!(["intake_channel", "repatriation", "chronology", "perpetrators"])
+        json!([
+            "intake_channel",
+            "repatriation",
+            "chronology",
+            "perpetrators"
+        ])
     );
     assert_eq!(created["perpetrators"], 2);
     let updated: Vec<Value> = details
@@ -155,7 +170,14 @@ async fn trafficking_facts_round_trip_and_audit_names_only(backend: Backend) {
     );
     assert_eq!(updated[1]["sections"], json!(["perpetrators"]));
     for (_, text) in &details {
-        for secret in [CHRONOLOGY, "Kronologi baru", SPONSOR, EMPLOYER, "Maju Mundur", "Sahrul"] {
+        for secret in [
+            CHRONOLOGY,
+            "Kronologi baru",
+            SPONSOR,
+            EMPLOYER,
+            "Maju Mundur",
+            "Sahrul",
+        ] {
             assert!(!text.contains(secret), "{secret} in an audit event: {text}");
         }
     }
@@ -383,7 +405,11 @@ async fn statistics_count_the_channel_and_debarkation_point_as_a_rebuild(backend
             .await;
         assert_eq!(answer.status(), 200, "by={by}");
         let body = answer.text().await.unwrap();
-        let expected = if by == "intake_channel" { "bp3mi" } else { "nunukan" };
+        let expected = if by == "intake_channel" {
+            "bp3mi"
+        } else {
+            "nunukan"
+        };
         assert!(body.contains(expected), "{body}");
     }
 }
@@ -428,7 +454,10 @@ async fn keys_rotate_reseals_the_chronology_and_names(backend: Backend) {
     let names: Vec<(String, String)> = case_perpetrators::table
         .filter(case_perpetrators::case_id.eq(id))
         .order(case_perpetrators::id)
-        .select((case_perpetrators::name_ciphertext, case_perpetrators::key_id))
+        .select((
+            case_perpetrators::name_ciphertext,
+            case_perpetrators::key_id,
+        ))
         .load(&mut conn)
         .unwrap();
     let opened: Vec<String> = names
@@ -462,7 +491,10 @@ async fn the_pages_take_and_show_the_trafficking_facts_in_words(backend: Backend
     )
     .await;
     assert_eq!(status, 422);
-    assert!(refused.contains("tidak sebelum tahun 1990"), "the message next to the date");
+    assert!(
+        refused.contains("tidak sebelum tahun 1990"),
+        "the message next to the date"
+    );
     assert!(refused.contains(SPONSOR), "what was typed stays");
     let (status, _, location) = web_post(
         &app,
@@ -473,7 +505,10 @@ async fn the_pages_take_and_show_the_trafficking_facts_in_words(backend: Backend
             ("survivor.full_name", "Baiq Nurhayati"),
             ("intake_channel", "bp3mi"),
             ("repatriation.return_date", "2026-09-14"),
-            ("repatriation.debarkation_point", "lop_zainuddin_abdul_madjid"),
+            (
+                "repatriation.debarkation_point",
+                "lop_zainuddin_abdul_madjid",
+            ),
             ("chronology", CHRONOLOGY),
             ("perpetrators.role", "sponsor"),
             ("perpetrators.name", SPONSOR),
@@ -508,7 +543,11 @@ async fn the_pages_take_and_show_the_trafficking_facts_in_words(backend: Backend
         &app,
         &session,
         &path,
-        &[("csrf_token", csrf.as_str()), ("role", ""), ("name", "Paman Sahrul")],
+        &[
+            ("csrf_token", csrf.as_str()),
+            ("role", ""),
+            ("name", "Paman Sahrul"),
+        ],
     )
     .await;
     assert_eq!(status, 422);
@@ -517,7 +556,11 @@ async fn the_pages_take_and_show_the_trafficking_facts_in_words(backend: Backend
         &app,
         &session,
         &path,
-        &[("csrf_token", csrf.as_str()), ("role", "family"), ("name", "Paman Sahrul")],
+        &[
+            ("csrf_token", csrf.as_str()),
+            ("role", "family"),
+            ("name", "Paman Sahrul"),
+        ],
     )
     .await;
     assert_eq!(status, 303);
@@ -538,13 +581,21 @@ async fn the_pages_take_and_show_the_trafficking_facts_in_words(backend: Backend
     let stale = as_refs(&facts("1"));
     let stale: Vec<(&str, &str)> = stale.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let (status, _, _) = web_post(&app, &session, &fpath, &stale).await;
-    assert_eq!(status, 409, "the version moved when the perpetrator was added");
+    assert_eq!(
+        status, 409,
+        "the version moved when the perpetrator was added"
+    );
     let current = as_refs(&facts("2"));
     let current: Vec<(&str, &str)> = current.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let (status, _, _) = web_post(&app, &session, &fpath, &current).await;
     assert_eq!(status, 303);
     let (_, page) = web_get(&app, &session, &case).await;
-    for shown in ["Pengaduan daring", "PLBN Entikong", "Kronologi diperbarui", "Paman Sahrul"] {
+    for shown in [
+        "Pengaduan daring",
+        "PLBN Entikong",
+        "Kronologi diperbarui",
+        "Paman Sahrul",
+    ] {
         assert!(page.contains(shown), "{shown}");
     }
 }

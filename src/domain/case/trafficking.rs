@@ -128,7 +128,10 @@ pub fn parse_repatriation(
         None => None,
         Some(text) => match crate::domain::parse_date(text) {
             None => {
-                out.push(Invalid::new(field, "must be a real date written YYYY-MM-DD"));
+                out.push(Invalid::new(
+                    field,
+                    "must be a real date written YYYY-MM-DD",
+                ));
                 None
             }
             Some(date) if date > today => {
@@ -260,7 +263,12 @@ mod tests {
         assert_eq!(t.chronology.as_deref(), Some("Direkrut calo pada 2025."));
         assert_eq!(
             t.given(),
-            ["intake_channel", "repatriation", "chronology", "perpetrators"]
+            [
+                "intake_channel",
+                "repatriation",
+                "chronology",
+                "perpetrators"
+            ]
         );
     }
 

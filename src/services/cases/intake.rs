@@ -237,7 +237,12 @@ pub fn create(
             Event::new(AuditAction::CaseCreated)
                 .case(id)
                 .subject("case", id)
-                .details(created_details(&case, &case_number, &province, duplicates.len())),
+                .details(created_details(
+                    &case,
+                    &case_number,
+                    &province,
+                    duplicates.len(),
+                )),
         )?;
         Ok((id, case_number))
     })?;

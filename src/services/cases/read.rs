@@ -18,10 +18,10 @@ use crate::db::{DbConnection, agencies};
 use crate::domain::Invalid;
 use crate::domain::case::CaseStatus;
 use crate::domain::case::{Identity, Incident, MigrantFacts, Profile, Repatriation};
-use crate::services::cases::PerpetratorView;
 use crate::domain::classification as cls;
 use crate::domain::stage_owner;
 use crate::error::AppError;
+use crate::services::cases::PerpetratorView;
 
 /// Legal qualification, shown to parties holding the `legal` category.
 #[derive(Debug, Clone, Serialize, ToSchema)]

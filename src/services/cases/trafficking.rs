@@ -114,7 +114,8 @@ pub(super) fn prepare_new(
     t: &Trafficking,
     now: NaiveDateTime,
 ) -> Result<Prepared, AppError> {
-    let (chronology_ciphertext, chronology_key_id) = seal_chronology(vault, t.chronology.as_deref())?;
+    let (chronology_ciphertext, chronology_key_id) =
+        seal_chronology(vault, t.chronology.as_deref())?;
     let any = !t.given().is_empty();
     Ok(Prepared {
         row: any.then(|| TraffickingRow {
@@ -198,8 +199,9 @@ pub(super) fn prepare_change(
     if !problems.is_empty() {
         return Err(problems.into());
     }
-    let touches_row =
-        change.intake_channel.is_some() || change.repatriation.is_some() || change.chronology.is_some();
+    let touches_row = change.intake_channel.is_some()
+        || change.repatriation.is_some()
+        || change.chronology.is_some();
     Ok(Prepared {
         row: touches_row.then_some(row),
         perpetrators: perpetrators

@@ -17,8 +17,8 @@ use crate::crypto::Vault;
 use crate::db::DbConnection;
 use crate::db::cases::{self as db, CaseRow};
 use crate::domain::case::{
-    CaseInput, Incident, IncidentInput, MigrantInput, NewCase, PerpetratorInput,
-    RepatriationInput, SurvivorInput,
+    CaseInput, Incident, IncidentInput, MigrantInput, NewCase, PerpetratorInput, RepatriationInput,
+    SurvivorInput,
 };
 use crate::error::AppError;
 use crate::error::ErrorCode;

@@ -65,7 +65,7 @@ struct CasePage {
     methods: Vec<Choice>,
     notes: Vec<NoteLine>,
     /// "Kronologi dan pelaku": trafficking facts and their forms.
-    trafficking: crate::web::case_trafficking::TraffickingSection,
+    trafficking: super::trafficking::TraffickingSection,
     documents: Vec<DocumentLine>,
     events: Vec<TimelineLine>,
     /// The form that was refused (`identity`, `consent`, `stage`, `note`, `send`), what was typed
@@ -264,8 +264,7 @@ impl CasePage {
             Some((name, f, errors)) => (name.to_owned(), f, errors),
             None => (String::new(), Fields::default(), Errors::default()),
         };
-        let trafficking =
-            crate::web::case_trafficking::TraffickingSection::new(&t, &detail, &form, &f);
+        let trafficking = super::trafficking::TraffickingSection::new(&t, &detail, &form, &f);
         CasePage {
             id,
             version: detail.version,
