@@ -89,6 +89,8 @@ fn synthetic(conn: &mut rujukan::db::DbConnection, n: usize) -> usize {
             age_band: Some(pick(&cls::AGE_BAND, next(50))),
             disabilities: vec![pick(&cls::DISABILITY, next(50))],
             risk_level: Some(pick(&cls::RISK_LEVEL, next(50))),
+            intake_channel: Some(pick(&cls::INTAKE_CHANNEL, next(50))),
+            debarkation_point: Some(pick(&cls::DEBARKATION_POINT, next(50))),
             tracks: cls::TRACKS
                 .iter()
                 .map(|(t, stages)| {

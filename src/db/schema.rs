@@ -763,3 +763,48 @@ diesel::table! {
     }
 }
 diesel::allow_tables_to_appear_in_same_query!(session_reveals, sessions);
+
+diesel::table! {
+    /// Trafficking (TPPO) intake facts of a case: channel, repatriation, sealed chronology.
+    case_trafficking (case_id) {
+        /// The case.
+        case_id -> BigInt,
+        /// How the complaint came in (code of `intake_channel`).
+        intake_channel -> Nullable<Text>,
+        /// When the survivor came home.
+        return_date -> Nullable<Date>,
+        /// Where she came home (code of `repatriation.debarkation_point`).
+        debarkation_point -> Nullable<Text>,
+        /// The chronology, encrypted.
+        chronology_ciphertext -> Nullable<Text>,
+        /// Key id of the chronology.
+        chronology_key_id -> Nullable<Text>,
+        /// Last change, UTC.
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Perpetrators and intermediaries of a case, each name encrypted.
+    case_perpetrators (id) {
+        /// Id.
+        id -> BigInt,
+        /// The case.
+        case_id -> BigInt,
+        /// Role code (`perpetrators.role`).
+        role -> Text,
+        /// The name, encrypted.
+        name_ciphertext -> Text,
+        /// Key id.
+        key_id -> Text,
+        /// When recorded, UTC.
+        created_at -> Timestamp,
+        /// Who recorded it.
+        created_by -> BigInt,
+    }
+}
+
+diesel::joinable!(case_trafficking -> cases (case_id));
+diesel::joinable!(case_perpetrators -> cases (case_id));
+diesel::allow_tables_to_appear_in_same_query!(case_trafficking, cases);
+diesel::allow_tables_to_appear_in_same_query!(case_perpetrators, cases);

@@ -920,13 +920,19 @@ pub const SERVICE_TYPE: List = List {
     ],
 };
 
-/// How a complaint reached the case manager (`intake.channel`; DOMAIN.md §7.2 A, `INTAKE_RECEIVED`).
+/// How a complaint reached the case manager (`intake_channel`; DOMAIN.md §7.2 A, `INTAKE_RECEIVED`),
+/// including the channels of trafficking (TPPO) and migrant-worker cases: SAPA 129, a referral by
+/// BP3MI, an Indonesian mission (KBRI/KJRI), online reports.
 pub const INTAKE_CHANNEL: List = List {
-    name: "intake.channel",
+    name: "intake_channel",
     source: "Rujukan (DOMAIN.md §7.2)",
     terms: &[
         t("walk_in", "Datang langsung", "Walk-in"),
-        t("sapa_129", "SAPA 129", "SAPA 129 hotline"),
+        t(
+            "sapa_129",
+            "Layanan SAPA 129 (hotline KemenPPPA)",
+            "SAPA 129 hotline (KemenPPPA)",
+        ),
         t("hotline", "Hotline lembaga", "Agency hotline"),
         t("outreach", "Penjangkauan", "Outreach"),
         t(
@@ -939,12 +945,102 @@ pub const INTAKE_CHANNEL: List = List {
             "Layanan Terpadu Satu Atap (LTSA)",
             "One-roof integrated service (LTSA)",
         ),
-        t("bp3mi", "BP3MI", "BP3MI"),
+        t("bp3mi", "Rujukan dari BP3MI", "Referral by BP3MI"),
         t(
             "mission_abroad",
-            "Perwakilan RI di luar negeri",
-            "Indonesian mission abroad",
+            "Perwakilan RI di luar negeri (KBRI/KJRI)",
+            "Indonesian mission abroad (embassy or consulate)",
         ),
+        t(
+            "online",
+            "Pengaduan daring (situs, surel, media sosial)",
+            "Online report (website, e-mail, social media)",
+        ),
+    ],
+};
+
+// ---------------------------------------------------------------------------------------------------
+// Trafficking (TPPO) and repatriation
+// ---------------------------------------------------------------------------------------------------
+
+// UU 21/2007 names recruiters, senders and employers among those who traffic (Ps 2, Ps 4, Ps 10);
+// UU 18/2017 names the placement company (P3MI) and the individual recruiters (calo/sponsor) that
+// BP2MI warns against.
+/// The role of a perpetrator or intermediary of a trafficking case (`perpetrators[].role`).
+pub const PERPETRATOR_ROLE: List = List {
+    name: "perpetrators.role",
+    source: "UU 21/2007 Ps 2, Ps 10; UU 18/2017",
+    terms: &[
+        t(
+            "sponsor",
+            "Sponsor atau calo (perekrut perorangan)",
+            "Sponsor or broker (individual recruiter)",
+        ),
+        t(
+            "p3mi",
+            "Perusahaan Penempatan PMI (P3MI)",
+            "Placement company (P3MI)",
+        ),
+        t("employer", "Pemberi kerja", "Employer"),
+        t("family", "Anggota keluarga", "Family member"),
+        t("other", "Lainnya", "Other"),
+    ],
+};
+
+// BP2MI/KP2MI and the provincial task forces receive returning and deported migrant workers at these
+// points (the debarkation points of the repatriation and deportee-handling procedures).
+/// Where a migrant worker came home (`repatriation.debarkation_point`).
+pub const DEBARKATION_POINT: List = List {
+    name: "repatriation.debarkation_point",
+    source: "BP2MI/KP2MI (debarkasi pemulangan PMI)",
+    terms: &[
+        t(
+            "cgk_soekarno_hatta",
+            "Bandara Soekarno-Hatta, Tangerang",
+            "Soekarno-Hatta Airport, Tangerang",
+        ),
+        t(
+            "sub_juanda",
+            "Bandara Juanda, Sidoarjo",
+            "Juanda Airport, Sidoarjo",
+        ),
+        t(
+            "lop_zainuddin_abdul_madjid",
+            "Bandara Zainuddin Abdul Madjid, Lombok",
+            "Zainuddin Abdul Madjid Airport, Lombok",
+        ),
+        t(
+            "srg_ahmad_yani",
+            "Bandara Ahmad Yani, Semarang",
+            "Ahmad Yani Airport, Semarang",
+        ),
+        t(
+            "tanjung_pinang",
+            "Pelabuhan Sri Bintan Pura, Tanjung Pinang",
+            "Sri Bintan Pura Port, Tanjung Pinang",
+        ),
+        t(
+            "batam_sekupang",
+            "Pelabuhan Sekupang, Batam",
+            "Sekupang Port, Batam",
+        ),
+        t(
+            "nunukan",
+            "Pelabuhan Tunon Taka, Nunukan",
+            "Tunon Taka Port, Nunukan",
+        ),
+        t(
+            "entikong",
+            "PLBN Entikong, Sanggau",
+            "Entikong land border post, Sanggau",
+        ),
+        t("dumai", "Pelabuhan Dumai", "Dumai Port"),
+        t(
+            "tanjung_priok",
+            "Pelabuhan Tanjung Priok, Jakarta",
+            "Tanjung Priok Port, Jakarta",
+        ),
+        t("other", "Tempat lain", "Another point"),
     ],
 };
 
@@ -1192,6 +1288,8 @@ pub const ALL: &[&List] = &[
     &SPHERE,
     &SERVICE_TYPE,
     &INTAKE_CHANNEL,
+    &PERPETRATOR_ROLE,
+    &DEBARKATION_POINT,
 ];
 
 /// The age band (a code of [`AGE_BAND`]) that an age in whole years falls in.
@@ -1287,6 +1385,8 @@ mod tests {
         &SPHERE,
         &SERVICE_TYPE,
         &INTAKE_CHANNEL,
+        &PERPETRATOR_ROLE,
+        &DEBARKATION_POINT,
     ];
 
     fn is_snake(code: &str) -> bool {
@@ -1352,7 +1452,7 @@ mod tests {
 
     #[test]
     fn all_holds_every_list_exactly_once() {
-        assert_eq!(ALL.len(), 24);
+        assert_eq!(ALL.len(), 26);
         assert_eq!(DECLARED.len(), ALL.len());
         for declared in DECLARED {
             let count = ALL.iter().filter(|list| **list == *declared).count();

@@ -45,6 +45,7 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
         .service(api::cases::create)
         .service(api::cases::get)
         .service(api::cases::update)
+        .service(api::cases::add_perpetrator)
         .service(api::cases::reveal_identity)
         .service(api::cases::record_consent)
         .service(api::cases::consents)

@@ -1,7 +1,7 @@
 //! Rotation of the data key (`rujukan keys rotate`). Every sealed value still under a retired key
 //! is opened and sealed again under the current one: case identities (with their NIK, passport,
-//! phone and name word blind indexes rebuilt under the current key), notes, document file names, document content files
-//! and handoff messages.
+//! phone and name word blind indexes rebuilt under the current key), notes, document file names, document content files,
+//! handoff messages, trafficking chronologies and perpetrators' names.
 //!
 //! Rows go in batches. Each batch is written in its own transaction together with its
 //! `keys.rotated` audit event, and a row is replaced only if it still holds the ciphertext that was
@@ -39,16 +39,22 @@ pub enum Sealed {
     DocumentFile,
     /// A handoff's message.
     HandoffMessage,
+    /// A case's trafficking chronology.
+    Chronology,
+    /// A perpetrator's name.
+    PerpetratorName,
 }
 
 impl Sealed {
     /// Every kind, in the order a rotation takes them.
-    pub const ALL: [Sealed; 5] = [
+    pub const ALL: [Sealed; 7] = [
         Sealed::CaseIdentity,
         Sealed::Note,
         Sealed::DocumentName,
         Sealed::DocumentFile,
         Sealed::HandoffMessage,
+        Sealed::Chronology,
+        Sealed::PerpetratorName,
     ];
 
     /// The code in audit details.
@@ -59,6 +65,8 @@ impl Sealed {
             Sealed::DocumentName => "document_name",
             Sealed::DocumentFile => "document_file",
             Sealed::HandoffMessage => "handoff_message",
+            Sealed::Chronology => "chronology",
+            Sealed::PerpetratorName => "perpetrator_name",
         }
     }
 
@@ -70,6 +78,8 @@ impl Sealed {
             Sealed::DocumentName => "document file names",
             Sealed::DocumentFile => "document files",
             Sealed::HandoffMessage => "handoff messages",
+            Sealed::Chronology => "chronologies",
+            Sealed::PerpetratorName => "perpetrator names",
         }
     }
 
@@ -81,6 +91,8 @@ impl Sealed {
             Sealed::DocumentName => "document",
             Sealed::DocumentFile => "document file",
             Sealed::HandoffMessage => "handoff",
+            Sealed::Chronology => "case chronology",
+            Sealed::PerpetratorName => "perpetrator",
         }
     }
 }
@@ -183,6 +195,20 @@ pub fn rotate(
         Sealed::HandoffMessage,
         handoffs::messages_not_under,
         &message,
+    )?;
+    let chronology = plain(case_db::reseal_chronology);
+    run.rows(
+        conn,
+        Sealed::Chronology,
+        case_db::chronologies_not_under,
+        &chronology,
+    )?;
+    let perpetrator = plain(case_db::reseal_perpetrator_name);
+    run.rows(
+        conn,
+        Sealed::PerpetratorName,
+        case_db::perpetrator_names_not_under,
+        &perpetrator,
     )?;
     Ok(run.rotation)
 }

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use diesel::Connection;
 
-use crate::db::cases::{self as case_db, CaseRow, IncidentRow};
+use crate::db::cases::{self as case_db, CaseRow, IncidentRow, TraffickingRow};
 use crate::db::handoffs::{self as handoff_db, HandoffRow};
 use crate::db::{DbConnection, agencies, stats as db};
 use crate::deadlines::DeadlineRules;
@@ -22,6 +22,7 @@ fn list(json: &str) -> Vec<String> {
 fn case_facts_of(
     row: &CaseRow,
     incidents: &[IncidentRow],
+    trafficking: Option<&TraffickingRow>,
     tracks: Vec<(String, String)>,
 ) -> CaseFacts {
     let mut forms = Vec::new();
@@ -48,6 +49,8 @@ fn case_facts_of(
         age_band: row.age_band.clone(),
         disabilities: list(&row.disabilities),
         risk_level: row.risk_level.clone(),
+        intake_channel: trafficking.and_then(|t| t.intake_channel.clone()),
+        debarkation_point: trafficking.and_then(|t| t.debarkation_point.clone()),
         tracks,
     }
 }
@@ -58,8 +61,14 @@ pub fn case_facts(conn: &mut DbConnection, id: i64) -> Result<Vec<Fact>, AppErro
         return Ok(Vec::new());
     };
     let incidents = case_db::incidents(conn, id)?;
+    let trafficking = case_db::trafficking(conn, id)?;
     let tracks = case_db::tracks(conn, id)?;
-    Ok(facts::of_case(&case_facts_of(&row, &incidents, tracks)))
+    Ok(facts::of_case(&case_facts_of(
+        &row,
+        &incidents,
+        trafficking.as_ref(),
+        tracks,
+    )))
 }
 
 /// Agency kinds by id, loaded once per use.
@@ -284,11 +293,13 @@ pub fn recount(
         let ids: Vec<i64> = page.iter().map(|c| c.id).collect();
         let mut incidents = case_db::incidents_of(conn, &ids)?;
         let mut tracks = case_db::tracks_of(conn, &ids)?;
+        let trafficking = case_db::trafficking_of(conn, &ids)?;
         for row in page {
             let inc = incidents.remove(&row.id).unwrap_or_default();
             let tr = tracks.remove(&row.id).unwrap_or_default();
             provinces.insert(row.id, row.province.clone());
-            add(facts::of_case(&case_facts_of(&row, &inc, tr)));
+            let t = trafficking.get(&row.id);
+            add(facts::of_case(&case_facts_of(&row, &inc, t, tr)));
         }
     }
     let mut kinds = Kinds::default();

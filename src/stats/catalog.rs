@@ -104,6 +104,8 @@ pub const INDICATORS: &[Indicator] = &[
             list("age_band", &cls::AGE_BAND),
             list("disability", &cls::DISABILITY),
             list("risk_level", &cls::RISK_LEVEL),
+            list("intake_channel", &cls::INTAKE_CHANNEL),
+            list("debarkation_point", &cls::DEBARKATION_POINT),
         ],
         attribute_required: false,
         durations: false,

@@ -68,6 +68,10 @@ pub struct CaseFacts {
     pub disabilities: Vec<String>,
     /// Risk level.
     pub risk_level: Option<String>,
+    /// How the complaint came in.
+    pub intake_channel: Option<String>,
+    /// Where the survivor came home.
+    pub debarkation_point: Option<String>,
     /// `(track, stage)` of each track.
     pub tracks: Vec<(String, String)>,
 }
@@ -104,7 +108,7 @@ pub fn of_case(c: &CaseFacts) -> Vec<Fact> {
         value: value.to_owned(),
     };
     let one = |v: &Option<String>| vec![v.clone().unwrap_or_else(|| UNKNOWN.to_owned())];
-    let attributes: [(&'static str, Vec<String>); 12] = [
+    let attributes: [(&'static str, Vec<String>); 14] = [
         ("district", one(&c.district)),
         ("form", distinct(&c.forms)),
         ("gbvims_type", distinct(&c.gbvims_types)),
@@ -117,6 +121,8 @@ pub fn of_case(c: &CaseFacts) -> Vec<Fact> {
         ("age_band", one(&c.age_band)),
         ("disability", distinct(&c.disabilities)),
         ("risk_level", one(&c.risk_level)),
+        ("intake_channel", one(&c.intake_channel)),
+        ("debarkation_point", one(&c.debarkation_point)),
     ];
     let mut out = vec![fact("cases", "all", "all")];
     for (dim, values) in attributes {

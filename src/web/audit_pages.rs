@@ -230,6 +230,14 @@ fn value_in_words(t: &Texts, key: &str, value: &serde_json::Value) -> String {
             .iter()
             .map(|v| match v {
                 Value::String(s) if key == "categories" => t.get(&format!("category.{s}")),
+                Value::String(s) if key == "trafficking" || key == "sections" => {
+                    let part = t.get(&format!("audit.part.{s}"));
+                    if part.starts_with("audit.part.") {
+                        s.clone()
+                    } else {
+                        part
+                    }
+                }
                 other => value_in_words(t, key, other),
             })
             .collect::<Vec<_>>()

@@ -12,7 +12,9 @@ use super::{Chrome, SignedForm, Viewer, render, see_other};
 use crate::authz::{self, Action, Resource};
 use crate::crypto::Vault;
 use crate::db::Db;
-use crate::domain::case::{CaseInput, IncidentInput, MigrantInput, SurvivorInput};
+use crate::domain::case::{
+    CaseInput, IncidentInput, MigrantInput, PerpetratorInput, RepatriationInput, SurvivorInput,
+};
 use crate::domain::classification as cls;
 use crate::domain::places;
 use crate::services::auth::AuthDeps;
@@ -35,6 +37,9 @@ pub(super) struct Lists {
     pub(super) relation: Vec<Choice>,
     pub(super) legal_basis: Vec<Choice>,
     pub(super) risk_level: Vec<Choice>,
+    pub(super) intake_channel: Vec<Choice>,
+    pub(super) debarkation_point: Vec<Choice>,
+    pub(super) perpetrator_role: Vec<Choice>,
     pub(super) provinces: Vec<Choice>,
     /// Regencies and cities, each with its province.
     pub(super) districts: Vec<Choice>,
@@ -57,6 +62,9 @@ impl Lists {
             relation: forms::choices(t, &cls::PERPETRATOR_RELATION),
             legal_basis: forms::choices(t, &cls::LEGAL_BASIS),
             risk_level: forms::choices(t, &cls::RISK_LEVEL),
+            intake_channel: forms::choices(t, &cls::INTAKE_CHANNEL),
+            debarkation_point: forms::choices(t, &cls::DEBARKATION_POINT),
+            perpetrator_role: forms::choices(t, &cls::PERPETRATOR_ROLE),
             provinces: places(t, places::PROVINCES),
             districts: places::REGENCIES
                 .iter()
@@ -169,8 +177,30 @@ fn input_of(f: &Fields) -> CaseInput {
         },
         risk_level: f.one("risk_level"),
         legal_basis: f.all("legal_basis"),
+        intake_channel: f.one("intake_channel"),
+        repatriation: repatriation_of(f),
+        chronology: f.one("chronology"),
+        perpetrators: perpetrator_of(f).into_iter().collect(),
         ..Default::default()
     }
+}
+
+/// The repatriation facts, if the form gives any.
+fn repatriation_of(f: &Fields) -> Option<RepatriationInput> {
+    let r = RepatriationInput {
+        return_date: f.one("repatriation.return_date"),
+        debarkation_point: f.one("repatriation.debarkation_point"),
+    };
+    (r.return_date.is_some() || r.debarkation_point.is_some()).then_some(r)
+}
+
+/// The form's one perpetrator row, if either of its fields is filled.
+fn perpetrator_of(f: &Fields) -> Option<PerpetratorInput> {
+    let (role, name) = (f.one("perpetrators.role"), f.one("perpetrators.name"));
+    (role.is_some() || name.is_some()).then(|| PerpetratorInput {
+        role: role.unwrap_or_default(),
+        name: name.unwrap_or_default(),
+    })
 }
 
 #[post("/cases/new")]

@@ -13,6 +13,7 @@ mod audit_pages;
 mod case_decisions;
 mod case_forms;
 mod case_manage;
+mod case_trafficking;
 mod cases;
 mod chart;
 mod forms;
@@ -58,6 +59,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cases::configure(cfg);
     case_forms::configure(cfg);
     case_manage::configure(cfg);
+    case_trafficking::configure(cfg);
     case_decisions::configure(cfg);
     supervision::configure(cfg);
     audit_pages::configure(cfg);

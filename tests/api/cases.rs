@@ -165,7 +165,7 @@ async fn a_full_intake_reads_back_with_every_field(backend: Backend) {
 both_backends!(a_full_intake_reads_back_with_every_field);
 
 /// Every text of every row of every table, for grepping the raw storage.
-fn dump_postgres(app: &TestApp) -> String {
+pub(crate) fn dump_postgres(app: &TestApp) -> String {
     use diesel::prelude::*;
     #[derive(QueryableByName)]
     struct Text {

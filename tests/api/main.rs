@@ -30,4 +30,5 @@ mod search;
 mod stats;
 mod storage;
 mod timeline;
+mod trafficking;
 mod words;

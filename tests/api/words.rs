@@ -154,7 +154,12 @@ async fn world(backend: Backend) -> Outcome<World> {
             json!({
                 "survivor": {"full_name": "Ratna Dewi", "nik": "3374015703940001"},
                 "incidents": [{"date": "2026-10-02", "forms": ["sexual"]}],
-                "legal_basis": ["TPKS", "PMI_18_2017"]
+                "legal_basis": ["TPKS", "PMI_18_2017"],
+                // The trafficking section filled: channel, return, chronology, a perpetrator.
+                "intake_channel": "sapa_129",
+                "repatriation": {"return_date": "2026-09-14", "debarkation_point": "batam_sekupang"},
+                "chronology": "Direkrut calo di Semarang, dijanjikan kerja di Malaysia.",
+                "perpetrators": [{"role": "sponsor", "name": "Pak Udin"}]
             }),
         )
         .await;

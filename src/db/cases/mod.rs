@@ -4,7 +4,8 @@
 //! `assignments` says who works each case. This module holds the case row itself (numbers, insert, versioned update, owner, the candidates
 //! of a statutory rule); `scope` who holds what, `list` the case list and the duplicate search; `search` the blind
 //! index search and the name word indexes;
-//! `tracks`, `incidents`, `consents`, `notes` and `documents` what hangs off a case; `reseal` the
+//! `tracks`, `incidents`, `consents`, `notes`, `documents` and `trafficking` (channel,
+//! repatriation, sealed chronology and perpetrators) what hangs off a case; `reseal` the
 //! batches that `keys rotate` re-encrypts.
 
 mod assignments;
@@ -17,6 +18,7 @@ mod reseal;
 mod scope;
 mod search;
 mod tracks;
+mod trafficking;
 
 pub use assignments::*;
 pub use consents::*;
@@ -28,6 +30,7 @@ pub use reseal::*;
 pub use scope::*;
 pub use search::*;
 pub use tracks::*;
+pub use trafficking::*;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;

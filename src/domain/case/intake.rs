@@ -189,6 +189,15 @@ impl NewCase {
             .filter(|v| !v.trim().is_empty())
             .and_then(|v| ProvinceCode::parse(v).map_err(|e| c.0.push(e)).ok());
 
+        let trafficking = super::trafficking::parse(
+            input.intake_channel.as_deref(),
+            input.repatriation.as_ref(),
+            input.chronology.as_deref(),
+            &input.perpetrators,
+            today,
+            &mut c.0,
+        );
+
         if !c.0.is_empty() {
             return Err(c.0);
         }
@@ -202,6 +211,7 @@ impl NewCase {
             legal_basis,
             procedural_regime,
             province,
+            trafficking,
         })
     }
 }

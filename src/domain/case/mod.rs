@@ -2,9 +2,11 @@
 //! identity kept apart so it can be encrypted. Pure: the caller passes today's date.
 //!
 //! This module holds what an intake is and the case rules (closure, case numbers); `intake`
-//! validates one ([`NewCase::parse`]).
+//! validates one ([`NewCase::parse`]); `trafficking` the channel, repatriation, chronology and
+//! perpetrators of trafficking (TPPO) cases.
 
 mod intake;
+pub mod trafficking;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -15,6 +17,9 @@ use super::classification as cls;
 use super::{Invalid, vocabulary};
 
 pub use intake::{age_band_for, age_on, parse_nik, parse_passport};
+pub use trafficking::{
+    Perpetrator, PerpetratorInput, Repatriation, RepatriationInput, Trafficking,
+};
 
 vocabulary! {
     /// Whether a case is being worked.
@@ -188,6 +193,18 @@ pub struct CaseInput {
     /// Province of the case (default: the taking agency's province).
     #[serde(default)]
     pub province: Option<String>,
+    /// How the complaint came in (code of `intake_channel`).
+    #[serde(default)]
+    pub intake_channel: Option<String>,
+    /// When and where the survivor came home.
+    #[serde(default)]
+    pub repatriation: Option<RepatriationInput>,
+    /// The chronology, in the survivor's words as recorded (encrypted; at most 20000 characters).
+    #[serde(default)]
+    pub chronology: Option<String>,
+    /// Perpetrators and intermediaries: role code and name (the name encrypted).
+    #[serde(default)]
+    pub perpetrators: Vec<PerpetratorInput>,
 }
 
 /// The non-identifying survivor profile.
@@ -272,6 +289,8 @@ pub struct NewCase {
     pub procedural_regime: Option<String>,
     /// Province, if given.
     pub province: Option<ProvinceCode>,
+    /// Trafficking facts: channel, repatriation, chronology, perpetrators.
+    pub trafficking: Trafficking,
 }
 
 /// Whether an age band is a child's (under 18).

@@ -1,5 +1,5 @@
 //! `/api/v1/cases`: intake, reading under need-to-know, changes, identity reveal, consents,
-//! stages, closure, notes and documents.
+//! stages, closure, notes and documents, perpetrators of trafficking cases.
 
 use actix_web::{HttpRequest, HttpResponse, get, http::header, patch, post, web};
 use futures_util::StreamExt;
@@ -16,7 +16,7 @@ use crate::http::openapi::Binary;
 use crate::http::session::RequestCtx;
 use crate::services::cases::{
     self, CaseDetail, CaseListItem, CasePatch, CaseQuery, ConsentInput, ConsentView, Consents,
-    Created, DocumentView, NoteView,
+    Created, DocumentView, NoteView, PerpetratorAdd, PerpetratorView,
 };
 
 /// Where documents are kept and how large they may be.
@@ -91,7 +91,9 @@ pub async fn create(
     Ok(HttpResponse::Created().json(created))
 }
 
-/// One case as the caller may see it; 404 when the caller's agency is not a party.
+/// One case as the caller may see it; 404 when the caller's agency is not a party. The intake
+/// channel and repatriation are always there; the chronology and the perpetrators (with their
+/// names) only for an agency holding the case's `incident` category.
 #[utoipa::path(
     operation_id = "cases_get",
     get, path = "/api/v1/cases/{id}", tag = "cases", params(("id" = i64, Path, description = "Case id")), security(("bearer" = [])),
@@ -103,12 +105,14 @@ pub async fn create(
 #[get("/api/v1/cases/{id}")]
 pub async fn get(
     db: web::Data<Db>,
+    vault: web::Data<Vault>,
     RequestCtx(ctx): RequestCtx,
     id: web::Path<i64>,
 ) -> Result<web::Json<CaseDetail>, AppError> {
     let id = id.into_inner();
     Ok(web::Json(
-        db.run(move |conn| cases::get(conn, &ctx, id)).await?,
+        db.run(move |conn| cases::get(conn, &ctx, &vault, id))
+            .await?,
     ))
 }
 
@@ -140,6 +144,36 @@ pub async fn update(
         db.run(move |conn| cases::update(conn, &ctx, &vault, id, patch))
             .await?,
     ))
+}
+
+/// Add a perpetrator or intermediary (role code and name; the name is encrypted). Needs the
+/// `incident` category; moves the case's version. `PATCH` with `perpetrators` replaces the list.
+#[utoipa::path(
+    operation_id = "cases_add_perpetrator",
+    post, path = "/api/v1/cases/{id}/perpetrators", tag = "cases", params(("id" = i64, Path, description = "Case id")), security(("bearer" = [])),
+    request_body(content = PerpetratorAdd, example = json!({"role": "sponsor", "name": "Pak Udin"})),
+    responses(
+        (status = 201, description = "Added", body = PerpetratorView),
+        (status = 403, description = "`auth.forbidden`: your role does not allow this; `access.not_held`, `access.pending`: your agency does not hold the part of the case this touches, or has not accepted its handoff yet", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such case, or not visible to you", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`case.closed`: the case is closed", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation.failed`: an unknown role, a name missing or longer than 200 characters, or 20 perpetrators already", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/api/v1/cases/{id}/perpetrators")]
+pub async fn add_perpetrator(
+    db: web::Data<Db>,
+    vault: web::Data<Vault>,
+    RequestCtx(ctx): RequestCtx,
+    id: web::Path<i64>,
+    body: web::Json<PerpetratorAdd>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let input = body.into_inner();
+    let added = db
+        .run(move |conn| cases::add_perpetrator(conn, &ctx, &vault, id, input))
+        .await?;
+    Ok(HttpResponse::Created().json(added))
 }
 
 /// Why identity is revealed.

@@ -154,6 +154,35 @@ pub(super) fn visible_duplicates(
     Ok(out)
 }
 
+/// What `case.created` records: counts and which fields were given, never a value that could
+/// identify the survivor or a perpetrator (the trafficking fields only when any was given).
+fn created_details(
+    case: &NewCase,
+    case_number: &str,
+    province: &str,
+    duplicates: usize,
+    assigned_to: &str,
+) -> serde_json::Value {
+    let mut details = json!({
+        "case_number": case_number,
+        "province": province,
+        "incidents": case.incidents.len(),
+        "has_nik": case.identity.nik.is_some(),
+        "has_passport": case.identity.passport_number.is_some(),
+        "duplicate_warnings": duplicates,
+        "assigned_to": assigned_to,
+    });
+    let given = case.trafficking.given();
+    if let (false, Some(map)) = (given.is_empty(), details.as_object_mut()) {
+        map.insert("trafficking".to_owned(), json!(given));
+        map.insert(
+            "perpetrators".to_owned(),
+            json!(case.trafficking.perpetrators.len()),
+        );
+    }
+    details
+}
+
 /// Takes a case in. The caller's agency owns it; its number is allocated per province and year.
 pub fn create(
     conn: &mut DbConnection,
@@ -199,6 +228,8 @@ pub fn create(
         db::insert_tracks(conn, id, &tracks)?;
         db::assign(conn, id, actor.user_id, actor.user_id, ctx.now)?;
         db::insert_incidents(conn, id, &incident_rows(&case.incidents))?;
+        let trafficking = super::trafficking::prepare_new(vault, id, &case.trafficking, ctx.now)?;
+        super::trafficking::write(conn, id, actor.user_id, &trafficking, ctx.now)?;
         db::replace_search_indexes(
             conn,
             id,
@@ -212,15 +243,13 @@ pub fn create(
             Event::new(AuditAction::CaseCreated)
                 .case(id)
                 .subject("case", id)
-                .details(json!({
-                    "case_number": case_number,
-                    "province": province,
-                    "incidents": case.incidents.len(),
-                    "has_nik": case.identity.nik.is_some(),
-                    "has_passport": case.identity.passport_number.is_some(),
-                    "duplicate_warnings": duplicates.len(),
-                    "assigned_to": actor.username,
-                })),
+                .details(created_details(
+                    &case,
+                    &case_number,
+                    &province,
+                    duplicates.len(),
+                    &actor.username,
+                )),
         )?;
         Ok((id, case_number))
     })?;

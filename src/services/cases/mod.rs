@@ -1,5 +1,5 @@
 //! Cases: intake, reading under need-to-know, changes with optimistic concurrency, identity
-//! reveal, consent, stages and closure, notes and documents. Every change writes its audit event
+//! reveal, consent, stages and closure, notes and documents, the trafficking (TPPO) facts. Every change writes its audit event
 //! in its transaction; identity never appears in an event, a log line or a list.
 
 mod assign;
@@ -11,6 +11,7 @@ mod list;
 mod notes;
 mod read;
 mod reveal;
+mod trafficking;
 mod update;
 
 pub use assign::*;
@@ -22,6 +23,7 @@ pub use list::*;
 pub use notes::*;
 pub use read::*;
 pub use reveal::*;
+pub use trafficking::{PerpetratorAdd, PerpetratorView, add_perpetrator};
 pub use update::*;
 
 use crate::authz::{self, Action, Actor, CaseScope, Resource};

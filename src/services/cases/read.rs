@@ -17,10 +17,11 @@ use crate::db::cases as db;
 use crate::db::{DbConnection, agencies};
 use crate::domain::Invalid;
 use crate::domain::case::CaseStatus;
-use crate::domain::case::{Identity, Incident, MigrantFacts, Profile};
+use crate::domain::case::{Identity, Incident, MigrantFacts, Profile, Repatriation};
 use crate::domain::classification as cls;
 use crate::domain::stage_owner;
 use crate::error::AppError;
+use crate::services::cases::PerpetratorView;
 
 /// Legal qualification, shown to parties holding the `legal` category.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -71,6 +72,17 @@ pub struct CaseDetail {
     /// Legal qualification (agencies holding `legal`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub legal: Option<Legal>,
+    /// How the complaint came in (code of `intake_channel`).
+    pub intake_channel: Option<String>,
+    /// When and where the survivor came home.
+    pub repatriation: Repatriation,
+    /// The chronology (agencies holding `incident`, in `GET` and `PATCH` answers).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chronology: Option<String>,
+    /// Perpetrators and intermediaries with their names (agencies holding `incident`, in `GET`
+    /// and `PATCH` answers).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub perpetrators: Option<Vec<PerpetratorView>>,
     /// The data categories the caller's agency holds.
     pub categories: Vec<String>,
     /// What the caller may do with the case, as the policy answers it.
@@ -147,10 +159,16 @@ impl CaseActions {
     }
 }
 
-/// One case, shaped by the categories the actor's agency holds; the read is recorded
-/// (`case.viewed`) for the case's access log.
-pub fn get(conn: &mut DbConnection, ctx: &Ctx, id: i64) -> Result<CaseDetail, AppError> {
-    let detail = detail(conn, ctx, id)?;
+/// One case, shaped by the categories the actor's agency holds (the chronology and the
+/// perpetrators' names opened for an agency holding `incident`); the read is recorded
+/// (`case.viewed`, with the categories read) for the case's access log.
+pub fn get(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    vault: &Vault,
+    id: i64,
+) -> Result<CaseDetail, AppError> {
+    let detail = detail_with(conn, ctx, Some(vault), id)?;
     conn.transaction(|conn| {
         audit::record(
             conn,
@@ -173,7 +191,20 @@ pub fn current_version(conn: &mut DbConnection, ctx: &Ctx, id: i64) -> Result<i3
     Ok(row.version)
 }
 
+/// The case as answered after a stage change, closure or reopening: without the chronology and
+/// the perpetrators, which only `GET` and `PATCH` open.
 pub(super) fn detail(conn: &mut DbConnection, ctx: &Ctx, id: i64) -> Result<CaseDetail, AppError> {
+    detail_with(conn, ctx, None, id)
+}
+
+/// The case as the actor may see it; with a vault, the chronology and the perpetrators' names
+/// are opened for an agency holding `incident`.
+pub(super) fn detail_with(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    vault: Option<&Vault>,
+    id: i64,
+) -> Result<CaseDetail, AppError> {
     let actor = crate::services::actor(ctx)?;
     let (row, scope) = load(conn, actor, id, Action::CaseView)?;
     let held: BTreeSet<Category> = scope.categories_of(actor.agency_id).unwrap_or_default();
@@ -184,6 +215,8 @@ pub(super) fn detail(conn: &mut DbConnection, ctx: &Ctx, id: i64) -> Result<Case
     } else {
         None
     };
+    let trafficking =
+        super::trafficking::view(conn, vault, id, held.contains(&Category::Incident))?;
     let categories: Vec<String> = held.iter().map(|c| c.as_str().to_owned()).collect();
     let mut actions = CaseActions::of(actor, &scope);
     actions.reopen = actions.close
@@ -220,6 +253,10 @@ pub(super) fn detail(conn: &mut DbConnection, ctx: &Ctx, id: i64) -> Result<Case
             legal_basis: parse_list(&row.legal_basis),
             procedural_regime: row.procedural_regime.clone(),
         }),
+        intake_channel: trafficking.intake_channel,
+        repatriation: trafficking.repatriation,
+        chronology: trafficking.chronology,
+        perpetrators: trafficking.perpetrators,
         categories,
         actions,
         created_at: crate::domain::utc(row.created_at),

@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 
 use super::{
     CaseDetail, incidents_of, intake::case_values, intake::incident_rows, load, migrant_of,
-    open_identity, parse_list, profile_of, read::detail,
+    open_identity, parse_list, profile_of, read::detail_with, trafficking,
 };
 use crate::audit::{self, AuditAction, Ctx, Event};
 use crate::authz::{self, Action, Category, Resource};
@@ -17,13 +17,14 @@ use crate::crypto::Vault;
 use crate::db::DbConnection;
 use crate::db::cases::{self as db, CaseRow};
 use crate::domain::case::{
-    CaseInput, Incident, IncidentInput, MigrantInput, NewCase, SurvivorInput,
+    CaseInput, Incident, IncidentInput, MigrantInput, NewCase, PerpetratorInput, RepatriationInput,
+    SurvivorInput,
 };
 use crate::error::AppError;
 use crate::error::ErrorCode;
 
 /// `PATCH /cases/{id}`: sections given replace the stored ones; `version` must be current.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CasePatch {
     /// The version read last; a newer stored version is a 409.
@@ -49,6 +50,19 @@ pub struct CasePatch {
     /// New procedural regime.
     #[serde(default)]
     pub procedural_regime: Option<String>,
+    /// New intake channel code (`""` clears it).
+    #[serde(default)]
+    pub intake_channel: Option<String>,
+    /// Replaces the repatriation facts (both fields; an omitted one is cleared).
+    #[serde(default)]
+    pub repatriation: Option<RepatriationInput>,
+    /// Replaces the chronology (`""` clears it; encrypted).
+    #[serde(default)]
+    pub chronology: Option<String>,
+    /// Replaces the list of perpetrators and intermediaries (`[]` empties it). To add one, use
+    /// `POST /api/v1/cases/{id}/perpetrators`.
+    #[serde(default)]
+    pub perpetrators: Option<Vec<PerpetratorInput>>,
 }
 
 impl CasePatch {
@@ -56,19 +70,14 @@ impl CasePatch {
     pub fn empty(version: i32) -> Self {
         CasePatch {
             version,
-            survivor: None,
-            migrant: None,
-            incidents: None,
-            risk_level: None,
-            safety_plan: None,
-            legal_basis: None,
-            procedural_regime: None,
+            ..Default::default()
         }
     }
 
     /// The data categories the patch touches: each needs the caller's agency to hold it
-    /// (identity and the safety plan: `identity`; incidents: `incident`; legal basis and regime:
-    /// `legal`; the profile, migrant facts and risk level: `summary`).
+    /// (identity and the safety plan: `identity`; incidents, the chronology and the perpetrators:
+    /// `incident`; legal basis and regime: `legal`; the profile, migrant facts, risk level, intake
+    /// channel and repatriation: `summary`).
     pub fn categories(&self) -> BTreeSet<Category> {
         let mut out = BTreeSet::new();
         if let Some(s) = &self.survivor {
@@ -98,8 +107,11 @@ impl CasePatch {
         if self.safety_plan.is_some() {
             out.insert(Category::Identity);
         }
-        if self.incidents.is_some() {
+        if self.incidents.is_some() || self.chronology.is_some() || self.perpetrators.is_some() {
             out.insert(Category::Incident);
+        }
+        if self.intake_channel.is_some() || self.repatriation.is_some() {
+            out.insert(Category::Summary);
         }
         if self.legal_basis.is_some() || self.procedural_regime.is_some() {
             out.insert(Category::Legal);
@@ -193,6 +205,7 @@ pub fn update(
     let input = patched_input(conn, vault, &row, &patch)?;
     let case = NewCase::parse(input, ctx.now.date())?;
     let values = case_values(vault, &case)?;
+    let trafficking = trafficking::prepare_change(conn, vault, id, &patch.trafficking(), ctx)?;
     let sections = patch.sections();
     conn.transaction(|conn| -> Result<(), AppError> {
         let watch = crate::services::stats_upkeep::Watch::case(conn, id)?;
@@ -211,6 +224,7 @@ pub fn update(
                 .execute(conn)?;
             db::insert_incidents(conn, id, &incident_rows(&case.incidents))?;
         }
+        trafficking::write(conn, id, actor.user_id, &trafficking, ctx.now)?;
         if patch.survivor.is_some() {
             let names = super::intake::name_indexes(vault, &case.identity.full_name);
             let phone = super::intake::phone_index(vault, case.identity.phone.as_deref());
@@ -228,10 +242,20 @@ pub fn update(
         )?;
         Ok(())
     })?;
-    detail(conn, ctx, id)
+    detail_with(conn, ctx, Some(vault), id)
 }
 
 impl CasePatch {
+    /// The trafficking fields the patch gives.
+    fn trafficking(&self) -> trafficking::Change<'_> {
+        trafficking::Change {
+            intake_channel: self.intake_channel.as_deref(),
+            repatriation: self.repatriation.as_ref(),
+            chronology: self.chronology.as_deref(),
+            perpetrators: self.perpetrators.as_deref(),
+        }
+    }
+
     /// The names of the sections the patch gives, as recorded in `case.updated`.
     fn sections(&self) -> Vec<&'static str> {
         [
@@ -242,6 +266,10 @@ impl CasePatch {
             ("safety_plan", self.safety_plan.is_some()),
             ("legal_basis", self.legal_basis.is_some()),
             ("procedural_regime", self.procedural_regime.is_some()),
+            ("intake_channel", self.intake_channel.is_some()),
+            ("repatriation", self.repatriation.is_some()),
+            ("chronology", self.chronology.is_some()),
+            ("perpetrators", self.perpetrators.is_some()),
         ]
         .into_iter()
         .filter_map(|(name, given)| given.then_some(name))
@@ -289,6 +317,7 @@ fn patched_input(
             row.procedural_regime.clone(),
         ),
         province: None,
+        ..CaseInput::default()
     })
 }
 

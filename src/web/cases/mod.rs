@@ -4,7 +4,8 @@
 //! `case_forms`; a refused form comes back here with its messages and what the user typed.
 //!
 //! `list` is the case list, `page` loads a case and renders its page, `sections` builds the lines
-//! of each section of that page.
+//! of each section of that page, `trafficking` its "Kronologi dan pelaku" section (whose forms are
+//! handled in `case_trafficking`).
 
 use actix_web::web;
 
@@ -14,6 +15,7 @@ mod list;
 mod manage;
 mod page;
 mod sections;
+mod trafficking;
 
 pub(super) use page::{Extra, case_page};
 mod panels;

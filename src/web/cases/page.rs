@@ -73,6 +73,8 @@ struct CasePage {
     purposes: Vec<Choice>,
     methods: Vec<Choice>,
     notes: Vec<NoteLine>,
+    /// "Kronologi dan pelaku": trafficking facts and their forms.
+    trafficking: super::trafficking::TraffickingSection,
     documents: Vec<DocumentLine>,
     events: Vec<TimelineLine>,
     /// The form that was refused (`identity`, `consent`, `stage`, `note`, `send`), what was typed
@@ -200,7 +202,7 @@ async fn load(
     let may_send = roles_permit(v, Action::HandoffSend);
     let session = v.session_id.clone();
     db.run(move |conn| {
-        let detail = case_service::get(conn, &ctx, id)?;
+        let detail = case_service::get(conn, &ctx, &vlt, id)?;
         let timeline = audit_trail::timeline(conn, &ctx, id)?;
         let consents =
             case_service::consents(conn, &ctx, id).unwrap_or_else(|_| case_service::Consents {
@@ -331,6 +333,7 @@ impl CasePage {
             Some((name, f, errors)) => (name.to_owned(), f, errors),
             None => (String::new(), Fields::default(), Errors::default()),
         };
+        let trafficking = super::trafficking::TraffickingSection::new(&t, &detail, &form, &f);
         CasePage {
             id,
             version: detail.version,
@@ -365,6 +368,7 @@ impl CasePage {
             purposes,
             methods: forms::choices(&t, &cls::CONSENT_METHOD),
             notes: notes.into_iter().map(|n| NoteLine::new(&v, n)).collect(),
+            trafficking,
             documents: documents.into_iter().map(DocumentLine::from).collect(),
             events: lines(timeline.events, |e| TimelineLine::new(&v, e)),
             typed: forms::Typed { form, fields: f },
