@@ -12,6 +12,13 @@ pub struct Bar {
     pub value: Option<f64>,
 }
 
+/// Height of one bar's slot, in pixels.
+const SLOT: u32 = 32;
+/// Pixels above and below a bar, inside its slot.
+const BAR_GAP: u32 = 6;
+/// Height of the caption, the axis and the margins, in pixels.
+const CHROME: u32 = 80;
+
 fn shorten(label: &str) -> String {
     let chars: Vec<char> = label.chars().collect();
     if chars.len() <= 30 {
@@ -44,7 +51,9 @@ pub fn bars(title: &str, bars: &[Bar]) -> Option<String> {
     // Whole numbers on the axis: its end rounded up, a tick per unit up to ten ticks.
     let top = (max * 1.1).ceil();
     let ticks = (top as usize + 1).min(11);
-    let height = 60 + 26 * u32::try_from(bars.len()).unwrap_or(40).min(60);
+    // A fixed slot per bar (the axis keeps one empty slot above the first): a single bar is as
+    // tall as one of many, never squeezed to nothing by the caption and the axis.
+    let height = CHROME + SLOT * (u32::try_from(bars.len()).unwrap_or(60).min(60) + 1);
     let mut svg = String::new();
     let drawn = (|| -> Result<(), Box<dyn std::error::Error + '_>> {
         let root = SVGBackend::with_string(&mut svg, (720, height)).into_drawing_area();
@@ -75,16 +84,18 @@ pub fn bars(title: &str, bars: &[Bar]) -> Option<String> {
         let colour = RGBColor(11, 92, 173);
         // The first category on top: slot 0 is at the bottom of the axis.
         let slot = |i: usize| n.saturating_sub(1 + i);
+        // A value above zero is at least a sliver wide, however large the largest.
+        let sliver = top / 200.0;
         chart.draw_series(bars.iter().enumerate().filter_map(|(i, b)| {
-            b.value.map(|v| {
+            b.value.filter(|v| *v > 0.0).map(|v| {
                 let mut bar = Rectangle::new(
                     [
                         (0.0, SegmentValue::Exact(slot(i))),
-                        (v, SegmentValue::Exact(slot(i) + 1)),
+                        (v.max(sliver), SegmentValue::Exact(slot(i) + 1)),
                     ],
                     colour.filled(),
                 );
-                bar.set_margin(4, 4, 0, 0);
+                bar.set_margin(BAR_GAP, BAR_GAP, 0, 0);
                 bar
             })
         }))?;
@@ -149,5 +160,73 @@ mod tests {
             !one.contains(">0.") && !one.contains(">1.0<"),
             "whole-number ticks"
         );
+    }
+
+    /// The `(width, height)` of every bar drawn (the chart's colour), in order.
+    fn drawn_bars(svg: &str) -> Vec<(f64, f64)> {
+        let number = |tag: &str, name: &str| -> f64 {
+            let start = tag.find(&format!(" {name}=\"")).unwrap() + name.len() + 3;
+            let rest = &tag[start..];
+            rest[..rest.find('"').unwrap()].parse().unwrap()
+        };
+        svg.split("<rect")
+            .skip(1)
+            .map(|tag| &tag[..tag.find('>').unwrap()])
+            .filter(|tag| tag.contains("fill=\"#0B5CAD\""))
+            .map(|tag| (number(tag, "width"), number(tag, "height")))
+            .collect()
+    }
+
+    /// The numbers written along the value axis (centred texts after the caption).
+    fn axis_ticks(svg: &str) -> Vec<String> {
+        svg.split("<text")
+            .skip(2)
+            .filter(|tag| tag.contains("text-anchor=\"middle\""))
+            .filter_map(|tag| {
+                let body = &tag[tag.find('>')? + 1..tag.find("</text>")?];
+                Some(body.trim().to_owned())
+            })
+            .filter(|text| !text.is_empty())
+            .collect()
+    }
+
+    #[test]
+    fn every_value_above_zero_is_a_bar_with_height_and_width() {
+        let one = bars("Semua kasus", &[bar("Semua", 1.0)]).unwrap();
+        let drawn = drawn_bars(&one);
+        assert_eq!(drawn.len(), 1, "{one}");
+        assert!(drawn[0].0 > 0.0 && drawn[0].1 > 8.0, "{drawn:?}");
+        let months: Vec<Bar> = (1..=12)
+            .map(|m| bar(&format!("{m:02}/2026"), f64::from(m % 4)))
+            .chain([bar("Banyak", 1000.0), bar("Sedikit", 1.0)])
+            .collect();
+        let svg = bars("Per bulan", &months).unwrap();
+        let drawn = drawn_bars(&svg);
+        let above_zero = months.iter().filter(|b| b.value > Some(0.0)).count();
+        assert_eq!(drawn.len(), above_zero);
+        for (width, height) in drawn {
+            assert!(width >= 1.0 && height > 8.0, "{width} × {height}");
+        }
+    }
+
+    #[test]
+    fn the_axis_reads_distinct_whole_numbers() {
+        for max in [1.0, 2.0, 3.0, 7.0, 12.0, 480.0] {
+            let svg = bars("Kasus", &[bar("A", max), bar("B", 1.0)]).unwrap();
+            let ticks = axis_ticks(&svg);
+            assert!(ticks.len() >= 2, "{max}: {ticks:?}");
+            let numbers: Vec<i64> = ticks.iter().map(|t| t.parse().unwrap()).collect();
+            let mut distinct = numbers.clone();
+            distinct.dedup();
+            assert_eq!(distinct, numbers, "{max}: {ticks:?}");
+            assert!(numbers.windows(2).all(|w| w[0] < w[1]), "{max}: {ticks:?}");
+        }
+    }
+
+    fn bar(label: &str, value: f64) -> Bar {
+        Bar {
+            label: label.into(),
+            value: Some(value),
+        }
     }
 }
