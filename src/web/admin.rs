@@ -21,11 +21,7 @@ use crate::services::auth::AuthDeps;
 use crate::services::handoffs::AgreementSet;
 
 pub(super) fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(admin)
-        .service(add_user)
-        .service(confirm_roles)
-        .service(super::admin_users::set_active)
-        .service(super::admin_users::reset_password);
+    cfg.service(admin).service(add_user).service(confirm_roles);
 }
 
 /// An agency.

@@ -15,6 +15,10 @@ use crate::services::accounts::{self, UserPatch};
 use crate::services::auth::AuthDeps;
 use crate::services::handoffs::AgreementSet;
 
+pub(super) fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(set_active).service(reset_password);
+}
+
 /// Back to the user list, saying what was done to whom.
 fn done(what: &str, username: &str) -> HttpResponse {
     let query = form_urlencoded::Serializer::new(String::new())
@@ -52,7 +56,7 @@ async fn refused(
 /// own account; an agency administrator manages only their agency's users and no system
 /// administrator.
 #[post("/admin/users/{id}/active")]
-pub(super) async fn set_active(
+async fn set_active(
     req: HttpRequest,
     db: web::Data<Db>,
     set: web::Data<AgreementSet>,
@@ -90,7 +94,7 @@ pub(super) async fn set_active(
 /// person; the user changes it on the account page). Their sessions end; the roles of the
 /// account that read cases wait for someone else's confirmation.
 #[post("/admin/users/{id}/password")]
-pub(super) async fn reset_password(
+async fn reset_password(
     req: HttpRequest,
     db: web::Data<Db>,
     deps: web::Data<AuthDeps>,

@@ -62,6 +62,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     supervision::configure(cfg);
     audit_pages::configure(cfg);
     admin::configure(cfg);
+    admin_users::configure(cfg);
     account::configure(cfg);
     stats::configure(cfg);
     letter::configure(cfg);
