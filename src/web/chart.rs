@@ -18,13 +18,19 @@ const SLOT: u32 = 32;
 const BAR_GAP: u32 = 6;
 /// Height of the caption, the axis and the margins, in pixels.
 const CHROME: u32 = 80;
+/// Width of the drawing: narrow enough that, scaled to a 360 px phone, its words stay readable.
+const WIDTH: u32 = 520;
+/// Width of the category labels (shortened to 24 characters).
+const LABELS: u32 = 180;
 
-fn shorten(label: &str) -> String {
+/// `label` cut to `at most` characters (the last one an ellipsis).
+fn shorten(label: &str, at_most: usize) -> String {
     let chars: Vec<char> = label.chars().collect();
-    if chars.len() <= 30 {
+    if chars.len() <= at_most {
         label.to_owned()
     } else {
-        format!("{}…", chars[..29].iter().collect::<String>())
+        let kept: String = chars[..at_most.saturating_sub(1)].iter().collect();
+        format!("{kept}…")
     }
 }
 
@@ -37,33 +43,38 @@ fn whole(x: &f64) -> String {
     }
 }
 
+/// The largest value (at least 1), the axis's end and its number of ticks: whole numbers, the end
+/// rounded up, a tick per unit up to ten ticks.
+fn axis(bars: &[Bar]) -> (f64, f64, usize) {
+    let max = bars
+        .iter()
+        .filter_map(|b| b.value)
+        .fold(0.0_f64, f64::max)
+        .max(1.0);
+    let top = (max * 1.1).ceil();
+    (max, top, (top as usize + 1).min(11))
+}
+
 /// A horizontal bar chart as an SVG document (`title` on top), or `None` when there is nothing to
 /// draw or drawing failed (logged; the table still carries the figures).
 pub fn bars(title: &str, bars: &[Bar]) -> Option<String> {
     if bars.is_empty() {
         return None;
     }
-    let max = bars
-        .iter()
-        .filter_map(|b| b.value)
-        .fold(0.0_f64, f64::max)
-        .max(1.0);
-    // Whole numbers on the axis: its end rounded up, a tick per unit up to ten ticks.
-    let top = (max * 1.1).ceil();
-    let ticks = (top as usize + 1).min(11);
+    let (max, top, ticks) = axis(bars);
     // A fixed slot per bar (the axis keeps one empty slot above the first): a single bar is as
     // tall as one of many, never squeezed to nothing by the caption and the axis.
     let height = CHROME + SLOT * (u32::try_from(bars.len()).unwrap_or(60).min(60) + 1);
     let mut svg = String::new();
     let drawn = (|| -> Result<(), Box<dyn std::error::Error + '_>> {
-        let root = SVGBackend::with_string(&mut svg, (720, height)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
         root.fill(&WHITE)?;
         let n = bars.len();
         let mut chart = ChartBuilder::on(&root)
             .margin(8)
-            .caption(title, ("sans-serif", 18))
+            .caption(shorten(title, 72), ("sans-serif", 16))
             .x_label_area_size(28)
-            .y_label_area_size(230)
+            .y_label_area_size(LABELS)
             .build_cartesian_2d(0.0..top, (0..n).into_segmented())?;
         chart
             .configure_mesh()
@@ -73,13 +84,13 @@ pub fn bars(title: &str, bars: &[Bar]) -> Option<String> {
                 SegmentValue::CenterOf(i) => n
                     .checked_sub(1 + *i)
                     .and_then(|k| bars.get(k))
-                    .map(|b| shorten(&b.label))
+                    .map(|b| shorten(&b.label, 24))
                     .unwrap_or_default(),
                 _ => String::new(),
             })
             .x_labels(ticks)
             .x_label_formatter(&whole)
-            .label_style(("sans-serif", 15))
+            .label_style(("sans-serif", 21))
             .draw()?;
         let colour = RGBColor(11, 92, 173);
         // The first category on top: slot 0 is at the bottom of the axis.
@@ -109,7 +120,7 @@ pub fn bars(title: &str, bars: &[Bar]) -> Option<String> {
                     b.value.unwrap_or(0.0) + max * 0.01,
                     SegmentValue::CenterOf(slot(i)),
                 ),
-                ("sans-serif", 12),
+                ("sans-serif", 17),
             )
         }))?;
         root.present()?;
