@@ -285,6 +285,13 @@ async fn the_default_statistics_chart_shows_its_bars_on_a_phone(backend: Backend
     }
     let page = browser.source().await;
     assert!(page.contains("Kota Semarang"), "regencies by name");
+    browser
+        .call(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({"script": "document.querySelector('figure.chart').scrollIntoView();", "args": []})),
+        )
+        .await;
     browser.screenshot("stats-district-id-phone").await;
     browser.quit().await;
 }
