@@ -48,6 +48,11 @@ struct UserLine {
     /// password).
     may_confirm: bool,
     active: bool,
+    /// Whether the viewer may deactivate, reactivate and reset the password of this account (the
+    /// policy: an administrator of its agency who could grant every role it holds).
+    may_manage: bool,
+    /// The viewer's own account: not deactivated here, its password changed on the account page.
+    is_self: bool,
 }
 
 /// One handoff rule of an agreement, in words.
@@ -91,6 +96,17 @@ struct AdminPage {
     f: Fields,
     errors: Errors,
     added: Option<String>,
+    /// What was just done to a user, in words.
+    notice: Option<String>,
+    /// The user whose password reset failed: their form opens with the message.
+    reset_for: Option<i64>,
+}
+
+impl AdminPage {
+    /// Whether the password reset of user `id` just failed (its form opens with the message).
+    fn resetting(&self, id: &i64) -> bool {
+        self.reset_for == Some(*id)
+    }
 }
 
 #[get("/admin")]
@@ -100,11 +116,26 @@ async fn admin(
     set: web::Data<AgreementSet>,
     v: Viewer,
 ) -> HttpResponse {
-    let added = req.query_string().strip_prefix("added=").map(|name| {
-        name.chars()
-            .filter(|c| c.is_ascii_alphanumeric() || "._-".contains(*c))
-            .collect()
-    });
+    let query = Fields::parse(req.query_string().as_bytes());
+    let name = |field: &str| {
+        query.one(field).map(|name| {
+            name.chars()
+                .filter(|c| c.is_ascii_alphanumeric() || "._-".contains(*c))
+                .collect::<String>()
+        })
+    };
+    let added = name("added");
+    let notice = match (query.one("done").as_deref(), name("user")) {
+        (Some(done @ ("deactivated" | "reactivated" | "reset")), Some(user)) => {
+            Some(format!("{} {user}", v.t.get(&format!("admin.done.{done}"))))
+        }
+        _ => None,
+    };
+    let shown = Shown {
+        added,
+        notice,
+        reset_for: None,
+    };
     page(
         &req,
         &db,
@@ -112,22 +143,31 @@ async fn admin(
         v,
         Fields::default(),
         Errors::default(),
-        added,
+        shown,
         StatusCode::OK,
     )
     .await
 }
 
+/// What the page tells on top of its lists: a user just added, what was just done to a user, or
+/// whose password reset failed.
+#[derive(Default)]
+pub(super) struct Shown {
+    pub(super) added: Option<String>,
+    pub(super) notice: Option<String>,
+    pub(super) reset_for: Option<i64>,
+}
+
 /// The administration page, with the add-user form's typed values and messages.
 #[allow(clippy::too_many_arguments)]
-async fn page(
+pub(super) async fn page(
     req: &HttpRequest,
     db: &Db,
     set: &AgreementSet,
     v: Viewer,
     f: Fields,
     errors: Errors,
-    added: Option<String>,
+    shown: Shown,
     status: StatusCode,
 ) -> HttpResponse {
     if !super::may(&v.actor, Action::UserList) {
@@ -172,7 +212,9 @@ async fn page(
             agency_codes,
             f,
             errors,
-            added,
+            added: shown.added,
+            notice: shown.notice,
+            reset_for: shown.reset_for,
         },
     )
 }
@@ -306,7 +348,15 @@ impl UserLine {
     /// A user as `viewer` sees it: pending roles may be confirmed by someone else than the user
     /// and whoever set their password.
     fn new(t: &Texts, viewer: &Actor, u: UserView) -> Self {
+        let agency = Resource::Agency(u.user.agency_id);
+        let may_manage = authz::can(viewer, Action::UserManage, agency).is_ok()
+            && u.roles.iter().chain(&u.pending_roles).all(|r| {
+                Role::parse(r)
+                    .is_ok_and(|r| authz::can(viewer, Action::RoleAssign(r), agency).is_ok())
+            });
         UserLine {
+            may_manage,
+            is_self: u.user.id == viewer.user_id,
             may_confirm: !u.pending_roles.is_empty()
                 && u.user.id != viewer.user_id
                 && u.user.password_set_by != Some(viewer.user_id),
@@ -361,7 +411,7 @@ async fn add_user(
                         v,
                         kept,
                         errors,
-                        None,
+                        Shown::default(),
                         StatusCode::UNPROCESSABLE_ENTITY,
                     )
                     .await
@@ -369,7 +419,17 @@ async fn add_user(
                 None if matches!(e, crate::error::AppError::Conflict { .. }) => {
                     let mut errors = Errors::default();
                     errors.add("username", v.t.get("admin.username_taken"));
-                    page(&req, &db, &set, v, kept, errors, None, StatusCode::CONFLICT).await
+                    page(
+                        &req,
+                        &db,
+                        &set,
+                        v,
+                        kept,
+                        errors,
+                        Shown::default(),
+                        StatusCode::CONFLICT,
+                    )
+                    .await
                 }
                 None => super::failed(v, e, "add user"),
             }
@@ -397,7 +457,17 @@ async fn confirm_roles(
         Err(crate::error::AppError::AccessRefused { .. }) => {
             let mut errors = Errors::default();
             errors.add("form", v.t.get("admin.confirm_refused"));
-            page(&req, &db, &set, v, f, errors, None, StatusCode::FORBIDDEN).await
+            page(
+                &req,
+                &db,
+                &set,
+                v,
+                f,
+                errors,
+                Shown::default(),
+                StatusCode::FORBIDDEN,
+            )
+            .await
         }
         Err(e) => super::failed(v, e, "confirm roles"),
     }

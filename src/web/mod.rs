@@ -8,7 +8,9 @@
 //! user sees; this module only turns answers into pages and form errors into messages next to
 //! their fields, in the user's language.
 
+mod account;
 mod admin;
+mod admin_users;
 mod audit_pages;
 mod case_decisions;
 mod case_forms;
@@ -64,6 +66,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     supervision::configure(cfg);
     audit_pages::configure(cfg);
     admin::configure(cfg);
+    admin_users::configure(cfg);
+    account::configure(cfg);
     stats::configure(cfg);
     letter::configure(cfg);
 }

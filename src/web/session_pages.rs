@@ -96,12 +96,24 @@ struct LoginPage {
     c: Chrome,
     username: String,
     error: Option<String>,
+    /// A confirmation: the password was changed, sign in with the new one.
+    notice: Option<String>,
 }
 
 fn login_form(
     lang: Lang,
     username: String,
     error: Option<String>,
+    status: StatusCode,
+) -> HttpResponse {
+    login_form_with(lang, username, error, None, status)
+}
+
+fn login_form_with(
+    lang: Lang,
+    username: String,
+    error: Option<String>,
+    notice: Option<String>,
     status: StatusCode,
 ) -> HttpResponse {
     let csrf = uuid::Uuid::new_v4().simple().to_string();
@@ -114,6 +126,7 @@ fn login_form(
             c: chrome,
             username,
             error,
+            notice,
         },
     );
     let cookie = Cookie::build(LOGIN_CSRF_COOKIE, csrf)
@@ -125,9 +138,13 @@ fn login_form(
     response
 }
 
+/// The login page; after a password change (`?changed=password`) it says so.
 #[get("/login")]
 async fn login_page(req: HttpRequest) -> HttpResponse {
-    login_form(lang_of(&req), String::new(), None, StatusCode::OK)
+    let lang = lang_of(&req);
+    let notice =
+        (req.query_string() == "changed=password").then(|| Texts::new(lang).get("account.changed"));
+    login_form_with(lang, String::new(), None, notice, StatusCode::OK)
 }
 
 /// The login form.

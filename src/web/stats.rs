@@ -205,6 +205,11 @@ fn answer_errors(t: &Texts, e: &AppError) -> Option<Errors> {
 }
 
 impl StatsPage {
+    /// The label of column `i` of a two-way table (named on each cell of a stacked row).
+    fn col_label(&self, i: &usize) -> &str {
+        self.col_labels.get(*i).map_or("", String::as_str)
+    }
+
     /// The form for `indicator` without an answer yet.
     fn empty(v: Viewer, indicator: &Indicator, threshold: u64, f: Fields, errors: Errors) -> Self {
         let t = v.t;

@@ -553,3 +553,65 @@ async fn user_ids_tell_nothing_to_those_who_administer_no_users(backend: Backend
     }
 }
 both_backends!(user_ids_tell_nothing_to_those_who_administer_no_users);
+
+async fn deactivation_stays_within_the_rules(backend: Backend) {
+    let w = world(backend).await;
+    let ppa_admin = w.app.token("ppa.admin").await;
+    let sysadmin = w.app.token("demo.sysadmin").await;
+    let lbh_admin = w.app.token("lbh.admin").await;
+    let cw = w.id_of("ppa.cw").await;
+    let patch = |token: String, id: i64, active: bool| {
+        let w = &w;
+        async move {
+            w.send(
+                reqwest::Method::PATCH,
+                &token,
+                &format!("/api/v1/users/{id}"),
+                Some(json!({"active": active})),
+            )
+            .await
+            .status()
+            .as_u16()
+        }
+    };
+    // Nobody deactivates their own account, so the last system administrator stays active.
+    for (name, token) in [
+        ("ppa.admin", ppa_admin.clone()),
+        ("demo.sysadmin", sysadmin.clone()),
+    ] {
+        let own = w.id_of(name).await;
+        assert_eq!(patch(token, own, false).await, 422, "{name}");
+    }
+    // To another agency's administrator the caseworker is outside their scope (404).
+    assert_eq!(patch(lbh_admin, cw, false).await, 404);
+    assert!(!w.app.token("ppa.cw").await.is_empty());
+    // Her own agency's administrator deactivates and reactivates her.
+    assert_eq!(patch(ppa_admin.clone(), cw, false).await, 200);
+    let refused = w
+        .app
+        .post_json(
+            "/api/v1/auth/login",
+            None,
+            json!({"username": "ppa.cw", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(refused.status(), 401);
+    assert_eq!(patch(ppa_admin, cw, true).await, 200);
+    assert!(!w.app.token("ppa.cw").await.is_empty());
+    let updates: Vec<Value> = w
+        .app
+        .system_audit()
+        .into_iter()
+        .filter(|e| e.action == "user.updated" && e.actor_username.as_deref() == Some("ppa.admin"))
+        .map(|e| serde_json::from_str(&e.details).unwrap())
+        .collect();
+    assert_eq!(
+        updates
+            .iter()
+            .map(|d| d["active"].clone())
+            .collect::<Vec<_>>(),
+        [json!(false), json!(true)],
+        "both on the record"
+    );
+}
+both_backends!(deactivation_stays_within_the_rules);

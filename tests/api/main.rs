@@ -5,6 +5,7 @@
 mod helpers;
 
 mod access;
+mod account_journey;
 mod administration;
 mod audit;
 mod auth;

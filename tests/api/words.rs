@@ -282,6 +282,7 @@ async fn scan_all(backend: Backend) -> Outcome {
         case.clone(),
         handoff.clone(),
         format!("{handoff}/letter"),
+        "/account/password".to_owned(),
     ];
     leaks.extend(w.scan("alpha.cw", &owner).await?);
     leaks.extend(w.scan("beta.inv", &paths(&["/inbox", "/cases"])).await?);
@@ -328,12 +329,15 @@ async fn scan_all(backend: Backend) -> Outcome {
         "/inbox".to_owned(),
         "/supervision".to_owned(),
         format!("{case}/audit"),
+        "/stats".to_owned(),
+        "/stats?indicator=cases&by=month".to_owned(),
         "/stats?indicator=cases&by=form".to_owned(),
         "/stats?indicator=cases&by=district".to_owned(),
         case.clone(),
     ];
     leaks.extend(w.scan("alpha.sup", &supervisor).await?);
-    leaks.extend(w.scan("alpha.admin", &paths(&["/admin"])).await?);
+    let admin = paths(&["/admin", "/account/password"]);
+    leaks.extend(w.scan("alpha.admin", &admin).await?);
     leaks.extend(w.scan("delta.clerk", &paths(&["/inbox", "/cases"])).await?);
     let auditor = paths(&[
         "/audit",

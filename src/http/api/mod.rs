@@ -3,6 +3,7 @@
 pub mod agencies;
 pub mod audit;
 pub mod auth;
+pub mod case_work;
 pub mod cases;
 pub mod deadlines;
 pub mod dto;
