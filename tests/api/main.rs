@@ -12,6 +12,7 @@ mod auth;
 mod browser;
 mod cases;
 mod casework;
+mod casework_journey;
 mod cli;
 mod deadlines;
 mod errors;
