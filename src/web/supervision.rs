@@ -208,6 +208,8 @@ impl EscalationRow {
 struct AuditLine {
     at: String,
     label_key: String,
+    /// The event's details in words (to whom a handoff went, the purpose of a reveal …).
+    detail: String,
     who: String,
     from: String,
 }
@@ -248,6 +250,7 @@ async fn case_audit(
         .into_iter()
         .map(|e| AuditLine {
             at: v.time(e.at.naive_utc()),
+            detail: super::cases::event_detail(&v.t, &e.kind, &e.details),
             label_key: format!("event.{}", e.kind),
             who: super::who(e.actor.username, e.actor.agency),
             from: String::new(),
@@ -258,6 +261,7 @@ async fn case_audit(
         .into_iter()
         .map(|e| AuditLine {
             at: v.time(e.at.naive_utc()),
+            detail: super::cases::event_detail(&v.t, &e.action, &e.details),
             label_key: format!("event.{}", e.action),
             who: super::who(e.username, e.agency),
             from: e.client_ip.unwrap_or_default(),

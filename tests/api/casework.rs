@@ -295,6 +295,12 @@ async fn the_identity_stays_for_the_visit_and_is_recorded_once(backend: Backend)
         .filter(|i| i["action"] == "identity.revealed")
         .count();
     assert_eq!(reveals, 1, "one entry per reveal, not per page view");
+    let (sup_session, _) = web_session(&app, "ani.sup").await;
+    let (_, audit) = web_get(&app, &sup_session, &format!("/cases/{id}/audit")).await;
+    assert!(
+        audit.contains("Menghubungi korban untuk jadwal visum"),
+        "the access log says why the identity was revealed"
+    );
 
     let (status, _, _) = web_post(
         &app,
@@ -533,3 +539,44 @@ async fn the_intake_shows_the_duplicate_it_found_with_a_way_to_it(backend: Backe
     assert!(location.unwrap().starts_with("/cases/"));
 }
 both_backends!(the_intake_shows_the_duplicate_it_found_with_a_way_to_it);
+
+async fn an_accepted_transfer_is_worked_by_whoever_accepted_it(backend: Backend) {
+    let w = crate::holding::world(backend).await;
+    let read = |user: &'static str| {
+        let w = &w;
+        async move {
+            w.app
+                .get_as(&format!("/api/v1/cases/{}", w.case), w.t(user))
+                .await
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(read("alpha.cw").await["assigned_to"], "alpha.cw");
+    w.consent(w.case, "alpha.cw", "services", None, true).await;
+    let transfer = w.sent(w.case, "alpha.cw", "transfer-cm", "SU-OMEGA").await;
+    assert_eq!(
+        read("alpha.cw").await["assigned_to"],
+        "alpha.cw",
+        "not before it is accepted"
+    );
+    let accepted = w.act("omega.cw", transfer, "accept", json!({})).await;
+    assert_eq!(accepted.status(), 200);
+    let case = read("omega.cw").await;
+    assert_eq!(case["owner_agency"], "SU-OMEGA");
+    assert_eq!(case["assigned_to"], "omega.cw");
+    let mine = w
+        .app
+        .get_as("/api/v1/cases?assigned=me", w.t("omega.cw"))
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(mine["items"][0]["id"], w.case);
+    let events = timeline_kinds(&w.app, w.t("omega.cw"), w.case).await;
+    assert!(events.iter().any(|(kind, details)| kind == "case.assigned"
+        && details["to"] == "omega.cw"
+        && details["reason"] == "transfer"));
+}
+both_backends!(an_accepted_transfer_is_worked_by_whoever_accepted_it);

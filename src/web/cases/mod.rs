@@ -18,6 +18,7 @@ mod sections;
 mod trafficking;
 
 pub(super) use page::{Extra, case_page};
+pub(super) use sections::event_detail;
 mod panels;
 
 pub(super) fn configure(cfg: &mut web::ServiceConfig) {

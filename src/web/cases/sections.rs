@@ -457,7 +457,7 @@ impl TimelineLine {
 /// An event's details in words, where a reader needs them: the receiver of a handoff, the stage a
 /// track reached. Nothing else of the details is shown (they never carry identity, but they are
 /// written for the record, not for reading).
-fn event_detail(t: &Texts, kind: &str, details: &serde_json::Value) -> String {
+pub(in crate::web) fn event_detail(t: &Texts, kind: &str, details: &serde_json::Value) -> String {
     let text = |key: &str| {
         details
             .get(key)
