@@ -35,6 +35,8 @@ struct InboxRow {
     state_key: Option<&'static str>,
     state_class: &'static str,
     message: Option<String>,
+    /// High or critical risk in words, marked in the list.
+    urgent_risk: Option<String>,
 }
 
 #[derive(Template)]
@@ -60,6 +62,11 @@ fn row(v: &Viewer, names: &BTreeMap<String, String>, h: HandoffView) -> InboxRow
         state_key: state.map(|s| s.0),
         state_class: state.map_or("upcoming", |s| s.1),
         message: h.message.as_deref().map(|m| shorten(m, 120)),
+        urgent_risk: h
+            .risk_level
+            .as_deref()
+            .filter(|r| matches!(*r, "high" | "critical"))
+            .map(|r| crate::web::label_of(&v.t, &crate::domain::classification::RISK_LEVEL, r)),
     }
 }
 

@@ -47,6 +47,8 @@ struct SentRow {
     outcome: Option<String>,
     /// The sender's message, shortened.
     message: Option<String>,
+    /// High or critical risk in words, marked in the list.
+    urgent_risk: Option<String>,
 }
 
 /// One status filter link.
@@ -91,6 +93,11 @@ fn row(v: &Viewer, names: &std::collections::BTreeMap<String, String>, h: Handof
             .filter(|_| matches!(h.status, HandoffStatus::Declined | HandoffStatus::Withdrawn)),
         outcome: h.outcome.filter(|_| h.status == HandoffStatus::Completed),
         message: h.message.as_deref().map(|m| shorten(m, 120)),
+        urgent_risk: h
+            .risk_level
+            .as_deref()
+            .filter(|r| matches!(*r, "high" | "critical"))
+            .map(|r| crate::web::label_of(&v.t, &crate::domain::classification::RISK_LEVEL, r)),
     }
 }
 

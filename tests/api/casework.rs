@@ -580,3 +580,60 @@ async fn an_accepted_transfer_is_worked_by_whoever_accepted_it(backend: Backend)
         && details["reason"] == "transfer"));
 }
 both_backends!(an_accepted_transfer_is_worked_by_whoever_accepted_it);
+
+async fn high_risk_stands_out_in_the_inbox_and_the_sent_list(backend: Backend) {
+    let w = crate::holding::world(backend).await;
+    let case: Value = w
+        .app
+        .get_as(&format!("/api/v1/cases/{}", w.case), w.t("alpha.cw"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let patched = w
+        .app
+        .client
+        .patch(format!("{}/api/v1/cases/{}", w.app.address, w.case))
+        .bearer_auth(w.t("alpha.cw"))
+        .json(&json!({"version": case["version"], "risk_level": "critical"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(patched.status(), 200);
+    w.consent(w.case, "alpha.cw", "police_report", Some("POL-BETA"), true)
+        .await;
+    let report = w.sent(w.case, "alpha.cw", "report", "POL-BETA").await;
+    let view: Value = w
+        .app
+        .get_as(&format!("/api/v1/handoffs/{report}"), w.t("beta.inv"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(view["risk_level"], "critical");
+    for (user, page) in [("beta.inv", "/inbox"), ("alpha.cw", "/sent")] {
+        let (session, _) = web_session(&w.app, user).await;
+        let (_, html) = web_get(&w.app, &session, page).await;
+        assert!(
+            html.contains("risk-urgent"),
+            "{page} marks the critical case"
+        );
+    }
+    // Once declined, the receiver reads nothing of the case, its risk included.
+    w.act(
+        "beta.inv",
+        report,
+        "decline",
+        json!({"reason": "Bukan wilayah kami"}),
+    )
+    .await;
+    let view: Value = w
+        .app
+        .get_as(&format!("/api/v1/handoffs/{report}"), w.t("beta.inv"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(view["risk_level"], Value::Null);
+}
+both_backends!(high_risk_stands_out_in_the_inbox_and_the_sent_list);

@@ -77,6 +77,9 @@ pub struct HandoffView {
     pub case_id: i64,
     /// Case number.
     pub case_number: String,
+    /// The case's risk level, to whoever reads the handoff's contents (its sender; its receiver
+    /// while the handoff gives access).
+    pub risk_level: Option<String>,
     /// `pending`, `accepted`, `declined`, `withdrawn`, `completed`; notices `delivered`, `read`.
     pub status: HandoffStatus,
     /// `referral`, `transfer`, `notice`.
@@ -151,10 +154,11 @@ pub(super) fn view(
 ) -> Result<HandoffView, AppError> {
     let version = crate::db::handoffs::version_by_id(conn, row.agreement_version_id)?
         .ok_or(AppError::NotFound)?;
-    let case_number = case_db::by_id(conn, row.case_id)?
-        .map(|c| c.case_number)
-        .unwrap_or_default();
+    let case = case_db::by_id(conn, row.case_id)?;
     let message_shown = row.shows_contents_to(viewer);
+    let (case_number, risk_level) = case
+        .map(|c| (c.case_number, c.risk_level.filter(|_| message_shown)))
+        .unwrap_or_default();
     let message = match (&row.message_ciphertext, &row.key_id) {
         (Some(sealed), Some(key)) if message_shown => Some(
             String::from_utf8_lossy(&vault.open(key, sealed).map_err(AppError::internal)?)
@@ -175,6 +179,7 @@ pub(super) fn view(
         id: row.id,
         case_id: row.case_id,
         case_number,
+        risk_level,
         status: row.status,
         kind: row.kind,
         handoff: row.rule_id,
