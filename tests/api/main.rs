@@ -28,6 +28,7 @@ mod pages;
 mod probe;
 mod receiver_journey;
 mod receiving;
+mod scale;
 mod search;
 mod stats;
 mod storage;

@@ -4,9 +4,14 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::CaseRow;
+use super::SearchKey;
 use crate::db::DbConnection;
-use crate::db::schema::{case_assignments, case_incidents, case_tracks, cases};
+use crate::db::schema::{
+    case_assignments, case_incidents, case_name_tokens, case_phone_indexes, case_tracks, cases,
+    handoffs,
+};
 use crate::domain::case::CaseStatus;
+use crate::domain::handoff::{HandoffKind, HandoffStatus};
 
 /// Filters of the case list.
 #[derive(Debug, Clone, Default)]
@@ -27,8 +32,9 @@ pub struct CaseFilter {
     pub risk_level: Option<String>,
     /// `open` or `closed`.
     pub status: Option<CaseStatus>,
-    /// Only these cases (the matches of a search).
-    pub ids: Option<Vec<i64>>,
+    /// Only the cases whose blind index of this key is one of these (a search: the value's
+    /// index under each configured key), matched in SQL, never as a list of case ids.
+    pub matching: Option<(SearchKey, Vec<String>)>,
     /// Only the cases assigned to this user.
     pub assigned_to: Option<i64>,
 }
@@ -41,13 +47,8 @@ pub fn visible_to(
     before: Option<i64>,
     limit: i64,
 ) -> QueryResult<Vec<CaseRow>> {
-    let through_handoffs = crate::db::handoffs::party_case_ids(conn, agency_id)?;
     let mut query = cases::table
-        .filter(
-            cases::owner_agency_id
-                .eq(agency_id)
-                .or(cases::id.eq_any(through_handoffs)),
-        )
+        .filter(party_of(agency_id))
         .select(CaseRow::as_select())
         .order(cases::id.desc())
         .limit(limit)
@@ -55,8 +56,8 @@ pub fn visible_to(
     if let Some(before) = before {
         query = query.filter(cases::id.lt(before));
     }
-    if let Some(ids) = &filter.ids {
-        query = query.filter(cases::id.eq_any(ids.clone()));
+    if let Some((key, indexes)) = &filter.matching {
+        query = query.filter(matching(*key, indexes.clone()));
     }
     if let Some(user_id) = filter.assigned_to {
         let ids = case_assignments::table
@@ -97,6 +98,64 @@ pub fn visible_to(
         query = query.filter(cases::id.eq_any(ids));
     }
     query.load(conn)
+}
+
+/// The backend of the case list's boxed conditions.
+type Backend = <DbConnection as diesel::Connection>::Backend;
+
+/// The condition "`agency_id` is party to the case": it owns it, received a handoff of it that
+/// still gives access, or transferred it away. Subqueries: an agency may be party to hundreds of
+/// thousands of cases, never a list of ids bound into the statement.
+fn party_of(
+    agency_id: i64,
+) -> Box<dyn BoxableExpression<cases::table, Backend, SqlType = diesel::sql_types::Bool>> {
+    let received = handoffs::table
+        .filter(handoffs::to_agency_id.eq(agency_id))
+        .filter(handoffs::status.ne_all([
+            HandoffStatus::Declined.as_str(),
+            HandoffStatus::Withdrawn.as_str(),
+        ]))
+        .filter(handoffs::access_ended_at.is_null())
+        .select(handoffs::case_id);
+    let transferred_away = handoffs::table
+        .filter(handoffs::from_agency_id.eq(agency_id))
+        .filter(handoffs::kind.eq(HandoffKind::Transfer.as_str()))
+        .filter(handoffs::status.eq_any([
+            HandoffStatus::Accepted.as_str(),
+            HandoffStatus::Completed.as_str(),
+        ]))
+        .select(handoffs::case_id);
+    Box::new(
+        cases::owner_agency_id
+            .eq(agency_id)
+            .or(cases::id.eq_any(received))
+            .or(cases::id.eq_any(transferred_away)),
+    )
+}
+
+/// The condition "the case's blind index of `key` is one of `indexes`", in SQL.
+fn matching(
+    key: SearchKey,
+    indexes: Vec<String>,
+) -> Box<dyn BoxableExpression<cases::table, Backend, SqlType = diesel::sql_types::Bool>> {
+    match key {
+        SearchKey::Name => Box::new(
+            cases::id.eq_any(
+                case_name_tokens::table
+                    .filter(case_name_tokens::token_index.eq_any(indexes))
+                    .select(case_name_tokens::case_id),
+            ),
+        ),
+        SearchKey::Nik => Box::new(cases::nik_index.assume_not_null().eq_any(indexes)),
+        SearchKey::Passport => Box::new(cases::passport_index.assume_not_null().eq_any(indexes)),
+        SearchKey::Phone => Box::new(
+            cases::id.eq_any(
+                case_phone_indexes::table
+                    .filter(case_phone_indexes::phone_index.eq_any(indexes))
+                    .select(case_phone_indexes::case_id),
+            ),
+        ),
+    }
 }
 
 /// Earlier cases whose NIK or passport blind index is one of the given ones (the indexes of one

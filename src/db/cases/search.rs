@@ -5,7 +5,7 @@
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
-use crate::db::schema::{case_name_tokens, case_phone_indexes, cases};
+use crate::db::schema::{case_name_tokens, case_phone_indexes};
 
 /// A kind of search key, each with its own blind index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,35 +30,6 @@ impl SearchKey {
             SearchKey::Phone => "phone",
         }
     }
-}
-
-/// Ids of the cases whose index of `key` is one of `indexes`, ascending.
-pub fn ids_by_index(
-    conn: &mut DbConnection,
-    key: SearchKey,
-    indexes: &[String],
-) -> QueryResult<Vec<i64>> {
-    let mut ids: Vec<i64> = match key {
-        SearchKey::Name => case_name_tokens::table
-            .filter(case_name_tokens::token_index.eq_any(indexes))
-            .select(case_name_tokens::case_id)
-            .load(conn)?,
-        SearchKey::Nik => cases::table
-            .filter(cases::nik_index.eq_any(indexes))
-            .select(cases::id)
-            .load(conn)?,
-        SearchKey::Passport => cases::table
-            .filter(cases::passport_index.eq_any(indexes))
-            .select(cases::id)
-            .load(conn)?,
-        SearchKey::Phone => case_phone_indexes::table
-            .filter(case_phone_indexes::phone_index.eq_any(indexes))
-            .select(case_phone_indexes::case_id)
-            .load(conn)?,
-    };
-    ids.sort_unstable();
-    ids.dedup();
-    Ok(ids)
 }
 
 /// Replaces the search indexes of a case: the words of the name and the phone.

@@ -130,7 +130,7 @@ pub(super) fn parse_filter(query: &CaseQuery) -> Result<(CaseFilter, Option<Stri
             .and_then(|d| d.and_hms_opt(0, 0, 0)),
         risk_level,
         status,
-        ids: None,
+        matching: None,
         assigned_to: None,
     };
     Ok((filter, track))
@@ -239,8 +239,7 @@ pub fn search(
     authz::can(actor, Action::CaseView, Resource::System)?;
     let indexes = vault.blind_indexes(key.code(), &value);
     conn.transaction(|conn| -> Result<Vec<CaseListItem>, AppError> {
-        let ids = db::ids_by_index(conn, key, &indexes)?;
-        let found = listed(conn, ctx, query, Some(ids), before, limit)?;
+        let found = listed(conn, ctx, query, Some((key, indexes)), before, limit)?;
         audit::record(
             conn,
             ctx,
@@ -301,19 +300,20 @@ fn search_key(query: &CaseQuery) -> Result<Option<(SearchKey, String)>, AppError
     Ok(Some((*key, value)))
 }
 
-/// The cases the actor's agency is party to, newest first, filtered, among `ids` when given.
+/// The cases the actor's agency is party to, newest first, filtered, among those whose blind
+/// index of a key matches when `matching` is given.
 fn listed(
     conn: &mut DbConnection,
     ctx: &Ctx,
     query: &CaseQuery,
-    ids: Option<Vec<i64>>,
+    matching: Option<(SearchKey, Vec<String>)>,
     before: Option<i64>,
     limit: i64,
 ) -> Result<Vec<CaseListItem>, AppError> {
     let actor = crate::services::actor(ctx)?;
     authz::can(actor, Action::CaseView, Resource::System)?;
     let (mut filter, track) = parse_filter(query)?;
-    filter.ids = ids;
+    filter.matching = matching;
     filter.assigned_to = assigned_filter(conn, actor, query.assigned.as_deref())?;
     let mut out = Vec::new();
     let mut cursor = before;
