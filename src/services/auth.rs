@@ -433,7 +433,11 @@ pub fn authenticate_cookie(
         return Err(INVALID_TOKEN);
     }
     let actor = actor_for_session(conn, &session, now)?;
-    sessions::touch(conn, &session.id, now)?;
+    // The last use is written at most once a minute: a read does not write on every request
+    // (the idle limit is counted in minutes).
+    if now - session.last_seen_at >= Duration::minutes(1) {
+        sessions::touch(conn, &session.id, now)?;
+    }
     Ok((actor, session.id))
 }
 

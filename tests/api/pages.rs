@@ -938,3 +938,46 @@ async fn high_and_critical_risk_stand_out_in_the_case_list(backend: Backend) {
     );
 }
 both_backends!(high_and_critical_risk_stand_out_in_the_case_list);
+
+/// The session's last use, as stored.
+fn last_seen(app: &TestApp) -> Vec<chrono::NaiveDateTime> {
+    use diesel::prelude::*;
+    use rujukan::db::schema::sessions;
+    sessions::table
+        .filter(sessions::kind.eq("web"))
+        .select(sessions::last_seen_at)
+        .load(&mut app.conn())
+        .unwrap()
+}
+
+async fn pages_read_within_a_minute_do_not_write_the_session(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.agency("UPTD-PPA-JATENG", "service_unit", "33");
+    app.user("siti.cw", "UPTD-PPA-JATENG", &["caseworker"]);
+    let (session, _) = web_session(&app, "siti.cw").await;
+    let before = last_seen(&app);
+    assert_eq!(before.len(), 1);
+    for page in ["/inbox", "/cases", "/sent", "/inbox"] {
+        let (status, _) = web_get(&app, &session, page).await;
+        assert_eq!(status, 200);
+    }
+    assert_eq!(
+        last_seen(&app),
+        before,
+        "the last use is written at most once a minute"
+    );
+    // A minute later, the next page records the use again.
+    {
+        use diesel::prelude::*;
+        use rujukan::db::schema::sessions;
+        let earlier = before[0] - chrono::Duration::minutes(2);
+        diesel::update(sessions::table.filter(sessions::kind.eq("web")))
+            .set(sessions::last_seen_at.eq(earlier))
+            .execute(&mut app.conn())
+            .unwrap();
+    }
+    let (status, _) = web_get(&app, &session, "/inbox").await;
+    assert_eq!(status, 200);
+    assert!(last_seen(&app)[0] > before[0] - chrono::Duration::minutes(1));
+}
+both_backends!(pages_read_within_a_minute_do_not_write_the_session);

@@ -1,0 +1,2 @@
+DROP INDEX handoffs_from_id_idx;
+DROP INDEX handoffs_to_id_idx;
