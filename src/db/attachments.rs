@@ -62,3 +62,16 @@ pub fn record_submission(conn: &mut DbConnection, token: &str, handoff_id: i64) 
         .execute(conn)
         .map(|_| ())
 }
+
+/// The documents attached to each of `handoff_ids` (a page's worth), in one statement.
+pub fn attached_to_each(
+    conn: &mut DbConnection,
+    handoff_ids: &[i64],
+) -> QueryResult<Vec<(i64, DocumentRow)>> {
+    handoff_documents::table
+        .inner_join(documents::table)
+        .filter(handoff_documents::handoff_id.eq_any(handoff_ids.to_vec()))
+        .order(documents::id.asc())
+        .select((handoff_documents::handoff_id, DocumentRow::as_select()))
+        .load(conn)
+}

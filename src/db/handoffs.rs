@@ -523,3 +523,14 @@ pub fn reseal_message(
     .execute(conn)?;
     Ok(changed == 1)
 }
+
+/// The agreement versions `ids` (a page's worth), in one statement.
+pub fn versions_by_ids(
+    conn: &mut DbConnection,
+    ids: &[i64],
+) -> QueryResult<Vec<AgreementVersionRow>> {
+    agreement_versions::table
+        .filter(agreement_versions::id.eq_any(ids.to_vec()))
+        .select(AgreementVersionRow::as_select())
+        .load(conn)
+}

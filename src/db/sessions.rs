@@ -248,3 +248,71 @@ pub fn clear_throttle(conn: &mut DbConnection, username: &str) -> QueryResult<()
         .execute(conn)
         .map(|_| ())
 }
+
+/// A session with what authenticating it needs: its user, the user's agency and roles in force.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionUser {
+    /// The session.
+    pub session: SessionRow,
+    /// The user's login name.
+    pub username: String,
+    /// Whether the user may sign in.
+    pub active: bool,
+    /// The user's agency.
+    pub agency_id: i64,
+    /// Its code.
+    pub agency_code: String,
+    /// Its province (none for national agencies).
+    pub province: Option<String>,
+    /// The roles in force, sorted.
+    pub roles: Vec<String>,
+}
+
+/// A session, its user's name, active flag and agency, the agency's code and province, and one
+/// role in force (a row per role).
+type SessionUserRow = (
+    SessionRow,
+    String,
+    bool,
+    i64,
+    String,
+    Option<String>,
+    Option<String>,
+);
+
+/// A session with its user, agency and roles in force, in ONE statement (a row per role).
+pub fn with_user(conn: &mut DbConnection, id: &str) -> QueryResult<Option<SessionUser>> {
+    use super::schema::{agencies, user_roles, users};
+    let rows: Vec<SessionUserRow> = sessions::table
+        .inner_join(users::table.on(users::id.eq(sessions::user_id)))
+        .inner_join(agencies::table.on(agencies::id.eq(users::agency_id)))
+        .left_join(
+            user_roles::table.on(user_roles::user_id
+                .eq(users::id)
+                .and(user_roles::confirmed.eq(true))),
+        )
+        .filter(sessions::id.eq(id))
+        .select((
+            SessionRow::as_select(),
+            users::username,
+            users::active,
+            users::agency_id,
+            agencies::code,
+            agencies::province,
+            user_roles::role.nullable(),
+        ))
+        .load(conn)?;
+    let mut roles: Vec<String> = rows.iter().filter_map(|r| r.6.clone()).collect();
+    roles.sort();
+    Ok(rows.into_iter().next().map(
+        |(session, username, active, agency_id, agency_code, province, _)| SessionUser {
+            session,
+            username,
+            active,
+            agency_id,
+            agency_code,
+            province,
+            roles,
+        },
+    ))
+}

@@ -370,31 +370,23 @@ pub fn logout(conn: &mut DbConnection, ctx: &Ctx, session_id: &str) -> Result<()
     })
 }
 
-/// The actor behind a session, if the session and the user are still good.
-fn actor_for_session(
-    conn: &mut DbConnection,
-    session: &sessions::SessionRow,
-    now: NaiveDateTime,
-) -> Result<Actor, AppError> {
-    if !session.is_live(now) {
+/// The actor of a session read with its user ([`sessions::with_user`]): none for a session
+/// that ended or a user who may not sign in.
+fn actor_of(found: sessions::SessionUser, now: NaiveDateTime) -> Result<Actor, AppError> {
+    if !found.session.is_live(now) || !found.active {
         return Err(INVALID_TOKEN);
     }
-    let user = users::by_id(conn, session.user_id)?.ok_or(INVALID_TOKEN)?;
-    if !user.active {
-        return Err(INVALID_TOKEN);
-    }
-    let roles: BTreeSet<Role> = users::roles(conn, user.id)?
-        .iter()
-        .filter_map(|r| Role::parse(r).ok())
-        .collect();
-    let (agency_code, _, _, province) = users::agency_of(conn, user.agency_id)?;
     Ok(Actor {
-        user_id: user.id,
-        username: user.username,
-        agency_id: user.agency_id,
-        agency_code,
-        province,
-        roles,
+        user_id: found.session.user_id,
+        username: found.username,
+        agency_id: found.agency_id,
+        agency_code: found.agency_code,
+        province: found.province,
+        roles: found
+            .roles
+            .iter()
+            .filter_map(|r| Role::parse(r).ok())
+            .collect::<BTreeSet<Role>>(),
     })
 }
 
@@ -406,11 +398,13 @@ pub fn authenticate_bearer(
     now: NaiveDateTime,
 ) -> Result<(Actor, String), AppError> {
     let claims = deps.keys.check(token).map_err(|_| INVALID_TOKEN)?;
-    let session = sessions::by_id(conn, &claims.sid)?.ok_or(INVALID_TOKEN)?;
-    if session.kind != "api" || session.user_id.to_string() != claims.sub {
+    // One statement: the session with its user, agency and roles.
+    let found = sessions::with_user(conn, &claims.sid)?.ok_or(INVALID_TOKEN)?;
+    if found.session.kind != "api" || found.session.user_id.to_string() != claims.sub {
         return Err(INVALID_TOKEN);
     }
-    Ok((actor_for_session(conn, &session, now)?, session.id))
+    let id = found.session.id.clone();
+    Ok((actor_of(found, now)?, id))
 }
 
 /// Authenticates a web cookie `<session id>.<secret>`; ends it when idle too long.
@@ -421,7 +415,9 @@ pub fn authenticate_cookie(
     now: NaiveDateTime,
 ) -> Result<(Actor, String), AppError> {
     let (session_id, secret) = cookie.split_once('.').ok_or(INVALID_TOKEN)?;
-    let session = sessions::by_id(conn, session_id)?.ok_or(INVALID_TOKEN)?;
+    // One statement: the session with its user, agency and roles.
+    let found = sessions::with_user(conn, session_id)?.ok_or(INVALID_TOKEN)?;
+    let session = found.session.clone();
     let expected = session.secret_hash.as_deref().ok_or(INVALID_TOKEN)?;
     let given = token::hash_secret(secret);
     if session.kind != "web" || !constant_time_eq(expected.as_bytes(), given.as_bytes()) {
@@ -432,7 +428,7 @@ pub fn authenticate_cookie(
         sessions::revoke(conn, &session.id, "idle", now)?;
         return Err(INVALID_TOKEN);
     }
-    let actor = actor_for_session(conn, &session, now)?;
+    let actor = actor_of(found, now)?;
     // The last use is written at most once a minute: a read does not write on every request
     // (the idle limit is counted in minutes).
     if now - session.last_seen_at >= Duration::minutes(1) {

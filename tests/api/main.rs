@@ -10,6 +10,7 @@ mod administration;
 mod audit;
 mod auth;
 mod browser;
+mod budget;
 mod cases;
 mod casework;
 mod casework_journey;

@@ -360,3 +360,17 @@ pub fn page_after(conn: &mut DbConnection, after: i64, limit: i64) -> QueryResul
         .select(CaseRow::as_select())
         .load(conn)
 }
+
+/// The numbers and risk levels of the cases `ids` (a page's worth), in one statement.
+pub fn numbers_and_risks(
+    conn: &mut DbConnection,
+    ids: &[i64],
+) -> QueryResult<std::collections::HashMap<i64, (String, Option<String>)>> {
+    Ok(cases::table
+        .filter(cases::id.eq_any(ids.to_vec()))
+        .select((cases::id, cases::case_number, cases::risk_level))
+        .load::<(i64, String, Option<String>)>(conn)?
+        .into_iter()
+        .map(|(id, number, risk)| (id, (number, risk)))
+        .collect())
+}

@@ -60,3 +60,36 @@ pub fn scope(conn: &mut DbConnection, id: i64) -> QueryResult<Option<(CaseRow, C
         None => Ok(None),
     }
 }
+
+/// The scopes of a page of cases (bounded by its size) in two statements: their handoffs and
+/// their consents, each for all of them at once.
+pub fn scopes_of(conn: &mut DbConnection, rows: &[CaseRow]) -> QueryResult<Vec<CaseScope>> {
+    use crate::db::schema::{consents as consents_table, handoffs};
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let all_handoffs: Vec<crate::db::handoffs::HandoffRow> = handoffs::table
+        .filter(handoffs::case_id.eq_any(ids.clone()))
+        .order(handoffs::id.asc())
+        .select(crate::db::handoffs::HandoffRow::as_select())
+        .load(conn)?;
+    let all_consents: Vec<ConsentRow> = consents_table::table
+        .filter(consents_table::case_id.eq_any(ids))
+        .order(consents_table::id.asc())
+        .select(ConsentRow::as_select())
+        .load(conn)?;
+    Ok(rows
+        .iter()
+        .map(|row| {
+            let of_case: Vec<_> = all_handoffs
+                .iter()
+                .filter(|h| h.case_id == row.id)
+                .cloned()
+                .collect();
+            let consents: Vec<_> = all_consents
+                .iter()
+                .filter(|c| c.case_id == row.id)
+                .cloned()
+                .collect();
+            scope_from(row, &of_case, &consents)
+        })
+        .collect())
+}

@@ -322,22 +322,31 @@ fn listed(
         let rows = db::visible_to(conn, actor.agency_id, &filter, cursor, limit)?;
         let exhausted = i64::try_from(rows.len()).is_ok_and(|n| n < limit);
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        // What the page shows of its cases, each read for the whole page at once.
         let mut assignees = db::of_cases(conn, &ids)?;
-        for row in rows {
+        let scopes = db::scopes_of(conn, &rows)?;
+        let mut tracks_of = db::tracks_of(conn, &ids)?;
+        let owner_ids: Vec<i64> = rows.iter().map(|r| r.owner_agency_id).collect();
+        let owners = agencies::codes_of(conn, &owner_ids)?;
+        for (row, scope) in rows.into_iter().zip(scopes) {
             cursor = Some(row.id);
-            let scope = db::scope_of(conn, &row)?;
             if authz::can(actor, Action::CaseView, Resource::Case(&scope)).is_err() {
                 continue;
             }
-            let tracks: BTreeMap<String, String> = db::tracks(conn, row.id)?.into_iter().collect();
+            let tracks: BTreeMap<String, String> = tracks_of
+                .remove(&row.id)
+                .unwrap_or_default()
+                .into_iter()
+                .collect();
             if let Some(track) = &track {
                 let first = cls::stages(track).and_then(|s| s.first()).map(|t| t.code);
                 if tracks.get(track).map(String::as_str) == first {
                     continue;
                 }
             }
-            let owner = agencies::by_id(conn, row.owner_agency_id)?
-                .map(|a| a.code)
+            let owner = owners
+                .get(&row.owner_agency_id)
+                .cloned()
                 .unwrap_or_default();
             out.push(CaseListItem {
                 id: row.id,

@@ -18,7 +18,7 @@ pub use send::*;
 
 pub use super::agreements::{AgreementSet, known_agencies, load, sync_versions};
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -133,17 +133,6 @@ pub struct HandoffView {
     pub deadlines: Vec<crate::deadlines::engine::Deadline>,
 }
 
-pub(super) fn code_of(conn: &mut DbConnection, agency_id: i64) -> Result<String, AppError> {
-    Ok(name_of(conn, agency_id)?.0)
-}
-
-/// An agency's code and name (empty when unknown).
-fn name_of(conn: &mut DbConnection, agency_id: i64) -> Result<(String, String), AppError> {
-    Ok(agencies::by_id(conn, agency_id)?
-        .map(|a| (a.code, a.name))
-        .unwrap_or_default())
-}
-
 /// The handoff as `viewer` (an agency of the handoff) sees it. Its message is the sender's
 /// words: shown to the sender, and to the receiver while the handoff gives it access.
 pub(super) fn view(
@@ -152,12 +141,112 @@ pub(super) fn view(
     viewer: i64,
     row: HandoffRow,
 ) -> Result<HandoffView, AppError> {
-    let version = crate::db::handoffs::version_by_id(conn, row.agreement_version_id)?
+    views(conn, vault, viewer, vec![row])?
+        .pop()
+        .ok_or(AppError::NotFound)
+}
+
+/// What the views of a page of handoffs look up, each read for the whole page in one statement:
+/// agreement versions, case numbers and risk levels, agency codes and names, attachments.
+struct Lookups {
+    versions: HashMap<i64, (String, i32)>,
+    cases: HashMap<i64, (String, Option<String>)>,
+    agencies: HashMap<i64, (String, String)>,
+    attached: HashMap<i64, Vec<AttachedDocument>>,
+}
+
+impl Lookups {
+    fn read(
+        conn: &mut DbConnection,
+        vault: &Vault,
+        viewer: i64,
+        rows: &[HandoffRow],
+    ) -> Result<Self, AppError> {
+        let ids = |f: fn(&HandoffRow) -> i64| -> Vec<i64> {
+            let mut ids: Vec<i64> = rows.iter().map(f).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            ids
+        };
+        let versions =
+            crate::db::handoffs::versions_by_ids(conn, &ids(|r| r.agreement_version_id))?
+                .into_iter()
+                .map(|v| (v.id, (v.agreement_id, v.version)))
+                .collect();
+        let cases = case_db::numbers_and_risks(conn, &ids(|r| r.case_id))?;
+        let mut agency_ids = ids(|r| r.from_agency_id);
+        agency_ids.extend(ids(|r| r.to_agency_id));
+        agency_ids.extend(ids(|r| r.owner_agency_id));
+        let agencies = agencies::names_of(conn, &agency_ids)?;
+        let shown: Vec<i64> = rows
+            .iter()
+            .filter(|r| r.shows_contents_to(viewer))
+            .map(|r| r.id)
+            .collect();
+        let mut attached: HashMap<i64, Vec<AttachedDocument>> = HashMap::new();
+        if !shown.is_empty() {
+            for (handoff_id, d) in crate::db::attachments::attached_to_each(conn, &shown)? {
+                let name = vault
+                    .open(&d.key_id, &d.filename_ciphertext)
+                    .map_err(AppError::internal)?;
+                attached
+                    .entry(handoff_id)
+                    .or_default()
+                    .push(AttachedDocument {
+                        id: d.id,
+                        filename: String::from_utf8_lossy(&name).into_owned(),
+                        sha256: d.sha256,
+                    });
+            }
+        }
+        Ok(Lookups {
+            versions,
+            cases,
+            agencies,
+            attached,
+        })
+    }
+
+    fn agency(&self, id: i64) -> (String, String) {
+        self.agencies.get(&id).cloned().unwrap_or_default()
+    }
+}
+
+/// The handoffs as `viewer` sees them ([`view`]), with a constant number of statements however
+/// many there are.
+pub(super) fn views(
+    conn: &mut DbConnection,
+    vault: &Vault,
+    viewer: i64,
+    rows: Vec<HandoffRow>,
+) -> Result<Vec<HandoffView>, AppError> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut found = Lookups::read(conn, vault, viewer, &rows)?;
+    let now = chrono::Utc::now().naive_utc();
+    rows.into_iter()
+        .map(|row| view_of(vault, viewer, row, &mut found, now))
+        .collect()
+}
+
+fn view_of(
+    vault: &Vault,
+    viewer: i64,
+    row: HandoffRow,
+    found: &mut Lookups,
+    now: chrono::NaiveDateTime,
+) -> Result<HandoffView, AppError> {
+    let (agreement_id, version) = found
+        .versions
+        .get(&row.agreement_version_id)
+        .cloned()
         .ok_or(AppError::NotFound)?;
-    let case = case_db::by_id(conn, row.case_id)?;
     let message_shown = row.shows_contents_to(viewer);
-    let (case_number, risk_level) = case
-        .map(|c| (c.case_number, c.risk_level.filter(|_| message_shown)))
+    let (case_number, risk_level) = found
+        .cases
+        .get(&row.case_id)
+        .map(|(n, r)| (n.clone(), r.clone().filter(|_| message_shown)))
         .unwrap_or_default();
     let message = match (&row.message_ciphertext, &row.key_id) {
         (Some(sealed), Some(key)) if message_shown => Some(
@@ -166,15 +255,11 @@ pub(super) fn view(
         ),
         _ => None,
     };
-    let documents = if message_shown {
-        attached_documents(conn, vault, row.id)?
-    } else {
-        Vec::new()
-    };
-    let clocks = row.clock_facts(format!("{} v{}", version.agreement_id, version.version));
-    let deadlines = crate::deadlines::engine::handoff_slas(&clocks, chrono::Utc::now().naive_utc());
-    let (from_agency, from_agency_name) = name_of(conn, row.from_agency_id)?;
-    let (to_agency, to_agency_name) = name_of(conn, row.to_agency_id)?;
+    let documents = found.attached.remove(&row.id).unwrap_or_default();
+    let clocks = row.clock_facts(format!("{agreement_id} v{version}"));
+    let deadlines = crate::deadlines::engine::handoff_slas(&clocks, now);
+    let (from_agency, from_agency_name) = found.agency(row.from_agency_id);
+    let (to_agency, to_agency_name) = found.agency(row.to_agency_id);
     Ok(HandoffView {
         id: row.id,
         case_id: row.case_id,
@@ -187,10 +272,10 @@ pub(super) fn view(
         from_agency_name,
         to_agency,
         to_agency_name,
-        owner_agency: code_of(conn, row.owner_agency_id)?,
+        owner_agency: found.agency(row.owner_agency_id).0,
         agreement: AgreementRef {
-            id: version.agreement_id,
-            version: version.version,
+            id: agreement_id,
+            version,
         },
         shares: row.shares.0.iter().map(|c| c.as_str().to_owned()).collect(),
         consent: row.consent_purpose.map(|purpose| ConsentBasis {

@@ -1,6 +1,6 @@
 //! Reading handoffs: one, an agency's inbox and outbox, and a case's (as far as the party sees).
 
-use super::{HandoffView, load_case, view};
+use super::{HandoffView, load_case, view, views};
 use crate::audit::Ctx;
 use crate::authz::{self, Action, Resource};
 use crate::crypto::Vault;
@@ -35,10 +35,8 @@ pub fn list(
 ) -> Result<Vec<HandoffView>, AppError> {
     let actor = crate::services::actor(ctx)?;
     authz::can(actor, Action::HandoffView, Resource::System)?;
-    db::boxed(conn, actor.agency_id, incoming, status, before, limit)?
-        .into_iter()
-        .map(|row| view(conn, vault, actor.agency_id, row))
-        .collect()
+    let rows = db::boxed(conn, actor.agency_id, incoming, status, before, limit)?;
+    views(conn, vault, actor.agency_id, rows)
 }
 
 /// The handoffs of a case the actor's agency may see: all of them for the owner, those it sent
@@ -52,11 +50,11 @@ pub fn of_case(
     let actor = crate::services::actor(ctx)?;
     let (_, scope) = load_case(conn, actor, case_id, Action::CaseView)?;
     let owner = scope.owner_agency_id == actor.agency_id;
-    db::of_case(conn, case_id)?
+    let rows: Vec<_> = db::of_case(conn, case_id)?
         .into_iter()
         .filter(|h| {
             timeline::handoff_visible(owner, actor.agency_id, h.from_agency_id, h.to_agency_id)
         })
-        .map(|row| view(conn, vault, actor.agency_id, row))
-        .collect()
+        .collect();
+    views(conn, vault, actor.agency_id, rows)
 }
