@@ -202,41 +202,44 @@ async fn load(
     let may_send = roles_permit(v, Action::HandoffSend);
     let session = v.session_id.clone();
     db.run(move |conn| {
-        let detail = case_service::get(conn, &ctx, &vlt, id)?;
-        let timeline = audit_trail::timeline(conn, &ctx, id)?;
-        let consents =
-            case_service::consents(conn, &ctx, id).unwrap_or_else(|_| case_service::Consents {
-                current: Vec::new(),
-                history: Vec::new(),
-            });
-        let notes = case_service::notes(conn, &ctx, &vlt, id).unwrap_or_default();
-        let documents = case_service::documents(conn, &ctx, &vlt, id).unwrap_or_default();
-        let handoffs = handoffs::of_case(conn, &ctx, &vlt, id).unwrap_or_default();
-        let options = if may_send {
-            handoffs::options(conn, &ctx, &agreements, &vlt, id).unwrap_or_default()
-        } else {
-            Vec::new()
-        };
-        let shown = if detail.actions.reveal_identity {
-            case_service::shown_for_visit(conn, &ctx, &vlt, id, &session)?
-        } else {
-            None
-        };
-        let assignees = if detail.actions.assign {
-            case_service::assignable(conn, &ctx, id)?
-        } else {
-            Vec::new()
-        };
-        Ok(Loaded {
-            detail,
-            shown,
-            assignees,
-            timeline,
-            consents,
-            notes,
-            documents,
-            handoffs,
-            options,
+        // One read of the case's scope for every service the page asks (all reads).
+        crate::db::cases::within_read_snapshot(|| {
+            let detail = case_service::get(conn, &ctx, &vlt, id)?;
+            let timeline = audit_trail::timeline(conn, &ctx, id)?;
+            let consents =
+                case_service::consents(conn, &ctx, id).unwrap_or_else(|_| case_service::Consents {
+                    current: Vec::new(),
+                    history: Vec::new(),
+                });
+            let notes = case_service::notes(conn, &ctx, &vlt, id).unwrap_or_default();
+            let documents = case_service::documents(conn, &ctx, &vlt, id).unwrap_or_default();
+            let handoffs = handoffs::of_case(conn, &ctx, &vlt, id).unwrap_or_default();
+            let options = if may_send {
+                handoffs::options(conn, &ctx, &agreements, &vlt, id).unwrap_or_default()
+            } else {
+                Vec::new()
+            };
+            let shown = if detail.actions.reveal_identity {
+                case_service::shown_for_visit(conn, &ctx, &vlt, id, &session)?
+            } else {
+                None
+            };
+            let assignees = if detail.actions.assign {
+                case_service::assignable(conn, &ctx, id)?
+            } else {
+                Vec::new()
+            };
+            Ok(Loaded {
+                detail,
+                shown,
+                assignees,
+                timeline,
+                consents,
+                notes,
+                documents,
+                handoffs,
+                options,
+            })
         })
     })
     .await
