@@ -132,7 +132,26 @@ impl r2d2::ManageConnection for ConnectionManager {
     }
 
     fn has_broken(&self, conn: &mut DbConnection) -> bool {
-        conn.is_broken()
+        BROKEN.with(|b| b.replace(false)) || conn.is_broken()
+    }
+}
+
+thread_local! {
+    /// Set by [`Db::run`] when the connection it used turned out dead: r2d2 then drops it
+    /// instead of handing it out again (connections are not pinged on every check-out).
+    static BROKEN: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Drops every idle pooled connection that no longer answers a ping.
+fn drop_dead_idle(pool: &DbPool) {
+    let mut live = Vec::new();
+    while let Some(mut conn) = pool.try_get() {
+        if conn.ping().is_ok() {
+            live.push(conn);
+        } else {
+            BROKEN.with(|b| b.set(true));
+            drop(conn);
+        }
     }
 }
 
@@ -176,7 +195,9 @@ impl Db {
             .max_size(size)
             .min_idle(Some(1))
             .connection_timeout(Duration::from_millis(settings.pool_timeout_ms.max(1)))
-            .test_on_check_out(true)
+            // No ping per check-out (a statement per request): a connection found dead when a
+            // request fails is dropped instead (`Db::run`), and the pool makes a new one.
+            .test_on_check_out(false)
             .error_handler(Box::new(LogPoolErrors))
             .build(manager)
             .map_err(|e| ConnectError::Pool {
@@ -220,7 +241,35 @@ impl Db {
             .await
     }
 
-    /// Like [`Db::run`], but waits at most `timeout` for a connection (readiness probes).
+    /// Like [`Db::run_with_timeout`], on a connection that answers a ping: those found dead
+    /// (the database restarted, the network dropped them) are dropped until a live one comes or
+    /// the pool has none (readiness probes, which must not report an outage that is over).
+    pub async fn run_live<T, F>(&self, timeout: Duration, f: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let tries = self.pool.max_size() + 1;
+        tokio::task::spawn_blocking(move || {
+            for _ in 0..tries {
+                let mut conn = pool.get_timeout(timeout)?;
+                if conn.ping().is_ok() {
+                    return f(&mut conn);
+                }
+                BROKEN.with(|b| b.set(true));
+                drop(conn);
+                drop_dead_idle(&pool);
+            }
+            Err(AppError::Unavailable(
+                "no database connection answers".to_owned(),
+            ))
+        })
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("database task failed: {e}")))?
+    }
+
+    /// Like [`Db::run`], but waits at most `timeout` for a connection.
     pub async fn run_with_timeout<T, F>(&self, timeout: Duration, f: F) -> Result<T, AppError>
     where
         T: Send + 'static,
@@ -231,7 +280,23 @@ impl Db {
         tokio::task::spawn_blocking(move || {
             let _entered = span.enter();
             let mut conn = pool.get_timeout(timeout)?;
-            f(&mut conn)
+            let result = f(&mut conn);
+            if let Err(e) = &result {
+                // Only on a failure that may come from the connection itself (the database
+                // restarted, the network dropped it): if it no longer answers, it is dropped with
+                // every idle one that no longer answers either, and the request is answered as
+                // an outage. The next requests get live connections.
+                let suspect = matches!(e, AppError::Internal(_) | AppError::Unavailable(_));
+                if suspect && conn.ping().is_err() {
+                    BROKEN.with(|b| b.set(true));
+                    drop(conn);
+                    drop_dead_idle(&pool);
+                    return Err(AppError::Unavailable(
+                        "the database connection was lost".to_owned(),
+                    ));
+                }
+            }
+            result
         })
         .await
         .map_err(|e| AppError::Internal(anyhow::anyhow!("database task failed: {e}")))?

@@ -55,13 +55,14 @@ pub async fn healthz() -> web::Json<Health> {
 )]
 #[get("/readyz")]
 pub async fn readyz(db: web::Data<Db>) -> Result<web::Json<Ready>, AppError> {
-    db.run_with_timeout(READY_TIMEOUT, |conn| {
+    let check = |conn: &mut crate::db::DbConnection| {
         meta::check_writable_ready(conn).map_err(|e| match e {
             meta::NotReady::ReadOnly(why) => AppError::StorageUnavailable(why),
             meta::NotReady::Unreachable(e) => AppError::Unavailable(e.to_string()),
         })
-    })
-    .await?;
+    };
+    // Requests do not ping pooled connections; the probe does, on a live one.
+    db.run_live(READY_TIMEOUT, check).await?;
     Ok(web::Json(Ready {
         status: "ready",
         database: db.backend().name(),

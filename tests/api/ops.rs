@@ -389,4 +389,15 @@ async fn readiness_follows_a_postgres_outage_without_restart() {
         assert!(Instant::now() < deadline, "readiness did not come back");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+    // Once ready, requests find live connections: the dead ones were dropped, not handed out.
+    for i in 0..8 {
+        let login = app
+            .post_json(
+                "/api/v1/auth/login",
+                None,
+                serde_json::json!({"username": format!("nobody{i}"), "password": "wrong password here"}),
+            )
+            .await;
+        assert_eq!(login.status(), 401, "answered from the database again");
+    }
 }
