@@ -225,7 +225,12 @@ pub(super) fn detail_with(
     actions.close &= row.status.is_open();
     let assignee = db::assignee(conn, id)?;
     if row.status.is_open() && actions.edit.iter().any(|c| c == "summary") {
-        let kind = super::agency_kind(conn, actor.agency_id)?;
+        // The owner's kind is at hand already; another party's is read.
+        let kind = if actor.agency_id == owner.id {
+            crate::domain::agency::AgencyKind::parse(&owner.kind).map_err(AppError::internal)?
+        } else {
+            super::agency_kind(conn, actor.agency_id)?
+        };
         actions.stages = stage_owner::recordable(scope.owner_agency_id == actor.agency_id, kind);
     }
     Ok(CaseDetail {
