@@ -230,6 +230,14 @@ pub struct DeadlineSettings {
 pub struct AuditSettings {
     /// Seconds between signed checkpoints taken by `serve` (at least 1).
     pub checkpoint_interval_secs: std::num::NonZeroU64,
+    /// A user's reads of one case within this many minutes of the read last recorded are one
+    /// `case.viewed` entry (0: every read is recorded).
+    #[serde(default = "default_view_record_minutes")]
+    pub view_record_minutes: u32,
+}
+
+fn default_view_record_minutes() -> u32 {
+    15
 }
 
 /// `[stats]`

@@ -213,6 +213,27 @@ pub fn stream(conn: &mut DbConnection, stream: &str) -> QueryResult<Vec<AuditRow
         .load(conn)
 }
 
+/// Whether `user_id` has a `case.viewed` entry on case `case_id` at or after `since` with these
+/// `details` (one statement on the case's index).
+pub fn viewed_since(
+    conn: &mut DbConnection,
+    case_id: i64,
+    user_id: i64,
+    details: &str,
+    since: NaiveDateTime,
+) -> QueryResult<bool> {
+    use diesel::dsl::exists;
+    diesel::select(exists(
+        audit_events::table
+            .filter(audit_events::case_id.eq(case_id))
+            .filter(audit_events::action.eq("case.viewed"))
+            .filter(audit_events::actor_user_id.eq(user_id))
+            .filter(audit_events::details.eq(details))
+            .filter(audit_events::occurred_at.ge(since)),
+    ))
+    .get_result(conn)
+}
+
 /// Filters of the audit search (already validated).
 #[derive(Debug, Clone, Default)]
 pub struct SearchFilter {

@@ -46,6 +46,8 @@ pub struct AppState {
     pub trusted: web::Data<TrustedKeys>,
     /// Statistics settings (suppression).
     pub stats: web::Data<StatsSettings>,
+    /// `[audit]`: how often a user's reads of a case are recorded.
+    pub audit: web::Data<crate::config::AuditSettings>,
     /// Statutory deadline rules and holidays.
     pub deadline_rules: web::Data<DeadlineRules>,
     /// The per-user limit on recorded refusals.
@@ -96,6 +98,7 @@ impl AppState {
             agreements: web::Data::new(agreements),
             trusted: web::Data::new(TrustedKeys(secrets.audit_trusted_keys.clone())),
             stats: web::Data::new(settings.stats.clone()),
+            audit: web::Data::new(settings.audit.clone()),
             deadline_rules: web::Data::new(deadline_rules),
             denials: web::Data::new(DenialLimiter::default()),
             input_limits: web::Data::new(InputLimits {
@@ -110,6 +113,7 @@ impl AppState {
     pub fn register(&self, cfg: &mut web::ServiceConfig) {
         cfg.app_data(self.db.clone())
             .app_data(self.metrics.clone())
+            .app_data(self.audit.clone())
             .app_data(self.routes.clone())
             .app_data(self.auth.clone())
             .app_data(self.limiter.clone())

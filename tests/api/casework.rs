@@ -637,3 +637,62 @@ async fn high_risk_stands_out_in_the_inbox_and_the_sent_list(backend: Backend) {
     assert_eq!(view["risk_level"], Value::Null);
 }
 both_backends!(high_risk_stands_out_in_the_inbox_and_the_sent_list);
+
+/// The `case.viewed` entries of a case's access log, by username.
+async fn views(app: &TestApp, token: &str, id: i64) -> Vec<String> {
+    let log: Value = app
+        .get_as(&format!("/api/v1/cases/{id}/access-log"), token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["action"] == "case.viewed")
+        .map(|i| i["username"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+async fn repeated_reads_within_the_window_are_one_access_log_entry(backend: Backend) {
+    let app = setup(backend).await;
+    let id = app
+        .intake("siti.cw", json!({"survivor": {"full_name": "Siti"}}))
+        .await;
+    let (siti, sup) = (app.token("siti.cw").await, app.token("ani.sup").await);
+    for _ in 0..3 {
+        read(&app, &siti, id).await;
+    }
+    assert_eq!(
+        views(&app, &sup, id).await,
+        ["siti.cw"],
+        "one entry for three reads"
+    );
+    read(&app, &sup, id).await;
+    let mut seen = views(&app, &sup, id).await;
+    seen.sort();
+    assert_eq!(
+        seen,
+        ["ani.sup", "siti.cw"],
+        "each reader has her own entry"
+    );
+
+    // With `audit.view_record_minutes = 0` every read is recorded.
+    let db = TestDb::new(backend);
+    let mut settings = db.settings();
+    settings.audit.view_record_minutes = 0;
+    let every = TestApp::spawn_with(db, settings).await;
+    every.agency("UPTD-PPA-JATENG", "service_unit", "33");
+    every.user("siti.cw", "UPTD-PPA-JATENG", &["caseworker"]);
+    every.user("ani.sup", "UPTD-PPA-JATENG", &["supervisor"]);
+    let id = every
+        .intake("siti.cw", json!({"survivor": {"full_name": "Siti"}}))
+        .await;
+    let (siti, sup) = (every.token("siti.cw").await, every.token("ani.sup").await);
+    for _ in 0..3 {
+        read(&every, &siti, id).await;
+    }
+    assert_eq!(views(&every, &sup, id).await.len(), 3);
+}
+both_backends!(repeated_reads_within_the_window_are_one_access_log_entry);

@@ -106,12 +106,14 @@ pub async fn create(
 pub async fn get(
     db: web::Data<Db>,
     vault: web::Data<Vault>,
+    audit: web::Data<crate::config::AuditSettings>,
     RequestCtx(ctx): RequestCtx,
     id: web::Path<i64>,
 ) -> Result<web::Json<CaseDetail>, AppError> {
     let id = id.into_inner();
+    let minutes = audit.view_record_minutes;
     Ok(web::Json(
-        db.run(move |conn| cases::get(conn, &ctx, &vault, id))
+        db.run(move |conn| cases::get(conn, &ctx, &vault, id, minutes))
             .await?,
     ))
 }

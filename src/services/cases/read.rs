@@ -161,14 +161,26 @@ impl CaseActions {
 
 /// One case, shaped by the categories the actor's agency holds (the chronology and the
 /// perpetrators' names opened for an agency holding `incident`); the read is recorded
-/// (`case.viewed`, with the categories read) for the case's access log.
+/// (`case.viewed`, with the categories read) for the case's access log, once per
+/// `record_minutes` (`audit.view_record_minutes`): a user's reads of the same categories of one
+/// case within that time of the entry are that entry (0 records every read).
 pub fn get(
     conn: &mut DbConnection,
     ctx: &Ctx,
     vault: &Vault,
     id: i64,
+    record_minutes: u32,
 ) -> Result<CaseDetail, AppError> {
     let detail = detail_with(conn, ctx, Some(vault), id)?;
+    let details = json!({"categories": detail.categories});
+    if record_minutes > 0 {
+        let actor = crate::services::actor(ctx)?;
+        let since = ctx.now - chrono::Duration::minutes(i64::from(record_minutes));
+        let text = details.to_string();
+        if crate::db::audit::viewed_since(conn, id, actor.user_id, &text, since)? {
+            return Ok(detail);
+        }
+    }
     conn.transaction(|conn| {
         audit::record(
             conn,
@@ -176,7 +188,7 @@ pub fn get(
             Event::new(AuditAction::CaseViewed)
                 .case(id)
                 .subject("case", id)
-                .details(json!({"categories": detail.categories})),
+                .details(details),
         )
     })?;
     Ok(detail)

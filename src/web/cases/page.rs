@@ -200,11 +200,14 @@ async fn load(
     let ctx = v.ctx(req);
     let (vlt, agreements) = (vault.clone(), set.clone());
     let may_send = roles_permit(v, Action::HandoffSend);
+    let record_minutes = req
+        .app_data::<web::Data<crate::config::AuditSettings>>()
+        .map_or(0, |a| a.view_record_minutes);
     let session = v.session_id.clone();
     db.run(move |conn| {
         // One read of the case's scope for every service the page asks (all reads).
         crate::db::cases::within_read_snapshot(|| {
-            let detail = case_service::get(conn, &ctx, &vlt, id)?;
+            let detail = case_service::get(conn, &ctx, &vlt, id, record_minutes)?;
             let timeline = audit_trail::timeline(conn, &ctx, id)?;
             let consents =
                 case_service::consents(conn, &ctx, id).unwrap_or_else(|_| case_service::Consents {
