@@ -808,3 +808,4 @@ diesel::joinable!(case_trafficking -> cases (case_id));
 diesel::joinable!(case_perpetrators -> cases (case_id));
 diesel::allow_tables_to_appear_in_same_query!(case_trafficking, cases);
 diesel::allow_tables_to_appear_in_same_query!(case_perpetrators, cases);
+diesel::allow_tables_to_appear_in_same_query!(case_trafficking, case_perpetrators);

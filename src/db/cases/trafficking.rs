@@ -70,6 +70,27 @@ pub fn trafficking(conn: &mut DbConnection, case_id: i64) -> QueryResult<Option<
         .optional()
 }
 
+/// The trafficking row of a case and its perpetrators, in ONE statement (the case left-joined to
+/// both: a row per perpetrator).
+pub fn trafficking_with_perpetrators(
+    conn: &mut DbConnection,
+    case_id: i64,
+) -> QueryResult<(Option<TraffickingRow>, Vec<PerpetratorRow>)> {
+    use crate::db::schema::cases;
+    let rows: Vec<(Option<TraffickingRow>, Option<PerpetratorRow>)> = cases::table
+        .left_join(case_trafficking::table)
+        .left_join(case_perpetrators::table)
+        .filter(cases::id.eq(case_id))
+        .order(case_perpetrators::id.asc())
+        .select((
+            Option::<TraffickingRow>::as_select(),
+            Option::<PerpetratorRow>::as_select(),
+        ))
+        .load(conn)?;
+    let facts = rows.first().and_then(|(t, _)| t.clone());
+    Ok((facts, rows.into_iter().filter_map(|(_, p)| p).collect()))
+}
+
 /// The trafficking rows of several cases, by case.
 pub fn trafficking_of(
     conn: &mut DbConnection,

@@ -56,7 +56,16 @@ pub(super) fn view(
     case_id: i64,
     sensitive: bool,
 ) -> Result<TraffickingView, AppError> {
-    let row = db::trafficking(conn, case_id)?.unwrap_or_default();
+    // The facts and the perpetrators in one statement where the names are opened.
+    let (row, perpetrators) = if sensitive && vault.is_some() {
+        let (row, perpetrators) = db::trafficking_with_perpetrators(conn, case_id)?;
+        (row.unwrap_or_default(), perpetrators)
+    } else {
+        (
+            db::trafficking(conn, case_id)?.unwrap_or_default(),
+            Vec::new(),
+        )
+    };
     let mut view = TraffickingView {
         intake_channel: row.intake_channel.clone(),
         repatriation: Repatriation {
@@ -72,7 +81,7 @@ pub(super) fn view(
         view.chronology = Some(open_text(vault, key, sealed)?);
     }
     view.perpetrators = Some(
-        db::perpetrators(conn, case_id)?
+        perpetrators
             .into_iter()
             .map(|p: PerpetratorRow| {
                 Ok(PerpetratorView {
