@@ -36,6 +36,9 @@ pub fn assign(
         .into());
     };
     conn.transaction(|conn| -> Result<(), AppError> {
+        // Holds the case first (on SQLite the write lock: a read before the first write could
+        // not be upgraded while another writer waits).
+        crate::db::stats::lock_case(conn, id)?;
         let from = db::assignee(conn, id)?;
         if from.as_ref().is_some_and(|f| f.user_id == to.user_id) {
             return Ok(());

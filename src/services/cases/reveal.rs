@@ -35,6 +35,8 @@ pub fn reveal_for_visit(
     session_id: &str,
 ) -> Result<Identity, AppError> {
     conn.transaction(|conn| {
+        // The write lock first on SQLite (see `db::stats::lock_case`).
+        crate::db::stats::lock_case(conn, id)?;
         let identity = reveal_identity(conn, ctx, vault, id, purpose)?;
         reveals::remember(conn, session_id, id, purpose.trim(), ctx.now)?;
         Ok(identity)
