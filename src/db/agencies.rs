@@ -135,19 +135,6 @@ pub fn set_address(
         .execute(conn)
 }
 
-/// The codes of the agencies `ids` (a page's worth), in one statement.
-pub fn codes_of(
-    conn: &mut DbConnection,
-    ids: &[i64],
-) -> QueryResult<std::collections::HashMap<i64, String>> {
-    Ok(agencies::table
-        .filter(agencies::id.eq_any(ids.to_vec()))
-        .select((agencies::id, agencies::code))
-        .load::<(i64, String)>(conn)?
-        .into_iter()
-        .collect())
-}
-
 /// The codes and names of the agencies `ids` (a page's worth), in one statement.
 pub fn names_of(
     conn: &mut DbConnection,

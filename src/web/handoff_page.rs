@@ -15,7 +15,7 @@ use super::i18n::Texts;
 use super::{Chrome, SignedForm, Viewer, render, see_other};
 use crate::authz::Action;
 use crate::crypto::Vault;
-use crate::db::{Db, DbConnection, agencies};
+use crate::db::Db;
 use crate::domain::handoff::HandoffStatus;
 use crate::error::{AppError, ErrorCode};
 use crate::services::handoffs::{self, Decision, HandoffView};
@@ -44,19 +44,18 @@ pub(super) fn state_of(state: &str) -> (&'static str, &'static str) {
     }
 }
 
-/// Agency names by code, for the codes of `views`, read once each.
-pub(super) fn names_of(
-    conn: &mut DbConnection,
-    views: &[HandoffView],
-) -> Result<BTreeMap<String, String>, AppError> {
-    let mut names = BTreeMap::new();
-    for code in views.iter().flat_map(|h| [&h.from_agency, &h.to_agency]) {
-        if !names.contains_key(code) {
-            let name = agencies::by_code(conn, code)?.map_or_else(|| code.clone(), |a| a.name);
-            names.insert(code.clone(), name);
-        }
-    }
-    Ok(names)
+/// Agency names by code, for the codes of `views`, as the views carry them (no second read).
+pub(super) fn names_of(views: &[HandoffView]) -> BTreeMap<String, String> {
+    views
+        .iter()
+        .flat_map(|h| {
+            [
+                (h.from_agency.clone(), h.from_agency_name.clone()),
+                (h.to_agency.clone(), h.to_agency_name.clone()),
+            ]
+        })
+        .filter(|(_, name)| !name.is_empty())
+        .collect()
 }
 
 /// `Name (CODE)` of an agency.
@@ -273,7 +272,7 @@ pub(super) async fn show(
     let loaded = db
         .run(move |conn| {
             let h = handoffs::get(conn, &ctx, &vault, id)?;
-            let names = names_of(conn, std::slice::from_ref(&h))?;
+            let names = names_of(std::slice::from_ref(&h));
             Ok((h, names))
         })
         .await;

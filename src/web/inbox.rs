@@ -175,7 +175,7 @@ async fn inbox_page(
         .run(move |conn| {
             let pending = Some(HandoffStatus::Pending);
             let views = handoffs::list(conn, &ctx, &vault, true, pending, None, 100)?;
-            let names = names_of(conn, &views)?;
+            let names = names_of(&views);
             Ok((views, names))
         })
         .await;

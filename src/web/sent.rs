@@ -124,7 +124,7 @@ async fn sent(
             let now = chrono::Utc::now().naive_utc();
             crate::services::nav::mark_sent_seen(conn, &actor, now)?;
             let views = handoffs::list(conn, &ctx, &vault, false, status, before, PAGE)?;
-            let names = names_of(conn, &views)?;
+            let names = names_of(&views);
             Ok((views, names))
         })
         .await;

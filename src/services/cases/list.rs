@@ -327,7 +327,7 @@ fn listed(
         let scopes = db::scopes_of(conn, &rows)?;
         let mut tracks_of = db::tracks_of(conn, &ids)?;
         let owner_ids: Vec<i64> = rows.iter().map(|r| r.owner_agency_id).collect();
-        let owners = agencies::codes_of(conn, &owner_ids)?;
+        let owners = agencies::names_of(conn, &owner_ids)?;
         for (row, scope) in rows.into_iter().zip(scopes) {
             cursor = Some(row.id);
             if authz::can(actor, Action::CaseView, Resource::Case(&scope)).is_err() {
@@ -346,7 +346,7 @@ fn listed(
             }
             let owner = owners
                 .get(&row.owner_agency_id)
-                .cloned()
+                .map(|(code, _)| code.clone())
                 .unwrap_or_default();
             out.push(CaseListItem {
                 id: row.id,
