@@ -248,6 +248,15 @@ pub struct StatsSettings {
     /// totals (at least 1; default 5).
     #[serde(default = "default_min_count")]
     pub min_count: std::num::NonZeroU64,
+    /// How often `serve` folds the count changes of recent writes into the kept counts, in
+    /// seconds (default 2). Answers add what is not folded yet, so this bounds only the table of
+    /// pending changes, never the figures.
+    #[serde(default = "default_fold_interval_secs")]
+    pub fold_interval_secs: std::num::NonZeroU64,
+}
+
+fn default_fold_interval_secs() -> std::num::NonZeroU64 {
+    std::num::NonZeroU64::new(2).unwrap_or(std::num::NonZeroU64::MIN)
 }
 
 fn default_min_count() -> std::num::NonZeroU64 {
@@ -258,6 +267,7 @@ impl Default for StatsSettings {
     fn default() -> Self {
         Self {
             min_count: default_min_count(),
+            fold_interval_secs: default_fold_interval_secs(),
         }
     }
 }

@@ -80,6 +80,22 @@ pub fn by_code(conn: &mut DbConnection, code: &str) -> QueryResult<Option<Agency
         .optional()
 }
 
+/// The agency of `code` and the agency `id` (a sender and its receiver), in one statement.
+pub fn by_code_or_id(conn: &mut DbConnection, code: &str, id: i64) -> QueryResult<Vec<AgencyRow>> {
+    agencies::table
+        .filter(agencies::code.eq(code).or(agencies::id.eq(id)))
+        .select(AgencyRow::as_select())
+        .load(conn)
+}
+
+/// Several agencies by id, in one statement.
+pub fn rows_of(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<AgencyRow>> {
+    agencies::table
+        .filter(agencies::id.eq_any(ids.to_vec()))
+        .select(AgencyRow::as_select())
+        .load(conn)
+}
+
 /// One agency by id.
 pub fn by_id(conn: &mut DbConnection, id: i64) -> QueryResult<Option<AgencyRow>> {
     agencies::table
@@ -133,6 +149,19 @@ pub fn set_address(
     diesel::update(agencies::table.find(id))
         .set((agencies::address.eq(address), agencies::updated_at.eq(now)))
         .execute(conn)
+}
+
+/// The kinds of the agencies `ids`, by id, in one statement.
+pub fn kinds_of(
+    conn: &mut DbConnection,
+    ids: &[i64],
+) -> QueryResult<std::collections::HashMap<i64, String>> {
+    Ok(agencies::table
+        .filter(agencies::id.eq_any(ids.to_vec()))
+        .select((agencies::id, agencies::kind))
+        .load::<(i64, String)>(conn)?
+        .into_iter()
+        .collect())
 }
 
 /// The codes and names of the agencies `ids` (a page's worth), in one statement.

@@ -83,6 +83,9 @@ pub fn insert_version(
 }
 
 /// A handoff row.
+// The fields follow the table's columns in order: `RETURNING` answers (`handoffs::all_columns`;
+// diesel's `as_returning` is not available through the two-backend connection) load into it by
+// position.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = handoffs)]
 pub struct HandoffRow {
@@ -194,9 +197,14 @@ pub struct NewHandoff {
 
 /// Inserts a handoff; returns its id.
 pub fn insert(conn: &mut DbConnection, row: &NewHandoff) -> QueryResult<i64> {
+    insert_returning(conn, row).map(|h| h.id)
+}
+
+/// Inserts a handoff and answers the row as stored, in one statement.
+pub fn insert_returning(conn: &mut DbConnection, row: &NewHandoff) -> QueryResult<HandoffRow> {
     diesel::insert_into(handoffs::table)
         .values(row)
-        .returning(handoffs::id)
+        .returning(handoffs::all_columns)
         .get_result(conn)
 }
 
@@ -261,7 +269,7 @@ pub fn of_case(conn: &mut DbConnection, case_id: i64) -> QueryResult<Vec<Handoff
 }
 
 /// Moves a handoff from `from` to `to` only if it is still `from`: of two racing decisions,
-/// exactly one changes a row. Returns whether this one did.
+/// exactly one changes a row. Answers the row as changed, or `None` when this one did not.
 #[expect(
     clippy::too_many_arguments,
     reason = "one value per column of the decision"
@@ -275,8 +283,8 @@ pub fn decide(
     reason: Option<&str>,
     complete_by: Option<NaiveDateTime>,
     now: NaiveDateTime,
-) -> QueryResult<bool> {
-    let changed = diesel::update(
+) -> QueryResult<Option<HandoffRow>> {
+    diesel::update(
         handoffs::table
             .find(id)
             .filter(handoffs::status.eq(from.as_str())),
@@ -289,18 +297,19 @@ pub fn decide(
         handoffs::complete_by.eq(complete_by),
         handoffs::updated_at.eq(now),
     ))
-    .execute(conn)?;
-    Ok(changed == 1)
+    .returning(handoffs::all_columns)
+    .get_result(conn)
+    .optional()
 }
 
-/// Completes an accepted handoff, only if it is still accepted.
+/// Completes an accepted handoff, only if it is still accepted; answers the row as changed.
 pub fn complete(
     conn: &mut DbConnection,
     id: i64,
     outcome: &str,
     now: NaiveDateTime,
-) -> QueryResult<bool> {
-    let changed = diesel::update(
+) -> QueryResult<Option<HandoffRow>> {
+    diesel::update(
         handoffs::table
             .find(id)
             .filter(handoffs::status.eq(HandoffStatus::Accepted.as_str())),
@@ -311,18 +320,19 @@ pub fn complete(
         handoffs::outcome.eq(outcome),
         handoffs::updated_at.eq(now),
     ))
-    .execute(conn)?;
-    Ok(changed == 1)
+    .returning(handoffs::all_columns)
+    .get_result(conn)
+    .optional()
 }
 
-/// Marks a notice read, only if it is still delivered.
+/// Marks a notice read, only if it is still delivered; answers the row as changed.
 pub fn mark_read(
     conn: &mut DbConnection,
     id: i64,
     user_id: i64,
     now: NaiveDateTime,
-) -> QueryResult<bool> {
-    let changed = diesel::update(
+) -> QueryResult<Option<HandoffRow>> {
+    diesel::update(
         handoffs::table
             .find(id)
             .filter(handoffs::status.eq(HandoffStatus::Delivered.as_str())),
@@ -333,8 +343,9 @@ pub fn mark_read(
         handoffs::decided_at.eq(now),
         handoffs::updated_at.eq(now),
     ))
-    .execute(conn)?;
-    Ok(changed == 1)
+    .returning(handoffs::all_columns)
+    .get_result(conn)
+    .optional()
 }
 
 /// Ends the access a handoff gave (its consent was withdrawn).

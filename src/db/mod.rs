@@ -23,6 +23,9 @@ pub mod stats;
 pub mod types;
 pub mod url;
 pub mod users;
+mod write_tx;
+
+pub use write_tx::write_transaction;
 
 use diesel::pg::PgConnection;
 use diesel::sqlite::SqliteConnection;

@@ -9,23 +9,6 @@ use diesel::prelude::*;
 use super::DbConnection;
 use super::schema::{deadline_notices, outbox, user_roles, users};
 
-/// An outbox row to write.
-#[derive(Debug, Clone)]
-pub struct NewMail {
-    /// Template kind.
-    pub kind: &'static str,
-    /// Case.
-    pub case_id: Option<i64>,
-    /// Recipient.
-    pub user_id: i64,
-    /// Their address (none: recorded as `no_address` for their agency's administrator).
-    pub email: Option<String>,
-    /// `id` or `en`.
-    pub language: String,
-    /// Template parameters, JSON text.
-    pub params: String,
-}
-
 /// A stored outbox row.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = outbox)]
@@ -60,71 +43,79 @@ pub struct MailRow {
     pub sent_at: Option<NaiveDateTime>,
 }
 
-/// Active users of an agency holding one of `roles` (any role when empty): `(id, email, language)`.
-pub fn recipients(
-    conn: &mut DbConnection,
-    agency_id: i64,
-    roles: &[&str],
-) -> QueryResult<Vec<(i64, Option<String>, String)>> {
-    let mut query = users::table
-        .filter(users::agency_id.eq(agency_id))
-        .filter(users::active.eq(true))
-        .select((users::id, users::email, users::language))
-        .order(users::id.asc())
-        .into_boxed();
-    if !roles.is_empty() {
-        let holders = user_roles::table
-            .filter(
-                user_roles::role.eq_any(roles.iter().map(|r| (*r).to_owned()).collect::<Vec<_>>()),
-            )
-            .select(user_roles::user_id);
-        query = query.filter(users::id.eq_any(holders));
-    }
-    query.load(conn)
+/// Who a mail goes to.
+#[derive(Debug, Clone, Copy)]
+pub enum Recipients<'a> {
+    /// Every active user of the agency holding one of the roles (every active user when none is
+    /// named).
+    Agency(i64, &'a [&'a str]),
+    /// One user, if active.
+    User(i64),
 }
 
-/// One active user as a recipient: `(id, email, language)`.
-pub fn recipient(
+/// Writes one mail of `kind` for each of `to`, in one `INSERT … SELECT`: the recipients are not
+/// read first. Each message id is `<{batch}.{username}@rujukan>`, unique as usernames are.
+/// Returns the number of mails written. Call inside the transaction of the event.
+pub fn enqueue_for(
     conn: &mut DbConnection,
-    user_id: i64,
-) -> QueryResult<Option<(i64, Option<String>, String)>> {
-    users::table
-        .find(user_id)
-        .filter(users::active.eq(true))
-        .select((users::id, users::email, users::language))
-        .first(conn)
-        .optional()
-}
-
-/// Writes mails; call inside the transaction of the event.
-pub fn enqueue(
-    conn: &mut DbConnection,
-    mails: &[NewMail],
+    kind: &'static str,
+    case_id: Option<i64>,
+    to: Recipients<'_>,
+    params: &str,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
-    for mail in mails {
-        let status = if mail.email.is_some() {
-            "pending"
-        } else {
-            "no_address"
-        };
-        diesel::insert_into(outbox::table)
-            .values((
-                outbox::created_at.eq(now),
-                outbox::kind.eq(mail.kind),
-                outbox::case_id.eq(mail.case_id),
-                outbox::recipient_user_id.eq(mail.user_id),
-                outbox::recipient_email.eq(&mail.email),
-                outbox::language.eq(&mail.language),
-                outbox::params.eq(&mail.params),
-                outbox::message_id.eq(format!("<{}@rujukan>", uuid::Uuid::now_v7())),
-                outbox::status.eq(status),
-                outbox::attempts.eq(0),
-                outbox::next_attempt_at.eq(now),
-            ))
-            .execute(conn)?;
+    use diesel::dsl::case_when;
+    use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamp};
+    let batch = format!("<{}.", uuid::Uuid::now_v7());
+    let mut recipients = users::table.filter(users::active.eq(true)).into_boxed();
+    match to {
+        Recipients::User(id) => recipients = recipients.filter(users::id.eq(id)),
+        Recipients::Agency(agency_id, roles) => {
+            recipients = recipients.filter(users::agency_id.eq(agency_id));
+            if !roles.is_empty() {
+                let holders = user_roles::table
+                    .filter(
+                        user_roles::role
+                            .eq_any(roles.iter().map(|r| (*r).to_owned()).collect::<Vec<_>>()),
+                    )
+                    .select(user_roles::user_id);
+                recipients = recipients.filter(users::id.eq_any(holders));
+            }
+        }
     }
-    Ok(mails.len())
+    let rows = recipients.select((
+        now.into_sql::<Timestamp>(),
+        kind.into_sql::<Text>(),
+        case_id.into_sql::<Nullable<BigInt>>(),
+        users::id,
+        users::email,
+        users::language,
+        params.into_sql::<Text>(),
+        batch
+            .into_sql::<Text>()
+            .concat(users::username)
+            .concat("@rujukan>"),
+        case_when(users::email.is_null(), "no_address".into_sql::<Text>())
+            .otherwise("pending".into_sql::<Text>()),
+        0.into_sql::<Integer>(),
+        now.into_sql::<Timestamp>(),
+    ));
+    diesel::insert_into(outbox::table)
+        .values(rows)
+        .into_columns((
+            outbox::created_at,
+            outbox::kind,
+            outbox::case_id,
+            outbox::recipient_user_id,
+            outbox::recipient_email,
+            outbox::language,
+            outbox::params,
+            outbox::message_id,
+            outbox::status,
+            outbox::attempts,
+            outbox::next_attempt_at,
+        ))
+        .execute(conn)
 }
 
 /// Pending rows whose next attempt is due, oldest first.

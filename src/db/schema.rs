@@ -620,6 +620,28 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// Count changes not yet folded into `stats_rollup`.
+    stats_deltas (id) {
+        /// Order of arrival.
+        id -> BigInt,
+        /// Indicator code.
+        indicator -> Text,
+        /// Dimension.
+        dim -> Text,
+        /// Local month, `YYYY-MM`.
+        month -> Text,
+        /// Province code.
+        province -> Text,
+        /// Agency the figure belongs to.
+        agency_id -> BigInt,
+        /// Value of the dimension.
+        value -> Text,
+        /// Change of the count.
+        n -> BigInt,
+    }
+}
+
+diesel::table! {
     /// Documents a sender attached to a handoff: its receiver reads exactly these.
     handoff_documents (handoff_id, document_id) {
         /// The handoff.
@@ -667,6 +689,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     handoff_submissions,
     handoff_letters,
     stats_rollup,
+    stats_deltas,
     deadline_notices,
     outbox,
     audit_checkpoints,

@@ -12,7 +12,7 @@ use lettre::{FileTransport, Message, SmtpTransport, Transport};
 
 use crate::config::{EmailSettings, EmailTransport};
 use crate::db::DbConnection;
-use crate::db::outbox::{self, MailRow, NewMail};
+use crate::db::outbox::{self, MailRow};
 use templates::Params;
 
 /// Roles told about handoffs their agency receives or must act on.
@@ -34,8 +34,13 @@ pub fn tell_agency(
     params: &Params,
     now: NaiveDateTime,
 ) -> diesel::QueryResult<usize> {
-    let recipients = outbox::recipients(conn, agency_id, roles)?;
-    enqueue(conn, kind, recipients, params, now)
+    enqueue(
+        conn,
+        kind,
+        outbox::Recipients::Agency(agency_id, roles),
+        params,
+        now,
+    )
 }
 
 /// Writes one notification of `kind` for one user (if active). Call inside the event's transaction.
@@ -46,31 +51,19 @@ pub fn tell_user(
     params: &Params,
     now: NaiveDateTime,
 ) -> diesel::QueryResult<usize> {
-    let recipients = outbox::recipient(conn, user_id)?.into_iter().collect();
-    enqueue(conn, kind, recipients, params, now)
+    enqueue(conn, kind, outbox::Recipients::User(user_id), params, now)
 }
 
 fn enqueue(
     conn: &mut DbConnection,
     kind: &'static str,
-    recipients: Vec<(i64, Option<String>, String)>,
+    to: outbox::Recipients<'_>,
     params: &Params,
     now: NaiveDateTime,
 ) -> diesel::QueryResult<usize> {
     let text = serde_json::to_string(params)
         .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
-    let mails: Vec<NewMail> = recipients
-        .into_iter()
-        .map(|(user_id, email, language)| NewMail {
-            kind,
-            case_id: Some(params.case_id),
-            user_id,
-            email,
-            language,
-            params: text.clone(),
-        })
-        .collect();
-    outbox::enqueue(conn, &mails, now)
+    outbox::enqueue_for(conn, kind, Some(params.case_id), to, &text, now)
 }
 
 /// Where mail goes.

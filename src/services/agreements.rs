@@ -129,13 +129,22 @@ pub fn load(
 
 /// The rule a handoff was sent under, from the stored agreement version (even if the file changed since).
 pub(crate) fn rule_of(conn: &mut DbConnection, row: &HandoffRow) -> Result<HandoffRule, AppError> {
+    rule_and_version_of(conn, row).map(|(rule, _)| rule)
+}
+
+/// [`rule_of`], with the agreement's id and version.
+pub(crate) fn rule_and_version_of(
+    conn: &mut DbConnection,
+    row: &HandoffRow,
+) -> Result<(HandoffRule, (String, i32)), AppError> {
     let version = crate::db::handoffs::version_by_id(conn, row.agreement_version_id)?
         .ok_or(AppError::NotFound)?;
     let agreement =
         agreements::parse_file(Path::new(&version.agreement_id), &version.content, None)
             .map_err(|p| AppError::internal(format!("stored agreement no longer parses: {p:?}")))?;
-    agreement
+    let rule = agreement
         .rule(&row.rule_id)
         .cloned()
-        .ok_or_else(|| AppError::internal("stored agreement lacks the handoff"))
+        .ok_or_else(|| AppError::internal("stored agreement lacks the handoff"))?;
+    Ok((rule, (version.agreement_id, version.version)))
 }

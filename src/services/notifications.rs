@@ -5,6 +5,7 @@
 use chrono::NaiveDateTime;
 
 use crate::db::DbConnection;
+use crate::db::agencies::AgencyRow;
 use crate::db::cases as case_db;
 use crate::db::handoffs::HandoffRow;
 use crate::domain::handoff::HandoffStatus;
@@ -23,18 +24,33 @@ pub(crate) fn handoff_params(
         .unwrap_or_default();
     let sender = crate::db::agencies::by_id(conn, row.from_agency_id)?;
     let receiver = crate::db::agencies::by_id(conn, row.to_agency_id)?;
-    Ok(Params {
+    Ok(params_of(
+        row,
+        case_number,
+        sender.as_ref(),
+        receiver.as_ref(),
+    ))
+}
+
+/// [`handoff_params`] from rows the caller holds already.
+pub(crate) fn params_of(
+    row: &HandoffRow,
+    case_number: String,
+    sender: Option<&AgencyRow>,
+    receiver: Option<&AgencyRow>,
+) -> Params {
+    Params {
         case_number,
         case_id: row.case_id,
         handoff_id: Some(row.id),
         handoff_kind: Some(row.kind.as_str().to_owned()),
-        from_agency: Some(sender.as_ref().map(|a| a.code.clone()).unwrap_or_default()),
-        from_agency_name: sender.map(|a| a.name),
-        to_agency: receiver.as_ref().map(|a| a.code.clone()),
-        to_agency_name: receiver.as_ref().map(|a| a.name.clone()),
-        province: receiver.and_then(|a| a.province),
+        from_agency: Some(sender.map(|a| a.code.clone()).unwrap_or_default()),
+        from_agency_name: sender.map(|a| a.name.clone()),
+        to_agency: receiver.map(|a| a.code.clone()),
+        to_agency_name: receiver.map(|a| a.name.clone()),
+        province: receiver.and_then(|a| a.province.clone()),
         ..Params::default()
-    })
+    }
 }
 
 /// Tells the receiving agency about a new handoff; call in the handoff's transaction.
@@ -43,7 +59,18 @@ pub fn notify_sent(
     row: &HandoffRow,
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
-    let mut params = handoff_params(conn, row)?;
+    let params = handoff_params(conn, row)?;
+    notify_sent_with(conn, row, &params, now)
+}
+
+/// [`notify_sent`] with the handoff's e-mail parameters in hand ([`params_of`]).
+pub fn notify_sent_with(
+    conn: &mut DbConnection,
+    row: &HandoffRow,
+    params: &Params,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    let mut params = params.clone();
     params.due = row
         .respond_by
         .map(|at| local_time(at, params.province.as_deref()));
@@ -66,7 +93,17 @@ pub fn notify_decided(
     row: &HandoffRow,
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
-    let mut params = handoff_params(conn, row)?;
+    let params = handoff_params(conn, row)?;
+    notify_decided_with(conn, row, params, now)
+}
+
+/// [`notify_decided`] with the handoff's e-mail parameters in hand ([`params_of`]).
+pub fn notify_decided_with(
+    conn: &mut DbConnection,
+    row: &HandoffRow,
+    mut params: Params,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
     params.decision = Some(row.status.as_str().to_owned());
     match row.status {
         HandoffStatus::Declined | HandoffStatus::Withdrawn => {

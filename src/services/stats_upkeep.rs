@@ -1,6 +1,8 @@
-//! Keeping the statistics counts (`stats_rollup`) in step with the cases and handoffs: each
-//! service that changes what the statistics count reads the facts before and after its change and
-//! moves the counts by the difference, in its own transaction ([`CaseWatch`], [`HandoffWatch`]).
+//! Keeping the statistics counts in step with the cases and handoffs: each service that changes
+//! what the statistics count appends the difference between the facts before and after its change
+//! to the count changes (`stats_deltas`), in its own transaction. A handoff's facts come from the
+//! rows the change reads and writes ([`HandoffCounts`], [`CaseCounts`]); an edit of a case reads
+//! the case before and after ([`Watch`]).
 //! [`rebuild`] recomputes every count from the records (for data from before the statistics
 //! existed, and to check the kept counts).
 
@@ -113,28 +115,128 @@ fn handoff_facts_of(
     Ok(facts::of_handoff(&h))
 }
 
-/// The facts a handoff contributes now (none if it does not exist).
-pub fn handoff_facts(conn: &mut DbConnection, id: i64) -> Result<Vec<Fact>, AppError> {
-    let Some(row) = handoff_db::by_id(conn, id)? else {
-        return Ok(Vec::new());
-    };
-    let province = case_db::by_id(conn, row.case_id)?
-        .map(|c| c.province)
-        .unwrap_or_default();
-    handoff_facts_of(conn, &mut Kinds::default(), &row, province)
+/// The counts a handoff moves, from its rows themselves: what the facts need besides the row (the
+/// case's province, the agencies' kinds) is read once, and the row after a change is the one the
+/// change wrote, not read again.
+pub struct HandoffCounts {
+    province: String,
+    sender_kind: String,
+    receiver_kind: String,
+    before: Vec<Fact>,
 }
 
-/// What a watch follows.
-#[derive(Debug, Clone, Copy)]
-enum Subject {
-    Case(i64),
-    Handoff(i64),
+impl HandoffCounts {
+    /// A handoff not counted yet (being sent), between agencies of these kinds, of a case in
+    /// `province`.
+    pub fn new(province: &str, sender_kind: &str, receiver_kind: &str) -> Self {
+        Self {
+            province: province.to_owned(),
+            sender_kind: sender_kind.to_owned(),
+            receiver_kind: receiver_kind.to_owned(),
+            before: Vec::new(),
+        }
+    }
+
+    /// These counts for a handoff as it stands (`row`, read in the change's transaction).
+    pub fn from(mut self, row: &HandoffRow) -> Self {
+        self.before = self.facts(row);
+        self
+    }
+
+    /// A handoff as it stands (`row`, read in the change's transaction), of a case in
+    /// `province`: reads the kinds of its two agencies in one statement.
+    pub fn of(conn: &mut DbConnection, row: &HandoffRow, province: &str) -> Result<Self, AppError> {
+        let kinds = agencies::kinds_of(conn, &[row.from_agency_id, row.to_agency_id])?;
+        let kind = |id: i64| kinds.get(&id).cloned().unwrap_or_default();
+        let mut counts = Self::new(province, &kind(row.from_agency_id), &kind(row.to_agency_id));
+        counts.before = counts.facts(row);
+        Ok(counts)
+    }
+
+    fn facts(&self, row: &HandoffRow) -> Vec<Fact> {
+        facts::of_handoff(&HandoffFacts {
+            created_at: row.created_at,
+            province: self.province.clone(),
+            from_agency_id: row.from_agency_id,
+            to_agency_id: row.to_agency_id,
+            kind: row.kind,
+            status: row.status,
+            sender_kind: self.sender_kind.clone(),
+            receiver_kind: self.receiver_kind.clone(),
+            rule_id: row.rule_id.clone(),
+            overridden: row.override_legal_basis.is_some(),
+            respond_by: row.respond_by,
+            complete_by: row.complete_by,
+            decided_at: row.decided_at,
+            completed_at: row.completed_at,
+        })
+    }
+
+    /// How the counts move when the handoff becomes `after`.
+    pub fn moves(&self, after: &HandoffRow) -> Vec<(Fact, i64)> {
+        facts::diff(&self.before, &self.facts(after))
+    }
 }
 
-/// The facts of a case or handoff before a change; [`Watch::done`] moves the counts by what the
-/// change did.
+/// The counts a case moves when a change of its own making (a transfer, a stage) is applied to
+/// its facts in memory: the case is read once, before the change.
+pub struct CaseCounts {
+    now: CaseFacts,
+    before: Vec<Fact>,
+}
+
+impl CaseCounts {
+    /// The case's facts as they stand (four statements: row, incidents, trafficking, tracks);
+    /// `None` if there is no such case.
+    pub fn of(conn: &mut DbConnection, id: i64) -> Result<Option<Self>, AppError> {
+        let Some(row) = case_db::by_id(conn, id)? else {
+            return Ok(None);
+        };
+        let incidents = case_db::incidents(conn, id)?;
+        let trafficking = case_db::trafficking(conn, id)?;
+        let tracks = case_db::tracks(conn, id)?;
+        let now = case_facts_of(&row, &incidents, trafficking.as_ref(), tracks);
+        Ok(Some(Self {
+            before: facts::of_case(&now),
+            now,
+        }))
+    }
+
+    /// The case's province.
+    pub fn province(&self) -> &str {
+        &self.now.province
+    }
+
+    /// The case's tracks and their stages, as changed so far.
+    pub fn tracks(&self) -> &[(String, String)] {
+        &self.now.tracks
+    }
+
+    /// The case now held by another agency.
+    pub fn owner(&mut self, agency_id: i64) {
+        self.now.agency_id = agency_id;
+    }
+
+    /// A track of the case now at another stage.
+    pub fn stage(&mut self, track: &str, stage: &str) {
+        for (t, s) in &mut self.now.tracks {
+            if t == track {
+                *s = stage.to_owned();
+            }
+        }
+    }
+
+    /// How the counts move from the case as read to the case as changed.
+    pub fn moves(&self) -> Vec<(Fact, i64)> {
+        facts::diff(&self.before, &facts::of_case(&self.now))
+    }
+}
+
+/// The facts of a case before a change; [`Watch::done`] moves the counts by what the change did
+/// (for changes of many parts of a case: an edit, a closure; the handoff decisions use
+/// [`HandoffCounts`] and [`CaseCounts`], which do not read the case again).
 pub struct Watch {
-    subject: Subject,
+    id: i64,
     before: Vec<Fact>,
 }
 
@@ -143,43 +245,17 @@ impl Watch {
     /// transaction).
     pub fn case(conn: &mut DbConnection, id: i64) -> Result<Self, AppError> {
         db::lock_case(conn, id)?;
-        Self::start(conn, Subject::Case(id))
-    }
-
-    /// Holds the handoff against concurrent changes and reads its facts (call first in the
-    /// change's transaction).
-    pub fn handoff(conn: &mut DbConnection, id: i64) -> Result<Self, AppError> {
-        db::lock_handoff(conn, id)?;
-        Self::start(conn, Subject::Handoff(id))
+        Ok(Self {
+            before: case_facts(conn, id)?,
+            id,
+        })
     }
 
     /// A case that did not exist before the change.
     pub fn new_case(id: i64) -> Self {
         Self {
-            subject: Subject::Case(id),
+            id,
             before: Vec::new(),
-        }
-    }
-
-    /// A handoff that did not exist before the change.
-    pub fn new_handoff(id: i64) -> Self {
-        Self {
-            subject: Subject::Handoff(id),
-            before: Vec::new(),
-        }
-    }
-
-    fn start(conn: &mut DbConnection, subject: Subject) -> Result<Self, AppError> {
-        Ok(Self {
-            before: Self::facts(conn, subject)?,
-            subject,
-        })
-    }
-
-    fn facts(conn: &mut DbConnection, subject: Subject) -> Result<Vec<Fact>, AppError> {
-        match subject {
-            Subject::Case(id) => case_facts(conn, id),
-            Subject::Handoff(id) => handoff_facts(conn, id),
         }
     }
 
@@ -191,7 +267,7 @@ impl Watch {
 
     /// What the change did to the counts, not yet applied.
     pub fn moves(self, conn: &mut DbConnection) -> Result<Vec<(Fact, i64)>, AppError> {
-        let after = Self::facts(conn, self.subject)?;
+        let after = case_facts(conn, self.id)?;
         Ok(facts::diff(&self.before, &after))
     }
 }

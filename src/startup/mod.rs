@@ -40,6 +40,7 @@ struct SweepTask {
     email: crate::config::EmailSettings,
     sweep_every: Duration,
     deliver_every: Duration,
+    fold_every: Duration,
 }
 
 impl Application {
@@ -123,6 +124,7 @@ impl Application {
             email: settings.email.clone(),
             sweep_every: Duration::from_secs(settings.deadlines.sweep_interval_secs.get()),
             deliver_every: Duration::from_secs(settings.email.deliver_interval_secs.get()),
+            fold_every: Duration::from_secs(settings.stats.fold_interval_secs.get()),
         };
         Ok(Self {
             port,
@@ -158,6 +160,7 @@ impl Application {
                 self.sweeps.rules.clone(),
                 self.sweeps.sweep_every,
             )),
+            actix_web::rt::spawn(fold_counts(self.db.clone(), self.sweeps.fold_every)),
             actix_web::rt::spawn(deliver_mail(self.db.clone(), self.sweeps)),
         ];
         let result = self.server.await;
@@ -195,6 +198,22 @@ async fn sweep_deadlines(
             ),
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "deadline sweep failed"),
+        }
+    }
+}
+
+/// Folds the count changes of recent writes into the kept statistics each period, up to 50 000
+/// a period (several instances fold disjoint deltas). Failures are logged and retried.
+async fn fold_counts(db: Db, every: Duration) {
+    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        let folded = db
+            .run(|conn| crate::db::stats::fold(conn, 50_000).map_err(crate::error::AppError::from))
+            .await;
+        if let Err(e) = folded {
+            tracing::error!(error = %e, "folding the statistics counts failed");
         }
     }
 }

@@ -172,6 +172,28 @@ async fn the_kept_counts_always_equal_a_rebuild_from_the_records(backend: Backen
         kept.iter().any(|r| r.0 == "deadlines" && r.5 == "breached"),
         "the breach is counted"
     );
+
+    // Each change appended its count changes; folding them into the kept counts, in small
+    // batches and from two connections at once, changes no figure and leaves none behind.
+    let pending = deltas(&app);
+    assert!(pending > 0, "changes append count changes");
+    assert_eq!(rujukan::db::stats::fold(&mut app.conn(), 5).unwrap(), 5);
+    assert_eq!(deltas(&app), pending - 5);
+    assert_eq!(rujukan::db::stats::all(&mut app.conn()).unwrap(), kept);
+    std::thread::scope(|s| {
+        for _ in 0..2 {
+            s.spawn(|| {
+                let mut conn = app.conn();
+                while rujukan::db::stats::fold(&mut conn, 3).unwrap() > 0 {}
+            });
+        }
+    });
+    assert_eq!(deltas(&app), 0, "every change folded");
+    assert_eq!(
+        rujukan::db::stats::all(&mut app.conn()).unwrap(),
+        kept,
+        "folded once each"
+    );
     assert!(
         kept.iter()
             .any(|r| r.0 == "cases" && r.1 == "form" && r.5 == "economic"),
@@ -194,6 +216,35 @@ async fn the_kept_counts_always_equal_a_rebuild_from_the_records(backend: Backen
     );
 }
 both_backends!(the_kept_counts_always_equal_a_rebuild_from_the_records);
+
+/// Count changes not folded yet.
+fn deltas(app: &TestApp) -> i64 {
+    use diesel::prelude::*;
+    rujukan::db::schema::stats_deltas::table
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap()
+}
+
+async fn the_server_folds_count_changes_in_the_background(backend: Backend) {
+    let app = TestApp::spawn_with_agreement_and(backend, TEST_AGREEMENT, |s| {
+        s.stats.fold_interval_secs = std::num::NonZeroU64::new(1).unwrap();
+    })
+    .await;
+    app.user("alpha.cw", "SU-ALPHA", &["caseworker"]);
+    let before = rujukan::db::stats::all(&mut app.conn()).unwrap();
+    cases(&app, 1, 1).await;
+    let kept = rujukan::db::stats::all(&mut app.conn()).unwrap();
+    assert_ne!(kept, before, "the new cases count at once");
+    let mut waited = 0;
+    while deltas(&app) > 0 && waited < 100 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        waited += 1;
+    }
+    assert_eq!(deltas(&app), 0, "folded within ten seconds");
+    assert_eq!(rujukan::db::stats::all(&mut app.conn()).unwrap(), kept);
+}
+both_backends!(the_server_folds_count_changes_in_the_background);
 
 async fn small_counts_are_hidden_and_each_role_sees_its_scope(backend: Backend) {
     let app = TestApp::spawn_with_agreement(backend, TEST_AGREEMENT).await;

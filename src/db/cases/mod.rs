@@ -289,6 +289,15 @@ pub fn by_id(conn: &mut DbConnection, id: i64) -> QueryResult<Option<CaseRow>> {
         .optional()
 }
 
+/// The province of one case.
+pub fn province_of(conn: &mut DbConnection, id: i64) -> QueryResult<Option<String>> {
+    cases::table
+        .find(id)
+        .select(cases::province)
+        .first(conn)
+        .optional()
+}
+
 /// Open cases in which `trigger` happened between `from` and `to` (the candidates of a statutory rule).
 pub fn triggered_between(
     conn: &mut DbConnection,

@@ -19,6 +19,16 @@ pub fn record_ended_access(
     case_id: i64,
 ) -> Result<usize, AppError> {
     let (_, scope) = case_db::scope(conn, case_id)?.ok_or(AppError::NotFound)?;
+    record_ended_access_in(conn, ctx, case_id, &scope)
+}
+
+/// [`record_ended_access`] with the case's scope as the change left it in hand.
+pub fn record_ended_access_in(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    case_id: i64,
+    scope: &crate::authz::CaseScope,
+) -> Result<usize, AppError> {
     let mut ended = 0;
     for (handoff_id, why) in scope.holdings.unrecorded_ends() {
         if !db::end_access(conn, handoff_id, why.reason(), ctx.now)? {

@@ -81,6 +81,18 @@ pub fn assign_number(
         return Ok(number);
     }
     let sender = agencies::by_id(conn, handoff.from_agency_id)?.ok_or(AppError::NotFound)?;
+    number_new(conn, handoff, &sender, now)
+}
+
+/// Numbers the letter of a handoff this transaction has just inserted, from its sender's
+/// counter: no number can be stored yet and the sender is in hand, so only the counter is
+/// touched. Call last in the sending transaction: the counter row is held until the commit.
+pub fn number_new(
+    conn: &mut DbConnection,
+    handoff: &HandoffRow,
+    sender: &AgencyRow,
+    now: NaiveDateTime,
+) -> Result<String, AppError> {
     let key = CounterKey::of(sender.id, handoff.created_at, sender.province.as_deref());
     let seq = next_seq(conn, key.agency_id, key.year)?;
     let number = key.number(seq, &sender.code);

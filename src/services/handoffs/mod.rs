@@ -5,6 +5,7 @@
 mod access;
 mod attach;
 mod decide;
+mod known;
 pub mod letter;
 mod options;
 mod read;
@@ -23,6 +24,8 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
+
+pub(crate) use known::Known;
 
 use crate::agreements::engine::{self};
 use crate::authz::{self, Action, Actor, CaseScope, Resource};
@@ -331,24 +334,33 @@ pub(super) fn facts(
     vault: &Vault,
     case: &CaseRow,
 ) -> Result<BTreeSet<String>, AppError> {
+    let incidents = case_db::incidents(conn, case.id)?;
+    let details = case_db::IncidentDetails {
+        date: incidents.iter().any(|i| i.occurred_on.is_some()),
+        forms: incidents.iter().any(|i| i.forms != "[]"),
+        country: incidents.iter().any(|i| i.country.is_some()),
+        perpetrator_relation: incidents.iter().any(|i| i.perpetrator_relation.is_some()),
+    };
+    facts_of(vault, case, details)
+}
+
+/// [`facts`] of a case whose incident details are known.
+pub(super) fn facts_of(
+    vault: &Vault,
+    case: &CaseRow,
+    incidents: case_db::IncidentDetails,
+) -> Result<BTreeSet<String>, AppError> {
     let mut out = BTreeSet::new();
     let mut add = |present: bool, fact: &str| {
         if present {
             out.insert(fact.to_owned());
         }
     };
-    let incidents = case_db::incidents(conn, case.id)?;
+    add(incidents.date, "incident.date");
+    add(incidents.forms, "incident.forms");
+    add(incidents.country, "incident.country");
     add(
-        incidents.iter().any(|i| i.occurred_on.is_some()),
-        "incident.date",
-    );
-    add(incidents.iter().any(|i| i.forms != "[]"), "incident.forms");
-    add(
-        incidents.iter().any(|i| i.country.is_some()),
-        "incident.country",
-    );
-    add(
-        incidents.iter().any(|i| i.perpetrator_relation.is_some()),
+        incidents.perpetrator_relation,
         "incident.perpetrator_relation",
     );
     add(case.age_band.is_some(), "survivor.age_band");
@@ -397,7 +409,17 @@ pub(super) fn load_case(
     action: Action,
 ) -> Result<(CaseRow, CaseScope), AppError> {
     let (row, scope) = case_db::scope(conn, case_id)?.ok_or(AppError::NotFound)?;
-    authz::can(actor, Action::CaseView, Resource::Case(&scope)).map_err(|_| AppError::NotFound)?;
-    authz::can(actor, action, Resource::Case(&scope))?;
+    authorize_case(actor, &scope, action)?;
     Ok((row, scope))
+}
+
+/// 404 for a case the actor may not see; 403 for an action on it the actor may not take.
+pub(super) fn authorize_case(
+    actor: &Actor,
+    scope: &CaseScope,
+    action: Action,
+) -> Result<(), AppError> {
+    authz::can(actor, Action::CaseView, Resource::Case(scope)).map_err(|_| AppError::NotFound)?;
+    authz::can(actor, action, Resource::Case(scope))?;
+    Ok(())
 }

@@ -4,13 +4,13 @@
 use std::collections::BTreeSet;
 
 use chrono::Duration;
-use diesel::Connection;
 use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
 use super::{
-    HandoffView, attach, decide::record_documents_shared, facts, load_case, view, violations,
+    HandoffView, Known, attach, authorize_case, decide::record_documents_shared, facts_of, view,
+    violations,
 };
 use crate::agreements::HandoffRule;
 use crate::agreements::engine::{self, Allowed, Party, Request};
@@ -102,21 +102,29 @@ pub fn create_once(
     input: HandoffInput,
 ) -> Result<Sent, AppError> {
     let actor = crate::services::actor(ctx)?.clone();
-    let (id, created) = conn.transaction(|conn| -> Result<(i64, bool), AppError> {
-        crate::db::stats::lock_case(conn, case_id)?;
-        let (case, scope) = load_case(conn, &actor, case_id, Action::HandoffSend)?;
+    let sent = crate::db::write_transaction(conn, |conn| -> Result<Sent, AppError> {
+        let (parts, incidents) =
+            case_db::parts(conn, case_db::Held::Case(case_id))?.ok_or(AppError::NotFound)?;
+        let scope = parts.scope();
+        authorize_case(&actor, &scope, Action::HandoffSend)?;
+        let case = &parts.row;
         let key = attach::check_key(input.idempotency_key.as_deref())?;
         if let Some(earlier) = attach::earlier(conn, key, case_id, actor.agency_id)? {
-            return Ok((earlier, false));
+            let row = db::by_id(conn, earlier)?.ok_or(AppError::NotFound)?;
+            return Ok(Sent {
+                handoff: view(conn, vault, actor.agency_id, row)?,
+                created: false,
+            });
         }
         let holding = scope
             .holding_of(actor.agency_id)
             .ok_or(AppError::NotFound)?;
-        let sending = Sending::new(conn, ctx, &actor, &case, holding, &input)?;
+        let sending = Sending::new(conn, ctx, &actor, case, holding, &input)?;
         check_override(input.consent_override.as_ref())?;
         let message = message_of(&input)?;
-        let facts = facts(conn, vault, &case)?;
-        let consents: Vec<ConsentFacts> = case_db::consents(conn, case_id)?
+        let facts = facts_of(vault, case, incidents)?;
+        let consents: Vec<ConsentFacts> = parts
+            .consents
             .iter()
             .map(case_db::ConsentRow::facts)
             .collect();
@@ -126,33 +134,41 @@ pub fn create_once(
             .ok_or_else(|| AppError::internal("agreement version not stored"))?;
         let documents =
             attach::documents_to_attach(conn, &actor, &scope, &input.documents, &allowed)?;
-        sending.refuse_duplicate(conn, allowed.rule)?;
+        sending.refuse_duplicate(&parts.handoffs, allowed.rule)?;
         let consent_id = allowed
             .rule
             .requires_consent
             .as_deref()
             .and_then(|p| consent::in_force(&consents, p, sending.receiver.id));
         let new = sending.new_handoff(vault, &allowed, version_id, consent_id, message)?;
-        let id = db::insert(conn, &new)?;
-        crate::services::stats_upkeep::Watch::new_handoff(id).done(conn)?;
+        let inserted = db::insert_returning(conn, &new)?;
+        let id = inserted.id;
+        sending.count(conn, &inserted)?;
         let ids: Vec<i64> = documents.iter().map(|d| d.id).collect();
         crate::db::attachments::attach(conn, id, &ids)?;
         if let Some(key) = key {
             crate::db::attachments::record_submission(conn, key, id)?;
         }
         sending.record_created(conn, id, &allowed, &new, &ids)?;
-        let inserted = db::by_id(conn, id)?.ok_or(AppError::NotFound)?;
-        super::letter::assign_number(conn, &inserted, ctx.now)?;
         record_documents_shared(conn, ctx, &inserted, &documents)?;
-        crate::services::notifications::notify_sent(conn, &inserted, ctx.now)?;
+        let known = sending.known(conn, vault, &documents)?;
+        crate::services::notifications::notify_sent_with(
+            conn,
+            &inserted,
+            &known.params(&inserted),
+            ctx.now,
+        )?;
         sending.record_override(conn, id, allowed.rule, &new)?;
-        Ok((id, true))
+        // Last, so that the sender's letter counter is held only until the commit that follows.
+        super::letter::number_new(conn, &inserted, &sending.sender, ctx.now)?;
+        let agreement = (allowed.agreement.id.clone(), allowed.agreement.version);
+        let handoff = known.view(vault, actor.agency_id, inserted, agreement)?;
+        Ok(Sent {
+            handoff,
+            created: true,
+        })
     })?;
-    let row = db::by_id(conn, id)?.ok_or(AppError::NotFound)?;
-    Ok(Sent {
-        handoff: view(conn, vault, actor.agency_id, row)?,
-        created,
-    })
+    Ok(sent)
 }
 
 /// The message to the receiver, trimmed (none when empty): at most 4000 characters.
@@ -192,13 +208,17 @@ impl<'a> Sending<'a> {
         holding: &'a Holding,
         input: &'a HandoffInput,
     ) -> Result<Self, AppError> {
-        let receiver = agencies::by_code(conn, input.to_agency.trim())?.ok_or_else(|| {
-            Invalid::new(
-                "to_agency",
-                format!("unknown agency {:?}", input.to_agency.trim()),
-            )
-        })?;
-        let sender = agencies::by_id(conn, actor.agency_id)?.ok_or(AppError::NotFound)?;
+        let code = input.to_agency.trim();
+        let found = agencies::by_code_or_id(conn, code, actor.agency_id)?;
+        let receiver = found
+            .iter()
+            .find(|a| a.code == code)
+            .cloned()
+            .ok_or_else(|| Invalid::new("to_agency", format!("unknown agency {code:?}")))?;
+        let sender = found
+            .into_iter()
+            .find(|a| a.id == actor.agency_id)
+            .ok_or(AppError::NotFound)?;
         Ok(Sending {
             ctx,
             actor,
@@ -209,6 +229,41 @@ impl<'a> Sending<'a> {
             receiver_kind: AgencyKind::parse(&receiver.kind).map_err(AppError::internal)?,
             sender,
             receiver,
+        })
+    }
+
+    /// Counts the new handoff, from its row and the agencies in hand.
+    fn count(&self, conn: &mut DbConnection, inserted: &db::HandoffRow) -> Result<(), AppError> {
+        let counts = crate::services::stats_upkeep::HandoffCounts::new(
+            &self.case.province,
+            &self.sender.kind,
+            &self.receiver.kind,
+        );
+        Ok(crate::db::stats::apply(conn, &counts.moves(inserted))?)
+    }
+
+    /// What the send holds already for its answer and its e-mail: the case, the agencies (the
+    /// owner read when it is neither sender nor receiver: a handoff sent onward), the documents.
+    fn known(
+        &self,
+        conn: &mut DbConnection,
+        vault: &Vault,
+        documents: &[case_db::DocumentRow],
+    ) -> Result<Known, AppError> {
+        let mut agencies: std::collections::HashMap<i64, AgencyRow> =
+            [&self.sender, &self.receiver]
+                .into_iter()
+                .map(|a| (a.id, a.clone()))
+                .collect();
+        let owner = self.case.owner_agency_id;
+        if let std::collections::hash_map::Entry::Vacant(slot) = agencies.entry(owner) {
+            slot.insert(agencies::by_id(conn, owner)?.ok_or(AppError::NotFound)?);
+        }
+        Ok(Known {
+            case_number: self.case.case_number.clone(),
+            risk_level: self.case.risk_level.clone(),
+            agencies,
+            attached: Known::attached_of(vault, documents)?,
         })
     }
 
@@ -249,10 +304,10 @@ impl<'a> Sending<'a> {
     /// 409 `handoff.duplicate` when the case has an open handoff of the rule to the receiver.
     fn refuse_duplicate(
         &self,
-        conn: &mut DbConnection,
+        handoffs: &[db::HandoffRow],
         rule: &HandoffRule,
     ) -> Result<(), AppError> {
-        if db::of_case(conn, self.case.id)?.iter().any(|h| {
+        if handoffs.iter().any(|h| {
             h.rule_id == rule.id
                 && h.to_agency_id == self.receiver.id
                 && h.access_ended_at.is_none()
