@@ -73,10 +73,10 @@ SELECT "audit_events".* FROM "audit_events" WHERE (("audit_events"."occurred_at"
 SELECT "audit_events".* FROM "audit_events" WHERE ("audit_events"."case_id" = 123456) ORDER BY "audit_events"."id" DESC LIMIT 50;
 
 -- name: audit search, provincial auditor (GET /api/v1/audit as the auditor of province 52)
-SELECT "audit_events".* FROM "audit_events" WHERE (("audit_events"."case_id" $(in_sub) (SELECT "cases"."id" FROM "cases" WHERE ("cases"."province" = '52'))) OR ("audit_events"."actor_agency_id" $(in_sub) (SELECT "agencies"."id" FROM "agencies" WHERE ("agencies"."province" = '52')))) ORDER BY "audit_events"."id" DESC LIMIT 50;
+SELECT "audit_events".* FROM "audit_events" WHERE ((EXISTS (SELECT 1 FROM cases WHERE cases.id = audit_events.case_id AND cases.province = '52')) OR ("audit_events"."actor_agency_id" $(in_sub) (SELECT "agencies"."id" FROM "agencies" WHERE ("agencies"."province" = '52')))) ORDER BY "audit_events"."id" DESC LIMIT 50;
 
 -- name: audit search, provincial auditor, user (GET /api/v1/audit?user=user17 as the auditor of 52)
-SELECT "audit_events".* FROM "audit_events" WHERE (("audit_events"."actor_username" = 'user17') AND (("audit_events"."case_id" $(in_sub) (SELECT "cases"."id" FROM "cases" WHERE ("cases"."province" = '52'))) OR ("audit_events"."actor_agency_id" $(in_sub) (SELECT "agencies"."id" FROM "agencies" WHERE ("agencies"."province" = '52'))))) ORDER BY "audit_events"."id" DESC LIMIT 50;
+SELECT "audit_events".* FROM "audit_events" WHERE (("audit_events"."actor_username" = 'user17') AND ((EXISTS (SELECT 1 FROM cases WHERE cases.id = audit_events.case_id AND cases.province = '52')) OR ("audit_events"."actor_agency_id" $(in_sub) (SELECT "agencies"."id" FROM "agencies" WHERE ("agencies"."province" = '52'))))) ORDER BY "audit_events"."id" DESC LIMIT 50;
 SQL
 }
 
