@@ -290,7 +290,7 @@ pub fn search(
     if let Some(province) = &filter.province {
         // The entry's own case, looked up by its primary key: `case_id IN (SELECT id FROM cases
         // WHERE province = …)` made PostgreSQL rescan every case of the province for each entry
-        // once they no longer fitted in a hash (70 s at a million cases; docs/PERFORMANCE.md).
+        // once they no longer fitted in a hash (38 s at a million cases; docs/PERFORMANCE.md).
         // Diesel's DSL has no correlated subquery, hence the fragment; the province is bound.
         let case_in = diesel::dsl::sql::<diesel::sql_types::Bool>(
             "EXISTS (SELECT 1 FROM cases WHERE cases.id = audit_events.case_id \
