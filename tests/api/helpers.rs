@@ -287,6 +287,9 @@ impl TestApp {
         actix_web::rt::spawn(app.run_until_stopped());
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            // Under the server's keep-alive (5 s): a connection idle through a long step of a
+            // test (a bulk insert) is never reused just as the server closes it.
+            .pool_idle_timeout(Duration::from_secs(2))
             .timeout(Duration::from_secs(20))
             .build()
             .expect("HTTP client");
