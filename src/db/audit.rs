@@ -260,7 +260,7 @@ pub fn search(
     before: Option<i64>,
     limit: i64,
 ) -> QueryResult<Vec<AuditRow>> {
-    use super::schema::{agencies, cases};
+    use super::schema::agencies;
     let mut query = audit_events::table
         .select(AuditRow::as_select())
         .order(audit_events::id.desc())
@@ -288,17 +288,20 @@ pub fn search(
         query = query.filter(audit_events::occurred_at.lt(to));
     }
     if let Some(province) = &filter.province {
-        let cases_in = cases::table
-            .filter(cases::province.eq(province.clone()))
-            .select(cases::id.nullable());
+        // The entry's own case, looked up by its primary key: `case_id IN (SELECT id FROM cases
+        // WHERE province = …)` made PostgreSQL rescan every case of the province for each entry
+        // once they no longer fitted in a hash (38 s at a million cases; docs/PERFORMANCE.md).
+        // Diesel's DSL has no correlated subquery, hence the fragment; the province is bound.
+        let case_in = diesel::dsl::sql::<diesel::sql_types::Bool>(
+            "EXISTS (SELECT 1 FROM cases WHERE cases.id = audit_events.case_id \
+             AND cases.province = ",
+        )
+        .bind::<diesel::sql_types::Text, _>(province.clone())
+        .sql(")");
         let agencies_in = agencies::table
             .filter(agencies::province.eq(province.clone()))
             .select(agencies::id.nullable());
-        query = query.filter(
-            audit_events::case_id
-                .eq_any(cases_in)
-                .or(audit_events::actor_agency_id.eq_any(agencies_in)),
-        );
+        query = query.filter(case_in.or(audit_events::actor_agency_id.eq_any(agencies_in)));
     }
     query.load(conn)
 }

@@ -31,8 +31,9 @@ pub struct NavCounts {
 const ANSWERED: [&str; 3] = ["accepted", "declined", "completed"];
 
 /// The menu counts of `user_id` of `agency_id` at `now`, in one statement. The incoming counts
-/// use `handoffs_to_idx` (receiver, status); the answered count `handoffs_from_updated_idx`
-/// (sender, last change), since an answer changes the row.
+/// use `handoffs_to_idx` (receiver, status); the answered count `handoffs_from_updated_cover_idx`
+/// (sender, last change, with the status and decision times: answered from the index alone),
+/// since an answer changes the row.
 pub fn counts(
     conn: &mut DbConnection,
     agency_id: i64,
