@@ -40,7 +40,7 @@ if [ -z "$BIN" ]; then
     # again with other features (those of the dev-dependencies are left out), and the next test
     # run would compile them back.
     cargo test --no-run --quiet
-    BIN="target/debug/rujukan"
+    BIN="${CARGO_TARGET_DIR:-target}/debug/rujukan"
 fi
 [ -x "$BIN" ] || { echo "no binary at $BIN" >&2; exit 1; }
 BIN="$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")"
