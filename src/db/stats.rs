@@ -49,9 +49,7 @@ type Key = (String, String, String, String, i64, String);
 /// so two folds at once (two instances) never fold a delta twice; the rollup rows are moved in
 /// key order, one upsert each (`ON CONFLICT … DO UPDATE`).
 pub fn fold(conn: &mut DbConnection, limit: i64) -> QueryResult<usize> {
-    conn.transaction(|conn| {
-        // SQLite: the write lock first, before anything is read.
-        lock(conn, "stats_deltas", 0)?;
+    super::write_transaction(conn, |conn| {
         // The id of the `limit`-th oldest delta, or the newest when there are fewer.
         let nth: Option<i64> = stats_deltas::table
             .select(stats_deltas::id)

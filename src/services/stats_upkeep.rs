@@ -96,23 +96,9 @@ fn handoff_facts_of(
     row: &HandoffRow,
     province: String,
 ) -> Result<Vec<Fact>, AppError> {
-    let h = HandoffFacts {
-        created_at: row.created_at,
-        province,
-        from_agency_id: row.from_agency_id,
-        to_agency_id: row.to_agency_id,
-        kind: row.kind,
-        status: row.status,
-        sender_kind: kinds.of(conn, row.from_agency_id)?,
-        receiver_kind: kinds.of(conn, row.to_agency_id)?,
-        rule_id: row.rule_id.clone(),
-        overridden: row.override_legal_basis.is_some(),
-        respond_by: row.respond_by,
-        complete_by: row.complete_by,
-        decided_at: row.decided_at,
-        completed_at: row.completed_at,
-    };
-    Ok(facts::of_handoff(&h))
+    let sender = kinds.of(conn, row.from_agency_id)?;
+    let receiver = kinds.of(conn, row.to_agency_id)?;
+    Ok(HandoffCounts::new(&province, &sender, &receiver).facts(row))
 }
 
 /// The counts a handoff moves, from its rows themselves: what the facts need besides the row (the

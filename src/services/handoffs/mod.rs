@@ -313,19 +313,7 @@ pub fn attached_documents(
     vault: &Vault,
     handoff_id: i64,
 ) -> Result<Vec<AttachedDocument>, AppError> {
-    crate::db::attachments::attached(conn, handoff_id)?
-        .into_iter()
-        .map(|d| {
-            let name = vault
-                .open(&d.key_id, &d.filename_ciphertext)
-                .map_err(AppError::internal)?;
-            Ok(AttachedDocument {
-                id: d.id,
-                filename: String::from_utf8_lossy(&name).into_owned(),
-                sha256: d.sha256,
-            })
-        })
-        .collect()
+    Known::attached_of(vault, &crate::db::attachments::attached(conn, handoff_id)?)
 }
 
 /// The case facts the agreements may require.
