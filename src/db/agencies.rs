@@ -88,21 +88,43 @@ pub fn by_code_or_id(conn: &mut DbConnection, code: &str, id: i64) -> QueryResul
         .load(conn)
 }
 
-/// Several agencies by id, in one statement.
+/// Several agencies by id, in one statement (from [`all`] inside a read snapshot).
 pub fn rows_of(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<AgencyRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    if crate::db::snapshot::active() {
+        return Ok(all(conn)?
+            .into_iter()
+            .filter(|a| ids.contains(&a.id))
+            .collect());
+    }
     agencies::table
         .filter(agencies::id.eq_any(ids.to_vec()))
         .select(AgencyRow::as_select())
         .load(conn)
 }
 
-/// One agency by id.
+/// One agency by id (from [`all`] inside a read snapshot).
 pub fn by_id(conn: &mut DbConnection, id: i64) -> QueryResult<Option<AgencyRow>> {
+    if crate::db::snapshot::active() {
+        return Ok(all(conn)?.into_iter().find(|a| a.id == id));
+    }
     agencies::table
         .find(id)
         .select(AgencyRow::as_select())
         .first(conn)
         .optional()
+}
+
+/// Every agency, ordered by code (kept inside a read snapshot, [`crate::db::snapshot`]).
+pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<AgencyRow>> {
+    crate::db::snapshot::kept("agencies", 0, || {
+        agencies::table
+            .select(AgencyRow::as_select())
+            .order(agencies::code.asc())
+            .load(conn)
+    })
 }
 
 /// Agencies ordered by code, after `after` (keyset pagination), at most `limit`.
@@ -111,6 +133,9 @@ pub fn list(
     after: Option<&str>,
     limit: i64,
 ) -> QueryResult<Vec<AgencyRow>> {
+    if after.is_none() && limit == i64::MAX {
+        return all(conn);
+    }
     let mut query = agencies::table
         .select(AgencyRow::as_select())
         .order(agencies::code.asc())
@@ -156,6 +181,12 @@ pub fn kinds_of(
     conn: &mut DbConnection,
     ids: &[i64],
 ) -> QueryResult<std::collections::HashMap<i64, String>> {
+    if crate::db::snapshot::active() {
+        return Ok(rows_of(conn, ids)?
+            .into_iter()
+            .map(|a| (a.id, a.kind))
+            .collect());
+    }
     Ok(agencies::table
         .filter(agencies::id.eq_any(ids.to_vec()))
         .select((agencies::id, agencies::kind))
@@ -164,11 +195,18 @@ pub fn kinds_of(
         .collect())
 }
 
-/// The codes and names of the agencies `ids` (a page's worth), in one statement.
+/// The codes and names of the agencies `ids` (a page's worth), in one statement (from [`all`]
+/// inside a read snapshot).
 pub fn names_of(
     conn: &mut DbConnection,
     ids: &[i64],
 ) -> QueryResult<std::collections::HashMap<i64, (String, String)>> {
+    if crate::db::snapshot::active() {
+        return Ok(rows_of(conn, ids)?
+            .into_iter()
+            .map(|a| (a.id, (a.code, a.name)))
+            .collect());
+    }
     Ok(agencies::table
         .filter(agencies::id.eq_any(ids.to_vec()))
         .select((agencies::id, agencies::code, agencies::name))

@@ -259,13 +259,15 @@ pub fn open_clocks_of_agency(
         .load(conn)
 }
 
-/// The handoffs of a case, oldest first.
+/// The handoffs of a case, oldest first (kept inside a read snapshot, [`crate::db::snapshot`]).
 pub fn of_case(conn: &mut DbConnection, case_id: i64) -> QueryResult<Vec<HandoffRow>> {
-    handoffs::table
-        .filter(handoffs::case_id.eq(case_id))
-        .order(handoffs::id.asc())
-        .select(HandoffRow::as_select())
-        .load(conn)
+    crate::db::snapshot::kept("case handoffs", case_id, || {
+        handoffs::table
+            .filter(handoffs::case_id.eq(case_id))
+            .order(handoffs::id.asc())
+            .select(HandoffRow::as_select())
+            .load(conn)
+    })
 }
 
 /// Moves a handoff from `from` to `to` only if it is still `from`: of two racing decisions,

@@ -19,6 +19,7 @@ pub mod pool;
 pub mod reveals;
 pub mod schema;
 pub mod sessions;
+pub mod snapshot;
 pub mod stats;
 pub mod types;
 pub mod url;

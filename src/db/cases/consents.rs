@@ -95,11 +95,14 @@ pub fn insert_consent(
         .get_result(conn)
 }
 
-/// Every consent record of a case, oldest first.
+/// Every consent record of a case, oldest first (kept inside a read snapshot,
+/// [`crate::db::snapshot`]).
 pub fn consents(conn: &mut DbConnection, case_id: i64) -> QueryResult<Vec<ConsentRow>> {
-    consents::table
-        .filter(consents::case_id.eq(case_id))
-        .order(consents::id.asc())
-        .select(ConsentRow::as_select())
-        .load(conn)
+    crate::db::snapshot::kept("case consents", case_id, || {
+        consents::table
+            .filter(consents::case_id.eq(case_id))
+            .order(consents::id.asc())
+            .select(ConsentRow::as_select())
+            .load(conn)
+    })
 }

@@ -48,13 +48,15 @@ pub fn insert_incidents(
     Ok(())
 }
 
-/// The incidents of a case, in order.
+/// The incidents of a case, in order (kept inside a read snapshot, [`crate::db::snapshot`]).
 pub fn incidents(conn: &mut DbConnection, case_id: i64) -> QueryResult<Vec<IncidentRow>> {
-    case_incidents::table
-        .filter(case_incidents::case_id.eq(case_id))
-        .order(case_incidents::position.asc())
-        .select(IncidentRow::as_select())
-        .load(conn)
+    crate::db::snapshot::kept("case incidents", case_id, || {
+        case_incidents::table
+            .filter(case_incidents::case_id.eq(case_id))
+            .order(case_incidents::position.asc())
+            .select(IncidentRow::as_select())
+            .load(conn)
+    })
 }
 
 /// The incidents of several cases, by case.

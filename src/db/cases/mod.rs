@@ -375,6 +375,14 @@ pub fn numbers_and_risks(
     conn: &mut DbConnection,
     ids: &[i64],
 ) -> QueryResult<std::collections::HashMap<i64, (String, Option<String>)>> {
+    // Inside a read snapshot, the cases whose scope was read are at hand.
+    let kept: Vec<CaseRow> = ids.iter().filter_map(|id| scope::kept_row(*id)).collect();
+    if !ids.is_empty() && kept.len() == ids.len() {
+        return Ok(kept
+            .into_iter()
+            .map(|r| (r.id, (r.case_number, r.risk_level)))
+            .collect());
+    }
     Ok(cases::table
         .filter(cases::id.eq_any(ids.to_vec()))
         .select((cases::id, cases::case_number, cases::risk_level))

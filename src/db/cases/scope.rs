@@ -203,50 +203,25 @@ pub fn parts(
     )))
 }
 
-/// A case and its scope.
+/// A case and its scope (kept inside [`crate::db::snapshot::within_read_snapshot`]).
 pub fn scope(conn: &mut DbConnection, id: i64) -> QueryResult<Option<(CaseRow, CaseScope)>> {
-    if let Some(kept) = SNAPSHOT.with(|s| s.borrow().as_ref().and_then(|m| m.get(&id).cloned())) {
-        return Ok(kept);
-    }
-    let found = match by_id(conn, id)? {
+    crate::db::snapshot::kept(KEPT_SCOPE, id, || match by_id(conn, id)? {
         Some(row) => {
             let scope = scope_of(conn, &row)?;
-            Some((row, scope))
+            Ok(Some((row, scope)))
         }
-        None => None,
-    };
-    SNAPSHOT.with(|s| {
-        if let Some(kept) = s.borrow_mut().as_mut() {
-            kept.insert(id, found.clone());
-        }
-    });
-    Ok(found)
+        None => Ok(None),
+    })
 }
 
-/// A case and its scope as [`scope`] read them, by case id.
-type Kept = std::collections::HashMap<i64, Option<(CaseRow, CaseScope)>>;
+/// What a read snapshot keeps a case's row and scope under.
+const KEPT_SCOPE: &str = "case scope";
 
-thread_local! {
-    /// The scopes read inside [`within_read_snapshot`] on this thread.
-    static SNAPSHOT: std::cell::RefCell<Option<Kept>> = const { std::cell::RefCell::new(None) };
-}
-
-/// Runs `read` keeping each case's row and scope once [`scope`] has read it: a page that asks
-/// several services about one case (its detail, timeline, consents, notes, documents, handoffs,
-/// what may be sent) reads the case, its handoffs and its consents once instead of once per
-/// service. Only for reads: nothing written inside `read` may change a case's row or scope (the
-/// page's own `case.viewed` entry does not).
-pub fn within_read_snapshot<T>(read: impl FnOnce() -> T) -> T {
-    /// Forgets the kept scopes however `read` ends.
-    struct Forget;
-    impl Drop for Forget {
-        fn drop(&mut self) {
-            SNAPSHOT.with(|s| *s.borrow_mut() = None);
-        }
-    }
-    SNAPSHOT.with(|s| *s.borrow_mut() = Some(Kept::new()));
-    let _forget = Forget;
-    read()
+/// A case's row if a read snapshot keeps it.
+pub fn kept_row(id: i64) -> Option<CaseRow> {
+    crate::db::snapshot::peek::<Option<(CaseRow, CaseScope)>>(KEPT_SCOPE, id)
+        .flatten()
+        .map(|(row, _)| row)
 }
 
 /// The scopes of a page of cases (bounded by its size) in two statements: their handoffs and

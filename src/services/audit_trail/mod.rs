@@ -183,11 +183,9 @@ pub struct AuditEntry {
 
 /// Agency codes by id.
 fn agency_codes(conn: &mut DbConnection) -> QueryResult<HashMap<i64, String>> {
-    use crate::db::schema::agencies;
-    Ok(agencies::table
-        .select((agencies::id, agencies::code))
-        .load::<(i64, String)>(conn)?
+    Ok(crate::db::agencies::all(conn)?
         .into_iter()
+        .map(|a| (a.id, a.code))
         .collect())
 }
 

@@ -76,7 +76,12 @@ pub(super) fn consent_view(
     let recorder = crate::db::users::by_id(conn, row.recorded_by)?
         .map(|u| u.username)
         .unwrap_or_default();
-    Ok(ConsentView {
+    Ok(view_with(row, recipient, recorder))
+}
+
+/// A consent record as answered, with its recipient's code and its recorder's username at hand.
+fn view_with(row: db::ConsentRow, recipient: Option<String>, recorder: String) -> ConsentView {
+    ConsentView {
         id: row.id,
         purpose: row.purpose,
         recipient_agency: recipient,
@@ -86,7 +91,7 @@ pub(super) fn consent_view(
         legal_basis: row.legal_basis,
         recorded_by: recorder,
         recorded_at: crate::domain::utc(row.recorded_at),
-    })
+    }
 }
 
 /// Records consent given or withdrawn.
@@ -267,13 +272,14 @@ pub fn consents(conn: &mut DbConnection, ctx: &Ctx, id: i64) -> Result<Consents,
     for row in &rows {
         latest.insert((row.purpose.clone(), row.recipient_agency_id), row.clone());
     }
-    let current = latest
-        .into_values()
-        .map(|r| consent_view(conn, r))
-        .collect::<Result<Vec<_>, _>>()?;
-    let history = rows
-        .into_iter()
-        .map(|r| consent_view(conn, r))
-        .collect::<Result<Vec<_>, _>>()?;
+    let recorders: Vec<i64> = rows.iter().map(|r| r.recorded_by).collect();
+    let names = crate::db::users::usernames_of(conn, &recorders)?;
+    let view = |r: db::ConsentRow| {
+        let recipient = r.recipient_agency_id.and_then(|a| codes.get(&a).cloned());
+        let recorder = names.get(&r.recorded_by).cloned().unwrap_or_default();
+        view_with(r, recipient, recorder)
+    };
+    let current = latest.into_values().map(view).collect();
+    let history = rows.into_iter().map(view).collect();
     Ok(Consents { current, history })
 }

@@ -47,12 +47,21 @@ pub(super) fn document_view(
     vault: &Vault,
     row: db::DocumentRow,
 ) -> Result<DocumentView, AppError> {
-    let name = vault
-        .open(&row.key_id, &row.filename_ciphertext)
-        .map_err(AppError::internal)?;
     let agency = agencies::by_id(conn, row.agency_id)?
         .map(|a| a.code)
         .unwrap_or_default();
+    view_with(vault, row, agency)
+}
+
+/// A document as answered, with its agency's code at hand.
+fn view_with(
+    vault: &Vault,
+    row: db::DocumentRow,
+    agency: String,
+) -> Result<DocumentView, AppError> {
+    let name = vault
+        .open(&row.key_id, &row.filename_ciphertext)
+        .map_err(AppError::internal)?;
     Ok(DocumentView {
         id: row.id,
         filename: String::from_utf8_lossy(&name).into_owned(),
@@ -167,10 +176,20 @@ pub fn documents(
     let actor = crate::services::actor(ctx)?;
     let (_, scope) = load(conn, actor, id, Action::CaseView)?;
     let attachments = crate::db::attachments::of_case(conn, id)?;
-    db::documents(conn, id)?
+    let rows: Vec<db::DocumentRow> = db::documents(conn, id)?
         .into_iter()
         .filter(|row| readable(actor, &scope, &attachments, row))
-        .map(|row| document_view(conn, vault, row))
+        .collect();
+    let agency_ids: Vec<i64> = rows.iter().map(|r| r.agency_id).collect();
+    let codes: std::collections::HashMap<i64, String> = agencies::rows_of(conn, &agency_ids)?
+        .into_iter()
+        .map(|a| (a.id, a.code))
+        .collect();
+    rows.into_iter()
+        .map(|row| {
+            let agency = codes.get(&row.agency_id).cloned().unwrap_or_default();
+            view_with(vault, row, agency)
+        })
         .collect()
 }
 

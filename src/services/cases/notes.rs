@@ -80,15 +80,15 @@ pub fn notes(
 ) -> Result<Vec<NoteView>, AppError> {
     let actor = crate::services::actor(ctx)?;
     load(conn, actor, id, Action::CaseView)?;
-    db::notes_of_agency(conn, id, actor.agency_id)?
-        .into_iter()
+    let rows = db::notes_of_agency(conn, id, actor.agency_id)?;
+    let authors: Vec<i64> = rows.iter().map(|r| r.author_id).collect();
+    let names = crate::db::users::usernames_of(conn, &authors)?;
+    rows.into_iter()
         .map(|row| {
             let body = vault
                 .open(&row.key_id, &row.body_ciphertext)
                 .map_err(AppError::internal)?;
-            let author = crate::db::users::by_id(conn, row.author_id)?
-                .map(|u| u.username)
-                .unwrap_or_default();
+            let author = names.get(&row.author_id).cloned().unwrap_or_default();
             Ok(NoteView {
                 id: row.id,
                 author,

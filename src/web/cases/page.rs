@@ -206,7 +206,7 @@ async fn load(
     let session = v.session_id.clone();
     db.run(move |conn| {
         // One read of the case's scope for every service the page asks (all reads).
-        crate::db::cases::within_read_snapshot(|| {
+        crate::db::snapshot::within_read_snapshot(|| {
             let detail = case_service::get(conn, &ctx, &vlt, id, record_minutes)?;
             let timeline = audit_trail::timeline(conn, &ctx, id)?;
             let consents =

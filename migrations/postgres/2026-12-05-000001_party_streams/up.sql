@@ -1,0 +1,4 @@
+-- The case list reads the cases an agency received and the cases it transferred away in case
+-- order, each cut at the page size (db::cases::list): these indexes give that order.
+CREATE INDEX handoffs_to_case_idx ON handoffs (to_agency_id, case_id);
+CREATE INDEX handoffs_from_kind_case_idx ON handoffs (from_agency_id, kind, case_id);
