@@ -16,7 +16,7 @@ NOW="'2026-12-02 12:00:00'"
 
 queries() {
   BACKEND="$1"
-  local party="((\"cases\".\"owner_agency_id\" = \$A) OR (\"cases\".\"id\" $(in_sub) (SELECT \"handoffs\".\"case_id\" FROM \"handoffs\" WHERE (((\"handoffs\".\"to_agency_id\" = \$A) AND (\"handoffs\".\"status\" $(none_of "'declined'", "'withdrawn'"))) AND (\"handoffs\".\"access_ended_at\" IS NULL))))) OR (\"cases\".\"id\" $(in_sub) (SELECT \"handoffs\".\"case_id\" FROM \"handoffs\" WHERE (((\"handoffs\".\"from_agency_id\" = \$A) AND (\"handoffs\".\"kind\" = 'transfer')) AND (\"handoffs\".\"status\" $(any_of "'accepted'", "'completed'")))))"
+  local party="((\"cases\".\"owner_agency_id\" = \$A) OR (EXISTS (SELECT \"handoffs\".* FROM \"handoffs\" WHERE ((((\"handoffs\".\"case_id\" = \"cases\".\"id\") AND (\"handoffs\".\"to_agency_id\" = \$A)) AND (\"handoffs\".\"status\" $(none_of "'declined'", "'withdrawn'"))) AND (\"handoffs\".\"access_ended_at\" IS NULL))))) OR (EXISTS (SELECT \"handoffs\".* FROM \"handoffs\" WHERE ((((\"handoffs\".\"case_id\" = \"cases\".\"id\") AND (\"handoffs\".\"from_agency_id\" = \$A)) AND (\"handoffs\".\"kind\" = 'transfer')) AND (\"handoffs\".\"status\" $(any_of "'accepted'", "'completed'")))))"
   cat <<SQL
 -- name: inbox (GET /api/v1/handoffs, police station)
 SELECT "handoffs".* FROM "handoffs" WHERE ("handoffs"."to_agency_id" = $POLICE) ORDER BY "handoffs"."id" DESC LIMIT 50;
@@ -36,20 +36,23 @@ SELECT "handoffs".* FROM "handoffs" WHERE (("handoffs"."from_agency_id" = $OWNER
 -- name: menu counts (every page: incoming pending, overdue, answered since Sent was last seen)
 SELECT (SELECT COUNT(*) FROM "handoffs" WHERE (("handoffs"."to_agency_id" = $POLICE) AND ("handoffs"."status" = 'pending')) LIMIT 1), (SELECT COUNT(*) FROM "handoffs" WHERE ((("handoffs"."to_agency_id" = $POLICE) AND ("handoffs"."status" = 'pending')) AND ("handoffs"."respond_by" < $NOW)) LIMIT 1), (SELECT COUNT(*) FROM "handoffs" WHERE (((("handoffs"."from_agency_id" = $OWNER) AND ("handoffs"."updated_at" > coalesce((SELECT "user_marks"."sent_seen_at" FROM "user_marks" WHERE ("user_marks"."user_id" = $USER) LIMIT 1), (SELECT "users"."created_at" FROM "users" WHERE ("users"."id" = $USER) LIMIT 1)))) AND ("handoffs"."status" $(any_of "'accepted'", "'declined'", "'completed'"))) AND (("handoffs"."decided_at" > coalesce((SELECT "user_marks"."sent_seen_at" FROM "user_marks" WHERE ("user_marks"."user_id" = $USER) LIMIT 1), (SELECT "users"."created_at" FROM "users" WHERE ("users"."id" = $USER) LIMIT 1))) OR ("handoffs"."completed_at" > coalesce((SELECT "user_marks"."sent_seen_at" FROM "user_marks" WHERE ("user_marks"."user_id" = $USER) LIMIT 1), (SELECT "users"."created_at" FROM "users" WHERE ("users"."id" = $USER) LIMIT 1))))) LIMIT 1);
 
--- name: cases, owner (GET /api/v1/cases as the service unit)
-SELECT "cases".* FROM "cases" WHERE ${party//\$A/$OWNER} ORDER BY "cases"."id" DESC LIMIT 50;
+-- name: cases, owned stream, service unit (GET /api/v1/cases: the cases it owns)
+SELECT "cases".* FROM "cases" WHERE ("cases"."owner_agency_id" = $OWNER) ORDER BY "cases"."id" DESC LIMIT 50;
 
--- name: cases, police (GET /api/v1/cases as the police station, party through handoffs)
-SELECT "cases".* FROM "cases" WHERE ${party//\$A/$POLICE} ORDER BY "cases"."id" DESC LIMIT 50;
+-- name: cases, received stream, police (the cases its received handoffs still reach)
+SELECT "cases".* FROM ("handoffs" INNER JOIN "cases" ON ("handoffs"."case_id" = "cases"."id")) WHERE (("handoffs"."to_agency_id" = $POLICE) AND ("handoffs"."status" $(none_of "'declined'", "'withdrawn'"))) AND ("handoffs"."access_ended_at" IS NULL) ORDER BY "handoffs"."case_id" DESC LIMIT 50;
 
--- name: cases, police, next page (GET /api/v1/cases?cursor=… deep in the list)
-SELECT "cases".* FROM "cases" WHERE (${party//\$A/$POLICE}) AND ("cases"."id" < 300000) ORDER BY "cases"."id" DESC LIMIT 50;
+-- name: cases, received stream, police, next page (cursor deep in the list)
+SELECT "cases".* FROM ("handoffs" INNER JOIN "cases" ON ("handoffs"."case_id" = "cases"."id")) WHERE ((("handoffs"."to_agency_id" = $POLICE) AND ("handoffs"."status" $(none_of "'declined'", "'withdrawn'"))) AND ("handoffs"."access_ended_at" IS NULL)) AND ("handoffs"."case_id" < 300000) ORDER BY "handoffs"."case_id" DESC LIMIT 50;
 
--- name: cases assigned=me (GET /api/v1/cases?assigned=me as a caseworker of the service unit)
+-- name: cases, transferred-away stream, service unit
+SELECT "cases".* FROM ("handoffs" INNER JOIN "cases" ON ("handoffs"."case_id" = "cases"."id")) WHERE (("handoffs"."from_agency_id" = $OWNER) AND ("handoffs"."kind" = 'transfer')) AND ("handoffs"."status" $(any_of "'accepted'", "'completed'")) ORDER BY "handoffs"."case_id" DESC LIMIT 50;
+
+-- name: cases, received stream, police, status=open risk_level=high
+SELECT "cases".* FROM ("handoffs" INNER JOIN "cases" ON ("handoffs"."case_id" = "cases"."id")) WHERE (((("handoffs"."to_agency_id" = $POLICE) AND ("handoffs"."status" $(none_of "'declined'", "'withdrawn'"))) AND ("handoffs"."access_ended_at" IS NULL)) AND ("cases"."risk_level" = 'high')) AND ("cases"."status" = 'open') ORDER BY "handoffs"."case_id" DESC LIMIT 50;
+
+-- name: cases assigned=me (GET /api/v1/cases?assigned=me as a caseworker of the service unit: one statement, party checked per case)
 SELECT "cases".* FROM "cases" WHERE (${party//\$A/$OWNER}) AND ("cases"."id" $(in_sub) (SELECT "case_assignments"."case_id" FROM "case_assignments" WHERE ("case_assignments"."user_id" = $USER))) ORDER BY "cases"."id" DESC LIMIT 50;
-
--- name: cases status=open risk_level=high (GET /api/v1/cases?status=open&risk_level=high, owner)
-SELECT "cases".* FROM "cases" WHERE ((${party//\$A/$OWNER}) AND ("cases"."risk_level" = 'high')) AND ("cases"."status" = 'open') ORDER BY "cases"."id" DESC LIMIT 50;
 
 -- name: deadline worklist, police (GET /api/v1/deadlines: every running clock of the agency)
 SELECT "handoffs".* FROM "handoffs" WHERE (("handoffs"."access_ended_at" IS NULL) AND ("handoffs"."status" $(any_of "'pending'", "'accepted'"))) AND (("handoffs"."from_agency_id" = $POLICE) OR ("handoffs"."to_agency_id" = $POLICE)) ORDER BY "handoffs"."id" ASC;

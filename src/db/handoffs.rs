@@ -399,32 +399,6 @@ pub fn boxed(
     query.load(conn)
 }
 
-/// Ids of the cases an agency is party to through handoffs (not as owner).
-pub fn party_case_ids(conn: &mut DbConnection, agency_id: i64) -> QueryResult<Vec<i64>> {
-    let received = handoffs::table
-        .filter(handoffs::to_agency_id.eq(agency_id))
-        .filter(handoffs::status.ne_all([
-            HandoffStatus::Declined.as_str(),
-            HandoffStatus::Withdrawn.as_str(),
-        ]))
-        .filter(handoffs::access_ended_at.is_null())
-        .select(handoffs::case_id);
-    let mut ids: Vec<i64> = received.load(conn)?;
-    let transferred_away: Vec<i64> = handoffs::table
-        .filter(handoffs::from_agency_id.eq(agency_id))
-        .filter(handoffs::kind.eq(HandoffKind::Transfer.as_str()))
-        .filter(handoffs::status.eq_any([
-            HandoffStatus::Accepted.as_str(),
-            HandoffStatus::Completed.as_str(),
-        ]))
-        .select(handoffs::case_id)
-        .load(conn)?;
-    ids.extend(transferred_away);
-    ids.sort_unstable();
-    ids.dedup();
-    Ok(ids)
-}
-
 impl HandoffRow {
     /// The handoff's clocks as the deadline engine reads them; `agreement` names its agreement
     /// and version.

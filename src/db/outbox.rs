@@ -239,51 +239,31 @@ pub fn take_step(
     }
 }
 
-/// Escalations (`deadline_notices` of kind `escalated`) on cases owned by `agency_id` or in
-/// `party_cases`, newest first, at most `limit`: `(deadline key, case id, case number, when)`.
-/// Reads the newest escalations in pages and keeps the agency's (a long list of case ids in the
-/// query itself would be slow).
+/// The escalations on cases the agency owns or is party to, newest first, at most `limit`: read
+/// newest first (`deadline_notices_kind_created_idx`), the party condition checked per case in
+/// SQL.
 pub fn escalations(
     conn: &mut DbConnection,
     agency_id: i64,
-    party_cases: &[i64],
     limit: i64,
 ) -> QueryResult<Vec<(String, i64, String, chrono::NaiveDateTime)>> {
     use super::schema::{cases, deadline_notices};
-    let party: std::collections::HashSet<i64> = party_cases.iter().copied().collect();
-    let wanted = usize::try_from(limit).unwrap_or(0);
-    let mut out = Vec::new();
-    let mut offset = 0_i64;
-    loop {
-        let page: Vec<(String, i64, String, i64, chrono::NaiveDateTime)> = deadline_notices::table
-            .inner_join(cases::table.on(cases::id.eq(deadline_notices::case_id)))
-            .filter(deadline_notices::kind.eq("escalated"))
-            .order((
-                deadline_notices::created_at.desc(),
-                deadline_notices::deadline_key,
-            ))
-            .limit(1000)
-            .offset(offset)
-            .select((
-                deadline_notices::deadline_key,
-                cases::id,
-                cases::case_number,
-                cases::owner_agency_id,
-                deadline_notices::created_at,
-            ))
-            .load(conn)?;
-        let done = page.len() < 1000;
-        out.extend(
-            page.into_iter()
-                .filter(|(_, id, _, owner, _)| *owner == agency_id || party.contains(id))
-                .map(|(key, id, number, _, at)| (key, id, number, at)),
-        );
-        if done || out.len() >= wanted {
-            out.truncate(wanted);
-            return Ok(out);
-        }
-        offset += 1000;
-    }
+    deadline_notices::table
+        .inner_join(cases::table.on(cases::id.eq(deadline_notices::case_id)))
+        .filter(deadline_notices::kind.eq("escalated"))
+        .filter(crate::db::cases::party_condition!(agency_id))
+        .order((
+            deadline_notices::created_at.desc(),
+            deadline_notices::deadline_key,
+        ))
+        .limit(limit)
+        .select((
+            deadline_notices::deadline_key,
+            cases::id,
+            cases::case_number,
+            deadline_notices::created_at,
+        ))
+        .load(conn)
 }
 
 /// A deadline step as the statistics count it.

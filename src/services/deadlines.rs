@@ -530,8 +530,7 @@ pub fn escalations(
 ) -> Result<Vec<Escalation>, AppError> {
     let actor = super::actor(ctx)?;
     authz::can(actor, Action::AccessLogView, Resource::System)?;
-    let party = handoff_db::party_case_ids(conn, actor.agency_id)?;
-    Ok(outbox::escalations(conn, actor.agency_id, &party, limit)?
+    Ok(outbox::escalations(conn, actor.agency_id, limit)?
         .into_iter()
         .map(|(deadline_key, case_id, case_number, at)| Escalation {
             case_id,

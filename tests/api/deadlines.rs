@@ -795,6 +795,29 @@ async fn statutory_deadlines_are_reminded_breached_and_escalated_unless_met(back
         types.contains(&"deadline.escalated"),
         "statutory steps concern every party: {types:?}"
     );
+
+    // The supervision page lists the escalation for the owner's and a party's supervisors, and
+    // not for an agency with no part in the case.
+    w.app.user("omega.sup", "SU-OMEGA", &["supervisor"]);
+    let number = rujukan::db::cases::by_id(&mut w.app.conn(), w.case)
+        .unwrap()
+        .unwrap()
+        .case_number;
+    for (user, listed) in [
+        ("alpha.sup", true),
+        ("beta.sup", true),
+        ("omega.sup", false),
+    ] {
+        let (session, _) = crate::pages::web_session(&w.app, user).await;
+        let (status, html) = crate::pages::web_get(&w.app, &session, "/supervision").await;
+        assert_eq!(status, 200, "{user}");
+        let section = html
+            .split("<section id=\"escalations\">")
+            .nth(1)
+            .and_then(|rest| rest.split("</section>").next())
+            .unwrap_or_default();
+        assert_eq!(section.contains(&number), listed, "{user}: {section}");
+    }
 }
 both_backends!(statutory_deadlines_are_reminded_breached_and_escalated_unless_met);
 

@@ -1,2 +1,3 @@
+DROP INDEX deadline_notices_kind_created_idx;
 DROP INDEX handoffs_from_kind_case_idx;
 DROP INDEX handoffs_to_case_idx;

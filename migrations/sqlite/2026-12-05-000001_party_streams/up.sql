@@ -2,3 +2,5 @@
 -- order, each cut at the page size (db::cases::list): these indexes give that order.
 CREATE INDEX handoffs_to_case_idx ON handoffs (to_agency_id, case_id);
 CREATE INDEX handoffs_from_kind_case_idx ON handoffs (from_agency_id, kind, case_id);
+-- The supervisor's escalations, newest first, each checked for the agency's part in its case.
+CREATE INDEX deadline_notices_kind_created_idx ON deadline_notices (kind, created_at);

@@ -223,7 +223,7 @@ fn transferred_away(
 }
 
 /// Received handoffs in these statuses give no access.
-fn ended() -> [&'static str; 2] {
+pub(crate) fn ended() -> [&'static str; 2] {
     [
         HandoffStatus::Declined.as_str(),
         HandoffStatus::Withdrawn.as_str(),
@@ -231,7 +231,7 @@ fn ended() -> [&'static str; 2] {
 }
 
 /// A transfer in these statuses moved the case.
-fn taken() -> [&'static str; 2] {
+pub(crate) fn taken() -> [&'static str; 2] {
     [
         HandoffStatus::Accepted.as_str(),
         HandoffStatus::Completed.as_str(),
@@ -277,23 +277,34 @@ type Backend = <DbConnection as diesel::Connection>::Backend;
 fn party_of(
     agency_id: i64,
 ) -> Box<dyn BoxableExpression<cases::table, Backend, SqlType = diesel::sql_types::Bool>> {
-    let received = handoffs::table
-        .filter(handoffs::case_id.eq(cases::id))
-        .filter(handoffs::to_agency_id.eq(agency_id))
-        .filter(handoffs::status.ne_all(ended()))
-        .filter(handoffs::access_ended_at.is_null());
-    let transferred_away = handoffs::table
-        .filter(handoffs::case_id.eq(cases::id))
-        .filter(handoffs::from_agency_id.eq(agency_id))
-        .filter(handoffs::kind.eq(HandoffKind::Transfer.as_str()))
-        .filter(handoffs::status.eq_any(taken()));
-    Box::new(
+    Box::new(party_condition!(agency_id))
+}
+
+/// The condition "the agency is party to the case of `cases::id`" as an expression, for a
+/// statement over `cases` or a join with it: it owns the case, received a handoff of it that
+/// still gives access, or transferred it away (correlated `EXISTS` on `handoffs_case_idx`).
+macro_rules! party_condition {
+    ($agency:expr) => {{
+        use diesel::prelude::*;
+        use $crate::db::schema::{cases, handoffs};
+        let agency_id: i64 = $agency;
+        let received = handoffs::table
+            .filter(handoffs::case_id.eq(cases::id))
+            .filter(handoffs::to_agency_id.eq(agency_id))
+            .filter(handoffs::status.ne_all($crate::db::cases::ended()))
+            .filter(handoffs::access_ended_at.is_null());
+        let transferred_away = handoffs::table
+            .filter(handoffs::case_id.eq(cases::id))
+            .filter(handoffs::from_agency_id.eq(agency_id))
+            .filter(handoffs::kind.eq($crate::domain::handoff::HandoffKind::Transfer.as_str()))
+            .filter(handoffs::status.eq_any($crate::db::cases::taken()));
         cases::owner_agency_id
             .eq(agency_id)
             .or(diesel::dsl::exists(received))
-            .or(diesel::dsl::exists(transferred_away)),
-    )
+            .or(diesel::dsl::exists(transferred_away))
+    }};
 }
+pub(crate) use party_condition;
 
 /// The condition "the case's blind index of `key` is one of `indexes`", in SQL.
 fn matching(
