@@ -242,8 +242,10 @@ pub fn clock_candidates(
 pub fn open_clocks_of_agency(
     conn: &mut DbConnection,
     agency_id: i64,
-) -> QueryResult<Vec<HandoffRow>> {
+) -> QueryResult<Vec<(HandoffRow, String)>> {
+    use crate::db::schema::cases;
     handoffs::table
+        .inner_join(cases::table)
         .filter(handoffs::access_ended_at.is_null())
         .filter(handoffs::status.eq_any([
             HandoffStatus::Pending.as_str(),
@@ -255,7 +257,7 @@ pub fn open_clocks_of_agency(
                 .or(handoffs::to_agency_id.eq(agency_id)),
         )
         .order(handoffs::id.asc())
-        .select(HandoffRow::as_select())
+        .select((HandoffRow::as_select(), cases::case_number))
         .load(conn)
 }
 

@@ -346,29 +346,28 @@ pub fn worklist(
             return Err(Invalid::new("state", "must be overdue, due_soon or upcoming").into());
         }
     };
+    // Each clock with its case number, then the agreement versions of all of them at once.
+    let rows = handoff_db::open_clocks_of_agency(conn, actor.agency_id)?;
+    let mut version_ids: Vec<i64> = rows.iter().map(|(r, _)| r.agreement_version_id).collect();
+    version_ids.sort_unstable();
+    version_ids.dedup();
+    let versions: std::collections::HashMap<i64, String> =
+        handoff_db::versions_by_ids(conn, &version_ids)?
+            .into_iter()
+            .map(|v| (v.id, format!("{} v{}", v.agreement_id, v.version)))
+            .collect();
     let mut items = Vec::new();
-    let mut numbers: std::collections::HashMap<i64, String> = Default::default();
-    for row in handoff_db::open_clocks_of_agency(conn, actor.agency_id)? {
-        let facts = facts_of(conn, &row)?;
+    for (row, case_number) in rows {
+        let version = versions.get(&row.agreement_version_id).cloned();
+        let facts = row.clock_facts(version.unwrap_or_default());
         for d in engine::handoff_slas(&facts, ctx.now) {
-            if !wanted.contains(&d.state) {
-                continue;
+            if wanted.contains(&d.state) {
+                items.push(WorkItem {
+                    case_id: row.case_id,
+                    case_number: case_number.clone(),
+                    deadline: d,
+                });
             }
-            let case_number = match numbers.get(&row.case_id) {
-                Some(number) => number.clone(),
-                None => {
-                    let number = case_db::by_id(conn, row.case_id)?
-                        .map(|c| c.case_number)
-                        .unwrap_or_default();
-                    numbers.insert(row.case_id, number.clone());
-                    number
-                }
-            };
-            items.push(WorkItem {
-                case_id: row.case_id,
-                case_number,
-                deadline: d,
-            });
         }
     }
     items.sort_by_key(|i| i.deadline.due_at);

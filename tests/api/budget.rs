@@ -137,6 +137,7 @@ async fn measure(w: &World, beta_web: &str, alpha_web: &str) -> Vec<usize> {
         statements(page("/cases".into(), beta_web.clone())).await,
         statements(page(case.clone(), alpha_web.clone())).await,
         statements(page("/sent".into(), alpha_web.clone())).await,
+        statements(api("/api/v1/deadlines?state=upcoming".into(), inv.clone())).await,
     ]
 }
 
@@ -177,9 +178,10 @@ async fn each_request_stays_within_its_statement_ceiling(backend: Backend) {
         "page /cases (police)",
         "page /cases/{id} (owner)",
         "page /sent",
+        "GET /api/v1/deadlines (police, upcoming)",
     ];
     let ceilings = [
-        CASE_READ, CASE_LIST, INBOX, WEB_INBOX, WEB_CASES, CASE_PAGE, WEB_SENT,
+        CASE_READ, CASE_LIST, INBOX, WEB_INBOX, WEB_CASES, CASE_PAGE, WEB_SENT, WORKLIST,
     ];
     let mut lines: Vec<Line> = names
         .iter()
@@ -228,5 +230,6 @@ const WEB_INBOX: usize = 7;
 const WEB_CASES: usize = 10;
 const CASE_PAGE: usize = 20;
 const WEB_SENT: usize = 8;
+const WORKLIST: usize = 3;
 const HANDOFF_CREATE: usize = 15;
 const HANDOFF_ACCEPT: usize = 15;

@@ -258,6 +258,11 @@ async fn a_pending_handoff_is_reminded_then_breached_and_escalated_once(backend:
         .unwrap();
     assert_eq!(upcoming[0]["rule"], "sla.respond");
     assert_eq!(upcoming[0]["handoff_id"], w.handoff);
+    let number = rujukan::db::cases::by_id(&mut w.app.conn(), w.case)
+        .unwrap()
+        .unwrap()
+        .case_number;
+    assert_eq!(upcoming[0]["case_number"], number.as_str(), "{upcoming}");
     let deadlines: Value = w
         .app
         .get_as(&format!("/api/v1/cases/{}/deadlines", w.case), &token)
