@@ -182,9 +182,16 @@ impl FromRequest for Viewer {
             let db = req.app_data::<web::Data<Db>>().cloned();
             let viewer = match (db, deps) {
                 (Some(db), Some(deps)) => viewer(&req, &db, &deps).await,
-                _ => None,
+                _ => Ok(None),
             };
-            viewer.ok_or_else(|| InternalError::from_response("signed out", to_login(&req)).into())
+            match viewer {
+                Ok(Some(v)) => Ok(v),
+                Ok(None) => Err(InternalError::from_response("signed out", to_login(&req)).into()),
+                Err(e) => {
+                    tracing::error!(error = %e, "a page could not check its session");
+                    Err(InternalError::from_response("unavailable", unavailable(&req)).into())
+                }
+            }
         })
     }
 }
@@ -229,14 +236,26 @@ fn stale_form(v: Viewer) -> HttpResponse {
 }
 
 /// The signed-in user of a page request, or `None` (no cookie, expired or revoked session).
-async fn viewer(req: &HttpRequest, db: &Db, deps: &web::Data<AuthDeps>) -> Option<Viewer> {
-    let cookie = req.cookie(SESSION_COOKIE)?.value().to_owned();
+async fn viewer(
+    req: &HttpRequest,
+    db: &Db,
+    deps: &web::Data<AuthDeps>,
+) -> Result<Option<Viewer>, crate::error::AppError> {
+    use crate::error::AppError as E;
+    let Some(cookie) = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned()) else {
+        return Ok(None);
+    };
     let d = deps.clone();
     let now = chrono::Utc::now().naive_utc();
-    let (actor, session_id) = db
+    let found = db
         .run(move |conn| auth_service::authenticate_cookie(conn, &d, &cookie, now))
-        .await
-        .ok()?;
+        .await;
+    let (actor, session_id) = match found {
+        Ok(found) => found,
+        // The database did not answer (or failed): not a reason to sign the user out.
+        Err(e @ (E::Unavailable(_) | E::StorageUnavailable(_) | E::Internal(_))) => return Err(e),
+        Err(_) => return Ok(None),
+    };
     let csrf = deps.keys.csrf_token(&session_id);
     let mut chrome = Chrome::of(&actor, csrf, req.path());
     // The menu counts: one statement; a page still opens without them if it fails.
@@ -249,12 +268,33 @@ async fn viewer(req: &HttpRequest, db: &Db, deps: &web::Data<AuthDeps>) -> Optio
         .flatten();
     // The actor, for the trace a refused page leaves (`http::denials`).
     actix_web::HttpMessage::extensions_mut(req).insert(actor.clone());
-    Some(Viewer {
+    Ok(Some(Viewer {
         chrome,
         actor,
         session_id,
         t: Texts::new(lang_of(req)),
-    })
+    }))
+}
+
+/// The page for a request whose session could not be checked because the database did not
+/// answer: 503 with `Retry-After`, in the user's language; the session stays as it was.
+fn unavailable(req: &HttpRequest) -> HttpResponse {
+    let t = Texts::new(lang_of(req));
+    let lang = match t.lang {
+        Lang::Id => "id",
+        Lang::En => "en",
+    };
+    HttpResponse::ServiceUnavailable()
+        .insert_header(("Retry-After", "1"))
+        .content_type("text/html; charset=utf-8")
+        .body(format!(
+            "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+             <title>{}</title></head><body><h1>{}</h1><p>{}</p></body></html>",
+            t.get("error.title"),
+            t.get("error.title"),
+            t.get("error.unavailable")
+        ))
 }
 
 /// Whether a form's CSRF token belongs to the viewer's session.

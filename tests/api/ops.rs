@@ -343,6 +343,45 @@ async fn graceful_stop_finishes_and_returns(backend: Backend) {
 }
 both_backends!(graceful_stop_finishes_and_returns);
 
+/// A web page whose session cannot be checked because the database is unreachable answers 503
+/// (with `Retry-After`), and does not send its user to the login page: the session is intact and
+/// works again when the database does. PostgreSQL only, as above.
+#[actix_web::test]
+async fn a_page_during_an_outage_is_503_not_the_login_page() {
+    if !postgres_available() {
+        return;
+    }
+    let db = TestDb::new(Backend::Postgres);
+    let proxy = DbProxy::start(postgres_authority(&postgres_base_url()));
+    let mut settings = db.settings();
+    let through_proxy = with_authority(db.url(), &format!("127.0.0.1:{}", proxy.port()));
+    settings.database.url = secrecy::SecretString::from(through_proxy);
+    let app = TestApp::spawn_with(db, settings).await;
+    app.agency("SU-ALPHA", "service_unit", "33");
+    app.user("alpha.cw", "SU-ALPHA", &["caseworker"]);
+    let (session, _) = crate::pages::web_session(&app, "alpha.cw").await;
+
+    proxy.cut();
+    let (status, html) = crate::pages::web_get(&app, &session, "/inbox").await;
+    assert_eq!(status, 503, "{html}");
+    assert!(html.contains("basis data"), "{html}");
+
+    proxy.restore();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (status, _) = crate::pages::web_get(&app, &session, "/inbox").await;
+        if status == 200 {
+            break;
+        }
+        assert_eq!(
+            status, 503,
+            "only 503 while recovering, never the login page"
+        );
+        assert!(Instant::now() < deadline, "the page did not come back");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 /// Stopping PostgreSQL under a running server: `/readyz` turns 503 (a problem, promptly, not a
 /// hang or a 500) and comes back by itself when the database does. PostgreSQL only: SQLite is a
 /// file inside the process and has no server to stop.
