@@ -31,9 +31,9 @@ pub struct NavCounts {
 const ANSWERED: [&str; 3] = ["accepted", "declined", "completed"];
 
 /// The menu counts of `user_id` of `agency_id` at `now`, in one statement. The incoming counts
-/// use `handoffs_to_respond_idx` (receiver, status, answer clock: counted from the index alone); the answered count `handoffs_from_updated_cover_idx`
-/// (sender, last change, with the status and decision times: answered from the index alone),
-/// since an answer changes the row.
+/// use `handoffs_to_respond_idx` (receiver, status, answer clock); the answered count
+/// `handoffs_from_updated_cover_idx` (sender, last change, with the status and decision times),
+/// since an answer changes the row: all three are counted from the indexes alone.
 pub fn counts(
     conn: &mut DbConnection,
     agency_id: i64,
