@@ -7,8 +7,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{Nullable, Timestamp};
 
 use super::DbConnection;
-use super::schema::{handoffs, user_marks, users};
-use crate::domain::handoff::HandoffStatus;
+use super::schema::{user_marks, users};
 
 define_sql_function! {
     /// SQL `COALESCE` of two instants.
@@ -28,7 +27,7 @@ pub struct NavCounts {
 }
 
 /// The statuses a receiver's answer leaves a handoff in.
-const ANSWERED: [&str; 3] = ["accepted", "declined", "completed"];
+pub(crate) const ANSWERED: [&str; 3] = ["accepted", "declined", "completed"];
 
 /// The menu counts of `user_id` of `agency_id` at `now`, in one statement. The incoming counts
 /// use `handoffs_to_respond_idx` (receiver, status, answer clock); the answered count
@@ -40,47 +39,75 @@ pub fn counts(
     user_id: i64,
     now: NaiveDateTime,
 ) -> QueryResult<NavCounts> {
-    let incoming = || {
-        handoffs::table
-            .filter(handoffs::to_agency_id.eq(agency_id))
-            .filter(handoffs::status.eq(HandoffStatus::Pending.as_str()))
-    };
-    let pending = incoming().count().single_value();
-    let overdue = incoming()
-        .filter(handoffs::respond_by.lt(now))
-        .count()
-        .single_value();
-    let seen = || {
-        coalesce(
-            user_marks::table
-                .find(user_id)
-                .select(user_marks::sent_seen_at)
-                .single_value(),
-            users::table
-                .find(user_id)
-                .select(users::created_at)
-                .single_value(),
-        )
-    };
-    let answered = handoffs::table
-        .filter(handoffs::from_agency_id.eq(agency_id))
-        .filter(handoffs::updated_at.nullable().gt(seen()))
-        .filter(handoffs::status.eq_any(ANSWERED))
-        .filter(
-            handoffs::decided_at
-                .gt(seen())
-                .or(handoffs::completed_at.gt(seen())),
-        )
-        .count()
-        .single_value();
-    let (pending, overdue, answered): (Option<i64>, Option<i64>, Option<i64>) =
-        diesel::select((pending, overdue, answered)).get_result(conn)?;
-    Ok(NavCounts {
-        pending: pending.unwrap_or(0),
-        overdue: overdue.unwrap_or(0),
-        answered: answered.unwrap_or(0),
-    })
+    let counted: (Option<i64>, Option<i64>, Option<i64>) = diesel::select(nav_count_columns!(
+        agency_id,
+        user_id,
+        users::table
+            .find(user_id)
+            .select(users::created_at)
+            .single_value(),
+        now
+    ))
+    .get_result(conn)?;
+    Ok(NavCounts::from(counted))
 }
+
+impl From<(Option<i64>, Option<i64>, Option<i64>)> for NavCounts {
+    /// The three counts as [`nav_count_columns!`] selects them.
+    fn from((pending, overdue, answered): (Option<i64>, Option<i64>, Option<i64>)) -> Self {
+        NavCounts {
+            pending: pending.unwrap_or(0),
+            overdue: overdue.unwrap_or(0),
+            answered: answered.unwrap_or(0),
+        }
+    }
+}
+
+/// The menu's three counts as three scalar subqueries (pending, overdue, answered) for the
+/// agency, the user and the user's creation time given as expressions: bound values
+/// ([`counts`]) or the columns of a statement that reads the user (the web session's look-up,
+/// [`crate::db::sessions::with_user_counted`]).
+macro_rules! nav_count_columns {
+    ($agency:expr, $user:expr, $created:expr, $now:expr) => {{
+        use diesel::prelude::*;
+        use $crate::db::schema::{handoffs, user_marks};
+        let now: chrono::NaiveDateTime = $now;
+        let incoming = || {
+            handoffs::table
+                .filter(handoffs::to_agency_id.eq($agency))
+                .filter(
+                    handoffs::status.eq($crate::domain::handoff::HandoffStatus::Pending.as_str()),
+                )
+        };
+        let pending = incoming().count().single_value();
+        let overdue = incoming()
+            .filter(handoffs::respond_by.lt(now))
+            .count()
+            .single_value();
+        let seen = || {
+            $crate::db::nav_counts::coalesce(
+                user_marks::table
+                    .filter(user_marks::user_id.eq($user))
+                    .select(user_marks::sent_seen_at)
+                    .single_value(),
+                $created,
+            )
+        };
+        let answered = handoffs::table
+            .filter(handoffs::from_agency_id.eq($agency))
+            .filter(handoffs::updated_at.nullable().gt(seen()))
+            .filter(handoffs::status.eq_any($crate::db::nav_counts::ANSWERED))
+            .filter(
+                handoffs::decided_at
+                    .gt(seen())
+                    .or(handoffs::completed_at.gt(seen())),
+            )
+            .count()
+            .single_value();
+        (pending, overdue, answered)
+    }};
+}
+pub(crate) use nav_count_columns;
 
 /// Records that `user_id` opened the "Sent" page at `now`.
 pub fn mark_sent_seen(

@@ -832,3 +832,7 @@ diesel::joinable!(case_perpetrators -> cases (case_id));
 diesel::allow_tables_to_appear_in_same_query!(case_trafficking, cases);
 diesel::allow_tables_to_appear_in_same_query!(case_perpetrators, cases);
 diesel::allow_tables_to_appear_in_same_query!(case_trafficking, case_perpetrators);
+// The web session's look-up counts the menu's handoffs in the same statement.
+diesel::allow_tables_to_appear_in_same_query!(user_marks, sessions);
+diesel::allow_tables_to_appear_in_same_query!(user_marks, agencies);
+diesel::allow_tables_to_appear_in_same_query!(user_marks, user_roles);

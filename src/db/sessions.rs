@@ -280,6 +280,81 @@ type SessionUserRow = (
     Option<String>,
 );
 
+/// A session with its user, agency and roles in force, and the user's menu counts at `now`
+/// (pending, overdue, answered: [`crate::db::nav_counts`]), in ONE statement (a row per role):
+/// a web page's sign-in check and its menu.
+pub fn with_user_counted(
+    conn: &mut DbConnection,
+    id: &str,
+    now: chrono::NaiveDateTime,
+) -> QueryResult<Option<(SessionUser, crate::db::nav_counts::NavCounts)>> {
+    use super::schema::{agencies, user_roles, users};
+    type Counted = (
+        SessionRow,
+        String,
+        bool,
+        i64,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+    );
+    let (pending, overdue, answered) = crate::db::nav_counts::nav_count_columns!(
+        users::agency_id,
+        users::id,
+        users::created_at.nullable(),
+        now
+    );
+    let rows: Vec<Counted> = sessions::table
+        .inner_join(users::table.on(users::id.eq(sessions::user_id)))
+        .inner_join(agencies::table.on(agencies::id.eq(users::agency_id)))
+        .left_join(
+            user_roles::table.on(user_roles::user_id
+                .eq(users::id)
+                .and(user_roles::confirmed.eq(true))),
+        )
+        .filter(sessions::id.eq(id))
+        .select((
+            SessionRow::as_select(),
+            users::username,
+            users::active,
+            users::agency_id,
+            agencies::code,
+            agencies::province,
+            user_roles::role.nullable(),
+            pending,
+            overdue,
+            answered,
+        ))
+        .load(conn)?;
+    let counts = rows.first().map(|r| (r.7, r.8, r.9).into());
+    let found = session_user(
+        rows.into_iter()
+            .map(|(s, u, a, g, c, p, r, ..)| (s, u, a, g, c, p, r))
+            .collect(),
+    );
+    Ok(found.zip(counts))
+}
+
+/// The session user of the rows of [`with_user`] (a row per role).
+fn session_user(rows: Vec<SessionUserRow>) -> Option<SessionUser> {
+    let mut roles: Vec<String> = rows.iter().filter_map(|r| r.6.clone()).collect();
+    roles.sort();
+    rows.into_iter().next().map(
+        |(session, username, active, agency_id, agency_code, province, _)| SessionUser {
+            session,
+            username,
+            active,
+            agency_id,
+            agency_code,
+            province,
+            roles,
+        },
+    )
+}
+
 /// A session with its user, agency and roles in force, in ONE statement (a row per role).
 pub fn with_user(conn: &mut DbConnection, id: &str) -> QueryResult<Option<SessionUser>> {
     use super::schema::{agencies, user_roles, users};
@@ -302,17 +377,5 @@ pub fn with_user(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Sessio
             user_roles::role.nullable(),
         ))
         .load(conn)?;
-    let mut roles: Vec<String> = rows.iter().filter_map(|r| r.6.clone()).collect();
-    roles.sort();
-    Ok(rows.into_iter().next().map(
-        |(session, username, active, agency_id, agency_code, province, _)| SessionUser {
-            session,
-            username,
-            active,
-            agency_id,
-            agency_code,
-            province,
-            roles,
-        },
-    ))
+    Ok(session_user(rows))
 }

@@ -417,6 +417,33 @@ pub fn authenticate_cookie(
     let (session_id, secret) = cookie.split_once('.').ok_or(INVALID_TOKEN)?;
     // One statement: the session with its user, agency and roles.
     let found = sessions::with_user(conn, session_id)?.ok_or(INVALID_TOKEN)?;
+    web_session(conn, deps, found, secret, now)
+}
+
+/// [`authenticate_cookie`] for a page: with the user's menu counts (as stored; the menu shows
+/// those the user's roles concern, [`crate::services::nav::shown`]) read in the same statement.
+pub fn authenticate_page(
+    conn: &mut DbConnection,
+    deps: &AuthDeps,
+    cookie: &str,
+    now: NaiveDateTime,
+) -> Result<(Actor, String, crate::db::nav_counts::NavCounts), AppError> {
+    let (session_id, secret) = cookie.split_once('.').ok_or(INVALID_TOKEN)?;
+    let (found, counts) =
+        sessions::with_user_counted(conn, session_id, now)?.ok_or(INVALID_TOKEN)?;
+    let (actor, session_id) = web_session(conn, deps, found, secret, now)?;
+    Ok((actor, session_id, counts))
+}
+
+/// The actor of a web session found by its id, if `secret` is its secret and it is not idle too
+/// long (then it ends); its last use is written at most once a minute.
+fn web_session(
+    conn: &mut DbConnection,
+    deps: &AuthDeps,
+    found: sessions::SessionUser,
+    secret: &str,
+    now: NaiveDateTime,
+) -> Result<(Actor, String), AppError> {
     let session = found.session.clone();
     let expected = session.secret_hash.as_deref().ok_or(INVALID_TOKEN)?;
     let given = token::hash_secret(secret);

@@ -10,27 +10,26 @@ use crate::db::DbConnection;
 use crate::db::nav_counts::{self, NavCounts};
 use crate::error::AppError;
 
-/// The menu counts of `actor` at `now`: the inbox counts when the actor's roles see handoffs,
-/// the answered count when they may send; `None` when neither (nothing is read then).
-pub fn counts(
-    conn: &mut DbConnection,
-    actor: &Actor,
-    now: NaiveDateTime,
-) -> Result<Option<NavCounts>, AppError> {
-    let sees = authz::can(actor, Action::HandoffView, Resource::System).is_ok();
-    let sends = authz::can(actor, Action::HandoffSend, Resource::System).is_ok();
-    if !sees && !sends {
-        return Ok(None);
+/// Whether the actor's roles see incoming handoffs or send them.
+fn sees_or_sends(actor: &Actor) -> bool {
+    authz::can(actor, Action::HandoffView, Resource::System).is_ok()
+        || authz::can(actor, Action::HandoffSend, Resource::System).is_ok()
+}
+
+/// What the menu shows of the counts read for `actor`: the inbox counts when the actor's roles
+/// see handoffs, the answered count when they may send; `None` when neither.
+pub fn shown(actor: &Actor, mut counts: NavCounts) -> Option<NavCounts> {
+    if !sees_or_sends(actor) {
+        return None;
     }
-    let mut counts = nav_counts::counts(conn, actor.agency_id, actor.user_id, now)?;
-    if !sees {
+    if authz::can(actor, Action::HandoffView, Resource::System).is_err() {
         counts.pending = 0;
         counts.overdue = 0;
     }
-    if !sends {
+    if authz::can(actor, Action::HandoffSend, Resource::System).is_err() {
         counts.answered = 0;
     }
-    Ok(Some(counts))
+    Some(counts)
 }
 
 /// Records that `actor` opened the "Sent" page at `now`: the answered count starts again from

@@ -247,10 +247,11 @@ async fn viewer(
     };
     let d = deps.clone();
     let now = chrono::Utc::now().naive_utc();
+    // One statement: the session, its user, and the menu's counts.
     let found = db
-        .run(move |conn| auth_service::authenticate_cookie(conn, &d, &cookie, now))
+        .run(move |conn| auth_service::authenticate_page(conn, &d, &cookie, now))
         .await;
-    let (actor, session_id) = match found {
+    let (actor, session_id, counts) = match found {
         Ok(found) => found,
         // The database did not answer (or failed): not a reason to sign the user out.
         Err(e @ (E::Unavailable(_) | E::StorageUnavailable(_) | E::Internal(_))) => return Err(e),
@@ -258,14 +259,7 @@ async fn viewer(
     };
     let csrf = deps.keys.csrf_token(&session_id);
     let mut chrome = Chrome::of(&actor, csrf, req.path());
-    // The menu counts: one statement; a page still opens without them if it fails.
-    let counted = actor.clone();
-    chrome.nav = db
-        .run(move |conn| crate::services::nav::counts(conn, &counted, now))
-        .await
-        .inspect_err(|e| tracing::warn!(error = %e, "the menu counts could not be read"))
-        .ok()
-        .flatten();
+    chrome.nav = crate::services::nav::shown(&actor, counts);
     // The actor, for the trace a refused page leaves (`http::denials`).
     actix_web::HttpMessage::extensions_mut(req).insert(actor.clone());
     Ok(Some(Viewer {
