@@ -66,7 +66,7 @@ impl From<(Option<i64>, Option<i64>, Option<i64>)> for NavCounts {
 /// The menu's three counts as three scalar subqueries (pending, overdue, answered) for the
 /// agency, the user and the user's creation time given as expressions: bound values
 /// ([`counts`]) or the columns of a statement that reads the user (the web session's look-up,
-/// [`crate::db::sessions::with_user_counted`]).
+/// `sessions::with_user_counted`).
 macro_rules! nav_count_columns {
     ($agency:expr, $user:expr, $created:expr, $now:expr) => {{
         use diesel::prelude::*;
