@@ -206,7 +206,7 @@ check() {
   [ "$code" = 200 ] || {
     head -c 400 "$work/check.out" >&2
     echo >&2
-    die "$* answered $code (is DATA_DIR the data dir whose key sealed this database?)"
+    die "${*: -1} answered $code (is DATA_DIR the data dir whose key sealed this database?)"
   }
 }
 first_id=$(head -1 "$work/ids.txt")
