@@ -78,7 +78,8 @@ def main():
             say(f"| {label} | {value} |")
     say("")
 
-    say(f"Reads: median of {meta.get('rounds', '3')} rounds (round-robin over the endpoints); "
+    rounds = meta.get("rounds", "3")
+    say(f"Reads: median of {rounds} round{'' if rounds == '1' else 's'} (round-robin over the endpoints); "
         "p50 and p99 are the medians of each round's percentiles.")
     say("")
     say("| endpoint | req/s (median) | req/s per round | p50 ms | p99 ms | non-2xx / timeouts |")
