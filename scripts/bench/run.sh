@@ -108,6 +108,11 @@ export RUJUKAN_DATABASE__URL="$url" RUJUKAN_STORAGE__DATA_DIR="$data_dir"
 server=""
 copy=""
 cleanup() {
+  local status=$?
+  if [ "$status" != 0 ] && [ -s "$work/serve.log" ]; then
+    echo "-- last lines of the server's log:" >&2
+    tail -20 "$work/serve.log" >&2
+  fi
   if [ -n "$server" ] && kill -0 "$server" 2>/dev/null; then
     kill -TERM "$server" 2>/dev/null || true
     wait "$server" 2>/dev/null || true
