@@ -3,7 +3,8 @@
 
   meta.tsv      key, value (backend, database, sizes, start-up time, peak memory, …)
   loads.tsv     round, load average (1, 5, 15 min) before the round
-  reads.tsv     endpoint, round, req/s, p50, p99 (wrk units: us, ms, s), non-2xx, timeouts
+  reads.tsv     endpoint, round, req/s, p50, p99 (wrk units: us, ms, s), non-2xx, timeouts,
+                the non-2xx statuses ("503=12 401=1" or "none")
   pairs.json    the API pairs (pairs.py)
   baseline.json the minimal-SQL pairs (baseline.py), if run
 
@@ -92,10 +93,16 @@ def main():
         p50 = [ms(r[3]) for r in rows]
         p99 = [ms(r[4]) for r in rows]
         bad = sum(int(r[5]) for r in rows), sum(int(r[6]) for r in rows)
+        statuses = {}
+        for r in rows:
+            for part in (r[7].split() if len(r) > 7 and r[7] != "none" else []):
+                status, n = part.split("=")
+                statuses[status] = statuses.get(status, 0) + int(n)
+        which = " (" + ", ".join(f"{n}× {s}" for s, n in sorted(statuses.items())) + ")" if statuses else ""
         say(
             f"| {label} | {fmt(statistics.median(rps))} | {' / '.join(fmt(x) for x in rps)} | "
             f"{fmt(statistics.median(p50), 2)} | {fmt(statistics.median(p99), 2)} | "
-            f"{bad[0]} / {bad[1]} |"
+            f"{bad[0]}{which} / {bad[1]} |"
         )
     say("")
 

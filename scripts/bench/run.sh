@@ -231,8 +231,10 @@ measure() { # key round url auth cookie ids-file
   p99=$(awk '$1 == "99%" {print $2}' "$work/wrk.out")
   non2xx=$(awk '/Non-2xx/ {print $NF}' "$work/wrk.out")
   timeouts=$(sed -n 's/.*timeout \([0-9]*\).*/\1/p' "$work/wrk.out")
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$rps" "$p50" "$p99" "${non2xx:-0}" "${timeouts:-0}" >>"$work/reads.tsv"
-  say "round $2 $1: $rps req/s, p50 $p50, p99 $p99, non-2xx ${non2xx:-0}, timeouts ${timeouts:-0}"
+  statuses=$(sed -n 's/^statuses other than 2xx: //p' "$work/wrk.out")
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$rps" "$p50" "$p99" "${non2xx:-0}" "${timeouts:-0}" \
+    "${statuses:-none}" >>"$work/reads.tsv"
+  say "round $2 $1: $rps req/s, p50 $p50, p99 $p99, non-2xx ${non2xx:-0} (${statuses:-none}), timeouts ${timeouts:-0}"
 }
 for round in $(seq 1 "$rounds"); do
   printf '%s\t%s\n' "$round" "$(cut -d' ' -f1-3 /proc/loadavg)" >>"$work/loads.tsv"

@@ -26,10 +26,10 @@ if ids_file and ids_file ~= "" then
 end
 
 -- Each thread gets a different starting offset (setup runs in the main Lua state, once per thread).
-local threads_made = 0
+local threads = {}
 function setup(thread)
-  thread:set("offset", threads_made * 7919)
-  threads_made = threads_made + 1
+  thread:set("offset", #threads * 7919)
+  threads[#threads + 1] = thread
 end
 
 local position = 0
@@ -43,4 +43,28 @@ function request()
   end
   position = position + 1
   return wrk.format(nil, wrk.path .. ids[(position % #ids) + 1])
+end
+
+-- Which statuses the non-2xx answers had (wrk only counts them): counted per thread, printed at the
+-- end as one line "statuses other than 2xx: 503=12 401=1" (or "none").
+other_statuses = {}
+function response(status, _, _)
+  if status >= 300 then
+    other_statuses[status] = (other_statuses[status] or 0) + 1
+  end
+end
+
+function done(_, _, _)
+  local total = {}
+  for _, thread in ipairs(threads) do
+    for status, n in pairs(thread:get("other_statuses") or {}) do
+      total[status] = (total[status] or 0) + n
+    end
+  end
+  local parts = {}
+  for status, n in pairs(total) do
+    parts[#parts + 1] = status .. "=" .. n
+  end
+  table.sort(parts)
+  print("statuses other than 2xx: " .. (#parts > 0 and table.concat(parts, " ") or "none"))
 end
