@@ -222,7 +222,18 @@ check -H "Cookie: $inv_cookie" "$base/inbox"
 check -H "Cookie: $cw_cookie" "$base/cases/$first_id"
 
 # --- 3. Reads: ROUNDS rounds, each endpoint once per round, in the same order -------------------
+# Before each wrk run, wait (up to 60 s) until /readyz answers within 50 ms: requests left in the
+# server by the previous run (a slow list) would otherwise be served during this one.
+settle() {
+  local waited=0
+  until [ "$(curl -s -o /dev/null -w '%{time_total}' "$base/readyz" | awk '{print ($1 < 0.05)}')" = 1 ]; do
+    sleep 0.5
+    waited=$((waited + 1))
+    [ "$waited" -lt 120 ] || break
+  done
+}
 measure() { # key round url auth cookie ids-file
+  settle
   BENCH_AUTH="$4" BENCH_COOKIE="$5" BENCH_IDS="$6" \
     wrk -t2 -c32 -d"${duration}s" --timeout 10s --latency -s scripts/bench/wrk.lua "$3" >"$work/wrk.out"
   local rps p50 p99 non2xx timeouts
