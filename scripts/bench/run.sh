@@ -182,10 +182,18 @@ ready_ms=$((($(date +%s%N) - t0) / 1000000))
 meta ready_ms "$ready_ms ms (polled every 10 ms)"
 say "ready in $ready_ms ms"
 
+# A busy server may answer 503 (no pooled connection within 3 s): try up to ten times.
 api_login() {
-  curl -fsS "$base/api/v1/auth/login" -H 'content-type: application/json' \
-    -d "{\"username\":\"$1\",\"password\":\"$password\"}" |
-    python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])'
+  local answer
+  for _ in 1 2 3 4 5 6 7 8 9 10; do
+    if answer=$(curl -fsS "$base/api/v1/auth/login" -H 'content-type: application/json' \
+      -d "{\"username\":\"$1\",\"password\":\"$password\"}"); then
+      python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])' <<<"$answer"
+      return
+    fi
+    sleep 2
+  done
+  die "could not log $1 in"
 }
 # The web login form: GET /login sets a CSRF cookie equal to the form's hidden field; the POST
 # answers 303 with the session cookie.
@@ -249,7 +257,8 @@ measure() { # key round url auth cookie ids-file
 }
 for round in $(seq 1 "$rounds"); do
   printf '%s\t%s\n' "$round" "$(cut -d' ' -f1-3 /proc/loadavg)" >>"$work/loads.tsv"
-  # Access tokens last 15 minutes: a fresh pair each round.
+  # Access tokens last 15 minutes: a fresh pair each round, once the server is idle.
+  settle
   cw_token=$(api_login bench.caseworker)
   inv_token=$(api_login bench.investigator)
   measure api_case "$round" "$base/api/v1/cases/" "Bearer $cw_token" "" "$work/ids.txt"
