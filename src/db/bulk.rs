@@ -285,6 +285,29 @@ pub fn write(conn: &mut DbConnection, rows: &Rows) -> QueryResult<()> {
     Ok(())
 }
 
+/// Pages SQLite keeps in memory during a bulk load, in KiB (a negative `cache_size`): the
+/// indexes on random keys (blind indexes, hashes) otherwise spill a page to the write-ahead log
+/// for nearly every row.
+const SQLITE_LOAD_CACHE_KIB: i64 = 512 * 1024;
+
+/// Readies the connection for a bulk load: on SQLite a page cache of
+/// [`SQLITE_LOAD_CACHE_KIB`] for this connection (which the load then owns).
+pub fn for_loading(conn: &mut DbConnection) -> QueryResult<()> {
+    if let DbConnection::Sqlite(c) = conn {
+        diesel::sql_query(format!("PRAGMA cache_size = -{SQLITE_LOAD_CACHE_KIB}")).execute(c)?;
+    }
+    Ok(())
+}
+
+/// How many batches of a bulk load go in one transaction: several on SQLite (each commit writes
+/// every page the transaction changed to the log), one on PostgreSQL.
+pub fn batches_per_transaction(conn: &DbConnection) -> usize {
+    match conn {
+        DbConnection::Pg(_) => 1,
+        DbConnection::Sqlite(_) => 8,
+    }
+}
+
 /// The first free id of each table the seed gives ids in.
 #[derive(Debug, Clone, Copy, Default)]
 #[allow(missing_docs)]

@@ -44,6 +44,7 @@ pub fn seed_cases_bulk(
     let cast = Cast::load(conn)?;
     let places = places(conn)?;
     let ids = db::bulk::next_ids(conn)?;
+    db::bulk::for_loading(conn)?;
     let counters = db::bulk::counters(conn)?;
     let planner = Planner::new(vault, set, (cast, places), seed, ids, counters);
     let (counters, handoffs) = make_and_write(conn, planner, count)?;
@@ -66,7 +67,7 @@ fn make_and_write(
     count: usize,
 ) -> Result<(Vec<(String, i32, i64)>, usize), AppError> {
     std::thread::scope(|scope| {
-        let (tx, rx) = mpsc::sync_channel(2);
+        let (tx, rx) = mpsc::sync_channel(1);
         let maker = scope.spawn(move || {
             let mut done = 0;
             while done < count {
@@ -80,21 +81,36 @@ fn make_and_write(
             }
             (planner.counters(), planner.handoffs)
         });
-        let mut written = Ok(());
-        for batch in rx {
-            written = batch.and_then(|rows| {
-                conn.transaction(|conn| db::bulk::write(conn, &rows))
-                    .map_err(AppError::from)
-            });
-            if written.is_err() {
-                break;
-            }
-        }
+        let per_transaction = db::bulk::batches_per_transaction(conn);
+        let written = write_all(conn, &rx, per_transaction);
+        drop(rx);
         let made = maker
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         written.map(|()| made)
     })
+}
+
+/// Writes the batches as they come, `per_transaction` of them in each transaction.
+fn write_all(
+    conn: &mut DbConnection,
+    rx: &mpsc::Receiver<Result<db::bulk::Rows, AppError>>,
+    per_transaction: usize,
+) -> Result<(), AppError> {
+    let mut ended = false;
+    while !ended {
+        conn.transaction(|conn| -> Result<(), AppError> {
+            for _ in 0..per_transaction {
+                let Ok(batch) = rx.recv() else {
+                    ended = true;
+                    break;
+                };
+                db::bulk::write(conn, &batch?)?;
+            }
+            Ok(())
+        })?;
+    }
+    Ok(())
 }
 
 /// The service unit, police and court the demo cases travel between.

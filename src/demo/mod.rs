@@ -7,6 +7,7 @@
 
 pub mod bulk;
 mod plan;
+mod rows;
 mod sending;
 
 use std::collections::BTreeSet;

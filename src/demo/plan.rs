@@ -1,6 +1,6 @@
 //! The demo cases made in memory, row for row as the services write them (intake, consent,
 //! handoff sent and answered, court notice, letter numbers, audit entries chained per case), so
-//! that [`super::bulk`] can write them many at a time. The random draws are those of
+//! that `demo::bulk` can write them many at a time. The random draws are those of
 //! [`super::seed_cases`]: the same seed gives the same cases either way.
 
 use std::collections::{BTreeSet, HashMap};
@@ -10,6 +10,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::json;
 
+use super::rows::{case_row, incident};
 use super::{Cast, ctx_for, synthetic_intake};
 use crate::agreements::engine::{self, Party, Request};
 use crate::audit::chain::{self, Fields};
@@ -18,10 +19,9 @@ use crate::authz::{Actor, Category};
 use crate::crypto::Vault;
 use crate::db::agencies::AgencyRow;
 use crate::db::bulk::{
-    AssignmentBulk, AuditBulk, CaseBulk, ConsentBulk, HeadBulk, IncidentBulk, NameTokenBulk,
-    NextIds, PhoneBulk, Rows, StageChangeBulk, TrackBulk,
+    AssignmentBulk, AuditBulk, CaseBulk, ConsentBulk, HeadBulk, NameTokenBulk, NextIds, PhoneBulk,
+    Rows, StageChangeBulk, TrackBulk,
 };
-use crate::db::cases::CaseValues;
 use crate::domain::agency::AgencyKind;
 use crate::domain::case::{self as domain, NewCase};
 use crate::domain::classification as cls;
@@ -521,66 +521,6 @@ fn facts(case: &CaseBulk, new: &NewCase) -> BTreeSet<String> {
     .filter(|(present, _)| *present)
     .map(|(_, fact)| fact.to_owned())
     .collect()
-}
-
-fn incident(id: i64, case_id: i64, inc: crate::db::cases::IncidentRow) -> IncidentBulk {
-    IncidentBulk {
-        id,
-        case_id,
-        position: inc.position,
-        occurred_on: inc.occurred_on,
-        place: inc.place,
-        country: inc.country,
-        forms: inc.forms,
-        tpks_forms: inc.tpks_forms,
-        pkdrt_forms: inc.pkdrt_forms,
-        tppo_elements: inc.tppo_elements,
-        gbvims_type: inc.gbvims_type,
-        gbvims_contexts: inc.gbvims_contexts,
-        perpetrator_relation: inc.perpetrator_relation,
-    }
-}
-
-fn case_row(
-    id: i64,
-    case_number: String,
-    province: String,
-    actor: &Actor,
-    v: CaseValues,
-    now: NaiveDateTime,
-) -> CaseBulk {
-    CaseBulk {
-        id,
-        case_number,
-        province,
-        owner_agency_id: actor.agency_id,
-        created_by: actor.user_id,
-        status: "open".to_owned(),
-        version: 1,
-        identity_ciphertext: v.identity_ciphertext,
-        identity_key_id: v.identity_key_id,
-        nik_index: v.nik_index,
-        passport_index: v.passport_index,
-        age_band: v.age_band,
-        sex: v.sex,
-        disabilities: v.disabilities,
-        nationality: v.nationality,
-        home_province: v.home_province,
-        home_district: v.home_district,
-        migration_stage: v.migration_stage,
-        placement_channel: v.placement_channel,
-        destination_country: v.destination_country,
-        sector: v.sector,
-        p3mi: v.p3mi,
-        employer_abroad: v.employer_abroad,
-        bp2mi_complaint_number: v.bp2mi_complaint_number,
-        risk_level: v.risk_level,
-        safety_plan: v.safety_plan,
-        legal_basis: v.legal_basis,
-        procedural_regime: v.procedural_regime,
-        created_at: now,
-        updated_at: now,
-    }
 }
 
 /// A stage change row.

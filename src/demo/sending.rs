@@ -80,6 +80,22 @@ impl Planner<'_> {
             updated_at: now,
             receiver_records_consent: grant.receiver_records_consent.clone(),
         };
+        self.created(rows, stream, ctx, grant, &handoff, (&sender, to));
+        Ok(handoff)
+    }
+
+    /// `handoff.created` of a handoff just sent, and its letter number from the sender's counter.
+    fn created(
+        &mut self,
+        rows: &mut Rows,
+        stream: &mut Stream,
+        ctx: &Ctx,
+        grant: &RuleGrant,
+        handoff: &HandoffBulk,
+        (sender, to): (&AgencyRow, &AgencyRow),
+    ) {
+        let (id, now, consent_id, respond_by) =
+            (handoff.id, ctx.now, handoff.consent_id, handoff.respond_by);
         let event = Event::new(AuditAction::HandoffCreated)
             .subject("handoff", id)
             .details(json!({
@@ -107,7 +123,6 @@ impl Planner<'_> {
             seq,
             created_at: now,
         });
-        Ok(handoff)
     }
 
     /// What becomes of a report to the police: left pending, declined, withdrawn by the owner,
