@@ -346,9 +346,12 @@ pub fn next_ids(conn: &mut DbConnection) -> QueryResult<NextIds> {
     })
 }
 
+/// A counter: `(prefix, year, last number)`.
+pub type Counter = (String, i32, i64);
+
 /// Every counter (case numbers per province prefix and year, letter numbers per agency and
 /// year): `(prefix, year, last number)`.
-pub fn counters(conn: &mut DbConnection) -> QueryResult<Vec<(String, i32, i64)>> {
+pub fn counters(conn: &mut DbConnection) -> QueryResult<Vec<Counter>> {
     case_number_counters::table
         .select((
             case_number_counters::prefix,
@@ -359,7 +362,7 @@ pub fn counters(conn: &mut DbConnection) -> QueryResult<Vec<(String, i32, i64)>>
 }
 
 /// Stores counters where the seed left them (created when missing).
-pub fn set_counters(conn: &mut DbConnection, counters: &[(String, i32, i64)]) -> QueryResult<()> {
+pub fn set_counters(conn: &mut DbConnection, counters: &[Counter]) -> QueryResult<()> {
     for (prefix, year, last) in counters {
         let changed = diesel::update(case_number_counters::table.find((prefix, year)))
             .set(case_number_counters::last_number.eq(last))

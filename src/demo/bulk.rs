@@ -65,7 +65,7 @@ fn make_and_write(
     conn: &mut DbConnection,
     mut planner: Planner<'_>,
     count: usize,
-) -> Result<(Vec<(String, i32, i64)>, usize), AppError> {
+) -> Result<(Vec<db::bulk::Counter>, usize), AppError> {
     std::thread::scope(|scope| {
         let (tx, rx) = mpsc::sync_channel(1);
         let maker = scope.spawn(move || {
