@@ -194,12 +194,18 @@ impl Event {
 
 /// Appends `event`; call it inside the transaction of the change.
 pub fn record(conn: &mut DbConnection, ctx: &Ctx, event: Event) -> QueryResult<i64> {
+    append(conn, &row_of(ctx, event))
+}
+
+/// The row [`record`] appends for `event` (before its position and hashes), for writers that
+/// chain entries themselves (the bulk demo seed).
+pub fn row_of(ctx: &Ctx, event: Event) -> NewAuditRow {
     let actor = ctx.actor.as_ref();
     let stream = match event.case_id {
         Some(id) => format!("case:{id}"),
         None => SYSTEM_STREAM.to_owned(),
     };
-    let row = NewAuditRow {
+    NewAuditRow {
         occurred_at: ctx.now,
         stream,
         action: event.action.as_str().to_owned(),
@@ -222,8 +228,7 @@ pub fn record(conn: &mut DbConnection, ctx: &Ctx, event: Event) -> QueryResult<i
         request_id: ctx.request_id.clone(),
         client_ip: ctx.client_ip.clone(),
         details: event.details.to_string(),
-    };
-    append(conn, &row)
+    }
 }
 
 /// Recomputes the hashes of a page of entries on every core.

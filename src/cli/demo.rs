@@ -99,7 +99,7 @@ pub(super) fn before_serving(settings: &Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `demo seed`: the demo agencies and users if missing, then N synthetic cases.
+/// `demo seed`: the demo agencies and users if missing, then N synthetic cases written in bulk.
 pub(super) fn seed(mut settings: Settings, args: DemoSeedArgs) -> anyhow::Result<()> {
     apply_database_url(&mut settings, args.database)?;
     refuse_demo_in_production(&settings)?;
@@ -110,12 +110,17 @@ pub(super) fn seed(mut settings: Settings, args: DemoSeedArgs) -> anyhow::Result
         crate::demo::seed_people(&mut conn, &hasher, &settings.agreements.known_agencies_file)
             .map_err(one_line)?;
     print_passwords(&created);
-    let handoffs = crate::demo::seed_cases(&mut conn, &vault, &set, args.cases, args.seed)
-        .map_err(one_line)?;
+    let rules =
+        crate::deadlines::load_checked(&settings.deadlines.dir, &settings.deadlines.holidays_dir)?;
+    let seeded =
+        crate::demo::bulk::seed_cases_bulk(&mut conn, &vault, &set, &rules, args.cases, args.seed)
+            .map_err(one_line)?;
     say(&format!(
-        "{} cases and {handoffs} handoffs added in {:.1} s",
-        args.cases,
-        started.elapsed().as_secs_f64()
+        "{} cases and {} handoffs added in {:.1} s (statistics rebuilt: {} counts)",
+        seeded.cases,
+        seeded.handoffs,
+        started.elapsed().as_secs_f64(),
+        seeded.counts
     ));
     Ok(())
 }

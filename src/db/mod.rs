@@ -8,6 +8,7 @@
 pub mod agencies;
 pub mod attachments;
 pub mod audit;
+pub mod bulk;
 pub mod cases;
 pub mod checkpoints;
 pub mod handoffs;

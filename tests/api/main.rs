@@ -16,6 +16,7 @@ mod casework;
 mod casework_journey;
 mod cli;
 mod deadlines;
+mod demo_seed;
 mod errors;
 mod followup;
 mod handoffs;

@@ -46,7 +46,7 @@ pub struct Created {
     pub duplicates: Vec<DuplicateWarning>,
 }
 
-pub(super) fn case_values(vault: &Vault, case: &NewCase) -> Result<CaseValues, AppError> {
+pub(crate) fn case_values(vault: &Vault, case: &NewCase) -> Result<CaseValues, AppError> {
     let identity = serde_json::to_vec(&case.identity).map_err(AppError::internal)?;
     Ok(CaseValues {
         identity_ciphertext: vault.seal(&identity).map_err(AppError::internal)?,
@@ -97,7 +97,7 @@ pub(crate) fn name_indexes(vault: &Vault, name: &str) -> Vec<String> {
         .collect()
 }
 
-pub(super) fn incident_rows(incidents: &[Incident]) -> Vec<IncidentRow> {
+pub(crate) fn incident_rows(incidents: &[Incident]) -> Vec<IncidentRow> {
     incidents
         .iter()
         .enumerate()
@@ -156,7 +156,7 @@ pub(super) fn visible_duplicates(
 
 /// What `case.created` records: counts and which fields were given, never a value that could
 /// identify the survivor or a perpetrator (the trafficking fields only when any was given).
-fn created_details(
+pub(crate) fn created_details(
     case: &NewCase,
     case_number: &str,
     province: &str,

@@ -1,6 +1,14 @@
 //! Demo data: the seed agencies, one user per role with a password printed once, and realistic
 //! synthetic cases with consents and handoffs in every status. Used by `rujukan serve --demo` and
 //! `rujukan demo seed --cases N` (also the benchmark data set). Never in production.
+//!
+//! `serve --demo`'s few cases go through the services ([`seed_cases`]); `demo seed` makes the same
+//! cases in memory and writes them in bulk ([`bulk::seed_cases_bulk`], [`plan`], [`sending`]).
+
+pub mod bulk;
+mod plan;
+mod rows;
+mod sending;
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -155,6 +163,15 @@ fn actor(conn: &mut DbConnection, username: &str) -> Result<Actor, AppError> {
     })
 }
 
+/// The demo users who take, report and answer the demo cases.
+#[derive(Debug, Clone)]
+struct Cast {
+    caseworker: Actor,
+    supervisor: Actor,
+    bp3mi: Actor,
+    police: Actor,
+}
+
 fn ctx_for(actor: &Actor, at: NaiveDateTime) -> Ctx {
     Ctx {
         actor: Some(actor.clone()),
@@ -174,10 +191,12 @@ pub fn seed_cases(
     count: usize,
     seed: u64,
 ) -> Result<usize, AppError> {
-    let caseworker = actor(conn, "demo.caseworker")?;
-    let supervisor = actor(conn, "demo.supervisor")?;
-    let bp3mi = actor(conn, "demo.bp3mi")?;
-    let police = actor(conn, "demo.investigator")?;
+    let Cast {
+        caseworker,
+        supervisor,
+        bp3mi,
+        police,
+    } = Cast::load(conn)?;
     let mut rng = StdRng::seed_from_u64(seed);
     let mut handoff_count = 0;
     let base = now();
