@@ -280,6 +280,22 @@ type SessionUserRow = (
     Option<String>,
 );
 
+/// The rows of session `id`: joined with its user, the user's agency and the roles in force
+/// (a row per role), ready for a `select`; [`with_user`] and [`with_user_counted`] select from it.
+macro_rules! session_rows {
+    ($id:expr) => {
+        sessions::table
+            .inner_join(users::table.on(users::id.eq(sessions::user_id)))
+            .inner_join(agencies::table.on(agencies::id.eq(users::agency_id)))
+            .left_join(
+                user_roles::table.on(user_roles::user_id
+                    .eq(users::id)
+                    .and(user_roles::confirmed.eq(true))),
+            )
+            .filter(sessions::id.eq($id))
+    };
+}
+
 /// A session with its user, agency and roles in force, and the user's menu counts at `now`
 /// (pending, overdue, answered: [`crate::db::nav_counts`]), in ONE statement (a row per role):
 /// a web page's sign-in check and its menu.
@@ -307,15 +323,7 @@ pub fn with_user_counted(
         users::created_at.nullable(),
         now
     );
-    let rows: Vec<Counted> = sessions::table
-        .inner_join(users::table.on(users::id.eq(sessions::user_id)))
-        .inner_join(agencies::table.on(agencies::id.eq(users::agency_id)))
-        .left_join(
-            user_roles::table.on(user_roles::user_id
-                .eq(users::id)
-                .and(user_roles::confirmed.eq(true))),
-        )
-        .filter(sessions::id.eq(id))
+    let rows: Vec<Counted> = session_rows!(id)
         .select((
             SessionRow::as_select(),
             users::username,
@@ -358,15 +366,7 @@ fn session_user(rows: Vec<SessionUserRow>) -> Option<SessionUser> {
 /// A session with its user, agency and roles in force, in ONE statement (a row per role).
 pub fn with_user(conn: &mut DbConnection, id: &str) -> QueryResult<Option<SessionUser>> {
     use super::schema::{agencies, user_roles, users};
-    let rows: Vec<SessionUserRow> = sessions::table
-        .inner_join(users::table.on(users::id.eq(sessions::user_id)))
-        .inner_join(agencies::table.on(agencies::id.eq(users::agency_id)))
-        .left_join(
-            user_roles::table.on(user_roles::user_id
-                .eq(users::id)
-                .and(user_roles::confirmed.eq(true))),
-        )
-        .filter(sessions::id.eq(id))
+    let rows: Vec<SessionUserRow> = session_rows!(id)
         .select((
             SessionRow::as_select(),
             users::username,
